@@ -1,0 +1,3 @@
+"""Registry of the commands that live in their own modules."""
+
+ALL: list = []

@@ -1,0 +1,96 @@
+"""The `kinerja` command. Each command parses options, calls the engine, picks a reporter,
+and returns an exit code: 0 ok, 1 findings or failures, 2 usage or I/O error."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from kinerja.engine import __version__
+from kinerja.engine.findings import has_errors
+from kinerja.engine.report.findings import REPORTERS, ReportContext, choose_format, render
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class KinerjaGroup(click.Group):
+    """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("kinerja: interrupted", err=True)
+            ctx.exit(130)
+        except BrokenPipeError:
+            ctx.exit(EXIT_FINDINGS)
+        except Exception as exc:  # a bug in kinerja: say so in one line, never a traceback
+            if os.environ.get("KINERJA_DEBUG"):
+                raise
+            click.echo(f"kinerja: internal error: {type(exc).__name__}: {exc} "
+                       "(set KINERJA_DEBUG=1 for details and please report it)", err=True)
+            ctx.exit(EXIT_USAGE)
+
+
+@click.group(cls=KinerjaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="kinerja", message="%(prog)s %(version)s")
+def main() -> None:
+    """kinerja: policy engine for penilaian kinerja ASN (PermenPANRB 6/2022 and agency policies)."""
+
+
+def emit(text: str, output: str | None = None) -> None:
+    """Write a report to stdout or a file (a trailing newline is added when missing)."""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if output and output != "-":
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise click.FileError(output, hint=exc.strerror or str(exc))
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default=None,
+              help="Output format (default: github when GITHUB_ACTIONS=true, else text).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
+def validate(paths, fmt, output):
+    """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
+    from kinerja.engine.validate import validate_paths
+
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    result = validate_paths(list(paths), stdin)
+    ctx = ReportContext(result.files, __version__, color=(fmt or "text") == "text" and output is None
+                        and sys.stdout.isatty())
+    emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)
+    io_only = result.findings and all(f.code == "K001" for f in result.findings)
+    sys.exit(EXIT_USAGE if io_only else (EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK))
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["policy", "tests"]), default="policy")
+def schema(name):
+    """Print a JSON Schema (for editors: # yaml-language-server: $schema=...)."""
+    from kinerja.engine.policy import POLICY_SCHEMA, TESTS_SCHEMA, schema as load_schema
+
+    click.echo(json.dumps(load_schema(POLICY_SCHEMA if name == "policy" else TESTS_SCHEMA), indent=2,
+                          ensure_ascii=False))
+
+
+def _register() -> None:
+    """Commands that live in their own modules."""
+    from . import commands
+
+    for command in commands.ALL:
+        main.add_command(command)
+
+
+_register()

@@ -1,0 +1,137 @@
+"""Static checks on bands, decision tables and weights: small functions that yield findings.
+
+Each check takes the compiled object and the entry it came from (for locations) and yields
+`Finding`s. They run after compilation and before any record is touched.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import Iterator
+
+from .findings import Finding
+from .model import Band, Cell, Table
+from .policy import Entry
+
+MAX_COMBINATIONS = 20_000
+
+
+def check_weights(entry: Entry, weights: list[tuple[str, Decimal]]) -> Iterator[Finding]:
+    """Indicator weights of a scorecard total exactly 100 (Decimal, so no 99.99 surprises)."""
+    total = sum((w for _, w in weights), Decimal(0))
+    if total != 100:
+        listed = " + ".join(f"{name} {w}" for name, w in weights)
+        yield entry.finding("K203", f"weights total {_n(total)}, expected 100", ["indicators"],
+                            f"{listed} = {_n(total)}", key=True)
+
+
+def _n(d: Decimal) -> str:
+    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
+
+
+def check_band(entry: Entry, band: Band, resolution: Decimal) -> Iterator[Finding]:
+    """Bands are ordered, and cover the declared range without gaps or overlaps."""
+    specs = entry.spec.get("bands") or []
+    mins = [Decimal(str(b["min"])) for b in specs]
+    ascending = all(a < b for a, b in zip(mins, mins[1:]))
+    descending = all(a > b for a, b in zip(mins, mins[1:]))
+    if not (ascending or descending):
+        for i in range(1, len(mins)):
+            if (mins[i] - mins[i - 1]) * (1 if mins[1] > mins[0] else -1) <= 0 or mins[i] == mins[i - 1]:
+                yield entry.finding("K204", f"band \"{specs[i]['label']}\" (min {_n(mins[i])}) is out of order: "
+                                    "list bands from highest to lowest min (or lowest to highest), each min once",
+                                    ["bands", i, "min"])
+                return
+    order = sorted(range(len(specs)), key=lambda i: mins[i])
+    for lo_i, hi_i in zip(order, order[1:]):
+        lo, hi = band_by_index(band, specs, lo_i), band_by_index(band, specs, hi_i)
+        if lo.upper is None:
+            continue
+        if lo.inclusive:
+            gap = hi.min - lo.upper > resolution if resolution else hi.min > lo.upper
+            overlap = lo.upper >= hi.min
+        else:
+            gap, overlap = lo.upper < hi.min, lo.upper > hi.min
+        if gap:
+            edge = f"{'above' if lo.inclusive else 'from'} {_n(lo.upper)}"
+            yield entry.finding("K205", f"gap between bands \"{lo.label}\" and \"{hi.label}\": values {edge} "
+                                f"up to {_n(hi.min)} fall in no band", ["bands", lo_i],
+                                f"set {'max' if lo.inclusive else 'below'} of \"{lo.label}\" to reach {_n(hi.min)}, "
+                                "or leave it out")
+        elif overlap:
+            yield entry.finding("K206", f"bands \"{lo.label}\" and \"{hi.label}\" overlap at {_n(hi.min)}",
+                                ["bands", lo_i], "an upper bound given with `below` is exclusive, with `max` inclusive")
+    if band.range_min is not None and mins and min(mins) > band.range_min:
+        i = order[0]
+        yield entry.finding("K205", f"gap below the lowest band: values from {_n(band.range_min)} up to "
+                            f"{_n(min(mins))} fall in no band", ["bands", i, "min"],
+                            f"set min of \"{specs[i]['label']}\" to {_n(band.range_min)}")
+    top = band_by_index(band, specs, order[-1]) if order else None
+    if top is not None and top.upper is not None and band.range_max is not None:
+        short = top.upper < band.range_max if top.inclusive else top.upper <= band.range_max
+        if short:
+            yield entry.finding("K205", f"gap above the highest band: values above {_n(top.upper)} up to "
+                                f"{_n(band.range_max)} fall in no band", ["bands", order[-1]])
+
+
+def band_by_index(band: Band, specs: list, i: int):
+    label, lo = specs[i]["label"], Decimal(str(specs[i]["min"]))
+    for b in band.bands:
+        if b.label == label and b.min == lo:
+            return b
+    raise LookupError(i)
+
+
+def domain(kind: str, labels, cells: list[Cell]) -> list | None:
+    """Representative values of one table input: all of a finite domain, else boundary points."""
+    if labels is not None:
+        return list(labels)
+    if kind == "bool":
+        return [True, False]
+    if kind == "number":
+        points = sorted({c.value for c in cells if c.kind == "cmp"} |
+                        {v for c in cells if c.kind == "eq" and isinstance(c.value, Decimal) for v in [c.value]} |
+                        {v for c in cells if c.kind == "in" for v in c.value if isinstance(v, Decimal)})
+        if not points:
+            return [Decimal(0)]
+        reps = [points[0] - 1, points[-1] + 1]
+        for a, b in zip(points, points[1:]):
+            reps.append((a + b) / 2)
+        return sorted(set(reps) | set(points))
+    if kind == "string":
+        seen = {c.value for c in cells if c.kind == "eq"} | {v for c in cells if c.kind == "in" for v in c.value}
+        return sorted(map(str, seen)) + ["\x00(any other text)"]
+    return None
+
+
+def check_table(entry: Entry, table: Table, domains: list[list | None]) -> Iterator[Finding]:
+    """Every input combination hits a row; with hit policy `unique`, exactly one."""
+    if any(d is None for d in domains):
+        return
+    total = 1
+    for d in domains:
+        total *= len(d)
+    if total > MAX_COMBINATIONS:
+        return
+    missing, overlaps = [], {}
+    for combo in itertools.product(*domains):
+        hits = table.match(list(combo))
+        if not hits:
+            missing.append(combo)
+        elif table.hit == "unique" and len(hits) > 1:
+            overlaps.setdefault((hits[0].index, hits[1].index), combo)
+    if missing and not table.has_default:
+        shown = "; ".join(", ".join(_show(v) for v in combo) for combo in missing[:3])
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        yield entry.finding("K207", f"decision table is incomplete: no row for {shown}{more}", ["rows"],
+                            "add rows for these combinations, use \"-\" for any value, or set a default", key=True)
+    for (a, b), combo in overlaps.items():
+        yield entry.finding("K208", f"rows {a + 1} and {b + 1} both match {', '.join(_show(v) for v in combo)} "
+                            "(hit policy unique)", ["rows", b], "make the rows exclusive, or use hit: first")
+
+
+def _show(v) -> str:
+    if isinstance(v, str) and v.startswith("\x00"):
+        return v[1:]
+    return str(v)

@@ -1,0 +1,459 @@
+"""Resolved policy → compiled `Policy`, with every semantic check reported as a finding.
+
+Order: declare names (fields, params, outputs) → dependency graph of computed names (cycles
+are K209) → compile expressions in dependency order, so each knows the types of what it
+reads → check weights, bands, tables, reason texts. Nothing here evaluates a record.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+from decimal import Decimal
+from typing import Any
+
+from . import checks
+from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, enum, infer_type, parse
+from .findings import Finding, has_errors
+from .functions import FUNCTIONS
+from .load import Scalar
+from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
+                    make_rounder, template_names)
+from .policy import Entry, Resolved
+
+FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
+               "nip": STRING, "list": LIST}
+CMP_PREFIXES = (">=", "<=", "!=", "==", ">", "<")
+
+
+class Compiler:
+    def __init__(self, resolved: Resolved):
+        self.r = resolved
+        self.findings: list[Finding] = []
+        self.types: dict[str, Type] = {}
+        self.declared: dict[str, Entry] = {}
+        rounding = resolved.meta.get("rounding") or {}
+        self.places = int(rounding.get("places", 2))
+        self.mode = str(rounding.get("mode", "half_up"))
+        self.rounder = make_rounder(self.places, self.mode)
+
+    # --- locations ------------------------------------------------------------------------
+
+    def expr_finding(self, entry: Entry, sub: list, p: Problem, text: str) -> Finding:
+        node = entry.node(sub)
+        line, col = (node.line, node.column) if node is not None else (1, 1)
+        if isinstance(node, Scalar) and node.style in ("|", ">"):
+            line = node.line + p.line
+            src = entry.doc.line_text(line)
+            col = len(src) - len(src.lstrip(" ")) + p.column
+        elif isinstance(node, Scalar):
+            quote = 1 if node.style in ("'", '"') else 0
+            if p.line == 1:
+                col = node.column + quote + p.column - 1
+            else:
+                line, col = line + p.line - 1, p.column
+        where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
+        return Finding(p.code, f"{p.message} (in {where})", entry.file, line, col,
+                       entry.finding("K000", "", sub).path, p.hint)
+
+    def compile_expr(self, entry: Entry, sub: list, text: Any, names: dict[str, Type], condition=False):
+        expr, problems = compile_expression(text, names, condition=condition)
+        seen = set()
+        for p in problems:
+            if (p.code, p.line, p.column, p.message) not in seen:
+                seen.add((p.code, p.line, p.column, p.message))
+                self.findings.append(self.expr_finding(entry, sub, p, str(text)))
+        return expr
+
+    def conditions(self, entry: Entry, key: str, names) -> list:
+        raw = entry.spec.get(key) if isinstance(entry.spec, dict) else None
+        if raw is None:
+            return []
+        items = raw if isinstance(raw, list) else [raw]
+        out = []
+        for i, text in enumerate(items):
+            sub = [key, i] if isinstance(raw, list) else [key]
+            expr = self.compile_expr(entry, sub, text, names, condition=True)
+            if expr is not None:
+                out.append(expr)
+        return out
+
+    # --- names ----------------------------------------------------------------------------
+
+    def declare(self, name: str, entry: Entry, sub: list | None = None) -> None:
+        if keyword.iskeyword(name) or name in ("true", "false", "none"):
+            self.findings.append(entry.finding("K106", f'"{name}" is a reserved word and cannot be a name',
+                                               sub, key=True))
+        elif name in FUNCTIONS:
+            self.findings.append(entry.finding("K214", f'"{name}" is the name of a function', sub,
+                                               "choose another name", key=True))
+        elif name in self.declared:
+            first = self.declared[name]
+            self.findings.append(entry.finding(
+                "K214", f'"{name}" is declared twice: as {first.section[:-1]} at {first.file}:'
+                f'{(first.node() or entry.node()).line} and as {entry.section[:-1]} here', sub, key=True))
+            return
+        self.declared[name] = entry
+
+    # --- sections -------------------------------------------------------------------------
+
+    def compile_fields(self) -> dict[str, FieldDef]:
+        fields = {}
+        for name, entry in self.r.sections["fields"].items():
+            self.declare(name, entry)
+            fields[name] = self.field_def(entry, name, entry.spec, [])
+            self.types[name] = self.field_type(entry.spec)
+        base_names = {**self.types, **{n: infer_type(e.spec) for n, e in self.r.sections["params"].items()}}
+        for name, entry in self.r.sections["fields"].items():
+            fields[name].required_when = self.conditions(entry, "required_when", base_names)
+            fields[name].only_when = self.conditions(entry, "only_when", base_names)
+            if fields[name].required and fields[name].required_when:
+                self.findings.append(entry.finding("K217", f'field "{name}" is required and also has '
+                                                   "required_when", ["required_when"]))
+        return fields
+
+    def field_type(self, spec: dict) -> Type:
+        if spec.get("type") == "enum":
+            return enum(spec.get("values") or ())
+        return FIELD_TYPES.get(spec.get("type"), ANY)
+
+    def field_def(self, entry: Entry, name: str, spec: dict, sub: list) -> FieldDef:
+        kind = spec.get("type")
+        lo, hi = spec.get("min"), spec.get("max")
+        f = FieldDef(name, kind, spec.get("label", ""), bool(spec.get("required")), spec.get("default"),
+                     Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
+                     tuple(spec["values"]) if spec.get("values") else None,
+                     min_items=spec.get("min_items"), max_items=spec.get("max_items"))
+        if kind == "enum" and not f.values:
+            self.findings.append(entry.finding("K217", f'enum field "{name}" needs a list of values', sub + ["type"]))
+        if f.min is not None and f.max is not None and f.min > f.max:
+            self.findings.append(entry.finding("K217", f'field "{name}": min {lo} is above max {hi}', sub + ["min"]))
+        if (lo is not None or hi is not None) and kind not in ("integer", "number"):
+            self.findings.append(entry.finding("K217", f'field "{name}": min/max apply to numbers only',
+                                               sub + ["min" if lo is not None else "max"]))
+        if kind == "list":
+            items = spec.get("items") or {}
+            if not items:
+                self.findings.append(entry.finding("K217", f'list field "{name}" needs `items`', sub + ["type"]))
+            f.items = {k: self.field_def(entry, k, v, sub + ["items", k]) for k, v in items.items()}
+        elif spec.get("items") is not None:
+            self.findings.append(entry.finding("K217", f'only list fields have `items`', sub + ["items"]))
+        if f.default is not None and f.required:
+            self.findings.append(entry.finding("K217", f'field "{name}" is required, so its default is never used',
+                                               sub + ["default"]))
+        if f.default is not None and kind == "enum" and f.values and f.default not in f.values:
+            self.findings.append(entry.finding("K217", f'default "{f.default}" is not one of the values',
+                                               sub + ["default"]))
+        return f
+
+    def compile(self) -> Policy | None:
+        fields = self.compile_fields()
+        params = {}
+        for name, entry in self.r.sections["params"].items():
+            self.declare(name, entry)
+            params[name] = Decimal(str(entry.spec)) if isinstance(entry.spec, (int, Decimal)) and \
+                not isinstance(entry.spec, bool) else entry.spec
+            self.types[name] = infer_type(params[name])
+        computed = self.declare_outputs()
+        order = self.dependency_order(computed)
+        nodes = []
+        for key in order:
+            node = self.compile_node(*computed[key])
+            if node is not None:
+                nodes.append(node)
+        rules = self.compile_rules()
+        population = self.compile_population()
+        if has_errors(self.findings):
+            return None
+        return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population)
+
+    def declare_outputs(self) -> dict[str, tuple[str, Entry]]:
+        """Primary name → (section, entry); indicator names are declared too."""
+        out = {}
+        for section in ("scorecards", "values", "bands", "tables"):
+            for name, entry in self.r.sections[section].items():
+                self.declare(name, entry)
+                out[name] = (section, entry)
+                if section == "scorecards":
+                    for ind in (entry.spec.get("indicators") or {}):
+                        self.declare(ind, entry, ["indicators", ind])
+        return out
+
+    def expressions_of(self, section: str, entry: Entry) -> list[str]:
+        spec = entry.spec
+        if section == "values":
+            spec = {"expr": spec} if isinstance(spec, str) else spec
+            texts = [spec.get("expr")] + _as_list(spec.get("when"))
+        elif section == "scorecards":
+            texts = [i.get("score") for i in (spec.get("indicators") or {}).values()] + _as_list(spec.get("when"))
+        elif section == "bands":
+            texts = [spec.get("input")]
+        else:
+            texts = list(spec.get("inputs") or [])
+        return [t for t in texts if isinstance(t, str)]
+
+    def dependency_order(self, computed: dict[str, tuple[str, Entry]]) -> list[str]:
+        owner = {}
+        for key, (section, entry) in computed.items():
+            owner[key] = key
+            if section == "scorecards":
+                for ind in entry.spec.get("indicators") or {}:
+                    owner[ind] = key
+        deps: dict[str, list[str]] = {}
+        for key, (section, entry) in computed.items():
+            names = set()
+            for text in self.expressions_of(section, entry):
+                tree, _ = parse(text)
+                if tree is not None:
+                    names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            each = entry.spec.get("each") if section == "values" and isinstance(entry.spec, dict) else None
+            item_names = set(self.item_fields(each)) if each else set()
+            deps[key] = sorted({owner[n] for n in names - item_names if n in owner and owner[n] != key})
+        order, state = [], {}
+        for start in computed:
+            self._visit(start, deps, state, order, [], computed)
+        return order
+
+    def _visit(self, key, deps, state, order, stack, computed) -> None:
+        if state.get(key) == "done":
+            return
+        if state.get(key) == "active":
+            cycle = stack[stack.index(key):] + [key]
+            entry = computed[cycle[0]][1]
+            self.findings.append(entry.finding("K209", "cycle among values: " + " → ".join(cycle), [],
+                                               "a value cannot depend on itself, directly or through others",
+                                               key=True))
+            return
+        state[key] = "active"
+        stack.append(key)
+        for dep in deps[key]:
+            self._visit(dep, deps, state, order, stack, computed)
+        stack.pop()
+        state[key] = "done"
+        order.append(key)
+
+    def item_fields(self, list_name: str) -> dict[str, Type]:
+        entry = self.r.sections["fields"].get(list_name)
+        if entry is None:
+            return {}
+        return {k: self.field_type(v) for k, v in (entry.spec.get("items") or {}).items()}
+
+    def names(self) -> dict[str, Type]:
+        return dict(self.types)
+
+    def compile_node(self, section: str, entry: Entry):
+        return getattr(self, "node_" + section)(entry)
+
+    def node_scorecards(self, entry: Entry) -> Scorecard | None:
+        spec = entry.spec
+        names = self.names()
+        inds, weights = [], []
+        for name, ispec in (spec.get("indicators") or {}).items():
+            score = self.compile_expr(entry, ["indicators", name, "score"], ispec.get("score"), names)
+            weight = Decimal(str(ispec.get("weight", 0)))
+            weights.append((name, weight))
+            places = ispec.get("places")
+            if score is not None:
+                inds.append(Indicator(name, ispec.get("label", name), weight, score,
+                                      make_rounder(places, self.mode) if places is not None else self.rounder))
+            self.types[name] = NUMBER
+        self.findings.extend(checks.check_weights(entry, weights))
+        self.types[entry.name] = NUMBER
+        places = spec.get("places")
+        return Scorecard(entry.name, spec.get("label", entry.name), inds, self.conditions(entry, "when", names),
+                         make_rounder(places, self.mode) if places is not None else self.rounder)
+
+    def node_values(self, entry: Entry) -> Value | None:
+        spec = {"expr": entry.spec} if isinstance(entry.spec, str) else entry.spec
+        names = self.names()
+        each = spec.get("each")
+        if each:
+            if self.types.get(each) != LIST:
+                self.findings.append(entry.finding("K302", f'`each: {each}` needs a list field', ["each"]))
+                return None
+            names.update(self.item_fields(each))
+            for other, e in self.r.sections["values"].items():
+                if isinstance(e.spec, dict) and e.spec.get("each") == each and other in self.types:
+                    names[other] = self.types[other]
+        sub = ["expr"] if isinstance(entry.spec, dict) else []
+        expr = self.compile_expr(entry, sub, spec.get("expr"), names)
+        when = self.conditions(entry, "when", names) if isinstance(entry.spec, dict) else []
+        self.types[entry.name] = LIST if each else (expr.type if expr is not None else ANY)
+        if expr is None:
+            return None
+        if each:  # inside the item scope the value is a single number, for later each-values
+            self.types[entry.name] = LIST
+        places = spec.get("places")
+        return Value(entry.name, spec.get("label", entry.name), expr, when,
+                     make_rounder(places, self.mode) if places is not None else self.rounder, each)
+
+    def node_bands(self, entry: Entry) -> Band | None:
+        spec = entry.spec
+        source = spec.get("input")
+        if source not in self.types:
+            self.findings.append(entry.finding("K302", f'unknown name `{source}` as band input', ["input"]))
+            return None
+        in_type = self.types[source]
+        if in_type.kind not in ("number", "any"):
+            self.findings.append(entry.finding("K305", f"band input `{source}` is {in_type}, not a number", ["input"]))
+            return None
+        specs = spec.get("bands") or []
+        defs = []
+        by_min = sorted(specs, key=lambda b: Decimal(str(b["min"])))
+        for i, b in enumerate(by_min):
+            upper, inclusive = None, False
+            if "below" in b:
+                upper = Decimal(str(b["below"]))
+            elif "max" in b:
+                upper, inclusive = Decimal(str(b["max"])), True
+            elif i + 1 < len(by_min):
+                upper = Decimal(str(by_min[i + 1]["min"]))
+            defs.append(BandDef(b["label"], Decimal(str(b["min"])), upper, inclusive))
+        defs.sort(key=lambda d: d.min, reverse=True)
+        rng = spec.get("range") or {}
+        field_entry = self.r.sections["fields"].get(source)
+        fspec = field_entry.spec if field_entry else {}
+        lo = rng.get("min", fspec.get("min"))
+        hi = rng.get("max", fspec.get("max"))
+        places = spec.get("round")
+        band = Band(entry.name, spec.get("label", entry.name), source, defs,
+                    Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
+                    make_rounder(places, self.mode) if places is not None else None)
+        if places is not None:
+            resolution = Decimal(1).scaleb(-places)
+        elif fspec.get("type") == "integer":
+            resolution = Decimal(1)
+        elif source in self.r.sections["values"] or source in self.r.sections["scorecards"]:
+            vspec = self.r.sections["values"].get(source)
+            vplaces = vspec.spec.get("places") if vspec and isinstance(vspec.spec, dict) else None
+            resolution = Decimal(1).scaleb(-(vplaces if vplaces is not None else self.places))
+        else:
+            resolution = Decimal(0)
+        self.findings.extend(checks.check_band(entry, band, resolution))
+        labels = [d.label for d in defs]
+        self.types[entry.name] = enum(labels) if all(isinstance(x, str) for x in labels) else NUMBER
+        return band
+
+    def node_tables(self, entry: Entry) -> Table | None:
+        spec = entry.spec
+        inputs = list(spec.get("inputs") or [])
+        ok = True
+        for i, name in enumerate(inputs):
+            if name not in self.types:
+                self.findings.append(entry.finding("K302", f"unknown name `{name}` as table input", ["inputs", i]))
+                ok = False
+        rows = []
+        for r, row in enumerate(spec.get("rows") or []):
+            if len(row) != len(inputs) + 1:
+                self.findings.append(entry.finding(
+                    "K212", f"row {r + 1} has {len(row)} cells, expected {len(inputs) + 1} "
+                    f"({len(inputs)} input(s) and the result)", ["rows", r]))
+                ok = False
+                continue
+            cells = []
+            for c, raw in enumerate(row[:-1]):
+                cell = self.cell(entry, ["rows", r, c], raw, self.types.get(inputs[c], ANY), inputs[c])
+                ok = ok and cell is not None
+                cells.append(cell)
+            output = row[-1]
+            rows.append(Row(cells, Decimal(str(output)) if isinstance(output, (int, Decimal)) and
+                            not isinstance(output, bool) else output, r))
+        has_default = "default" in spec
+        default = spec.get("default")
+        outs = [row.output for row in rows] + ([default] if has_default and default is not None else [])
+        if outs and all(isinstance(o, str) for o in outs):
+            self.types[entry.name] = enum(dict.fromkeys(outs))
+        elif outs and all(isinstance(o, Decimal) for o in outs):
+            self.types[entry.name] = NUMBER
+        else:
+            self.types[entry.name] = ANY
+        if not ok:
+            return None
+        table = Table(entry.name, spec.get("label", entry.name), inputs, rows, spec.get("hit", "unique"),
+                      default, has_default)
+        domains = [checks.domain(self.types[n].kind, self.types[n].labels, [row.cells[i] for row in rows])
+                   for i, n in enumerate(inputs)]
+        self.findings.extend(checks.check_table(entry, table, domains))
+        return table
+
+    def cell(self, entry: Entry, sub: list, raw: Any, t: Type, input_name: str) -> Cell | None:
+        if raw == "-":
+            return Cell("any")
+        if isinstance(raw, list):
+            values = [self.literal(entry, sub + [i], v, t, input_name) for i, v in enumerate(raw)]
+            return None if any(v is _BAD for v in values) else Cell("in", tuple(values))
+        if isinstance(raw, str) and raw.startswith(CMP_PREFIXES) and t.labels is None:
+            op = next(p for p in CMP_PREFIXES if raw.startswith(p))
+            try:
+                return Cell("cmp", Decimal(raw[len(op):].strip()), op)
+            except ArithmeticError:
+                self.findings.append(entry.finding("K213", f'"{raw}" needs a number after {op}', sub))
+                return None
+        value = self.literal(entry, sub, raw, t, input_name)
+        return None if value is _BAD else Cell("eq", value)
+
+    def literal(self, entry: Entry, sub: list, raw: Any, t: Type, input_name: str):
+        if t.labels is not None and raw not in t.labels:
+            import difflib
+            close = difflib.get_close_matches(str(raw), t.labels, n=1, cutoff=0.4)
+            self.findings.append(entry.finding("K213", f'"{raw}" is not a label of `{input_name}`', sub,
+                                               f'did you mean "{close[0]}"?' if close else
+                                               "allowed: " + ", ".join(t.labels)))
+            return _BAD
+        if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+            return Decimal(str(raw))
+        return raw
+
+    def compile_rules(self) -> list[Rule]:
+        names = self.names()
+        rules = []
+        for rid, entry in self.r.sections["rules"].items():
+            spec = entry.spec
+            when = self.conditions(entry, "when", names)
+            params = {}
+            for pname, text in (spec.get("params") or {}).items():
+                expr = self.compile_expr(entry, ["params", pname], text, names)
+                if expr is not None:
+                    params[pname] = expr
+            reason = spec.get("reason") or ""
+            for ref in template_names(reason):
+                if ref not in names and ref not in (spec.get("params") or {}):
+                    self.findings.append(entry.finding("K215", f'reason mentions {{{ref}}}, which is not a field, '
+                                                       "value, param or rule param", ["reason"]))
+            if spec.get("enabled", True) is False:
+                continue
+            rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder))
+        return rules
+
+    def compile_population(self) -> list:
+        from .population import compile_checks
+        checks_, findings = compile_checks(self.r, self.names())
+        self.findings.extend(findings)
+        return checks_
+
+
+class _Bad:
+    pass
+
+
+_BAD = _Bad()
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    return x if isinstance(x, list) else [x]
+
+
+def compile_policy(resolved: Resolved) -> tuple[Policy | None, list[Finding]]:
+    """Check and compile a resolved policy; returns (policy or None, findings)."""
+    if resolved.findings:
+        return None, list(resolved.findings)
+    compiler = Compiler(resolved)
+    try:
+        policy = compiler.compile()
+    except RecursionError:
+        compiler.findings.append(Finding("K308", "policy is too deeply nested to compile", resolved.doc.file, 1, 1))
+        policy = None
+    return policy, compiler.findings

@@ -1,0 +1,256 @@
+"""The whitelisted function library of the expression language.
+
+Every function checks the types and sizes of its arguments and raises `EvalError` with a
+plain message; none can allocate without bound, touch files, or reach the interpreter.
+Numbers are `Decimal` throughout (see docs/expressions.md, "Exact numbers").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any, Callable
+
+MAX_PLACES = 12
+MAX_POWER_EXPONENT = 1000
+MAX_LIST = 100_000
+
+
+class EvalError(Exception):
+    """A problem found while evaluating an expression for one record."""
+
+
+def _num(x: Any, fn: str, what: str = "argument") -> Decimal:
+    if isinstance(x, Decimal):
+        return x
+    if x is None:
+        raise EvalError(f"{fn}(): {what} is missing")
+    if isinstance(x, bool):
+        return Decimal(int(x))
+    if isinstance(x, int):
+        return Decimal(x)
+    raise EvalError(f"{fn}(): {what} must be a number, got {type_name(x)} {short(x)}")
+
+
+def _seq(args: tuple, fn: str) -> tuple:
+    """Functions over a list take either one list or several values."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        items = tuple(args[0])
+    else:
+        items = args
+    if len(items) > MAX_LIST:
+        raise EvalError(f"{fn}(): too many items ({len(items)})")
+    return items
+
+
+def type_name(x: Any) -> str:
+    if x is None:
+        return "missing value"
+    if isinstance(x, bool):
+        return "true/false"
+    if isinstance(x, (int, Decimal)):
+        return "number"
+    if isinstance(x, str):
+        return "text"
+    if isinstance(x, _dt.date):
+        return "date"
+    if isinstance(x, (tuple, list)):
+        return "list"
+    return type(x).__name__
+
+
+def short(x: Any, limit: int = 40) -> str:
+    text = repr(x) if isinstance(x, str) else str(x)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def round_half_up(x: Any, places: Any = 0) -> Decimal:
+    """Round half away from zero to `places` decimals: 3.125 -> 3.13 (never banker's)."""
+    x = _num(x, "round")
+    p = _num(places, "round", "places")
+    if p != p.to_integral_value() or not 0 <= p <= MAX_PLACES:
+        raise EvalError(f"round(): places must be a whole number from 0 to {MAX_PLACES}, got {p}")
+    return x.quantize(Decimal(1).scaleb(-int(p)), rounding=ROUND_HALF_UP)
+
+
+def f_min(*args):
+    items = [_num(a, "min", "item") for a in _seq(args, "min")]
+    if not items:
+        raise EvalError("min(): no values")
+    return min(items)
+
+
+def f_max(*args):
+    items = [_num(a, "max", "item") for a in _seq(args, "max")]
+    if not items:
+        raise EvalError("max(): no values")
+    return max(items)
+
+
+def f_abs(x):
+    return abs(_num(x, "abs"))
+
+
+def f_floor(x):
+    return _num(x, "floor").to_integral_value(rounding=ROUND_FLOOR)
+
+
+def f_ceil(x):
+    return _num(x, "ceil").to_integral_value(rounding=ROUND_CEILING)
+
+
+def f_clamp(x, lo, hi):
+    x, lo, hi = _num(x, "clamp"), _num(lo, "clamp", "lower bound"), _num(hi, "clamp", "upper bound")
+    if lo > hi:
+        raise EvalError(f"clamp(): lower bound {lo} is above upper bound {hi}")
+    return min(max(x, lo), hi)
+
+
+def _cap(value: Decimal, cap: Any, fn: str) -> Decimal:
+    if cap is None:
+        return value
+    return min(value, _num(cap, fn, "cap"))
+
+
+def f_capaian(realisasi, target, cap=None):
+    """realisasi / target × 100 (PermenPANRB 8/2021 capaian IKI), optionally capped."""
+    r, t = _num(realisasi, "capaian", "realisasi"), _num(target, "capaian", "target")
+    if t == 0:
+        raise EvalError("capaian(): target is 0, so capaian cannot be computed")
+    return _cap(r / t * 100, cap, "capaian")
+
+
+def f_capaian_terbalik(realisasi, target, cap=None):
+    """(2 − realisasi / target) × 100: lower is better (PermenPANRB 8/2021 kondisi khusus)."""
+    r, t = _num(realisasi, "capaian_terbalik", "realisasi"), _num(target, "capaian_terbalik", "target")
+    if t == 0:
+        raise EvalError("capaian_terbalik(): target is 0, so capaian cannot be computed")
+    return _cap((2 - r / t) * 100, cap, "capaian_terbalik")
+
+
+def f_sum(*args):
+    return sum((_num(a, "sum", "item") for a in _seq(args, "sum")), Decimal(0))
+
+
+def f_avg(*args):
+    items = [_num(a, "avg", "item") for a in _seq(args, "avg")]
+    if not items:
+        raise EvalError("avg(): no values to average")
+    return sum(items, Decimal(0)) / len(items)
+
+
+def f_avg_present(*args):
+    """Mean of the values that are present; missing ones are left out, not counted as 0."""
+    items = [_num(a, "avg_present", "item") for a in _seq(args, "avg_present") if a is not None]
+    if not items:
+        raise EvalError("avg_present(): every value is missing")
+    return sum(items, Decimal(0)) / len(items)
+
+
+def f_count(*args):
+    return Decimal(len(_seq(args, "count")))
+
+
+def f_count_true(*args):
+    return Decimal(sum(1 for a in _seq(args, "count_true") if a is True))
+
+
+def _date(x, fn: str) -> _dt.date:
+    if isinstance(x, _dt.date):
+        return x
+    if x is None:
+        raise EvalError(f"{fn}(): date is missing")
+    raise EvalError(f"{fn}(): expected a date, got {type_name(x)} {short(x)}")
+
+
+def f_months_between(d1, d2):
+    """Whole months completed from d1 to d2 (negative when d2 is earlier)."""
+    a, b = _date(d1, "months_between"), _date(d2, "months_between")
+    sign = 1
+    if b < a:
+        a, b, sign = b, a, -1
+    months = (b.year - a.year) * 12 + (b.month - a.month)
+    if b.day < a.day:
+        months -= 1
+    return Decimal(sign * months)
+
+
+def f_years_between(d1, d2):
+    """Whole years completed from d1 to d2, as an age is counted."""
+    months = f_months_between(d1, d2)
+    return Decimal(int(months / 12))
+
+
+def f_is_missing(x):
+    return x is None or (isinstance(x, str) and x.strip() == "")
+
+
+def f_coalesce(*args):
+    for a in args:
+        if not f_is_missing(a):
+            return a
+    return None
+
+
+def f_date(text):
+    if not isinstance(text, str):
+        raise EvalError("date(): expects text like \"2024-12-31\"")
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise EvalError(f"date(): {short(text)} is not a date like \"2024-12-31\"") from None
+
+
+def f_pow(base, exp):
+    """`**` with a bounded exponent, so that no expression can run for minutes."""
+    b, e = _num(base, "**", "base"), _num(exp, "**", "exponent")
+    if abs(e) > MAX_POWER_EXPONENT:
+        raise EvalError(f"exponent {e} is too large (limit {MAX_POWER_EXPONENT})")
+    return b**e
+
+
+def f_mod(a, b):
+    """`%` for numbers only: text formatting with % is not part of the language."""
+    return _num(a, "%", "left side") % _num(b, "%", "right side")
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    impl: Callable
+    min_args: int
+    max_args: int | None  # None: any number
+    returns: str  # static type kind of the result
+    keywords: tuple[str, ...] = ()
+    doc: str = ""
+
+
+FUNCTIONS: dict[str, Function] = {
+    f.name: f
+    for f in [
+        Function("min", f_min, 1, None, "number", doc="smallest of the values, or of one list"),
+        Function("max", f_max, 1, None, "number", doc="largest of the values, or of one list"),
+        Function("abs", f_abs, 1, 1, "number", doc="absolute value"),
+        Function("round", round_half_up, 1, 2, "number", doc="round half-up to N places (default 0)"),
+        Function("floor", f_floor, 1, 1, "number", doc="round down to a whole number"),
+        Function("ceil", f_ceil, 1, 1, "number", doc="round up to a whole number"),
+        Function("clamp", f_clamp, 3, 3, "number", doc="x kept between lo and hi"),
+        Function("capaian", f_capaian, 2, 3, "number", ("cap",), "realisasi / target × 100, at most cap"),
+        Function("capaian_terbalik", f_capaian_terbalik, 2, 3, "number", ("cap",),
+                 "(2 − realisasi / target) × 100, for lower-is-better targets"),
+        Function("sum", f_sum, 1, None, "number", doc="sum of a list or of the values"),
+        Function("avg", f_avg, 1, None, "number", doc="mean of a list or of the values"),
+        Function("avg_present", f_avg_present, 1, None, "number", doc="mean of the values that are not missing"),
+        Function("count", f_count, 1, None, "number", doc="number of items of a list"),
+        Function("count_true", f_count_true, 1, None, "number", doc="number of items that are true"),
+        Function("years_between", f_years_between, 2, 2, "number", doc="whole years from d1 to d2"),
+        Function("months_between", f_months_between, 2, 2, "number", doc="whole months from d1 to d2"),
+        Function("is_missing", f_is_missing, 1, 1, "bool", doc="true when the value is empty"),
+        Function("coalesce", f_coalesce, 2, None, "any", doc="the first value that is not missing"),
+        Function("date", f_date, 1, 1, "date", doc="a date written as \"YYYY-MM-DD\""),
+    ]
+}
+
+# Operators compiled to checked helpers rather than Python's own.
+OPERATOR_HELPERS = {"_pow": f_pow, "_mod": f_mod}

@@ -1,0 +1,488 @@
+"""Safe YAML loading for policy files: a located node tree, typed by the YAML 1.2 core schema.
+
+Policy files may come from hostile pull requests, so the tree is built from PyYAML's pure-Python
+event stream with an explicit stack (no recursion, no aliases, no tags, no object construction),
+and every problem comes back as a `Finding`; nothing is ever raised to the caller.
+
+Decisions: mapping keys are always strings (a plain key keeps its source text, so `2024:` is the
+key "2024"); only collection keys and empty keys are K012. `max_depth` counts nested collections
+(the root collection is depth 1). The root is None after K001-K004, K006, K010 and K011; after the
+other findings the tree is returned with the offending entry left out (K005, K008, K012), its tag
+ignored (K007), the non-finite number kept as its text (K013) or only the first document (K009).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Sequence as _PathSeq
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import yaml
+from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                         SequenceEndEvent, SequenceStartEvent)
+from yaml.reader import ReaderError
+
+from .findings import Finding
+
+__all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "to_plain", "node_at", "key_at",
+           "format_path"]
+
+MAX_BYTES = 1_048_576
+MAX_DEPTH = 64
+MAX_DIGITS = 4300  # Python's own int/str conversion limit; larger numbers are unusable downstream
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """A located YAML node; positions are 1-based, the end is just past the node."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(eq=False, slots=True)
+class Scalar(Node):
+    """A scalar with its typed value and its text, so later checks can suggest how to quote."""
+
+    value: str | int | Decimal | bool | None
+    source: str
+    style: str | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Mapping(Node):
+    """A mapping in file order: key -> (key node, value node)."""
+
+    items: dict[str, tuple[Scalar, Node]] = field(default_factory=dict)
+
+
+@dataclass(eq=False, slots=True)
+class Sequence(Node):
+    """A sequence of nodes."""
+
+    items: list[Node] = field(default_factory=list)
+
+
+_CONSTANTS = {
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+    "null": None, "Null": None, "NULL": None, "~": None, "": None,
+}
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+_NUMBER_START = frozenset("0123456789+-.")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BREAKS = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+_NOKEY = object()
+_DROP = object()
+_NOT_PLAIN_TEXT = frozenset("\n\r\x85\u2028\u2029\ufeff")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's pure-Python SafeLoader with two hot paths short-cut; tokens and marks are unchanged."""
+
+    def need_more_tokens(self):
+        if self.tokens and not self.possible_simple_keys:
+            return False
+        return super().need_more_tokens()
+
+    def forward(self, length=1):
+        p = self.pointer
+        if p + length + 1 < len(self.buffer) and _NOT_PLAIN_TEXT.isdisjoint(self.buffer[p:p + length]):
+            self.pointer, self.index, self.column = p + length, self.index + length, self.column + length
+        else:
+            super().forward(length)
+
+
+def format_path(parts: _PathSeq[str | int]) -> str:
+    """A JSON path such as `$.rules[2].when` or `$["odd key"]`, as used in findings."""
+    out = ["$"]
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif _IDENT.fullmatch(part):
+            out.append("." + part)
+        else:
+            out.append("[" + json.dumps(part, ensure_ascii=False) + "]")
+    return "".join(out)
+
+
+def _show(text: str) -> str:
+    return json.dumps(text if len(text) <= 60 else text[:57] + "...", ensure_ascii=False)
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line/column of a character offset, counting line breaks the way PyYAML does."""
+    line, start = 1, 0
+    for m in _BREAKS.finditer(text, 0, index):
+        line, start = line + 1, m.end()
+    return line, index - start + 1
+
+
+def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | None, list[Finding]]:
+    """Size-check and decode to text (BOM stripped), or explain why not."""
+    size = len(data)
+    if isinstance(data, str) and size <= max_bytes < 4 * size:
+        try:
+            size = len(data.encode("utf-8", "surrogatepass"))
+        except UnicodeError:  # pragma: no cover - surrogatepass encodes any str
+            pass
+    if size > max_bytes:
+        return None, [Finding("K003", f"the file is larger than the limit of {max_bytes:,} bytes "
+                                      f"(it has at least {size:,})", file=file)]
+    if isinstance(data, str):
+        text = data
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            line, col = _line_col(text, exc.start)
+            return None, [Finding("K002", f"the text contains an invalid character (a lone surrogate "
+                                          f"U+{ord(text[exc.start]):04X})", file=file, line=line, column=col)]
+    else:
+        raw = bytes(data)
+        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        raw = raw[bom:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            head = raw[: exc.start].decode("utf-8")
+            line, col = _line_col(head, len(head))
+            return None, [Finding("K002", f"byte 0x{raw[exc.start]:02X} at offset {exc.start + bom} is not valid "
+                                          "UTF-8; save the file as UTF-8", file=file, line=line, column=col)]
+    return (text[1:] if text.startswith("\ufeff") else text), []
+
+
+_PLAIN_PROBLEMS = [  # (start of PyYAML's problem text, plain words); first match wins
+    ("found character '\\t'", "found a tab character where indentation was expected; indent with spaces"),
+    ("found character", "found a character that cannot start a value here; put the value in quotes"),
+    ("could not find expected ':'", "expected `key: value` but found no ':' after the key"),
+    ("mapping values are not allowed", "found ': ' where it is not allowed; put a value containing ': ' in "
+                                       "quotes, or check the indentation"),
+    ("sequence entries are not allowed", "found a '- ' list item where it is not allowed; check the indentation"),
+    ("mapping keys are not allowed", "found a '? ' complex key where it is not allowed"),
+    ("expected <block end>", "this line's indentation does not match the lines above"),
+    ("expected ',' or ']'", "a [ list ] is not closed, or its items are not separated by commas"),
+    ("expected ',' or '}'", "a { mapping } is not closed, or its entries are not separated by commas"),
+    ("found unexpected end of stream", "quoted text is never closed"),
+    ("found unexpected document separator", "quoted text runs into a '---' or '...' line; close the quote"),
+    ("found unknown escape character", "unknown backslash escape in double-quoted text; write \\\\ for a "
+                                       "backslash or use single quotes"),
+    ("expected escape sequence", "a \\x, \\u or \\U escape in double-quoted text has too few hex digits"),
+    ("expected the node content", "expected a value here"),
+    ("expected '<document start>'", "found more content after the document ended; check the indentation"),
+]
+_PLAIN_CONTEXTS = [
+    ("while scanning an alias", "a value starting with '*' is an alias in YAML; put the value in quotes"),
+    ("while scanning an anchor", "a value starting with '&' is an anchor in YAML; put the value in quotes"),
+    ("while scanning a tag", "a value starting with '!' is a tag in YAML; put the value in quotes"),
+    ("while scanning a directive", "a line starting with '%' is a YAML directive; put the value in quotes"),
+    ("while scanning a block scalar", "the header after '|' or '>' is not valid"),
+]
+
+_NOUNS = [("quoted", "quoted text"), ("simple key", "key"), ("mapping", "mapping"), ("sequence", "list"),
+          ("collection", "block")]
+
+
+def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
+    """K004 in plain words (PyYAML's own text kept in brackets), located at the problem."""
+    problem, context = exc.problem or "", exc.context or ""
+    plain = next((p for start, p in _PLAIN_CONTEXTS if context.startswith(start)), None)
+    plain = plain or next((p for start, p in _PLAIN_PROBLEMS if problem.startswith(start)), None)
+    plain = plain or "the YAML is not valid"
+    mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and mark is not exc.context_mark and exc.context_mark.line != mark.line:
+        noun = next((n for word, n in _NOUNS if word in context), "block")
+        plain += f"; the {noun} starts at line {exc.context_mark.line + 1}"
+    code = "K007" if problem.startswith("found undefined tag handle") else "K004"
+    return Finding(code, f"{plain} [YAML: {problem or context}]", file=file,
+                   line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0)
+
+
+class _Fatal(Exception):
+    """Stops building; the finding is already recorded. The argument says whether to keep the root."""
+
+
+class _Builder:
+    """Turns the PyYAML event stream into nodes with an explicit stack of open collections."""
+
+    def __init__(self, text: str, file: str | None, max_depth: int):
+        self.text, self.file, self.max_depth = text, file, max_depth
+        self.findings: list[Finding] = []
+        self.root: Node | None = None
+        # one frame per open collection: [node, slot in parent, pending key, key node, last end, flow]
+        self.stack: list[list] = []
+
+    def run(self) -> tuple[Node | None, list[Finding]]:
+        events = yaml.parse(self.text, Loader=_Loader)
+        try:
+            self._consume(events)
+        except _Fatal as stop:
+            if not stop.args[0]:
+                self.root = None
+        except yaml.MarkedYAMLError as exc:
+            self.findings.append(_syntax_finding(exc, self.file))
+            self.root = None
+        except ReaderError as exc:
+            line, col = _line_col(self.text, exc.position)
+            char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            self.findings.append(Finding("K004", f"the file contains the control character U+{char:04X}, "
+                                                 "which YAML does not allow", file=self.file, line=line, column=col))
+            self.root = None
+        finally:
+            events.close()
+        if self.root is None and not self.findings or (
+            isinstance(self.root, Scalar) and self.root.style is None and self.root.source == ""
+        ):
+            self.root = None
+            self.findings.append(Finding("K011", "the file is empty (it has only whitespace or comments)",
+                                         file=self.file))
+        return self.root, self.findings
+
+    def _consume(self, events) -> None:
+        documents = 0
+        for ev in events:
+            cls = ev.__class__
+            if cls is ScalarEvent:
+                self._properties(ev)
+                self._attach(self._scalar(ev))
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                self._properties(ev)
+                if len(self.stack) >= self.max_depth:
+                    self._report("K010", f"nesting is deeper than {self.max_depth} levels", ev.start_mark,
+                                 self._slot(), fatal=True)
+                mark = ev.start_mark
+                node = (Mapping if cls is MappingStartEvent else Sequence)(
+                    mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1)
+                self.stack.append([node, self._slot(), _NOKEY, None, None, ev.flow_style])
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                frame = self.stack.pop()
+                node, end = frame[0], frame[4]
+                if frame[5] or end is None:
+                    end = (ev.end_mark.line + 1, ev.end_mark.column + 1)
+                node.end_line, node.end_column = end
+                self._attach(node)
+            elif cls is AliasEvent:
+                self._report("K006", f"alias *{ev.anchor} is not allowed; write the value out in full",
+                             ev.start_mark, self._slot(), fatal=True)
+            elif cls is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    self._report("K009", "a second YAML document starts here; a policy file holds one document",
+                                 ev.start_mark, None, fatal=True, keep=True)
+
+    def _properties(self, ev) -> None:
+        if ev.anchor is not None:
+            self._report("K006", f"anchor &{ev.anchor} is not allowed; write each value out in full",
+                         ev.start_mark, self._slot(), fatal=True)
+        if ev.tag is not None:
+            tag = ev.tag
+            if tag.startswith("tag:yaml.org,2002:"):
+                tag = "!!" + tag[len("tag:yaml.org,2002:"):]
+            self._report("K007", f"explicit tag {tag} is not allowed; remove it (quote the value if it is text)",
+                         ev.start_mark, self._slot())
+
+    def _scalar(self, ev) -> Scalar:
+        start, end, src = ev.start_mark, ev.end_mark, ev.value
+        value: object = src
+        top = self.stack[-1] if self.stack else None
+        in_key = top is not None and top[2] is _NOKEY and top[0].__class__ is Mapping
+        if ev.style is None and not in_key:
+            value = self._resolve(src, ev)
+        return Scalar(start.line + 1, start.column + 1, end.line + 1, end.column + 1, value, src, ev.style)
+
+    def _resolve(self, src: str, ev) -> object:
+        """Type a plain scalar per the YAML 1.2 core schema; numbers become int or exact Decimal."""
+        if src in _CONSTANTS:
+            return _CONSTANTS[src]
+        if src[0] not in _NUMBER_START:
+            return src
+        if _INT.fullmatch(src):
+            if len(src.lstrip("+-0")) > MAX_DIGITS:
+                return self._bad_number(src, f"{src[:20]}... has more than {MAX_DIGITS} digits", ev)
+            return int(src)
+        if _OCT.fullmatch(src) or _HEX.fullmatch(src):
+            number = int(src[2:], 8 if src[1] == "o" else 16)
+            if number.bit_length() > MAX_DIGITS * 3.33:
+                return self._bad_number(src, f"{src[:20]}... has more than {MAX_DIGITS} digits", ev)
+            return number
+        if _FLOAT.fullmatch(src):
+            number = Decimal(src)
+            if number and abs(number.adjusted()) > MAX_DIGITS:
+                return self._bad_number(src, f"{_show(src)} is too large or too small to use", ev)
+            return number
+        if _SPECIAL.fullmatch(src):
+            return self._bad_number(src, f"{src} is not a finite number; numbers must be finite "
+                                         "(put it in quotes if it is text)", ev)
+        return src
+
+    def _bad_number(self, src: str, message: str, ev) -> str:
+        self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
+        return src
+
+    def _attach(self, node: Node) -> None:
+        if not self.stack:
+            if self.root is None:
+                self.root = node
+            return
+        top = self.stack[-1]
+        top[4] = (node.end_line, node.end_column)
+        container = top[0]
+        if container.__class__ is Sequence:
+            container.items.append(node)
+        elif top[2] is _NOKEY:
+            top[2], top[3] = self._key(container, node), node
+        else:
+            if top[2] is not _DROP:
+                container.items[top[2]] = (top[3], node)
+            top[2], top[3] = _NOKEY, None
+
+    def _key(self, mapping: Mapping, node: Node) -> object:
+        """The key's text, or _DROP (after reporting) when the entry cannot be kept."""
+        if not isinstance(node, Scalar):
+            self._at(node, "K012", "a mapping key must be plain text, not a list or mapping", None)
+            return _DROP
+        key = node.source
+        if node.style is None and key in ("", "<<"):
+            if key:
+                self._at(node, "K008", "merge keys (<<) are not allowed; write the entries out in full", None)
+            else:
+                self._at(node, "K012", "a mapping key is empty; write a name before the ':'", None)
+            return _DROP
+        first = mapping.items.get(key)
+        if first is not None:
+            where = f"line {first[0].line}" + (f", column {first[0].column}" if first[0].line == node.line else "")
+            self._at(node, "K005", f"key {_show(key)} appears twice in this mapping (first at {where})", key)
+            return _DROP
+        return key
+
+    def _slot(self) -> object:
+        """Where the next node goes in the innermost open collection (None when it is a key)."""
+        if not self.stack:
+            return None
+        top = self.stack[-1]
+        if top[0].__class__ is Sequence:
+            return len(top[0].items)
+        return None if top[2] is _NOKEY or top[2] is _DROP else top[2]
+
+    def _path(self, slot: object) -> str:
+        parts = [frame[1] for frame in self.stack[1:] if frame[1] is not None]
+        if slot is not None:
+            parts.append(slot)
+        return format_path(parts)
+
+    def _report(self, code: str, message: str, mark, slot: object, *, fatal=False, keep=False, end=None) -> None:
+        self.findings.append(Finding(code, message, file=self.file, line=mark.line + 1, column=mark.column + 1,
+                                     path=self._path(slot), end_line=end.line + 1 if end else 0,
+                                     end_column=end.column + 1 if end else 0))
+        if fatal:
+            raise _Fatal(keep)
+
+    def _at(self, node: Node, code: str, message: str, slot: object) -> None:
+        self.findings.append(Finding(code, message, file=self.file, line=node.line, column=node.column,
+                                     path=self._path(slot), end_line=node.end_line, end_column=node.end_column))
+
+
+def load_text(data: bytes | str, file: str | None = None, *, max_bytes: int = MAX_BYTES,
+              max_depth: int = MAX_DEPTH) -> tuple[Node | None, list[Finding]]:
+    """Parse one policy document into located nodes; problems come back as findings, never raised."""
+    try:
+        text, findings = _decode(data, file, max_bytes)
+        if text is None:
+            return None, findings
+        return _Builder(text, file, max_depth).run()
+    except Exception as exc:  # the loader's promise: any input gives findings, not a traceback
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        return None, [Finding("K004", f"the YAML could not be read ({detail})", file=file)]
+
+
+def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) -> tuple[Node | None, list[Finding]]:
+    """Read and parse a file; `display` is the name put in findings (default: the path)."""
+    name = display if display is not None else str(path)
+    max_bytes = limits.get("max_bytes", MAX_BYTES)
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if info.st_size > max_bytes:
+            return None, [Finding("K003", f"the file has {info.st_size:,} bytes, more than the limit of "
+                                          f"{max_bytes:,}", file=name)]
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        return None, [Finding("K001", "the file does not exist", file=name)]
+    except IsADirectoryError:
+        return None, [Finding("K001", "this is a folder, not a file", file=name)]
+    except NotADirectoryError:
+        return None, [Finding("K001", "a part of the path is a file, not a folder", file=name)]
+    except PermissionError:
+        return None, [Finding("K001", "permission to read the file was denied", file=name)]
+    except OSError as exc:
+        return None, [Finding("K001", f"the file cannot be read ({exc.strerror or exc})", file=name)]
+    except (TypeError, ValueError) as exc:
+        return None, [Finding("K001", f"the path is not valid ({exc})", file=name)]
+    return load_text(data, name, **limits)
+
+
+def to_plain(node: Node | None) -> object:
+    """Plain dict/list/scalar data (Decimal for non-integers), built without recursion."""
+    if node is None or isinstance(node, Scalar):
+        return None if node is None else node.value
+    out: dict | list = {} if isinstance(node, Mapping) else []
+    work = [(node, out)]
+    while work:
+        src, dst = work.pop()
+        pairs = ((k, v) for k, (_, v) in src.items.items()) if isinstance(src, Mapping) else enumerate(src.items)
+        for key, child in pairs:
+            if isinstance(child, Scalar):
+                value = child.value
+            else:
+                value = {} if isinstance(child, Mapping) else []
+                work.append((child, value))
+            if isinstance(dst, dict):
+                dst[key] = value
+            else:
+                dst.append(value)
+    return out
+
+
+def _step(node: Node, part: str | int) -> Node | None:
+    if isinstance(node, Mapping) and isinstance(part, str):
+        entry = node.items.get(part)
+        return entry[1] if entry else None
+    if isinstance(node, Sequence) and isinstance(part, int) and not isinstance(part, bool):
+        return node.items[part] if 0 <= part < len(node.items) else None
+    return None
+
+
+def node_at(root: Node, path: _PathSeq[str | int]) -> Node:
+    """The deepest node that exists along `path` (the root if not even the first step exists)."""
+    node = root
+    for part in path:
+        child = _step(node, part)
+        if child is None:
+            break
+        node = child
+    return node
+
+
+def key_at(root: Node, path: _PathSeq[str | int]) -> Scalar | None:
+    """The key node of the path's last element, when the whole path exists and ends at a mapping key."""
+    if not path:
+        return None
+    parent: Node | None = root
+    for part in path[:-1]:
+        parent = _step(parent, part)
+        if parent is None:
+            return None
+    last = path[-1]
+    if isinstance(parent, Mapping) and isinstance(last, str) and last in parent.items:
+        return parent.items[last][0]
+    return None

@@ -1,0 +1,359 @@
+"""The compiled policy: fields, computed nodes in dependency order, rules. Plain objects.
+
+Each computed node has `compute(env)`, which reads names from `env` and writes its own
+output(s) back into it, raising `EvalError` with a message that names the node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from typing import Any, Callable
+
+from .expr import ExprError, Expression
+from .functions import EvalError, short
+
+ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
+
+
+def make_rounder(places: int, mode: str = "half_up") -> Callable[[Any], Any]:
+    quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
+
+    def rounder(value):
+        if isinstance(value, Decimal):
+            return value.quantize(quantum, rounding=rounding)
+        return value
+
+    return rounder
+
+
+class NodeError(EvalError):
+    """Evaluation failed in a named node; says which node, which expression, which column."""
+
+    def __init__(self, kind: str, name: str, error: Exception, where: str = ""):
+        self.kind, self.name, self.where = kind, name, where
+        if isinstance(error, ExprError):
+            detail = f"{error.message} in `{error.expression}` (column {error.column})"
+        else:
+            detail = str(error)
+        self.detail = detail
+        super().__init__(f"{kind} `{name}`{(' ' + where) if where else ''}: {detail}")
+
+
+def _run(expr: Expression, env, kind: str, name: str, where: str = ""):
+    try:
+        return expr(env)
+    except EvalError as exc:
+        raise NodeError(kind, name, exc, where) from None
+
+
+def _all(conds: list[Expression], env, kind: str, name: str) -> bool:
+    return all(_run(c, env, kind, name, "(when)") for c in conds)
+
+
+@dataclass
+class FieldDef:
+    name: str
+    type: str
+    label: str = ""
+    required: bool = False
+    default: Any = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    values: tuple[str, ...] | None = None
+    items: dict[str, "FieldDef"] | None = None
+    required_when: list[Expression] = field(default_factory=list)
+    only_when: list[Expression] = field(default_factory=list)
+    min_items: int | None = None
+    max_items: int | None = None
+
+
+@dataclass
+class Indicator:
+    name: str
+    label: str
+    weight: Decimal
+    score: Expression
+    round: Callable
+
+
+@dataclass
+class Scorecard:
+    name: str
+    label: str
+    indicators: list[Indicator]
+    when: list[Expression]
+    round: Callable
+    kind = "scorecard"
+
+    def outputs(self) -> list[str]:
+        return [self.name] + [i.name for i in self.indicators]
+
+    def compute(self, env) -> None:
+        if self.when and not _all(self.when, env, "scorecard", self.name):
+            env[self.name] = None
+            for ind in self.indicators:
+                env[ind.name] = None
+            return
+        total = Decimal(0)
+        for ind in self.indicators:
+            score = ind.round(_run(ind.score, env, "indicator", ind.name))
+            if not isinstance(score, Decimal):
+                raise NodeError("indicator", ind.name, EvalError(f"score must be a number, got {short(score)}"))
+            env[ind.name] = score
+            total += score * ind.weight / 100
+        env[self.name] = self.round(total)
+
+
+@dataclass
+class Value:
+    name: str
+    label: str
+    expr: Expression
+    when: list[Expression]
+    round: Callable
+    each: str | None = None
+    kind = "value"
+
+    def outputs(self) -> list[str]:
+        return [self.name]
+
+    def compute(self, env) -> None:
+        if self.each is None:
+            if self.when and not _all(self.when, env, "value", self.name):
+                env[self.name] = None
+                return
+            env[self.name] = self.round(_run(self.expr, env, "value", self.name))
+            return
+        results = []
+        for i, item in enumerate(env.get(self.each) or ()):
+            scope = _ItemScope(item, env)
+            where = f"({self.each} item {i + 1})"
+            if self.when and not all(_run(c, scope, "value", self.name, where) for c in self.when):
+                results.append(None)
+                continue
+            result = self.round(_run(self.expr, scope, "value", self.name, where))
+            item[self.name] = result
+            results.append(result)
+        env[self.name] = tuple(results)
+
+
+class _ItemScope(dict):
+    """Names inside an `each` value: the item's own fields first, then the record's."""
+
+    __slots__ = ("outer",)
+
+    def __init__(self, item, outer):
+        super().__init__(item)
+        self.outer = outer
+
+    def __missing__(self, key):
+        return self.outer[key]
+
+    def get(self, key, default=None):
+        return self[key] if key in self or key in self.outer else default
+
+
+@dataclass
+class BandDef:
+    label: Any
+    min: Decimal
+    upper: Decimal | None  # None: open (up to the next band, or without end)
+    inclusive: bool
+
+
+@dataclass
+class Band:
+    name: str
+    label: str
+    input: str
+    bands: list[BandDef]  # sorted by min, descending
+    range_min: Decimal | None
+    range_max: Decimal | None
+    round: Callable | None
+    kind = "band"
+
+    def outputs(self) -> list[str]:
+        return [self.name]
+
+    def lookup(self, value) -> BandDef | None:
+        for b in self.bands:
+            if value < b.min:
+                continue
+            if b.upper is not None and (value > b.upper if b.inclusive else value >= b.upper):
+                return None
+            return b
+        return None
+
+    def compute(self, env) -> None:
+        value = env.get(self.input)
+        if value is None:
+            env[self.name] = None
+            return
+        if not isinstance(value, Decimal) or isinstance(value, bool):
+            raise NodeError("band", self.name, EvalError(f"`{self.input}` must be a number, got {short(value)}"))
+        if self.round:
+            value = self.round(value)
+        hit = self.lookup(value)
+        if hit is None:
+            raise NodeError("band", self.name, EvalError(f"`{self.input}` = {value} falls outside every band"))
+        env[self.name] = hit.label
+
+
+@dataclass
+class Cell:
+    """One decision-table cell: matches any, one of several values, or a comparison."""
+
+    kind: str  # any | eq | in | cmp
+    value: Any = None
+    op: str = ""
+
+    def matches(self, x) -> bool:
+        if self.kind == "any":
+            return True
+        if self.kind == "eq":
+            return x == self.value
+        if self.kind == "in":
+            return x in self.value
+        if x is None or not isinstance(x, Decimal):
+            return False
+        v = self.value
+        return {"<": x < v, "<=": x <= v, ">": x > v, ">=": x >= v, "!=": x != v, "==": x == v}[self.op]
+
+    def __str__(self) -> str:
+        if self.kind == "any":
+            return "-"
+        if self.kind == "in":
+            return " / ".join(map(str, self.value))
+        if self.kind == "cmp":
+            return f"{self.op} {self.value}"
+        return str(self.value)
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    output: Any
+    index: int  # 0-based row number in the table
+
+
+@dataclass
+class Table:
+    name: str
+    label: str
+    inputs: list[str]
+    rows: list[Row]
+    hit: str
+    default: Any
+    has_default: bool
+    kind = "table"
+
+    def outputs(self) -> list[str]:
+        return [self.name]
+
+    def match(self, values: list) -> list[Row]:
+        return [r for r in self.rows if all(c.matches(v) for c, v in zip(r.cells, values))]
+
+    def compute(self, env) -> None:
+        values = [env.get(n) for n in self.inputs]
+        if any(v is None for v in values):
+            env[self.name] = None
+            return
+        for row in self.rows:
+            if all(c.matches(v) for c, v in zip(row.cells, values)):
+                env[self.name] = row.output
+                return
+        if self.has_default:
+            env[self.name] = self.default
+            return
+        shown = ", ".join(f"{n} = {short(v)}" for n, v in zip(self.inputs, values))
+        raise NodeError("table", self.name, EvalError(f"no row matches {shown}"))
+
+
+@dataclass
+class Rule:
+    id: str
+    kind: str
+    label: str
+    when: list[Expression]
+    params: dict[str, Expression]
+    reason: str
+    round: Callable
+
+    def fires(self, env) -> bool:
+        return _all(self.when, env, "rule", self.id)
+
+    def action(self, env) -> dict:
+        out = {"id": self.id, "kind": self.kind}
+        if self.label:
+            out["label"] = self.label
+        params = {}
+        for name, expr in self.params.items():
+            params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+        out.update(params)
+        out["reason"] = render_template(self.reason, {**env, **params}) if self.reason else self.label or self.id
+        return out
+
+
+def render_template(template: str, env) -> str:
+    """Fill `{name}` placeholders; only plain names, never attribute or index access."""
+    out, i = [], 0
+    while i < len(template):
+        j = template.find("{", i)
+        if j < 0:
+            out.append(template[i:])
+            break
+        k = template.find("}", j)
+        if k < 0:
+            out.append(template[i:])
+            break
+        out.append(template[i:j])
+        out.append(format_value(env.get(template[j + 1:k].strip())))
+        i = k + 1
+    return "".join(out)
+
+
+def template_names(template: str) -> list[str]:
+    names, i = [], 0
+    while True:
+        j = template.find("{", i)
+        k = template.find("}", j + 1) if j >= 0 else -1
+        if j < 0 or k < 0:
+            return names
+        names.append(template[j + 1:k].strip())
+        i = k + 1
+
+
+def format_value(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, tuple):
+        return ", ".join(format_value(v) for v in value)
+    return str(value)
+
+
+@dataclass
+class Policy:
+    """What `evaluate` runs: a resolved, checked, compiled policy."""
+
+    id: str
+    name: str
+    version: str
+    sha256: str
+    fields: dict[str, FieldDef]
+    params: dict[str, Any]
+    nodes: list  # Scorecard | Value | Band | Table, in dependency order
+    rules: list[Rule]
+    resolved: Any  # policy.Resolved, for explain / show / compare
+    population: list = field(default_factory=list)
+
+    def output_names(self) -> list[str]:
+        return [name for node in self.nodes for name in node.outputs()]
+
+    def node_by_output(self) -> dict[str, Any]:
+        return {name: node for node in self.nodes for name in node.outputs()}
+
+    def info(self) -> dict:
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}

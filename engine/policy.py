@@ -1,0 +1,353 @@
+"""Policy documents: read with positions, checked against the JSON Schema, `extends` resolved.
+
+load (YAML with positions) → schema (findings located at the offending key or value) →
+resolve (parent chain merged entry by entry, each entry remembering the file and line it
+came from). The result is plain data plus positions; compile.py turns it into something
+that evaluates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+
+from .findings import Finding
+from .load import Mapping as MapNode
+from .load import Node, Scalar, key_at, load_path, load_text, node_at, to_plain
+
+SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")
+POLICY_SCHEMA = "policy.schema.json"
+TESTS_SCHEMA = "policy-tests.schema.json"
+
+
+@lru_cache(maxsize=None)
+def schema(name: str = POLICY_SCHEMA) -> dict:
+    return json.loads(resources.files("kinerja.schemas").joinpath(name).read_text("utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema(name))
+
+
+@dataclass
+class Document:
+    """One YAML file: its display name, the node tree and its plain data."""
+
+    file: str
+    root: Node | None
+    data: Any
+    findings: list[Finding] = field(default_factory=list)
+    text: str = ""
+
+    def line_text(self, line: int) -> str:
+        lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def locate(self, path: list) -> tuple[int, int]:
+        node = node_at(self.root, path) if self.root is not None else None
+        return (node.line, node.column) if node is not None else (1, 1)
+
+    def finding(self, code: str, message: str, path: list, hint: str | None = None, key: bool = False) -> Finding:
+        node = key_at(self.root, path) if key and self.root is not None else None
+        if node is None and self.root is not None:
+            node = node_at(self.root, path)
+        line, col = (node.line, node.column) if node is not None else (1, 1)
+        return Finding(code, message, self.file, line, col, json_path(path), hint)
+
+
+def json_path(path) -> str:
+    out = "$"
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if str(p).isidentifier() else f"[{json.dumps(p)}]")
+    return out
+
+
+def read_document(source: str | os.PathLike, *, display: str | None = None, text: str | bytes | None = None,
+                  schema_name: str = POLICY_SCHEMA) -> Document:
+    """Load one file (or given text) and check it against the schema; never raises."""
+    name = display or str(source)
+    if text is None:
+        try:
+            text = Path(source).read_bytes()
+        except OSError:
+            text = None
+    if text is not None:
+        root, findings = load_text(text, name)
+    else:
+        root, findings = load_path(source, display=name)
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else (text or "")
+    doc = Document(name, root, to_plain(root) if root is not None else None, list(findings), raw)
+    if root is not None and not findings:
+        doc.findings.extend(schema_findings(doc, schema_name))
+    return doc
+
+
+# --- JSON Schema errors → located findings ----------------------------------------------------
+
+
+def schema_findings(doc: Document, schema_name: str = POLICY_SCHEMA) -> list[Finding]:
+    if not isinstance(doc.data, dict):
+        return [doc.finding("K103", f"a policy file must be a mapping of keys, but this is {_kind(doc.data)}", [])]
+    out = []
+    for error in sorted(_validator(schema_name).iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
+        out.append(_translate(doc, _deepest(error)))
+    return _dedupe(out)
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For oneOf/anyOf, report the alternative that got furthest, as best_match does."""
+    while error.context:
+        error = jsonschema.exceptions.best_match(error.context)
+        if error.validator not in ("oneOf", "anyOf"):
+            break
+    return error
+
+
+_TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
+               "object": "a mapping (key: value lines)", "array": "a list (lines starting with -)", "null": "empty"}
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, (float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
+    path = list(e.absolute_path)
+    where = path[-1] if path else "the policy"
+    if e.validator == "additionalProperties":
+        allowed = list((e.schema.get("properties") or {}).keys())
+        extra = [k for k in e.instance if k not in allowed] if isinstance(e.instance, dict) else []
+        key = extra[0] if extra else "?"
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f'did you mean "{close[0]}"?' if close else ("allowed keys: " + ", ".join(allowed) if allowed else None)
+        return doc.finding("K101", f'unknown key "{key}"', path + [key], hint, key=True)
+    if e.validator == "required":
+        missing = e.message.split("'")[1] if "'" in e.message else e.message
+        return doc.finding("K102", f'"{missing}" is required here', path, key=bool(path))
+    if e.validator == "type":
+        want = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(w, w) for w in want)
+        hint = None
+        node = node_at(doc.root, path) if doc.root is not None else None
+        if "string" in want and isinstance(node, Scalar) and node.style is None:
+            hint = f'write it in quotes: "{node.source}"'
+        return doc.finding("K103", f"{where} must be {words}, but is {_kind(e.instance)}", path, hint)
+    if e.validator in ("enum", "const"):
+        allowed = e.validator_value if e.validator == "enum" else [e.validator_value]
+        close = difflib.get_close_matches(str(e.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
+        hint = f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(json.dumps(a) for a in allowed)
+        return doc.finding("K104", f"{json.dumps(e.instance, default=str)} is not allowed for {where}", path, hint)
+    if e.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems",
+                       "minLength", "minProperties"):
+        return doc.finding("K105", f"{where}: {_range_words(e)}", path)
+    if e.validator == "pattern":
+        return doc.finding("K106", f'"{e.instance}" is not a valid name here',
+                           path, "use lower-case letters, digits and _ (for rule ids: -), starting with a letter")
+    if e.validator == "propertyNames":
+        return doc.finding("K106", f'"{e.instance}" is not a valid name', path + [e.instance],
+                           "use lower-case letters, digits and _ (for rule ids: -), starting with a letter", key=True)
+    if e.validator == "not":
+        return doc.finding("K107", f"{where}: give either max or below, not both", path)
+    if e.validator == "uniqueItems":
+        return doc.finding("K201", f"{where} lists the same item twice", path)
+    return doc.finding("K107", f"{where}: {e.message}", path)
+
+
+def _range_words(e) -> str:
+    v = e.validator_value
+    return {"minimum": f"must be at least {v}", "maximum": f"must be at most {v}",
+            "exclusiveMinimum": f"must be more than {v}", "exclusiveMaximum": f"must be less than {v}",
+            "minItems": f"needs at least {v} item(s)", "maxItems": f"allows at most {v} item(s)",
+            "minLength": "must not be empty", "minProperties": "must not be empty"}[e.validator]
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.code, f.line, f.column, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+# --- extends: the parent chain -----------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """One named entry of a resolved policy, with where it was written."""
+
+    section: str
+    name: str
+    spec: Any
+    doc: Document
+    path: list  # path of the entry inside its document, e.g. ["rules", "sanksi-kinerja"]
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    def finding(self, code: str, message: str, sub: list | None = None, hint: str | None = None,
+                key: bool = False) -> Finding:
+        return self.doc.finding(code, message, self.path + list(sub or []), hint, key=key)
+
+    def node(self, sub: list | None = None) -> Node | None:
+        return node_at(self.doc.root, self.path + list(sub or [])) if self.doc.root is not None else None
+
+
+@dataclass
+class Resolved:
+    """A policy with its `extends` chain merged. `chain` lists ids from the policy to its root."""
+
+    doc: Document
+    meta: dict
+    sections: dict[str, dict[str, Entry]]
+    chain: list[str]
+    findings: list[Finding]
+
+    @property
+    def id(self) -> str:
+        return str(self.meta.get("id", ""))
+
+    def plain(self) -> dict:
+        """The resolved policy as plain data (what is hashed into every result)."""
+        out = {k: v for k, v in self.meta.items() if k not in ("extends", "tests", "disable")}
+        out["extends_chain"] = self.chain[1:]
+        for section, entries in self.sections.items():
+            if entries:
+                out[section] = {name: e.spec for name, e in entries.items()}
+        return out
+
+    def sha256(self) -> str:
+        text = json.dumps(self.plain(), sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def tests(self) -> list[tuple[dict, Document, list]]:
+        return [(t, self.doc, ["tests", i]) for i, t in enumerate(self.meta.get("tests") or [])]
+
+
+def shipped_policies() -> Iterator[tuple[str, Any]]:
+    """(display name, traversable) for every policy file shipped in kinerja.policies."""
+    root = resources.files("kinerja.policies")
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        for item in sorted(folder.iterdir(), key=lambda p: p.name):
+            if item.is_dir() and not item.name.startswith(("_", ".")):
+                stack.append((item, f"{prefix}{item.name}/"))
+            elif item.name.endswith(".yaml") and not item.name.endswith((".test.yaml", ".map.yaml")):
+                yield f"policies/{prefix}{item.name}", item
+
+
+@lru_cache(maxsize=None)
+def _shipped_index() -> dict[str, tuple[str, str]]:
+    index = {}
+    for name, item in shipped_policies():
+        text = item.read_text("utf-8")
+        pid = _peek_id(text)
+        if pid:
+            index[pid] = (name, text)
+    return index
+
+
+def _peek_id(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("id:"):
+            return line[3:].split("#")[0].strip().strip("'\"") or None
+    return None
+
+
+def find_policy(ref: str, base_dir: Path | None) -> Document | None:
+    """A parent by relative path (from the child's folder), or by id (child's folder, then shipped)."""
+    if ref.endswith((".yaml", ".yml")) or "/" in ref:
+        path = (base_dir / ref) if base_dir is not None and not os.path.isabs(ref) else Path(ref)
+        return read_document(path) if path.is_file() else None
+    if base_dir is not None and base_dir.is_dir():
+        for path in sorted(base_dir.glob("*.y*ml")):
+            if path.name.endswith((".test.yaml", ".map.yaml")):
+                continue
+            try:
+                if _peek_id(path.read_text("utf-8", errors="replace")) == ref:
+                    return read_document(path)
+            except OSError:
+                continue
+    shipped = _shipped_index().get(ref)
+    if shipped:
+        return read_document(shipped[0], text=shipped[1])
+    return None
+
+
+def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
+    """Merge the `extends` chain: a child adds entries, replaces them by name, or disables them."""
+    findings = list(doc.findings)
+    chain_docs = [doc]
+    if not findings and isinstance(doc.data, dict):
+        current = doc
+        while isinstance(current.data, dict) and current.data.get("extends"):
+            ref = str(current.data["extends"])
+            base = Path(current.file).parent
+            base = base if base.is_dir() else None
+            parent = find_policy(ref, base)
+            ids = [str(d.data.get("id")) for d in chain_docs]
+            if parent is None:
+                close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
+                findings.append(current.finding("K210", f'parent policy "{ref}" not found', ["extends"],
+                                                f'did you mean "{close[0]}"?' if close else
+                                                "give a shipped policy id or a path relative to this file"))
+                break
+            if parent.findings:
+                findings.extend(parent.findings)
+                break
+            pid = str(parent.data.get("id"))
+            if pid in ids or len(chain_docs) >= max_depth:
+                findings.append(current.finding("K211", f"extends makes a cycle: {' → '.join(ids + [pid])}",
+                                                ["extends"]))
+                break
+            chain_docs.append(parent)
+            current = parent
+    meta = dict(doc.data) if isinstance(doc.data, dict) else {}
+    sections: dict[str, dict[str, Entry]] = {s: {} for s in SECTIONS}
+    if findings:
+        return Resolved(doc, meta, sections, [str(d.data.get("id")) if isinstance(d.data, dict) else "?"
+                                              for d in chain_docs], findings)
+    for d in reversed(chain_docs):
+        data = d.data
+        for i, name in enumerate(data.get("disable") or []):
+            hits = [s for s in SECTIONS if name in sections[s]]
+            if not hits:
+                findings.append(d.finding("K216", f'"{name}" is not an inherited entry, so it cannot be disabled',
+                                          ["disable", i]))
+            for s in hits:
+                del sections[s][name]
+        for s in SECTIONS:
+            for name, spec in (data.get(s) or {}).items():
+                sections[s][name] = Entry(s, name, spec, d, [s, name])
+    if "rounding" not in meta:
+        meta["rounding"] = next((d.data["rounding"] for d in chain_docs if "rounding" in d.data), {})
+    return Resolved(doc, meta, sections, [str(d.data.get("id")) for d in chain_docs], findings)

@@ -1,0 +1,77 @@
+"""`kinerja validate`: files and folders in, located findings out. Never raises at a user."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compile import compile_policy
+from .findings import Finding, sort_key
+from .policy import TESTS_SCHEMA, read_document, resolve
+
+POLICY_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Validation:
+    files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def is_test_file(name: str) -> bool:
+    return name.endswith((".test.yaml", ".test.yml"))
+
+
+def is_map_file(name: str) -> bool:
+    return name.endswith((".map.yaml", ".map.yml"))
+
+
+def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
+    """Files as given, folders walked for *.yaml / *.yml (sorted); missing paths are findings."""
+    files, problems = [], []
+    for p in paths:
+        if p == "-":
+            files.append(p)
+        elif os.path.isdir(p):
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                files.extend(os.path.join(root, n) for n in sorted(names)
+                             if n.endswith(POLICY_SUFFIXES) and not n.startswith(".") and not is_map_file(n))
+        elif os.path.exists(p):
+            files.append(p)
+        else:
+            problems.append(Finding("K001", "no such file or folder", p))
+    return files, problems
+
+
+def validate_text(text: str | bytes, name: str) -> list[Finding]:
+    """All findings for one policy (or *.test.yaml) document."""
+    if is_test_file(name):
+        doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)
+        return doc.findings
+    doc = read_document(name, text=text)
+    if doc.findings:
+        return doc.findings
+    _, findings = compile_policy(resolve(doc))
+    return findings
+
+
+def validate_file(path: str) -> list[Finding]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return [Finding("K001", f"cannot read the file: {exc.strerror or exc}", path)]
+    return validate_text(data, path)
+
+
+def validate_paths(paths: list[str], stdin: bytes | None = None) -> Validation:
+    files, problems = expand(paths)
+    result = Validation(files=[f if f != "-" else "<stdin>" for f in files], findings=problems)
+    for f in files:
+        if f == "-":
+            result.findings.extend(validate_text(stdin or b"", "<stdin>"))
+        else:
+            result.findings.extend(validate_file(f))
+    result.findings.sort(key=sort_key)
+    return result

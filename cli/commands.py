@@ -1,3 +1,5 @@
 """Registry of the commands that live in their own modules."""
 
-ALL: list = []
+from .run_cmds import evaluate
+
+ALL: list = [evaluate]

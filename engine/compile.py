@@ -35,7 +35,7 @@ class Compiler:
         rounding = resolved.meta.get("rounding") or {}
         self.places = int(rounding.get("places", 2))
         self.mode = str(rounding.get("mode", "half_up"))
-        self.rounder = make_rounder(self.places, self.mode)
+        self.rounder = make_rounder(self.places, self.mode, exact=False)
 
     # --- locations ------------------------------------------------------------------------
 
@@ -156,6 +156,8 @@ class Compiler:
             self.types[name] = infer_type(params[name])
         computed = self.declare_outputs()
         order = self.dependency_order(computed)
+        for name, entry in self.declared.items():  # names in a cycle stay untyped: no second finding
+            self.types.setdefault(name, ANY)
         nodes = []
         for key in order:
             node = self.compile_node(*computed[key])

@@ -87,12 +87,19 @@ _NOT_PLAIN_TEXT = frozenset("\n\r\x85\u2028\u2029\ufeff")
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's pure-Python SafeLoader with two hot paths short-cut; tokens and marks are unchanged."""
+    """PyYAML's pure-Python SafeLoader with its hottest checks short-cut; tokens and marks are unchanged."""
 
     def need_more_tokens(self):
         if self.tokens and not self.possible_simple_keys:
             return False
         return super().need_more_tokens()
+
+    def stale_possible_simple_keys(self):
+        keys = self.possible_simple_keys  # saved in file order, so if the oldest is fresh, all are
+        if keys:
+            oldest = next(iter(keys.values()))
+            if oldest.line != self.line or self.index - oldest.index > 1024:
+                super().stale_possible_simple_keys()
 
     def forward(self, length=1):
         p = self.pointer
@@ -127,37 +134,32 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return line, index - start + 1
 
 
+def _too_large(file: str | None, max_bytes: int) -> list[Finding]:
+    return [Finding("K003", f"the file is larger than the limit of {max_bytes:,} bytes", file=file)]
+
+
 def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | None, list[Finding]]:
     """Size-check and decode to text (BOM stripped), or explain why not."""
-    size = len(data)
-    if isinstance(data, str) and size <= max_bytes < 4 * size:
-        try:
-            size = len(data.encode("utf-8", "surrogatepass"))
-        except UnicodeError:  # pragma: no cover - surrogatepass encodes any str
-            pass
-    if size > max_bytes:
-        return None, [Finding("K003", f"the file is larger than the limit of {max_bytes:,} bytes "
-                                      f"(it has at least {size:,})", file=file)]
+    if len(data) > max_bytes:
+        return None, _too_large(file, max_bytes)
     if isinstance(data, str):
-        text = data
+        text = data.removeprefix("\ufeff")
         try:
-            text.encode("utf-8")
+            size = len(text.encode("utf-8"))
         except UnicodeEncodeError as exc:
             line, col = _line_col(text, exc.start)
-            return None, [Finding("K002", f"the text contains an invalid character (a lone surrogate "
-                                          f"U+{ord(text[exc.start]):04X})", file=file, line=line, column=col)]
-    else:
-        raw = bytes(data)
-        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-        raw = raw[bom:]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            head = raw[: exc.start].decode("utf-8")
-            line, col = _line_col(head, len(head))
-            return None, [Finding("K002", f"byte 0x{raw[exc.start]:02X} at offset {exc.start + bom} is not valid "
-                                          "UTF-8; save the file as UTF-8", file=file, line=line, column=col)]
-    return (text[1:] if text.startswith("\ufeff") else text), []
+            return None, [Finding("K002", f"the text contains a lone surrogate U+{ord(text[exc.start]):04X}, "
+                                          "which is not valid Unicode", file=file, line=line, column=col)]
+        return (None, _too_large(file, max_bytes)) if size > max_bytes else (text, [])
+    raw = bytes(data)
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        return raw[bom:].decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        head = raw[bom:bom + exc.start].decode("utf-8")
+        line, col = _line_col(head, len(head))
+        return None, [Finding("K002", f"byte 0x{raw[bom + exc.start]:02X} at offset {bom + exc.start} is not "
+                                      "valid UTF-8; save the file as UTF-8", file=file, line=line, column=col)]
 
 
 _PLAIN_PROBLEMS = [  # (start of PyYAML's problem text, plain words); first match wins
@@ -405,15 +407,17 @@ def load_text(data: bytes | str, file: str | None = None, *, max_bytes: int = MA
 
 def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) -> tuple[Node | None, list[Finding]]:
     """Read and parse a file; `display` is the name put in findings (default: the path)."""
-    name = display if display is not None else str(path)
     max_bytes = limits.get("max_bytes", MAX_BYTES)
+    try:
+        name = display if display is not None else os.fsdecode(path)
+    except (TypeError, ValueError):
+        name = repr(path)
     try:
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
         if info.st_size > max_bytes:
-            return None, [Finding("K003", f"the file has {info.st_size:,} bytes, more than the limit of "
-                                          f"{max_bytes:,}", file=name)]
+            return None, _too_large(name, max_bytes)
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:

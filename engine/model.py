@@ -16,11 +16,13 @@ from .functions import EvalError, short
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
-def make_rounder(places: int, mode: str = "half_up") -> Callable[[Any], Any]:
+def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Callable[[Any], Any]:
+    """Round a computed number to `places` decimals. `exact`: always show that many places
+    (a value's own `places`); otherwise at most that many (the policy default: 8 stays 8)."""
     quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
 
     def rounder(value):
-        if isinstance(value, Decimal):
+        if isinstance(value, Decimal) and (exact or value.as_tuple().exponent < -places):
             return value.quantize(quantum, rounding=rounding)
         return value
 

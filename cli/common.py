@@ -1,0 +1,63 @@
+"""Helpers shared by commands: load a policy or stop with its findings, open outputs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kinerja.engine import __version__
+from kinerja.engine.compile import compile_policy
+from kinerja.engine.findings import has_errors
+from kinerja.engine.model import Policy
+from kinerja.engine.policy import find_policy, read_document, resolve
+from kinerja.engine.report.findings import ReportContext, render
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"kinerja: {message}", err=True)
+    sys.exit(code)
+
+
+def load_policy(ref: str) -> Policy:
+    """A policy file path, or the id of a shipped policy; on findings print them and exit 1."""
+    if os.path.isdir(ref):
+        fail(f"{ref} is a folder: give one policy file")
+    if os.path.exists(ref):
+        doc = read_document(ref)
+    else:
+        doc = find_policy(ref, None) if not ref.endswith((".yaml", ".yml")) else None
+        if doc is None:
+            fail(f"policy {ref!r} not found (give a file path or a shipped policy id)")
+    policy, findings = compile_policy(resolve(doc))
+    if policy is None or has_errors(findings):
+        click.echo(render(findings, "text", ReportContext([doc.file], __version__)), err=True)
+        fail(f"policy {doc.file} has errors; fix them first (kinerja validate {doc.file})", EXIT_FINDINGS)
+    return policy
+
+
+class Output:
+    """stdout, or a file opened for text; closed on exit."""
+
+    def __init__(self, path: str | None, binary: bool = False):
+        self.path = path
+        self.fh = None
+        if path and path != "-":
+            try:
+                self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                               newline=None if binary else "")
+            except OSError as exc:
+                fail(f"cannot write {path}: {exc.strerror or exc}")
+
+    @property
+    def stream(self):
+        if self.fh is not None:
+            return self.fh
+        return click.get_binary_stream("stdout") if False else click.get_text_stream("stdout")
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()

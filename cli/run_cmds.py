@@ -1,0 +1,109 @@
+"""`kinerja evaluate` and `kinerja explain`: records in, results or explanations out."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from kinerja.engine.evaluate import Evaluator
+from kinerja.engine.records import RecordsError, read_records
+from kinerja.engine.report.results import WRITERS
+
+from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
+
+INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
+
+
+def records_options(f):
+    f = click.option("--input-format", type=click.Choice(INPUT_FORMATS),
+                     help="Records format (default: from the file extension).")(f)
+    f = click.option("--sheet", help="XLSX: sheet name (default: the first sheet).")(f)
+    f = click.option("--header-row", type=click.IntRange(1), help="XLSX: row number of the header.")(f)
+    f = click.option("--map", "map_file", help="Column mapping file (*.map.yaml) or a shipped mapping id.")(f)
+    return f
+
+
+def open_records(records, input_format, sheet, header_row, map_file):
+    mapping = None
+    if map_file:
+        from kinerja.engine.mapping import load_mapping
+        mapping = load_mapping(map_file)
+    stdin = click.get_binary_stream("stdin") if records == "-" else None
+    if records == "-" and not input_format:
+        fail("reading records from stdin needs --input-format")
+    return read_records(records, input_format, stdin=stdin, sheet=sheet, header_row=header_row, mapping=mapping)
+
+
+class Progress:
+    """A records counter on stderr, only on a terminal and only once a run takes a moment."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.enabled = sys.stderr.isatty()
+        self.shown = False
+
+    def tick(self, n: int) -> None:
+        if self.enabled and n % 2000 == 0 and time.perf_counter() - self.start > 1.0:
+            click.echo(f"\r{n:,} records…", nl=False, err=True)
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 30 + "\r", nl=False, err=True)
+
+
+@click.command()
+@click.argument("policy")
+@click.argument("records")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "xlsx"]), default=None,
+              help="Output format (default: table on a terminal, jsonl otherwise; xlsx needs -o).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
+@click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
+@records_options
+def evaluate(policy, records, fmt, output, with_explain, lang, input_format, sheet, header_row, map_file):
+    """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
+    compiled = load_policy(policy)
+    if fmt is None:
+        fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
+    if fmt == "xlsx" and (not output or output == "-"):
+        fail("--format xlsx needs -o FILE.xlsx")
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx")
+    started = time.perf_counter()
+    counts = {"records": 0, "ok": 0, "error": 0}
+    progress = Progress()
+    out = Output(output, binary=fmt == "xlsx")
+    try:
+        sources = open_records(records, input_format, sheet, header_row, map_file)
+        if fmt == "xlsx":
+            from kinerja.engine.xlsx import XlsxWriter
+            writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
+        else:
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info)
+        explainer = None
+        if with_explain:
+            from kinerja.engine.explain import explain
+            explainer = explain
+        for result in evaluator.run(sources):
+            counts["records"] += 1
+            counts[result.status] += 1
+            if explainer is not None and result.env is not None:
+                result.outputs = dict(result.outputs, _explain=explainer(compiled, result, lang).as_dict())
+            writer.write(result)
+            progress.tick(counts["records"])
+        writer.close()
+    except RecordsError as exc:
+        progress.done()
+        out.close()
+        fail(str(exc))
+    finally:
+        out.close()
+    progress.done()
+    elapsed = time.perf_counter() - started
+    click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
+               f"time: {elapsed:.2f} s", err=True)
+    if compiled.population:
+        pass
+    sys.exit(EXIT_FINDINGS if counts["error"] else EXIT_OK)

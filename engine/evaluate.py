@@ -1,0 +1,138 @@
+"""Evaluate records against a compiled policy: one result per record, in input order.
+
+A record that fails coercion or evaluation becomes a result with status "error" and every
+reason; the stream goes on. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Iterator
+
+from .functions import EvalError
+from .model import NodeError, Policy
+from .records import Coercer, Problem, Source
+
+
+@dataclass
+class Result:
+    row: int
+    status: str  # ok | error
+    nip: str | None = None
+    outputs: dict = field(default_factory=dict)
+    actions: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # list of dicts: field/value/reason/code, or stage/message
+    env: dict | None = None  # every name's value (fields, params, outputs), for explain
+    where: str = ""
+    raw: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Evaluator:
+    """Holds what is built once per policy (coercer, output order) and evaluates records."""
+
+    def __init__(self, policy: Policy, *, keep_env: bool = False):
+        self.policy = policy
+        self.coercer = Coercer(policy.fields)
+        self.outputs = _declared_order(policy)
+        self.keep_env = keep_env
+        self.info = policy.info()
+
+    def evaluate(self, source: Source) -> Result:
+        raw = source.data
+        if source.problem or not isinstance(raw, dict):
+            reason = source.problem or f"a record must be a mapping of field names to values, got {_kind(raw)}"
+            return Result(source.row, "error", _nip_of(raw), errors=[{"code": "K407", "reason": reason}],
+                          where=source.where, raw=raw)
+        values, problems = self.coercer.coerce(raw, self.policy.params, source.cells)
+        nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
+        if problems:
+            return Result(source.row, "error", nip, errors=[p.as_dict() for p in problems], where=source.where,
+                          raw=raw)
+        env = dict(self.policy.params)
+        env.update(values)
+        try:
+            for node in self.policy.nodes:
+                node.compute(env)
+            actions = [rule.action(env) for rule in self.policy.rules if rule.fires(env)]
+        except NodeError as exc:
+            error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
+            return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
+                          where=source.where, raw=raw)
+        except EvalError as exc:
+            return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
+                          where=source.where, raw=raw)
+        outputs = {name: env.get(name) for name in self.outputs}
+        return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
+                      where=source.where, raw=raw)
+
+    def run(self, sources: Iterable[Source]) -> Iterator[Result]:
+        for source in sources:
+            yield self.evaluate(source)
+
+
+def _declared_order(policy: Policy) -> list[str]:
+    """Outputs in the order they are written: parents' first, then each file top to bottom."""
+    computed = set(policy.output_names())
+    chain = {doc_id: i for i, doc_id in enumerate(policy.resolved.chain)}
+    entries = []
+    for section in ("scorecards", "values", "tables", "bands"):
+        for name, entry in policy.resolved.sections[section].items():
+            node = entry.node()
+            rank = (-chain.get(str((entry.doc.data or {}).get("id")), 0), node.line if node else 0)
+            entries.append((rank, name, entry))
+    names = []
+    for _, name, entry in sorted(entries, key=lambda t: t[0]):
+        if name in computed:
+            names.append(name)
+        if entry.section == "scorecards":
+            names.extend(i for i in (entry.spec.get("indicators") or {}) if i in computed)
+    return names
+
+
+def _nip_of(raw) -> str | None:
+    if isinstance(raw, dict):
+        v = raw.get("nip")
+        if isinstance(v, str):
+            return v.strip()
+        if isinstance(v, int) and not isinstance(v, bool):
+            return str(v)
+    return None
+
+
+def _kind(v) -> str:
+    return {type(None): "nothing", list: "a list", str: "text"}.get(type(v), type(v).__name__)
+
+
+def evaluate_record(policy: Policy, raw: dict, row: int = 1, *, keep_env: bool = True) -> Result:
+    """Evaluate one plain record (used by tests, `kinerja expr --policy` and explain)."""
+    return Evaluator(policy, keep_env=keep_env).evaluate(Source(row, raw))
+
+
+def result_row(result: Result, info: dict) -> dict:
+    """The JSON/JSONL shape of one result (Decimal stays Decimal for the writer)."""
+    out: dict[str, Any] = {"row": result.row, "nip": result.nip, "status": result.status}
+    if result.ok:
+        out["outputs"] = result.outputs
+        out["actions"] = result.actions
+    else:
+        out["errors"] = result.errors
+    out["policy"] = info
+    return out
+
+
+def plain(value):
+    """JSON-ready value: Decimal kept exact (written as a number), dates as ISO text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+__all__ = ["Evaluator", "Result", "evaluate_record", "result_row", "Problem", "Decimal"]

@@ -107,3 +107,48 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     if compiled.population:
         pass
     sys.exit(EXIT_FINDINGS if counts["error"] else EXIT_OK)
+
+
+@click.command()
+@click.argument("policy")
+@click.argument("records")
+@click.option("--nip", multiple=True, help="Explain the record(s) with this NIP (repeatable).")
+@click.option("--row", "rows", type=click.IntRange(1), multiple=True, help="Explain record number N (1-based).")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language (default: Indonesian).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
+@records_options
+def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file):
+    """Explain, step by step, how the result of one employee was reached."""
+    from kinerja.engine.explain import explain as build
+    from kinerja.engine.report.results import dumps
+
+    if not nip and not rows:
+        fail("say which record to explain: --nip NIP or --row N")
+    compiled = load_policy(policy)
+    evaluator = Evaluator(compiled, keep_env=True)
+    wanted_nips, wanted_rows = set(nip), set(rows)
+    found = []
+    try:
+        for source in open_records(records, input_format, sheet, header_row, map_file):
+            data = source.data if isinstance(source.data, dict) else {}
+            raw_nip = str(data.get("nip", "")).strip()
+            if source.row in wanted_rows or raw_nip in wanted_nips:
+                found.append(build(compiled, evaluator.evaluate(source), lang))
+                if len(found) >= len(wanted_rows) + len(wanted_nips) and not wanted_nips:
+                    break
+    except RecordsError as exc:
+        fail(str(exc))
+    missing = [f"NIP {n}" for n in wanted_nips if not any(e.nip == n for e in found)]
+    missing += [f"row {r}" for r in wanted_rows if not any(e.row == r for e in found)]
+    out = Output(output)
+    try:
+        if fmt == "json":
+            out.stream.write(dumps([e.as_dict() for e in found], indent=2) + "\n")
+        else:
+            out.stream.write("\n".join(e.text() for e in found))
+    finally:
+        out.close()
+    if missing:
+        fail("not found in the records: " + ", ".join(missing), EXIT_FINDINGS)
+    sys.exit(EXIT_OK)

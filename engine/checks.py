@@ -135,3 +135,23 @@ def _show(v) -> str:
     if isinstance(v, str) and v.startswith("\x00"):
         return v[1:]
     return str(v)
+
+
+def table_lookup(table: Table, domains: list[list | None]) -> dict | None:
+    """Precomputed answers for tables over finite domains (labels, true/false): one dict hit
+    per record instead of matching rows. Combinations with no row stay out (they error)."""
+    if any(d is None for d in domains):
+        return None
+    total = 1
+    for d in domains:
+        total *= len(d)
+    if total > MAX_COMBINATIONS:
+        return None
+    lookup = {}
+    for combo in itertools.product(*domains):
+        hits = table.match(list(combo))
+        if hits:
+            lookup[combo] = hits[0].output
+        elif table.has_default:
+            lookup[combo] = table.default
+    return lookup

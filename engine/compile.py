@@ -12,11 +12,13 @@ import keyword
 from decimal import Decimal
 from typing import Any
 
+import yaml
+
 from . import checks
 from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, enum, infer_type, parse
 from .findings import Finding, has_errors
 from .functions import FUNCTIONS
-from .load import Scalar
+from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
                     make_rounder, template_names)
 from .policy import Entry, Resolved
@@ -32,6 +34,7 @@ class Compiler:
         self.findings: list[Finding] = []
         self.types: dict[str, Type] = {}
         self.declared: dict[str, Entry] = {}
+        self.item_types: dict[str, Type] = {}  # each-values, as seen inside their item scope
         rounding = resolved.meta.get("rounding") or {}
         self.places = int(rounding.get("places", 2))
         self.mode = str(rounding.get("mode", "half_up"))
@@ -42,16 +45,11 @@ class Compiler:
     def expr_finding(self, entry: Entry, sub: list, p: Problem, text: str) -> Finding:
         node = entry.node(sub)
         line, col = (node.line, node.column) if node is not None else (1, 1)
-        if isinstance(node, Scalar) and node.style in ("|", ">"):
-            line = node.line + p.line
-            src = entry.doc.line_text(line)
-            col = len(src) - len(src.lstrip(" ")) + p.column
-        elif isinstance(node, Scalar):
-            quote = 1 if node.style in ("'", '"') else 0
-            if p.line == 1:
-                col = node.column + quote + p.column - 1
-            else:
-                line, col = line + p.line - 1, p.column
+        if isinstance(node, Scalar) and node.source == text:
+            lines = text.split("\n")
+            offset = sum(len(s) + 1 for s in lines[:max(p.line, 1) - 1]) + p.column - 1
+            line, col = source_position(entry.doc.text.splitlines(), node, min(max(offset, 0), len(text))) \
+                or (line, col)
         where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
         return Finding(p.code, f"{p.message} (in {where})", entry.file, line, col,
                        entry.finding("K000", "", sub).path, p.hint)
@@ -211,7 +209,8 @@ class Compiler:
                     names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
             each = entry.spec.get("each") if section == "values" and isinstance(entry.spec, dict) else None
             item_names = set(self.item_fields(each)) if each else set()
-            deps[key] = sorted({owner[n] for n in names - item_names if n in owner and owner[n] != key})
+            deps[key] = sorted({owner[n] for n in names - item_names  # a name reading itself is a cycle too
+                                if n in owner and (owner[n] != key or n == key)})
         order, state = [], {}
         for start in computed:
             self._visit(start, deps, state, order, [], computed)
@@ -276,16 +275,17 @@ class Compiler:
                 return None
             names.update(self.item_fields(each))
             for other, e in self.r.sections["values"].items():
-                if isinstance(e.spec, dict) and e.spec.get("each") == each and other in self.types:
-                    names[other] = self.types[other]
+                if isinstance(e.spec, dict) and e.spec.get("each") == each and other in self.item_types:
+                    names[other] = self.item_types[other]
         sub = ["expr"] if isinstance(entry.spec, dict) else []
         expr = self.compile_expr(entry, sub, spec.get("expr"), names)
         when = self.conditions(entry, "when", names) if isinstance(entry.spec, dict) else []
         self.types[entry.name] = LIST if each else (expr.type if expr is not None else ANY)
         if expr is None:
             return None
-        if each:  # inside the item scope the value is a single number, for later each-values
+        if each:  # inside the item scope the value is one item's result, for later each-values
             self.types[entry.name] = LIST
+            self.item_types[entry.name] = expr.type
         places = spec.get("places")
         return Value(entry.name, spec.get("label", entry.name), expr, when,
                      make_rounder(places, self.mode) if places is not None else self.rounder, each)
@@ -377,6 +377,9 @@ class Compiler:
         domains = [checks.domain(self.types[n].kind, self.types[n].labels, [row.cells[i] for row in rows])
                    for i, n in enumerate(inputs)]
         self.findings.extend(checks.check_table(entry, table, domains))
+        table.lookup = checks.table_lookup(table, [
+            domains[i] if self.types[n].labels is not None or self.types[n].kind == "bool" else None
+            for i, n in enumerate(inputs)])
         return table
 
     def cell(self, entry: Entry, sub: list, raw: Any, t: Type, input_name: str) -> Cell | None:
@@ -388,10 +391,13 @@ class Compiler:
         if isinstance(raw, str) and raw.startswith(CMP_PREFIXES) and t.labels is None:
             op = next(p for p in CMP_PREFIXES if raw.startswith(p))
             try:
-                return Cell("cmp", Decimal(raw[len(op):].strip()), op)
+                number = Decimal(raw[len(op):].strip())
             except ArithmeticError:
-                self.findings.append(entry.finding("K213", f'"{raw}" needs a number after {op}', sub))
+                number = None
+            if number is None or not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
+                self.findings.append(entry.finding("K213", f'"{raw}" needs a (finite) number after {op}', sub))
                 return None
+            return Cell("cmp", number, op)
         value = self.literal(entry, sub, raw, t, input_name)
         return None if value is _BAD else Cell("eq", value)
 
@@ -446,6 +452,60 @@ def _as_list(x) -> list:
     if x is None:
         return []
     return x if isinstance(x, list) else [x]
+
+
+_ESCAPES = yaml.scanner.Scanner.ESCAPE_REPLACEMENTS
+_ESCAPE_CODES = yaml.scanner.Scanner.ESCAPE_CODES
+
+
+def source_position(lines: list[str], node: Scalar, offset: int) -> tuple[int, int] | None:
+    """Where character `offset` of a scalar's text stands in the file (1-based line, column).
+
+    Works for every scalar style (plain over several lines, quoted with escapes, `|` and `>`
+    blocks) by pairing the text's non-blank characters, in order, with the source's: folding,
+    indentation and quoting only add or drop blanks, or write one character as several.
+    None when the two do not pair up (then the caller keeps the scalar's own position).
+    """
+    want = [c for c in node.source if not c.isspace()]
+    before = sum(1 for c in node.source[:offset] if not c.isspace())
+    quote = node.style if node.style in ("'", '"') else None
+    if node.style in ("|", ">"):  # the text starts on the line after the `|` / `>` header
+        row, col = node.line, 0
+    else:
+        row, col = node.line - 1, node.column - 1 + (1 if quote else 0)
+    got: list[tuple[str, int, int]] = []
+    while row < min(node.end_line, len(lines)) and len(got) <= len(want):
+        src = lines[row]
+        stop = node.end_column - 1 if row == node.end_line - 1 else len(src)
+        while col < min(stop, len(src)):
+            c, width = src[col], 1
+            if quote == "'" and c == "'":
+                if src[col + 1:col + 2] != "'":
+                    break
+                width = 2
+            elif quote == '"' and c == '"':
+                break
+            elif quote == '"' and c == "\\":
+                e = src[col + 1:col + 2]
+                if e in _ESCAPES:
+                    c, width = _ESCAPES[e], 2
+                elif e in _ESCAPE_CODES:
+                    digits = src[col + 2:col + 2 + _ESCAPE_CODES[e]]
+                    try:
+                        c, width = chr(int(digits, 16)), 2 + len(digits)
+                    except ValueError:
+                        return None
+                else:  # a line continuation
+                    break
+            if not c.isspace():
+                got.append((c, row + 1, col + 1))
+            col += width
+        row, col = row + 1, 0
+    if [g[0] for g in got] != want:
+        return None
+    if before < len(got):
+        return got[before][1:]
+    return (got[-1][1], got[-1][2] + 1) if got else None
 
 
 def compile_policy(resolved: Resolved) -> tuple[Policy | None, list[Finding]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, DecimalException
 from typing import Any, Callable, Mapping
@@ -95,6 +96,19 @@ _FORBIDDEN_WORDS = {
 }
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of an expression as Python's tokenizer counts them (\\n, \\r\\n and a lone \\r)."""
+    return _NEWLINE.split(text)
+
+
+def _wrapped(text: str) -> str:
+    """Multi-line text (a YAML block scalar) is parsed inside parentheses."""
+    return f"({text}\n)" if "\n" in text or "\r" in text else text
+
+
 def _col(text_lines: list[str], node: ast.AST) -> tuple[int, int]:
     """1-based (line, column) of a node; ast columns are UTF-8 byte offsets."""
     line = getattr(node, "lineno", 1)
@@ -112,11 +126,14 @@ def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, li
                               hint="split it into named values")]
     if not text.strip():
         return None, [Problem("K301", "expression is empty")]
-    source = f"({text}\n)" if "\n" in text else text
+    source = _wrapped(text)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        line, col = exc.lineno or 1, exc.offset or 1
+        line, col = exc.lineno or 1, exc.offset or 0
+        if col <= 0:  # "unexpected end": point just after the text on that line
+            src_lines = _lines(source)
+            col = len(src_lines[line - 1]) + 1 if 0 < line <= len(src_lines) else 1
         if source is not text and line == 1:
             col -= 1
         msg = exc.msg.replace("invalid syntax. ", "")
@@ -136,17 +153,31 @@ def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, li
             return None, [Problem("K308", f"expression is nested more than {limits.max_depth} levels deep",
                                   hint="split it into named values")]
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    if source is not text:  # undo the wrapping parenthesis on line 1
-        for node in ast.walk(tree):
+    if source is not text:
+        body = tree.body
+        if body.lineno == 1 and body.col_offset == 0 and not isinstance(body, (ast.Tuple, ast.GeneratorExp)):
+            # `1\n) + (2` would close the wrapping parenthesis early: not an expression as written
+            return None, [Problem("K301", "syntax error: unmatched ')'")]
+        for node in ast.walk(tree):  # undo the wrapping parenthesis on line 1
             if getattr(node, "lineno", 0) == 1 and hasattr(node, "col_offset"):
                 node.col_offset = max(node.col_offset - 1, 0)
+            if getattr(node, "end_lineno", 0) == 1 and getattr(node, "end_col_offset", None) is not None:
+                node.end_col_offset = max(node.end_col_offset - 1, 0)
+    lines = _lines(text)
+    for node in ast.walk(tree):  # every number literal keeps its exact written value
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            node.decimal = _number_literal(node, lines)
     return tree, []
 
 
 def _number_literal(node: ast.Constant, lines: list[str]) -> Decimal:
     """The literal as written (`0.1` stays exactly 0.1, never the float 0.1000000000000000055…)."""
+    known = getattr(node, "decimal", None)
+    if known is not None:
+        return known
     seg = None
-    if getattr(node, "end_lineno", None) == node.lineno:
+    if getattr(node, "end_lineno", None) == node.lineno and 0 < node.lineno <= len(lines):
         raw = lines[node.lineno - 1].encode("utf-8")
         seg = raw[node.col_offset:node.end_col_offset].decode("utf-8", "ignore")
     try:
@@ -163,7 +194,7 @@ class _Checker:
     """Static checks over the whole tree (every branch, taken or not) and type inference."""
 
     def __init__(self, text: str, names: Mapping[str, Type]):
-        self.lines = text.split("\n")
+        self.lines = _lines(text)
         self.names = names
         self.problems: list[Problem] = []
         self.used: set[str] = set()
@@ -182,7 +213,9 @@ class _Checker:
                 if isinstance(child, ast.expr):
                     self.check(child)
             return ANY
-        return getattr(self, "_" + type(node).__name__, self._generic)(node)
+        typ = getattr(self, "_" + type(node).__name__, self._generic)(node)
+        node.kinerja_type = typ  # read by _Rewriter: checked arithmetic unless both sides are numbers
+        return typ
 
     def _generic(self, node) -> Type:
         for child in ast.iter_child_nodes(node):
@@ -199,6 +232,8 @@ class _Checker:
         if v is None:
             return NONE
         if isinstance(v, (int, float)):
+            if not _number_literal(node, self.lines).is_finite():
+                self.report(node, "K308", "this number is too large")
             return NUMBER
         if isinstance(v, str):
             return STRING
@@ -223,7 +258,18 @@ class _Checker:
 
     _List = _Tuple
 
+    def _operator_allowed(self, node) -> bool:
+        """BinOp/UnaryOp carry their operator as a child the tree walk never checks: do it here."""
+        if isinstance(node.op, _ALLOWED_NODES):
+            return True
+        self.report(node, "K307", _FORBIDDEN_WORDS.get(type(node.op), f"{type(node.op).__name__} is not allowed"))
+        for child in (node.operand,) if isinstance(node, ast.UnaryOp) else (node.left, node.right):
+            self.check(child)
+        return False
+
     def _UnaryOp(self, node) -> Type:
+        if not self._operator_allowed(node):
+            return ANY
         t = self.check(node.operand)
         if isinstance(node.op, ast.Not):
             return BOOL
@@ -232,6 +278,8 @@ class _Checker:
         return NUMBER
 
     def _BinOp(self, node) -> Type:
+        if not self._operator_allowed(node):
+            return ANY
         left, right = self.check(node.left), self.check(node.right)
         kinds = {left.kind, right.kind}
         if isinstance(node.op, ast.Add) and kinds == {"string"}:
@@ -328,10 +376,13 @@ class _Checker:
             return ANY
         for kw in node.keywords:
             if kw.arg not in fn.keywords:
-                self.report(kw.value, "K304", f"{name}() has no argument called `{kw.arg}`"
+                self.report(kw, "K304", f"{name}() has no argument called `{kw.arg}`"
                             if kw.arg else f"{name}() does not take ** arguments")
         count = len(node.args) + len(node.keywords)
-        if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
+        if node.keywords and len(node.args) < fn.min_args <= count:
+            self.report(node, "K304", f"{name}() needs its first {fn.min_args} argument(s) without a name=, "
+                        f"got {len(node.args)}")
+        elif count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             want = (f"{fn.min_args}" if fn.max_args == fn.min_args else
                     f"{fn.min_args} to {fn.max_args}" if fn.max_args else f"at least {fn.min_args}")
             self.report(node, "K304", f"{name}() takes {want} argument(s), got {count}")
@@ -397,10 +448,21 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
     def visit_BinOp(self, node):
+        kinds = {_kind(node.left), _kind(node.right)}
         self.generic_visit(node)
         helper = {ast.Pow: "_pow", ast.Mod: "_mod"}.get(type(node.op))
+        if helper is None and kinds != {"number"} and not (isinstance(node.op, ast.Add) and kinds == {"string"}):
+            helper = _CHECKED_BINOPS[type(node.op)]
         if helper:
             return ast.Call(ast.Name(helper, ast.Load()), [node.left, node.right], [])
+        return node
+
+    def visit_UnaryOp(self, node):
+        kind = _kind(node.operand)
+        self.generic_visit(node)
+        if isinstance(node.op, (ast.USub, ast.UAdd)) and kind != "number":
+            helper = "_neg" if isinstance(node.op, ast.USub) else "_pos"
+            return ast.Call(ast.Name(helper, ast.Load()), [node.operand], [])
         return node
 
     def visit_Call(self, node):
@@ -409,6 +471,14 @@ class _Rewriter(ast.NodeTransformer):
             kw.value = self.visit(kw.value)
         node.func = ast.Name("_f_" + node.func.id, ast.Load())
         return node
+
+
+_CHECKED_BINOPS = {ast.Add: "_add", ast.Sub: "_sub", ast.Mult: "_mul", ast.Div: "_div", ast.FloorDiv: "_floordiv"}
+
+
+def _kind(node: ast.AST) -> str:
+    typ = getattr(node, "kinerja_type", None)
+    return typ.kind if typ is not None else "any"
 
 
 def _literal(node: ast.Constant, lines) -> Any:
@@ -447,7 +517,7 @@ class Expression:
 
     def diagnose(self, env: Mapping[str, Any]) -> ExprError:
         """Re-run step by step (only on failure) to say which part failed, and why."""
-        lines = self.text.split("\n")
+        lines = _lines(self.text)
         try:
             _interpret(self.tree.body, env)
         except _Located as loc:
@@ -458,8 +528,7 @@ class Expression:
         return ExprError("evaluation failed", self.text)
 
     def segment(self, node: ast.AST) -> str:
-        src = f"({self.text}\n)" if "\n" in self.text else self.text
-        return (ast.get_source_segment(src, node) or ast.unparse(node)).strip()
+        return (ast.get_source_segment(self.text, node) or ast.unparse(node)).strip()
 
     def conjuncts(self) -> list["Expression"]:
         """The parts of a top-level `a and b and c`, each compiled on its own (for explain)."""
@@ -472,29 +541,37 @@ class Expression:
             parts.append(_compile_tree(text, ast.Expression(value), BOOL, self.names, True))
         return parts
 
-    def threshold(self) -> tuple[str, str, Decimal] | None:
-        """(name, operator, number) when the expression is a plain `name OP number`."""
+    def threshold(self, env: Mapping[str, Any] | None = None) -> tuple[str, str, Any] | None:
+        """(name, operator, bound) when the expression is `name OP bound`, the bound being a
+        number or (given `env`) a name the record does not vary, such as a param."""
         body = self.tree.body
         if not (isinstance(body, ast.Compare) and len(body.ops) == 1):
             return None
-        a, op, b = body.left, body.ops[0], body.comparators[0]
         ops = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
         flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-        sym = ops.get(type(op))
+        sym = ops.get(type(body.ops[0]))
         if sym is None:
             return None
         lines = self.text.split("\n")
-        if isinstance(a, ast.Name) and isinstance(b, ast.Constant) and isinstance(b.value, (int, float)) \
-                and not isinstance(b.value, bool):
-            return a.id, sym, _number_literal(b, lines)
-        if isinstance(b, ast.Name) and isinstance(a, ast.Constant) and isinstance(a.value, (int, float)) \
-                and not isinstance(a.value, bool):
-            return b.id, flip[sym], _number_literal(a, lines)
+
+        def bound(node):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                    and not isinstance(node.value, bool):
+                return _number_literal(node, lines)
+            return None
+
+        a, b = body.left, body.comparators[0]
+        if isinstance(a, ast.Name) and bound(b) is not None:
+            return a.id, sym, bound(b)
+        if isinstance(b, ast.Name) and bound(a) is not None:
+            return b.id, flip[sym], bound(a)
+        if env is not None and isinstance(a, ast.Name) and isinstance(b, ast.Name):
+            return a.id, sym, env.get(b.id)
         return None
 
 
 def _compile_tree(text: str, tree: ast.Expression, typ: Type, names, condition: bool) -> Expression:
-    lines = (f"({text}\n)" if "\n" in text else text).split("\n")
+    lines = _lines(text)
     import copy
     rewriter = _Rewriter(lines)
     body = rewriter.visit(copy.deepcopy(tree.body))
@@ -550,11 +627,8 @@ def _plain(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b,
-    ast.Mod: OPERATOR_HELPERS["_mod"], ast.Pow: OPERATOR_HELPERS["_pow"],
-}
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {  # always the checked helpers: never a huge text
+    op: OPERATOR_HELPERS[name] for op, name in {**_CHECKED_BINOPS, ast.Mod: "_mod", ast.Pow: "_pow"}.items()}
 _CMPOPS: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
     ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
@@ -568,14 +642,27 @@ def _interpret(node: ast.AST, env: Mapping[str, Any]) -> Any:
     except _Located:
         raise
     except _ERRORS as exc:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) \
+                and isinstance(exc, ArithmeticError) and _safe(node.right, env) == 0:
+            # Decimal says InvalidOperation for 0/0 and x % 0: all are a division by zero here
+            raise _Located("division by zero", node.right) from None
         raise _Located(_explain_failure(node, env, exc), node) from None
 
 
 def _explain_failure(node, env, exc) -> str:
-    if isinstance(exc, TypeError) or isinstance(exc, KeyError):
+    if isinstance(exc, KeyError) and isinstance(node, ast.Name):
+        return f"`{node.id}` is not in this record"
+    if isinstance(exc, EvalError) and isinstance(node, ast.Call) and "missing" in str(exc):
+        missing = [a.id for a in node.args if isinstance(a, ast.Name) and env.get(a.id, 0) is None]
+        if missing:
+            return f"{exc} (`{missing[0]}` is empty in this record)"
+    if isinstance(exc, (TypeError, KeyError)) or (isinstance(exc, EvalError) and "missing" in str(exc)
+                                                  and isinstance(node, (ast.BinOp, ast.UnaryOp))):
         missing = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and env.get(n.id, 0) is None]
         if missing:
             return f"`{missing[0]}` is missing (empty) in this record"
+        if isinstance(exc, EvalError):
+            return str(exc)
         if isinstance(node, ast.Compare):
             return "cannot compare these values: " + ", ".join(
                 f"{type_name(_safe(n, env))} {short(_safe(n, env))}" for n in [node.left, *node.comparators])
@@ -595,7 +682,7 @@ def _safe(node, env):
 def _step(node: ast.AST, env: Mapping[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            return Decimal(repr(node.value))
+            return _number_literal(node, [])
         return node.value
     if isinstance(node, ast.Name):
         return env[node.id]
@@ -603,7 +690,9 @@ def _step(node: ast.AST, env: Mapping[str, Any]) -> Any:
         return _BINOPS[type(node.op)](_interpret(node.left, env), _interpret(node.right, env))
     if isinstance(node, ast.UnaryOp):
         v = _interpret(node.operand, env)
-        return (not v) if isinstance(node.op, ast.Not) else (-v if isinstance(node.op, ast.USub) else +v)
+        if isinstance(node.op, ast.Not):
+            return not v
+        return OPERATOR_HELPERS["_neg" if isinstance(node.op, ast.USub) else "_pos"](v)
     if isinstance(node, ast.BoolOp):
         result = None
         for value in node.values:

@@ -81,9 +81,11 @@ CODES: dict[str, tuple[str, str]] = {
     # K5xx: policy tests
     "K501": (ERROR, "policy test failed"),
     "K502": (ERROR, "coverage below the minimum"),
+    "K503": (ERROR, "policy of a test file not found"),
     # K6xx: population checks
     "K601": (WARNING, "population check not met"),
     "K602": (ERROR, "population check not met"),
+    "K603": (ERROR, "population check limits are inconsistent"),
 }
 
 

@@ -215,6 +215,49 @@ def f_mod(a, b):
     return _num(a, "%", "left side") % _num(b, "%", "right side")
 
 
+def _operand(x: Any, sym: str, side: str) -> Decimal:
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, int):  # bool included: True + True is 2, as a Decimal
+        return Decimal(int(x))
+    if x is None:
+        raise EvalError(f"{sym}: the {side} is missing")
+    raise EvalError(f"{sym} works on numbers, but the {side} is {type_name(x)} {short(x)}")
+
+
+# Checked arithmetic, used where an operand's static type is not certainly a number (true/false,
+# or a value of unknown type such as coalesce(...)): the result is always a Decimal, and text or
+# lists can never be repeated (`coalesce(s, s) * n`) or added to numbers. Two texts may be joined.
+def f_add(a, b):
+    if isinstance(a, str) and isinstance(b, str):
+        return a + b
+    return _operand(a, "+", "left side") + _operand(b, "+", "right side")
+
+
+def f_sub(a, b):
+    return _operand(a, "-", "left side") - _operand(b, "-", "right side")
+
+
+def f_mul(a, b):
+    return _operand(a, "*", "left side") * _operand(b, "*", "right side")
+
+
+def f_div(a, b):
+    return _operand(a, "/", "left side") / _operand(b, "/", "right side")
+
+
+def f_floordiv(a, b):
+    return _operand(a, "//", "left side") // _operand(b, "//", "right side")
+
+
+def f_neg(x):
+    return -_operand(x, "-", "value")
+
+
+def f_pos(x):
+    return +_operand(x, "+", "value")
+
+
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -252,5 +295,7 @@ FUNCTIONS: dict[str, Function] = {
     ]
 }
 
-# Operators compiled to checked helpers rather than Python's own.
-OPERATOR_HELPERS = {"_pow": f_pow, "_mod": f_mod}
+# Operators compiled to checked helpers rather than Python's own (`_add`… only where the
+# operands are not statically numbers; see expr._Rewriter).
+OPERATOR_HELPERS = {"_pow": f_pow, "_mod": f_mod, "_add": f_add, "_sub": f_sub, "_mul": f_mul, "_div": f_div,
+                    "_floordiv": f_floordiv, "_neg": f_neg, "_pos": f_pos}

@@ -8,7 +8,7 @@ Decisions: mapping keys are always strings (a plain key keeps its source text, s
 key "2024"); only collection keys and empty keys are K012. `max_depth` counts nested collections
 (the root collection is depth 1). The root is None after K001-K004, K006, K010 and K011; after the
 other findings the tree is returned with the offending entry left out (K005, K008, K012), its tag
-ignored (K007), the non-finite number kept as its text (K013) or only the first document (K009).
+ignored (K007), the bad number kept as its text (K013), or only the first document (K009).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "t
 
 MAX_BYTES = 1_048_576
 MAX_DEPTH = 64
-MAX_DIGITS = 4300  # Python's own int/str conversion limit; larger numbers are unusable downstream
+MAX_DIGITS = 4300  # Python's own int<->str limit: bigger numbers would fail or stall later checks
 
 
 @dataclass(eq=False, slots=True)
@@ -69,21 +69,20 @@ class Sequence(Node):
     items: list[Node] = field(default_factory=list)
 
 
-_CONSTANTS = {
-    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
-    "null": None, "Null": None, "NULL": None, "~": None, "": None,
-}
+_CONSTANTS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+              "null": None, "Null": None, "NULL": None, "~": None, "": None}
 _INT = re.compile(r"[-+]?[0-9]+")
-_OCT = re.compile(r"0o[0-7]+")
-_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_OCT_HEX = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_SPECIAL = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+_NOT_FINITE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _NUMBER_START = frozenset("0123456789+-.")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BREAKS = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
-_NOKEY = object()
-_DROP = object()
+_CONTENT = re.compile(r"(?:^|[\r\x85\u2028\u2029])[^\S\n]*[^\s#]", re.M)  # a line that is not blank or a comment
+_SPACES = re.compile(" *")
+_COMMENT = re.compile("#[^\0\r\n\x85\u2028\u2029]*")
 _NOT_PLAIN_TEXT = frozenset("\n\r\x85\u2028\u2029\ufeff")
+_NOKEY, _DROP = object(), object()
 
 
 class _Loader(yaml.SafeLoader):
@@ -101,6 +100,21 @@ class _Loader(yaml.SafeLoader):
             if oldest.line != self.line or self.index - oldest.index > 1024:
                 super().stale_possible_simple_keys()
 
+    def scan_to_next_token(self):
+        if self.index == 0 and self.peek() == "\ufeff":
+            self.forward()
+        buffer = self.buffer  # the whole text: the input is always a str
+        while True:
+            spaces = _SPACES.match(buffer, self.pointer).end() - self.pointer
+            if spaces:
+                self.forward(spaces)
+            if buffer[self.pointer] == "#":
+                self.forward(_COMMENT.match(buffer, self.pointer).end() - self.pointer)
+            if not self.scan_line_break():
+                return
+            if not self.flow_level:
+                self.allow_simple_key = True
+
     def forward(self, length=1):
         p = self.pointer
         if p + length + 1 < len(self.buffer) and _NOT_PLAIN_TEXT.isdisjoint(self.buffer[p:p + length]):
@@ -115,10 +129,8 @@ def format_path(parts: _PathSeq[str | int]) -> str:
     for part in parts:
         if isinstance(part, int):
             out.append(f"[{part}]")
-        elif _IDENT.fullmatch(part):
-            out.append("." + part)
         else:
-            out.append("[" + json.dumps(part, ensure_ascii=False) + "]")
+            out.append("." + part if _IDENT.fullmatch(part) else "[" + json.dumps(part, ensure_ascii=False) + "]")
     return "".join(out)
 
 
@@ -162,10 +174,15 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
                                       "valid UTF-8; save the file as UTF-8", file=file, line=line, column=col)]
 
 
-_PLAIN_PROBLEMS = [  # (start of PyYAML's problem text, plain words); first match wins
+_PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain words); first match wins
+    ("while scanning an alias", "a value starting with '*' is an alias in YAML; put the value in quotes"),
+    ("while scanning an anchor", "a value starting with '&' is an anchor in YAML; put the value in quotes"),
+    ("while scanning a tag", "a value starting with '!' is a tag in YAML; put the value in quotes"),
+    ("while scanning a directive", "a line starting with '%' is a YAML directive; put the value in quotes"),
+    ("while scanning a block scalar", "the header after '|' or '>' is not valid"),
     ("found character '\\t'", "found a tab character where indentation was expected; indent with spaces"),
     ("found character", "found a character that cannot start a value here; put the value in quotes"),
-    ("could not find expected ':'", "expected `key: value` but found no ':' after the key"),
+    ("could not find expected ':'", "this line has no ':' after the key; expected `key: value`"),
     ("mapping values are not allowed", "found ': ' where it is not allowed; put a value containing ': ' in "
                                        "quotes, or check the indentation"),
     ("sequence entries are not allowed", "found a '- ' list item where it is not allowed; check the indentation"),
@@ -180,29 +197,21 @@ _PLAIN_PROBLEMS = [  # (start of PyYAML's problem text, plain words); first matc
     ("expected escape sequence", "a \\x, \\u or \\U escape in double-quoted text has too few hex digits"),
     ("expected the node content", "expected a value here"),
     ("expected '<document start>'", "found more content after the document ended; check the indentation"),
+    ("found undefined tag handle", "a value starting with '!' is a tag in YAML; put the value in quotes"),
 ]
-_PLAIN_CONTEXTS = [
-    ("while scanning an alias", "a value starting with '*' is an alias in YAML; put the value in quotes"),
-    ("while scanning an anchor", "a value starting with '&' is an anchor in YAML; put the value in quotes"),
-    ("while scanning a tag", "a value starting with '!' is a tag in YAML; put the value in quotes"),
-    ("while scanning a directive", "a line starting with '%' is a YAML directive; put the value in quotes"),
-    ("while scanning a block scalar", "the header after '|' or '>' is not valid"),
-]
-
-_NOUNS = [("quoted", "quoted text"), ("simple key", "key"), ("mapping", "mapping"), ("sequence", "list"),
-          ("collection", "block")]
+_NOUNS = [("quoted", "quoted text"), ("simple key", "key"), ("mapping", "mapping"), ("sequence", "list")]
 
 
 def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
-    """K004 in plain words (PyYAML's own text kept in brackets), located at the problem."""
+    """K004 in plain words with PyYAML's own text in brackets, located at the problem."""
     problem, context = exc.problem or "", exc.context or ""
-    plain = next((p for start, p in _PLAIN_CONTEXTS if context.startswith(start)), None)
-    plain = plain or next((p for start, p in _PLAIN_PROBLEMS if problem.startswith(start)), None)
-    plain = plain or "the YAML is not valid"
-    mark = exc.problem_mark or exc.context_mark
-    if exc.context_mark is not None and mark is not exc.context_mark and exc.context_mark.line != mark.line:
-        noun = next((n for word, n in _NOUNS if word in context), "block")
-        plain += f"; the {noun} starts at line {exc.context_mark.line + 1}"
+    plain = next((p for part, p in _PLAIN_WORDS if part in f"{context}|{problem}"), "the YAML is not valid")
+    mark, start = exc.problem_mark or exc.context_mark, exc.context_mark
+    if problem.startswith("could not find expected ':'") and start is not None:
+        mark = start  # PyYAML points past the line that lacks the ':'
+    if start is not None and mark is not start and start.line != mark.line:
+        noun = next((n for part, n in _NOUNS if part in context), "block")
+        plain += f"; the {noun} starts at line {start.line + 1}"
     code = "K007" if problem.startswith("found undefined tag handle") else "K004"
     return Finding(code, f"{plain} [YAML: {problem or context}]", file=file,
                    line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0)
@@ -219,34 +228,36 @@ class _Builder:
         self.text, self.file, self.max_depth = text, file, max_depth
         self.findings: list[Finding] = []
         self.root: Node | None = None
-        # one frame per open collection: [node, slot in parent, pending key, key node, last end, flow]
-        self.stack: list[list] = []
+        self.stack: list[list] = []  # per open collection: [node, slot in parent, key, key node, last end, flow]
 
     def run(self) -> tuple[Node | None, list[Finding]]:
+        if not _CONTENT.search(self.text):
+            return None, [self._empty()]
         events = yaml.parse(self.text, Loader=_Loader)
         try:
             self._consume(events)
         except _Fatal as stop:
-            if not stop.args[0]:
-                self.root = None
+            self.root = self.root if stop.args[0] else None
         except yaml.MarkedYAMLError as exc:
-            self.findings.append(_syntax_finding(exc, self.file))
             self.root = None
+            self.findings.append(_syntax_finding(exc, self.file))
         except ReaderError as exc:
+            self.root = None
             line, col = _line_col(self.text, exc.position)
             char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-            self.findings.append(Finding("K004", f"the file contains the control character U+{char:04X}, "
-                                                 "which YAML does not allow", file=self.file, line=line, column=col))
-            self.root = None
+            self.findings.append(Finding("K004", f"the file contains the character U+{char:04X}, which is not "
+                                                 "allowed in YAML text", file=self.file, line=line, column=col))
         finally:
             events.close()
-        if self.root is None and not self.findings or (
-            isinstance(self.root, Scalar) and self.root.style is None and self.root.source == ""
-        ):
+        root = self.root
+        if (root is None and not self.findings) or (
+                isinstance(root, Scalar) and root.style is None and root.source == ""):
             self.root = None
-            self.findings.append(Finding("K011", "the file is empty (it has only whitespace or comments)",
-                                         file=self.file))
+            self.findings.append(self._empty())
         return self.root, self.findings
+
+    def _empty(self) -> Finding:
+        return Finding("K011", "the file is empty (it has only whitespace or comments)", file=self.file)
 
     def _consume(self, events) -> None:
         documents = 0
@@ -260,14 +271,12 @@ class _Builder:
                 if len(self.stack) >= self.max_depth:
                     self._report("K010", f"nesting is deeper than {self.max_depth} levels", ev.start_mark,
                                  self._slot(), fatal=True)
-                mark = ev.start_mark
-                node = (Mapping if cls is MappingStartEvent else Sequence)(
-                    mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1)
+                line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
+                node = (Mapping if cls is MappingStartEvent else Sequence)(line, col, line, col)
                 self.stack.append([node, self._slot(), _NOKEY, None, None, ev.flow_style])
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                frame = self.stack.pop()
-                node, end = frame[0], frame[4]
-                if frame[5] or end is None:
+                node, _, _, _, end, flow = self.stack.pop()
+                if flow or end is None:
                     end = (ev.end_mark.line + 1, ev.end_mark.column + 1)
                 node.end_line, node.end_column = end
                 self._attach(node)
@@ -285,19 +294,15 @@ class _Builder:
             self._report("K006", f"anchor &{ev.anchor} is not allowed; write each value out in full",
                          ev.start_mark, self._slot(), fatal=True)
         if ev.tag is not None:
-            tag = ev.tag
-            if tag.startswith("tag:yaml.org,2002:"):
-                tag = "!!" + tag[len("tag:yaml.org,2002:"):]
+            tag = "!!" + ev.tag[18:] if ev.tag.startswith("tag:yaml.org,2002:") else ev.tag
             self._report("K007", f"explicit tag {tag} is not allowed; remove it (quote the value if it is text)",
                          ev.start_mark, self._slot())
 
     def _scalar(self, ev) -> Scalar:
         start, end, src = ev.start_mark, ev.end_mark, ev.value
-        value: object = src
         top = self.stack[-1] if self.stack else None
-        in_key = top is not None and top[2] is _NOKEY and top[0].__class__ is Mapping
-        if ev.style is None and not in_key:
-            value = self._resolve(src, ev)
+        is_key = top is not None and top[2] is _NOKEY and top[0].__class__ is Mapping
+        value = self._resolve(src, ev) if ev.style is None and not is_key else src
         return Scalar(start.line + 1, start.column + 1, end.line + 1, end.column + 1, value, src, ev.style)
 
     def _resolve(self, src: str, ev) -> object:
@@ -307,32 +312,29 @@ class _Builder:
         if src[0] not in _NUMBER_START:
             return src
         if _INT.fullmatch(src):
-            if len(src.lstrip("+-0")) > MAX_DIGITS:
-                return self._bad_number(src, f"{src[:20]}... has more than {MAX_DIGITS} digits", ev)
-            return int(src)
-        if _OCT.fullmatch(src) or _HEX.fullmatch(src):
+            if len(src.lstrip("+-0")) <= MAX_DIGITS:
+                return int(src)
+        elif _OCT_HEX.fullmatch(src):
             number = int(src[2:], 8 if src[1] == "o" else 16)
-            if number.bit_length() > MAX_DIGITS * 3.33:
-                return self._bad_number(src, f"{src[:20]}... has more than {MAX_DIGITS} digits", ev)
-            return number
-        if _FLOAT.fullmatch(src):
+            if number.bit_length() <= MAX_DIGITS * 3.32:
+                return number
+        elif _FLOAT.fullmatch(src):
             number = Decimal(src)
-            if number and abs(number.adjusted()) > MAX_DIGITS:
-                return self._bad_number(src, f"{_show(src)} is too large or too small to use", ev)
-            return number
-        if _SPECIAL.fullmatch(src):
-            return self._bad_number(src, f"{src} is not a finite number; numbers must be finite "
-                                         "(put it in quotes if it is text)", ev)
-        return src
-
-    def _bad_number(self, src: str, message: str, ev) -> str:
+            if not number or abs(number.adjusted()) <= MAX_DIGITS:
+                return number
+        elif _NOT_FINITE.fullmatch(src):
+            message = f"{src} is not a finite number; numbers must be finite (put it in quotes if it is text)"
+            self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
+            return src
+        else:
+            return src
+        message = f"the number {_show(src)} has more than {MAX_DIGITS} digits; put it in quotes if it is text"
         self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
         return src
 
     def _attach(self, node: Node) -> None:
         if not self.stack:
-            if self.root is None:
-                self.root = node
+            self.root = self.root or node
             return
         top = self.stack[-1]
         top[4] = (node.end_line, node.end_column)
@@ -349,18 +351,19 @@ class _Builder:
     def _key(self, mapping: Mapping, node: Node) -> object:
         """The key's text, or _DROP (after reporting) when the entry cannot be kept."""
         if not isinstance(node, Scalar):
-            self._at(node, "K012", "a mapping key must be plain text, not a list or mapping", None)
+            self._at(node, "K012", "a mapping key must be plain text, not a list or mapping")
             return _DROP
         key = node.source
         if node.style is None and key in ("", "<<"):
             if key:
-                self._at(node, "K008", "merge keys (<<) are not allowed; write the entries out in full", None)
+                self._at(node, "K008", "merge keys (<<) are not allowed; write the entries out in full")
             else:
-                self._at(node, "K012", "a mapping key is empty; write a name before the ':'", None)
+                self._at(node, "K012", "a mapping key is empty; write a name before the ':'")
             return _DROP
         first = mapping.items.get(key)
         if first is not None:
-            where = f"line {first[0].line}" + (f", column {first[0].column}" if first[0].line == node.line else "")
+            where = (f"line {first[0].line}, again at line {node.line}" if first[0].line != node.line else
+                     f"line {node.line} column {first[0].column}, again at column {node.column}")
             self._at(node, "K005", f"key {_show(key)} appears twice in this mapping (first at {where})", key)
             return _DROP
         return key
@@ -376,9 +379,7 @@ class _Builder:
 
     def _path(self, slot: object) -> str:
         parts = [frame[1] for frame in self.stack[1:] if frame[1] is not None]
-        if slot is not None:
-            parts.append(slot)
-        return format_path(parts)
+        return format_path(parts if slot is None else [*parts, slot])
 
     def _report(self, code: str, message: str, mark, slot: object, *, fatal=False, keep=False, end=None) -> None:
         self.findings.append(Finding(code, message, file=self.file, line=mark.line + 1, column=mark.column + 1,
@@ -387,7 +388,7 @@ class _Builder:
         if fatal:
             raise _Fatal(keep)
 
-    def _at(self, node: Node, code: str, message: str, slot: object) -> None:
+    def _at(self, node: Node, code: str, message: str, slot: object = None) -> None:
         self.findings.append(Finding(code, message, file=self.file, line=node.line, column=node.column,
                                      path=self._path(slot), end_line=node.end_line, end_column=node.end_column))
 
@@ -397,12 +398,15 @@ def load_text(data: bytes | str, file: str | None = None, *, max_bytes: int = MA
     """Parse one policy document into located nodes; problems come back as findings, never raised."""
     try:
         text, findings = _decode(data, file, max_bytes)
-        if text is None:
-            return None, findings
-        return _Builder(text, file, max_depth).run()
+        return (None, findings) if text is None else _Builder(text, file, max_depth).run()
     except Exception as exc:  # the loader's promise: any input gives findings, not a traceback
         detail = f"{type(exc).__name__}: {exc}"[:200]
         return None, [Finding("K004", f"the YAML could not be read ({detail})", file=file)]
+
+
+_OS_WORDS = [(FileNotFoundError, "it does not exist"), (IsADirectoryError, "this is a folder, not a file"),
+             (NotADirectoryError, "a part of the path is a file, not a folder"),
+             (PermissionError, "permission to read it was denied")]
 
 
 def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) -> tuple[Node | None, list[Finding]]:
@@ -420,18 +424,11 @@ def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) 
             return None, _too_large(name, max_bytes)
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        return None, [Finding("K001", "the file does not exist", file=name)]
-    except IsADirectoryError:
-        return None, [Finding("K001", "this is a folder, not a file", file=name)]
-    except NotADirectoryError:
-        return None, [Finding("K001", "a part of the path is a file, not a folder", file=name)]
-    except PermissionError:
-        return None, [Finding("K001", "permission to read the file was denied", file=name)]
     except OSError as exc:
-        return None, [Finding("K001", f"the file cannot be read ({exc.strerror or exc})", file=name)]
+        why = next((words for kind, words in _OS_WORDS if isinstance(exc, kind)), exc.strerror or str(exc))
+        return None, [Finding("K001", f"the file cannot be read: {why}", file=name)]
     except (TypeError, ValueError) as exc:
-        return None, [Finding("K001", f"the path is not valid ({exc})", file=name)]
+        return None, [Finding("K001", f"the file cannot be read: the path is not valid ({exc})", file=name)]
     return load_text(data, name, **limits)
 
 
@@ -457,7 +454,7 @@ def to_plain(node: Node | None) -> object:
     return out
 
 
-def _step(node: Node, part: str | int) -> Node | None:
+def _step(node: Node | None, part: str | int) -> Node | None:
     if isinstance(node, Mapping) and isinstance(part, str):
         entry = node.items.get(part)
         return entry[1] if entry else None
@@ -484,8 +481,6 @@ def key_at(root: Node, path: _PathSeq[str | int]) -> Scalar | None:
     parent: Node | None = root
     for part in path[:-1]:
         parent = _step(parent, part)
-        if parent is None:
-            return None
     last = path[-1]
     if isinstance(parent, Mapping) and isinstance(last, str) and last in parent.items:
         return parent.items[last][0]

@@ -132,6 +132,7 @@ class Value:
             scope = _ItemScope(item, env)
             where = f"({self.each} item {i + 1})"
             if self.when and not all(_run(c, scope, "value", self.name, where) for c in self.when):
+                item[self.name] = None  # never fall through to the record-level list of the same name
                 results.append(None)
                 continue
             result = self.round(_run(self.expr, scope, "value", self.name, where))
@@ -256,9 +257,16 @@ class Table:
     def match(self, values: list) -> list[Row]:
         return [r for r in self.rows if all(c.matches(v) for c, v in zip(r.cells, values))]
 
+    lookup: dict | None = None  # every input combination → output, when the domains are finite
+
     def compute(self, env) -> None:
         values = [env.get(n) for n in self.inputs]
-        if any(v is None for v in values):
+        if self.lookup is not None:
+            key = tuple(values)
+            if key in self.lookup:
+                env[self.name] = self.lookup[key]
+                return
+        if None in values:
             env[self.name] = None
             return
         for row in self.rows:
@@ -283,7 +291,21 @@ class Rule:
     round: Callable
 
     def fires(self, env) -> bool:
-        return _all(self.when, env, "rule", self.id)
+        for condition in self.when:
+            try:
+                result = condition.fn(env)  # the compiled closure; failures re-run for a message
+            except Exception:
+                result = None
+            if result is False:
+                return False
+            if result is not True:
+                try:
+                    result = condition(env)
+                except EvalError as exc:
+                    raise NodeError("rule", self.id, exc, "(when)") from None
+                if not result:
+                    return False
+        return True
 
     def action(self, env) -> dict:
         out = {"id": self.id, "kind": self.kind}
@@ -293,8 +315,21 @@ class Rule:
         for name, expr in self.params.items():
             params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
         out.update(params)
-        out["reason"] = render_template(self.reason, {**env, **params}) if self.reason else self.label or self.id
+        if self.reason:
+            scope = {**env, **params} if params else env
+            out["reason"] = "".join(part if i % 2 == 0 else format_value(scope.get(part))
+                                    for i, part in enumerate(self.parts))
+        else:
+            out["reason"] = self.label or self.id
         return out
+
+    @property
+    def parts(self) -> list[str]:
+        """The reason split into text and placeholder names, alternately (computed once)."""
+        cached = self.__dict__.get("_parts")
+        if cached is None:
+            cached = self.__dict__["_parts"] = _split_template(self.reason)
+        return cached
 
 
 def render_template(template: str, env) -> str:
@@ -313,6 +348,18 @@ def render_template(template: str, env) -> str:
         out.append(format_value(env.get(template[j + 1:k].strip())))
         i = k + 1
     return "".join(out)
+
+
+def _split_template(template: str) -> list[str]:
+    parts, i = [], 0
+    while True:
+        j = template.find("{", i)
+        k = template.find("}", j + 1) if j >= 0 else -1
+        if j < 0 or k < 0:
+            parts.append(template[i:])
+            return parts
+        parts.extend([template[i:j], template[j + 1:k].strip()])
+        i = k + 1
 
 
 def template_names(template: str) -> list[str]:

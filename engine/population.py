@@ -1,7 +1,427 @@
-"""Population checks: rules over all evaluated records, grouped by a field (placeholder)."""
+"""Population checks: rules over all evaluated records of a run, grouped by a field.
+
+Two kinds. `distribution` compares the spread of an output (the predikat) inside each group
+with limits that depend on the organisation's own predikat, given at run time: the kurva
+distribusi of SE MenPANRB 3/2023. `count` emits a group action once at least N records of a
+group satisfy a condition. `PopulationRun` keeps counters per group only, never the records.
+"""
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
-def compile_checks(resolved, names):
-    return [], []
+from .expr import Expression
+from .findings import Finding
+from .functions import EvalError
+from .model import format_value, render_template, template_names
+from .policy import Entry, Resolved
+
+MEASURES = ("max_pct", "min_pct", "min_count", "max_count")
+ACTION_PLACEHOLDERS = ("count", "group", "group_by", "at_least")
+NO_GROUP = "(kosong)"
+
+
+@dataclass
+class Limit:
+    """One constraint of a distribution: labels (one, or any of several) and a bound."""
+
+    labels: tuple[str, ...]
+    measure: str  # one of MEASURES
+    bound: Decimal
+
+    def holds(self, count: int, n: int) -> bool:
+        # exact integer arithmetic: "at most 70%" is count × 100 ≤ 70 × n
+        if self.measure == "max_pct":
+            return count * 100 <= self.bound * n
+        if self.measure == "min_pct":
+            return count * 100 >= self.bound * n
+        if self.measure == "min_count":
+            return count >= self.bound
+        return count <= self.bound
+
+    def text(self) -> str:
+        who = " or ".join(self.labels)
+        if len(self.labels) > 1 and self.measure.endswith("pct"):
+            who += " together"
+        bound = format_value(self.bound)
+        if self.measure == "max_pct":
+            return f"{who} at most {bound}%"
+        if self.measure == "min_pct":
+            return f"{who} at least {bound}%"
+        if self.measure == "min_count":
+            return f"at least {bound} {who}"
+        return f"no {who}" if self.bound == 0 else f"at most {bound} {who}"
+
+    def as_dict(self) -> dict:
+        key = {"label": self.labels[0]} if len(self.labels) == 1 else {"any_of": list(self.labels)}
+        return {**key, self.measure: self.bound}
+
+
+@dataclass
+class DistributionCheck:
+    id: str
+    label: str
+    output: str
+    group_by: str
+    input: str
+    severity: str  # advisory | error
+    labels: tuple[str, ...]  # the output's labels, in declared order
+    limits: dict[str, list[Limit]]  # organisation predikat → constraints
+    entry: Entry = field(repr=False)
+    kind = "distribution"
+
+    @property
+    def code(self) -> str:
+        return "K602" if self.severity == "error" else "K601"
+
+
+@dataclass
+class CountCheck:
+    id: str
+    label: str
+    group_by: str
+    when: list[Expression]
+    at_least: int
+    action: dict
+    entry: Entry = field(repr=False)
+    kind = "count"
+
+
+# --- compiling ------------------------------------------------------------------------------
+
+
+def compile_checks(resolved: Resolved, names: dict) -> tuple[list, list[Finding]]:
+    """Check and compile the `population` section against the policy's names and types."""
+    from .compile import Compiler  # compile.py imports this module lazily; no cycle at import time
+
+    compiler = Compiler(resolved)
+    fields = resolved.sections["fields"]
+    checks, findings = [], compiler.findings
+    for cid, entry in resolved.sections["population"].items():
+        spec = entry.spec if isinstance(entry.spec, dict) else {}
+        group_by = spec.get("group_by")
+        if group_by not in names or group_by in resolved.sections["params"]:
+            known = list(fields) + [n for n in names if n not in fields and n not in resolved.sections["params"]]
+            close = difflib.get_close_matches(str(group_by), known, n=1, cutoff=0.6)
+            findings.append(entry.finding("K219", f"population check groups by `{group_by}`, which is not a "
+                                          "field or output of this policy", ["group_by"],
+                                          f'did you mean "{close[0]}"?' if close else None))
+            group_by = None
+        if spec.get("kind") == "distribution":
+            check = _distribution(cid, entry, spec, names, findings)
+        else:
+            check = _count(cid, entry, spec, names, compiler)
+        if check is not None and group_by is not None:
+            checks.append(check)
+    return checks, findings
+
+
+def _distribution(cid: str, entry: Entry, spec: dict, names: dict, findings: list) -> DistributionCheck | None:
+    output = spec.get("output")
+    if output not in names:
+        close = difflib.get_close_matches(str(output), list(names), n=1, cutoff=0.6)
+        findings.append(entry.finding("K302", f"unknown name `{output}` as the output of a distribution",
+                                      ["output"], f'did you mean "{close[0]}"?' if close else None))
+        return None
+    labels = names[output].labels
+    if labels is None:
+        findings.append(entry.finding("K603", f"`{output}` has no fixed list of labels, so its distribution "
+                                      "cannot be checked", ["output"], "use a table or band output with labels"))
+        return None
+    limits, ok = {}, True
+    for org, items in (spec.get("limits") or {}).items():
+        parsed = []
+        for i, item in enumerate(items or []):
+            limit = _limit(entry, ["limits", org, i], item, labels, findings)
+            ok = ok and limit is not None
+            parsed.append(limit)
+        limits[str(org)] = parsed
+        ok = ok and _consistent(entry, ["limits", org], parsed, findings)
+    if not ok:
+        return None
+    return DistributionCheck(cid, spec.get("label", cid), output, spec.get("group_by"), spec.get("input"),
+                             spec.get("severity", "advisory"), tuple(labels), limits, entry)
+
+
+def _limit(entry: Entry, sub: list, item: dict, labels, findings: list) -> Limit | None:
+    if "label" in item and "any_of" in item:
+        findings.append(entry.finding("K603", "a limit names either `label` or `any_of`, not both", sub))
+        return None
+    measures = [m for m in MEASURES if m in item]
+    if len(measures) != 1:
+        findings.append(entry.finding("K603", "a limit has exactly one of " + ", ".join(MEASURES)
+                                      + (f" (this one has {', '.join(measures)})" if measures else ""), sub))
+        return None
+    names = [item["label"]] if "label" in item else list(item.get("any_of") or [])
+    key = "label" if "label" in item else "any_of"
+    for j, name in enumerate(names):
+        if name not in labels:
+            close = difflib.get_close_matches(str(name), labels, n=1, cutoff=0.4)
+            findings.append(entry.finding("K603", f'"{name}" is not a label of the output',
+                                          sub + ([key] if key == "label" else [key, j]),
+                                          f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(labels)))
+            return None
+    bound = Decimal(str(item[measures[0]]))
+    return Limit(tuple(names), measures[0], bound)
+
+
+def _consistent(entry: Entry, sub: list, limits: list, findings: list) -> bool:
+    """Minimum shares that cannot all hold at once (60% + 60% of different labels) are an error."""
+    mins = [lim for lim in limits if lim is not None and lim.measure == "min_pct" and len(lim.labels) == 1]
+    total = sum((lim.bound for lim in mins), Decimal(0))
+    if total > 100:
+        findings.append(entry.finding("K603", f"minimum shares add up to {format_value(total)}%, more than 100%",
+                                      sub, key=True))
+        return False
+    for lo in limits:
+        for hi in limits:
+            if lo is not None and hi is not None and lo.labels == hi.labels and \
+                    (lo.measure, hi.measure) in (("min_pct", "max_pct"), ("min_count", "max_count")) \
+                    and lo.bound > hi.bound:
+                findings.append(entry.finding("K603", f"{lo.text()} contradicts {hi.text()}", sub, key=True))
+                return False
+    return True
+
+
+def _count(cid: str, entry: Entry, spec: dict, names: dict, compiler) -> CountCheck | None:
+    raw = spec.get("when")
+    items = raw if isinstance(raw, list) else [raw]
+    when = []
+    for i, text in enumerate(items):
+        sub = ["when", i] if isinstance(raw, list) else ["when"]
+        expr = compiler.compile_expr(entry, sub, text, names, condition=True)
+        if expr is not None:
+            when.append(expr)
+    action = dict(spec.get("action") or {})
+    for ref in template_names(action.get("reason") or ""):
+        if ref not in ACTION_PLACEHOLDERS:
+            compiler.findings.append(entry.finding(
+                "K215", f"reason mentions {{{ref}}}; a group action can only use "
+                + ", ".join("{" + p + "}" for p in ACTION_PLACEHOLDERS), ["action", "reason"]))
+            return None
+    if len(when) != len(items):
+        return None
+    return CountCheck(cid, spec.get("label", cid), spec.get("group_by"), when, int(spec.get("at_least", 1)),
+                      action, entry)
+
+
+# --- organisation predikat given at run time -------------------------------------------------
+
+
+def read_org_predikat(spec: str) -> dict[str, str]:
+    """`Dinas A=Baik,Dinas B=Istimewa`, or `@file` (.csv with unit,predikat; .json/.yaml: a mapping
+    or a list of {unit, predikat}). Raises ValueError with a message for the user."""
+    if not spec.startswith("@"):
+        out = {}
+        for part in spec.split(","):
+            if not part.strip():
+                continue
+            unit, sep, label = part.partition("=")
+            if not sep or not unit.strip() or not label.strip():
+                raise ValueError(f'"{part.strip()}" is not UNIT=PREDIKAT')
+            out[unit.strip()] = label.strip()
+        return out
+    path = spec[1:]
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if path.lower().endswith(".csv"):
+        import csv
+        rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+        if rows and [c.strip().lower() for c in rows[0][:2]] in (["unit", "predikat"], ["unit_kerja", "predikat"]):
+            rows = rows[1:]
+        data: Any = []
+        for i, r in enumerate(rows):
+            if len(r) < 2:
+                raise ValueError(f"{path}: line {i + 1} needs two columns: unit,predikat")
+            data.append({"unit": r[0], "predikat": r[1]})
+    else:
+        import yaml
+        try:
+            data = yaml.safe_load(text)  # JSON is YAML too
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: not valid JSON/YAML ({str(exc).splitlines()[0]})") from None
+    if isinstance(data, dict):
+        data = [{"unit": k, "predikat": v} for k, v in data.items()]
+    if not isinstance(data, list) or not all(isinstance(d, dict) and "unit" in d and "predikat" in d
+                                             for d in data):
+        raise ValueError(f"{path}: give a mapping of unit to predikat, or a list of {{unit, predikat}}")
+    return {str(d["unit"]).strip(): str(d["predikat"]).strip() for d in data}
+
+
+def org_labels(checks: list) -> list[str]:
+    """Every organisation predikat some distribution check has limits for."""
+    return list(dict.fromkeys(org for c in checks if c.kind == "distribution" for org in c.limits))
+
+
+def normalise_org_predikat(checks: list, given: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Match given labels to the policy's (case and spacing forgiven); return (mapping, problems)."""
+    known = org_labels(checks)
+    folded = {" ".join(k.lower().split()): k for k in known}
+    out, problems = {}, []
+    for group, label in given.items():
+        hit = folded.get(" ".join(str(label).lower().split()))
+        if hit is None:
+            close = difflib.get_close_matches(str(label), known, n=1, cutoff=0.5)
+            problems.append(f'organisation predikat "{label}" for "{group}" is not one of: {", ".join(known)}'
+                            + (f' (did you mean "{close[0]}"?)' if close else ""))
+        else:
+            out[group] = hit
+    return out, problems
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def group_value(result, name: str):
+    """The value a result has for a field or output (from its env when kept, else outputs, else raw)."""
+    if result.env is not None and name in result.env:
+        value = result.env[name]
+    elif name in result.outputs:
+        value = result.outputs[name]
+    elif isinstance(result.raw, dict):
+        value = result.raw.get(name)
+        value = value.strip() if isinstance(value, str) else value
+    else:
+        value = None
+    return NO_GROUP if value is None or value == "" else format_value(value)
+
+
+@dataclass
+class _Tally:
+    valid: int = 0
+    invalid: int = 0
+    counts: dict = field(default_factory=dict)  # distribution: label → count; count check: matches
+    matched: int = 0
+    errors: int = 0
+
+
+class PopulationRun:
+    """Accumulates the checks over a stream of results; memory grows with groups, not records."""
+
+    needs_env = True  # count conditions read every name; the CLI keeps each result's env
+
+    def __init__(self, checks: list):
+        self.checks = checks
+        self.tallies: list[dict[str, _Tally]] = [{} for _ in checks]
+
+    def add(self, result) -> None:
+        for check, tallies in zip(self.checks, self.tallies):
+            group = group_value(result, check.group_by)
+            tally = tallies.get(group)
+            if tally is None:
+                tally = tallies[group] = _Tally()
+            if not result.ok:
+                tally.invalid += 1
+                continue
+            tally.valid += 1
+            if check.kind == "distribution":
+                label = result.outputs.get(check.output)
+                tally.counts[label] = tally.counts.get(label, 0) + 1
+            elif result.env is not None:
+                try:
+                    if all(cond(result.env) for cond in check.when):
+                        tally.matched += 1
+                except EvalError:
+                    tally.errors += 1
+
+    def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
+        """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records."""
+        org_predikat = org_predikat or {}
+        out = []
+        for check, tallies in zip(self.checks, self.tallies):
+            if check.kind == "distribution":
+                for group, tally in tallies.items():
+                    out.append(_judge(check, group, tally, org_predikat.get(group)))
+                for group, org in org_predikat.items():
+                    if group not in tallies:
+                        out.append(_judge(check, group, _Tally(), org))
+            else:
+                for group, tally in tallies.items():
+                    if tally.matched >= check.at_least:
+                        out.append(_group_action(check, group, tally))
+        return out
+
+
+@dataclass
+class Outcome:
+    """The result of one check for one group: a distribution verdict or a group action."""
+
+    check: str
+    kind: str
+    group_by: str
+    group: str
+    status: str  # pass | fail | not_checked | action
+    valid: int
+    invalid: int
+    message: str
+    severity: str = ""
+    code: str | None = None
+    org_predikat: str | None = None
+    counts: dict = field(default_factory=dict)
+    limits: list = field(default_factory=list)
+    action: dict | None = None
+    finding: Finding | None = None
+
+    @property
+    def failed_error(self) -> bool:
+        return self.status == "fail" and self.severity == "error"
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {"check": self.check, "kind": self.kind, "group_by": self.group_by,
+                               "group": self.group, "status": self.status, "valid": self.valid,
+                               "invalid": self.invalid}
+        if self.kind == "distribution":
+            out.update(severity=self.severity, code=self.code, org_predikat=self.org_predikat,
+                       counts=self.counts, limits=self.limits)
+        else:
+            out["action"] = self.action
+        out["message"] = self.message
+        return out
+
+
+def _pct(count: int, n: int) -> Decimal:
+    return (Decimal(count * 100) / n).quantize(Decimal("0.01")).normalize() if n else Decimal(0)
+
+
+def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None) -> Outcome:
+    counts = {label: tally.counts.get(label, 0) for label in check.labels}
+    base = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group, valid=tally.valid,
+                invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts)
+    if org is None or org not in check.limits:
+        why = "no organisation predikat given" if org is None else f'no limits for "{org}"'
+        return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked ({why})", **base)
+    if tally.valid == 0:
+        return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked (no valid records)", **base)
+    n, limits, broken = tally.valid, [], []
+    for lim in check.limits[org]:
+        count = sum(counts.get(label, 0) for label in lim.labels)
+        ok = lim.holds(count, n)
+        limits.append({**lim.as_dict(), "text": lim.text(), "count": count, "pct": _pct(count, n), "ok": ok})
+        if not ok:
+            broken.append(f"{lim.text()}, but {' + '.join(lim.labels)} = {count} of {n} ({_pct(count, n)}%)")
+    head = f"{check.id}: {group} (predikat organisasi {org}, {n} records)"
+    if not broken:
+        return Outcome(status="pass", message=f"{head}: kurva met", limits=limits, **base)
+    message = f"{head}: " + "; ".join(broken)
+    finding = check.entry.finding(check.code, message, ["limits", org], key=True)
+    return Outcome(status="fail", code=check.code, message=message, limits=limits, finding=finding, **base)
+
+
+def _group_action(check: CountCheck, group: str, tally: _Tally) -> Outcome:
+    spec = check.action
+    values = {"count": tally.matched, "group": group, "group_by": check.group_by, "at_least": check.at_least}
+    action = {"id": spec.get("id", check.id), "kind": spec.get("kind", "")}
+    if spec.get("label"):
+        action["label"] = spec["label"]
+    action.update(group_by=check.group_by, group=group, count=tally.matched)
+    action["reason"] = render_template(spec["reason"], values) if spec.get("reason") else \
+        f"{tally.matched} records in {group} satisfy {check.id}"
+    return Outcome(check=check.id, kind="count", group_by=check.group_by, group=group, status="action",
+                   valid=tally.valid, invalid=tally.invalid, message=f"{check.id}: {group}: {action['reason']}",
+                   action=action)

@@ -40,6 +40,16 @@ class Source:
     problem: str | None = None  # a reader-level problem with this record (bad JSON line, …)
 
 
+@dataclass(frozen=True)
+class BadCell:
+    """A cell a reader could take no value from (Excel error, formula without a saved value);
+    the Coercer reports it against the field that reads it, with the cell reference."""
+
+    value: Any
+    reason: str
+    code: str = "K402"
+
+
 def detect_format(name: str, explicit: str | None = None) -> str:
     if explicit:
         return explicit
@@ -64,12 +74,14 @@ def open_binary(name: str, stdin: IO[bytes] | None = None) -> IO[bytes]:
 
 
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,
-                 sheet: str | None = None, header_row: int | None = None, mapping=None) -> Iterator[Source]:
-    """Stream the records of one file. Raises RecordsError only for the file as a whole."""
+                 sheet: str | None = None, header_row: int | None = None, mapping=None,
+                 notes: list[str] | None = None) -> Iterator[Source]:
+    """Stream the records of one file. Raises RecordsError only for the file as a whole.
+    `notes` collects what a reader skipped on purpose (xlsx: empty rows, merged cells)."""
     fmt = detect_format(name, fmt)
     if fmt == "xlsx":
         from .xlsx import read_xlsx
-        yield from read_xlsx(name, sheet=sheet, header_row=header_row, mapping=mapping, stdin=stdin)
+        yield from read_xlsx(name, sheet=sheet, header_row=header_row, mapping=mapping, stdin=stdin, notes=notes)
         return
     stream = open_binary(name, stdin)
     try:
@@ -96,6 +108,16 @@ def sniff_delimiter(header: str) -> str:
 
 def _read_csv(stream: IO[bytes]) -> Iterator[Source]:
     text = _text(stream)
+    try:
+        yield from _csv_rows(text)
+    finally:
+        try:
+            text.detach()  # the caller owns (and closes) the byte stream
+        except ValueError:
+            pass
+
+
+def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
     try:
         header_line = text.readline()
     except UnicodeDecodeError as exc:
@@ -250,6 +272,14 @@ def to_number(v, comma: bool = False) -> Decimal:
     elif isinstance(v, float):
         d = Decimal(repr(v))
     elif isinstance(v, str):
+        if "," not in v:
+            try:
+                d = Decimal(v)
+            except InvalidOperation:
+                raise Invalid("K402", "expected a number") from None
+            if not d.is_finite():
+                raise Invalid("K402", "expected a finite number (not NaN or infinity)")
+            return d
         s = v.strip().replace("\u00a0", "").replace(" ", "")
         if "," in s and (comma or ("." not in s and s.count(",") == 1)):
             s = s.replace(".", "").replace(",", ".")
@@ -265,6 +295,8 @@ def to_number(v, comma: bool = False) -> Decimal:
 
 
 def to_integer(v, comma: bool = False) -> Decimal:
+    if v.__class__ is str and v.isdigit():
+        return Decimal(v)
     d = to_number(v, comma)
     if d != d.to_integral_value():
         raise Invalid("K402", "expected a whole number")
@@ -326,10 +358,14 @@ CONVERTERS: dict[str, Callable] = {"string": to_string, "integer": to_integer, "
 
 
 def _enum(values: tuple[str, ...]) -> Callable:
+    exact = {v: v for v in values}
     canon = {v.casefold(): v for v in values}
     canon.update({" ".join(v.split()).casefold(): v for v in values})
 
     def convert(v, comma: bool = False) -> str:
+        hit = exact.get(v)
+        if hit is not None:
+            return hit
         s = " ".join(str(v).split())
         hit = canon.get(s.casefold())
         if hit is None:
@@ -371,6 +407,7 @@ class Coercer:
     def __init__(self, fields: dict[str, FieldDef]):
         self.fields = fields
         self.plan = [(name, f, self._converter(f)) for name, f in fields.items()]
+        self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":
@@ -408,13 +445,15 @@ class Coercer:
         return convert
 
     def coerce(self, raw: dict, env_params: dict, cells: dict | None = None) -> tuple[dict, list[Problem]]:
-        comma = bool(raw.get("\x00decimal_comma"))
+        comma = "\x00decimal_comma" in raw
         values: dict[str, Any] = {}
         problems: list[Problem] = []
         for name, f, convert in self.plan:
             v = raw.get(name)
-            if _blank(v):
-                values[name] = self._default(f)
+            if v is None or (v.__class__ is str and not v.strip()):
+                value = values[name] = self._default(f) if f.default is not None else None
+                if value is None and f.required:
+                    problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
                 continue
             try:
                 value = convert(v, comma)
@@ -431,19 +470,24 @@ class Coercer:
             elif f.max is not None and value > f.max:
                 problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
             values[name] = value
+        if self.conditional:
+            self._conditions(raw, values, env_params, cells, problems)
+        return values, problems
+
+    def _conditions(self, raw, values, env_params, cells, problems) -> None:
+        """required_when / only_when, judged on the coerced values (params included)."""
         env = {**env_params, **values}
-        for name, f, _ in self.plan:
-            if values.get(name) is not None or any(p.field == name for p in problems):
-                if values.get(name) is not None and f.only_when and not _holds(f.only_when, env):
+        bad = {p.field for p in problems}
+        for name, f in self.conditional:
+            if name in bad:
+                continue
+            if values.get(name) is not None:
+                if f.only_when and not _holds(f.only_when, env):
                     problems.append(Problem(name, raw.get(name), "must be empty here: " +
                                             " and ".join(c.text for c in f.only_when), "K402", _cell(cells, name)))
-                continue
-            if f.required:
-                problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
             elif f.required_when and _holds(f.required_when, env):
                 problems.append(Problem(name, None, "required when " + " and ".join(c.text for c in f.required_when),
                                         "K401", _cell(cells, name)))
-        return values, problems
 
     def _default(self, f: FieldDef):
         if f.default is None:

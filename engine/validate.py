@@ -45,16 +45,27 @@ def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
     return files, problems
 
 
+# Line breaks and other control characters a user typed (a key "a\nb", a "\0" escape) are shown
+# escaped, so every finding stays one line of text output.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)] if c != 0x09}
+_CONTROLS.update({0x0a: "\\n", 0x0d: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def _one_line(f: Finding) -> Finding:
+    message, hint = f.message.translate(_CONTROLS), f.hint.translate(_CONTROLS) if f.hint else f.hint
+    return f if (message, hint) == (f.message, f.hint) else f.at(message=message, hint=hint)
+
+
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
     """All findings for one policy (or *.test.yaml) document."""
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)
-        return doc.findings
+        return [_one_line(f) for f in doc.findings]
     doc = read_document(name, text=text)
     if doc.findings:
-        return doc.findings
+        return [_one_line(f) for f in doc.findings]
     _, findings = compile_policy(resolve(doc))
-    return findings
+    return [_one_line(f) for f in findings]
 
 
 def validate_file(path: str) -> list[Finding]:

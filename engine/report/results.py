@@ -18,40 +18,48 @@ from ..evaluate import Result, result_row
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
-def dumps(value: Any, indent: int | None = None, _level: int = 0) -> str:
+def _decimal(value: Decimal) -> str:
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
+
+
+def _compact(value: Any) -> str:
+    encode = _COMPACT.get(value.__class__)
+    if encode is not None:
+        return encode(value)
+    return _slow(value, None, 0)
+
+
+_COMPACT: dict[type, Any] = {
+    str: _encode_str, Decimal: _decimal, type(None): lambda v: "null", bool: lambda v: "true" if v else "false",
+    int: str, float: json.dumps, dt.date: lambda v: _encode_str(v.isoformat()),
+    dt.datetime: lambda v: _encode_str(v.isoformat()),
+    dict: lambda d: "{" + ", ".join(f"{_encode_str(str(k))}: {_compact(v)}" for k, v in d.items()) + "}",
+    list: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
+    tuple: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
+}
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
     """JSON text with Decimal written exactly; dates as ISO strings; tuples as lists."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return _encode_str(value)
-    if isinstance(value, Decimal):
-        text = str(value)
-        return text if "E" not in text else format(value, "f")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return json.dumps(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return _encode_str(value.isoformat())
+    return _compact(value) if indent is None else _slow(value, indent, 0)
+
+
+def _slow(value: Any, indent: int | None, level: int) -> str:
     if isinstance(value, dict):
-        if not value:
-            return "{}"
-        if indent is None:
-            return "{" + ", ".join(f"{_encode_str(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
-        pad, inner = " " * (indent * _level), " " * (indent * (_level + 1))
-        items = ",\n".join(f"{inner}{_encode_str(str(k))}: {dumps(v, indent, _level + 1)}" for k, v in value.items())
+        if not value or indent is None:
+            return "{" + ", ".join(f"{_encode_str(str(k))}: {_slow(v, None, 0)}" for k, v in value.items()) + "}"
+        pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+        items = ",\n".join(f"{inner}{_encode_str(str(k))}: {_slow(v, indent, level + 1)}" for k, v in value.items())
         return "{\n" + items + "\n" + pad + "}"
     if isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        if indent is None:
-            return "[" + ", ".join(dumps(v) for v in value) + "]"
-        pad, inner = " " * (indent * _level), " " * (indent * (_level + 1))
-        return "[\n" + ",\n".join(inner + dumps(v, indent, _level + 1) for v in value) + "\n" + pad + "]"
+        if not value or indent is None:
+            return "[" + ", ".join(_slow(v, None, 0) for v in value) + "]"
+        pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+        return "[\n" + ",\n".join(inner + _slow(v, indent, level + 1) for v in value) + "\n" + pad + "]"
+    for kind, encode in _COMPACT.items():
+        if isinstance(value, kind) and kind not in (dict, list, tuple):
+            return encode(value)
     return _encode_str(str(value))
 
 
@@ -67,12 +75,26 @@ class Writer:
 
 
 class JsonlWriter(Writer):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.tail = f', "policy": {dumps(self.info)}}}'
+        self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
+
+    def line(self, result: Result) -> str:
+        """One result row as JSON (the same shape as `result_row`, built without a dict)."""
+        head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        if not result.ok:
+            return head + ', "errors": ' + _compact(result.errors) + self.tail
+        keys = self.keys
+        outputs = ", ".join((keys.get(k) or _encode_str(k) + ": ") + _compact(v) for k, v in result.outputs.items())
+        actions = _compact(result.actions)
+        return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + self.tail
+
     def write(self, result: Result) -> None:
-        self.out.write(dumps(result_row(result, self.info)))
-        self.out.write("\n")
+        self.out.write(self.line(result) + "\n")
 
 
-class JsonWriter(Writer):
+class JsonWriter(JsonlWriter):
     def __init__(self, *args):
         super().__init__(*args)
         self.first = True
@@ -81,7 +103,7 @@ class JsonWriter(Writer):
     def write(self, result: Result) -> None:
         self.out.write("\n  " if self.first else ",\n  ")
         self.first = False
-        self.out.write(dumps(result_row(result, self.info)))
+        self.out.write(self.line(result))
 
     def close(self) -> None:
         self.out.write("\n]\n" if not self.first else "]\n")

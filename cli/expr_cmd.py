@@ -1,0 +1,211 @@
+"""`kinerja expr`: check and evaluate one expression in the sandbox, from the command line.
+
+    kinerja expr 'round(3.125, 2)'                              -> 3.13
+    kinerja expr 'capaian(r, t, 120)' --record '{"r": 90, "t": 80}'
+    kinerja expr --policy my-policy.yaml --record @r.json 'predikat == "Baik"'
+    echo 'x * 2' | kinerja expr - --record @record.json
+
+The record's keys are the names (JSON numbers read exactly, as Decimal; JSON lists become
+tuples); with --policy the policy's fields, params and computed outputs are the names.
+Exit codes: 0 the value was printed; 1 the expression has a problem, printed as one line
+`error K3xx at column C: message` (plus a `hint:` line) on stderr (K406 when it fails while
+evaluating); 2 bad options, an unreadable file, or a policy with errors.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import click
+
+from kinerja.engine.expr import ANY, ExprError, Problem, Type, compile_expression, infer_type
+from kinerja.engine.functions import EvalError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+RUNTIME_CODE = "K406"  # findings catalogue: "evaluation error"
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).splitlines()) if text else ""
+
+
+def _where(line: int, column: int) -> str:
+    return f"line {line}, column {column}" if line > 1 else f"column {column}"
+
+
+def report_problem(code: str, message: str, line: int = 1, column: int = 1, hint: str | None = None) -> None:
+    click.echo(f"error {code} at {_where(line, column)}: {_one_line(message)}", err=True)
+    if hint:
+        click.echo(f"hint: {_one_line(hint)}", err=True)
+
+
+def format_value(value: Any) -> str:
+    """Decimal as plain text (3.13, never 3.13E+0), True/False, text JSON-quoted, None."""
+    if value is None or isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        if value.is_finite() and -40 <= value.adjusted() <= 60:
+            return format(value, "f")
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {format_value(v)}"
+                               for k, v in value.items()) + "}"
+    return _one_line(str(value))
+
+
+# --- input --------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number kinerja accepts")
+
+
+def _freeze(value: Any) -> Any:
+    """JSON lists become tuples (at any depth); objects stay read-only mappings."""
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    return value
+
+
+def parse_record(spec: str) -> dict[str, Any]:
+    """`--record JSON` or `--record @file`: a JSON object, numbers as exact Decimals (plain data)."""
+    source = "--record"
+    if spec.startswith("@"):
+        path = spec[1:]
+        try:
+            with open(path, encoding="utf-8") as fh:
+                spec = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise click.BadParameter(f"cannot read {path}: {reason}", param_hint="'--record'") from None
+        source = path
+    try:
+        data = json.loads(spec, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        raise click.BadParameter(f"{source} is not valid JSON: {_one_line(str(exc))}",
+                                 param_hint="'--record'") from None
+    except RecursionError:
+        raise click.BadParameter(f"{source} is nested too deeply", param_hint="'--record'") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{source} must be a JSON object like {{\"x\": 1}}", param_hint="'--record'")
+    return data
+
+
+def read_expression(text: str) -> str:
+    if text == "-":
+        text = click.get_text_stream("stdin").read()
+        text = text.rstrip("\r\n")
+    return text
+
+
+# --- policy -------------------------------------------------------------------------------------
+
+
+def load_policy(path: str):
+    """(compiled policy, name -> static type); a broken policy is a usage error (exit 2)."""
+    from kinerja.engine.compile import Compiler, compile_policy
+    from kinerja.engine.findings import has_errors
+    from kinerja.engine.policy import read_document, resolve
+
+    resolved = resolve(read_document(path))
+    policy, findings = compile_policy(resolved)
+    if policy is None or has_errors(findings):
+        for f in [f for f in findings if f.severity == "error"][:20]:
+            click.echo(f"{f.location()}: error {f.code}: {_one_line(f.message)}", err=True)
+        click.echo(f"kinerja expr: {path} has errors, so its names cannot be used", err=True)
+        raise SystemExit(EXIT_USAGE)
+    compiler = Compiler(resolved)
+    compiler.compile()
+    types: dict[str, Type] = dict(compiler.types)
+    for name in policy.fields:
+        types.setdefault(name, ANY)
+    for name in policy.params:
+        types.setdefault(name, infer_type(policy.params[name]))
+    return policy, types
+
+
+def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
+    """Evaluate the policy on the record (coercion, every computed node), so outputs can be named."""
+    from kinerja.engine.evaluate import evaluate_record
+
+    result = evaluate_record(policy, raw, 1, keep_env=True)
+    if result.status != "ok":
+        error = result.errors[0] if result.errors else {}
+        code = str(error.get("code") or RUNTIME_CODE)
+        where = error.get("field") or error.get("name") or ""
+        reason = error.get("reason") or error.get("message") or "the record cannot be evaluated"
+        report_record_problem(code, f"{where}: {reason}" if where else str(reason))
+        raise SystemExit(EXIT_PROBLEM)
+    return result.env or {}
+
+
+def report_record_problem(code: str, message: str) -> None:
+    click.echo(f"error {code} in the record: {_one_line(message)}", err=True)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+@click.command("expr")
+@click.argument("expression")
+@click.option("--record", "record_spec", metavar="JSON|@FILE",
+              help="Values for the names: a JSON object, or @file with one.")
+@click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False, readable=True),
+              help="Use the names (fields, params, computed values) of this policy.")
+def expr_command(expression: str, record_spec: str | None, policy_path: str | None) -> None:
+    """Check and evaluate one EXPRESSION (- reads it from stdin) and print its value."""
+    text = read_expression(expression)
+    raw = parse_record(record_spec) if record_spec is not None else {}
+    record = {str(k): _freeze(v) for k, v in raw.items()}
+
+    policy = None
+    if policy_path:
+        policy, names = load_policy(policy_path)
+    else:
+        names = {name: infer_type(value) for name, value in record.items()}
+
+    expr, problems = compile_expression(text, names)
+    if problems:
+        p: Problem = problems[0]
+        report_problem(p.code, p.message, p.line, p.column, p.hint)
+        raise SystemExit(EXIT_PROBLEM)
+
+    if policy is not None:
+        if record_spec is None:
+            env: Mapping[str, Any] = dict(policy.params)
+            unknown = sorted(expr.names - set(env))
+            if unknown:  # nothing to evaluate with: the static check passed, say what it gives
+                click.echo(f"ok: gives {expr.type}; give --record to evaluate it "
+                           f"(it reads {', '.join(unknown)})")
+                raise SystemExit(EXIT_OK)
+        else:
+            env = policy_env(policy, raw)
+    else:
+        env = record
+
+    try:
+        value = expr(MappingProxyType(dict(env)))
+    except ExprError as exc:
+        report_problem(RUNTIME_CODE, exc.message, exc.line, exc.column)
+        raise SystemExit(EXIT_PROBLEM) from None
+    except EvalError as exc:
+        report_problem(RUNTIME_CODE, str(exc))
+        raise SystemExit(EXIT_PROBLEM) from None
+    click.echo(format_value(value))

@@ -1,0 +1,130 @@
+"""`kinerja test`, `kinerja show` and `kinerja init`: policy tests, the resolved policy, a new agency policy."""
+
+from __future__ import annotations
+
+import os
+import sys
+from decimal import Decimal
+
+import click
+
+from kinerja.engine import __version__
+from kinerja.engine.findings import has_errors
+from kinerja.engine.report.findings import ReportContext, render
+
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
+
+
+def _write(text: str, output: str | None) -> None:
+    out = Output(output)
+    try:
+        out.stream.write(text)
+        out.stream.flush()
+    finally:
+        out.close()
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
+              help="Report format (junit: JUnit XML for CI).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="Report which rules, band entries and table rows the tests reach.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="Fail when a policy's coverage is below PERCENT (implies --coverage).")
+@click.option("-k", "name_filter", metavar="TEXT", help="Run only tests whose name contains TEXT.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
+@click.option("--no-explain", is_flag=True, help="Do not explain failing results.")
+def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_explain):
+    """Run policy tests: the `tests:` of policies and *.test.yaml files in PATHS (default: .)."""
+    from kinerja.engine.report.tests_out import REPORTERS, summary
+    from kinerja.engine.testing import collect, run
+
+    minimum = Decimal(str(min_coverage)).normalize() if min_coverage is not None else None
+    test_run = collect(list(paths) or ["."])
+    if test_run.missing:
+        for f in test_run.missing:
+            click.echo(f"kinerja: {f.file}: {f.message}", err=True)
+        sys.exit(EXIT_USAGE)
+    run(test_run, coverage=with_coverage or minimum is not None, explain=not no_explain, lang=lang,
+        name_filter=name_filter)
+    _write(REPORTERS[fmt](test_run, minimum), output)
+    if output and output != "-":
+        click.echo(summary(test_run, minimum), err=True)
+    if not test_run.suites and not test_run.findings:
+        click.echo("kinerja: no policies or policy tests found", err=True)
+    failed = test_run.failed or test_run.broken or (minimum is not None and any(
+        s.coverage is not None and not s.broken and not s.coverage.meets(minimum) for s in test_run.suites))
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@click.command()
+@click.argument("policy")
+@click.option("--resolved", is_flag=True, help="Merge the `extends` chain; each entry names its origin.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
+def show(policy, resolved, fmt, output):
+    """Print POLICY (a file or a shipped policy id); --resolved: after `extends`, with origins and sha256."""
+    from kinerja.engine.policy import find_policy, read_document, resolve
+    from kinerja.engine.report.results import dumps
+
+    if os.path.isdir(policy):
+        fail(f"{policy} is a folder: give one policy file")
+    doc = read_document(policy) if os.path.exists(policy) else find_policy(policy, None)
+    if doc is None:
+        fail(f"policy {policy!r} not found (give a file path or a shipped policy id)")
+    if doc.root is None or (resolved and has_errors(doc.findings)):
+        _findings_exit(doc.findings, doc.file)
+    if not resolved:
+        _write(doc.text if fmt == "yaml" else dumps(doc.data, indent=2) + "\n", output)
+        sys.exit(EXIT_OK)
+    from kinerja.engine.report.policy_out import resolved_json, resolved_yaml
+
+    merged = resolve(doc)
+    if has_errors(merged.findings):
+        _findings_exit(merged.findings, doc.file)
+    _write(resolved_yaml(merged) if fmt == "yaml" else resolved_json(merged), output)
+    sys.exit(EXIT_OK)
+
+
+def _findings_exit(findings, file: str) -> None:
+    click.echo(render(findings, "text", ReportContext([file], __version__)), err=True)
+    fail(f"policy {file} has errors; fix them first (kinerja validate {file})", EXIT_FINDINGS)
+
+
+@click.command()
+@click.option("--agency", required=True, help="The agency's name, e.g. \"Badan Kepegawaian Negara\".")
+@click.option("--extends", "parent", required=True, help="Parent policy: a shipped id or a file path.")
+@click.option("--dir", "directory", default=".", show_default=True, help="Folder for the new files.")
+@click.option("--id", "pid", help="Policy id (default: made from the agency name).")
+def init(agency, parent, directory, pid):
+    """Scaffold DIR/<id>.yaml (extends PARENT) and DIR/<id>.test.yaml with one passing test."""
+    from kinerja.engine.scaffold import ScaffoldError, paths_for, scaffold, slug
+
+    pid = pid or slug(agency)
+    if not pid:
+        fail("the agency name gives no id: pass --id")
+    existing = [str(p) for p in paths_for(directory, pid) if p.exists()]
+    if existing:
+        fail(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+             "not overwriting (choose another --id or --dir)")
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        fail(f"{directory} is not a folder")
+    try:
+        os.makedirs(directory, exist_ok=True)
+        made = scaffold(agency, parent, directory, pid)
+    except ScaffoldError as exc:
+        fail(str(exc), exc.code)
+    except OSError as exc:
+        fail(f"cannot create {directory}: {exc.strerror or exc}")
+    for path, text in ((made.policy_path, made.policy_text), (made.test_path, made.test_text)):
+        try:
+            with open(path, "x", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc.strerror or exc}")
+        click.echo(f"created {path}")
+    click.echo(f"next: kinerja validate {made.policy_path} && kinerja test {made.policy_path}")
+    sys.exit(EXIT_OK)
+

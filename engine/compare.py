@@ -1,0 +1,242 @@
+"""Compare two policies on the same records in one pass: what changes, for whom, and why.
+
+Each record is read once and evaluated by both policies. Valid records (valid under both)
+feed the transition matrix of one output, the action gains and losses, the per-group
+breakdowns, the fairness rates and the population checks of each variant; a record whose
+outputs or actions differ is listed with the reason for every difference. Records invalid
+under either policy are counted and listed, never dropped. Plain data out, for reporters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .difference import Differ
+from .evaluate import Evaluator, Result
+from .fairness import DERIVED, Favourable, FairnessTally, compare_rates, grouper, parse_favourable
+from .model import Band, Policy, Table, format_value
+from .policy_diff import diff_policies
+from .population import PopulationRun
+from .records import Source
+
+_SKIP = ("label", "reason")
+
+
+@dataclass
+class Options:
+    by_output: str = "predikat"
+    group_by: tuple[str, ...] = ()
+    favourable: Favourable = field(default_factory=lambda: parse_favourable(None))
+    org_predikat: dict | None = None
+
+
+def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
+    """Usage problems: an output or group field neither policy knows."""
+    import difflib
+    problems = []
+    outs_a, outs_b = set(a.output_names()), set(b.output_names())
+    if options.by_output not in outs_a or options.by_output not in outs_b:
+        known = sorted(outs_a & outs_b)
+        close = difflib.get_close_matches(options.by_output, known, n=1, cutoff=0.6)
+        problems.append(f"--by-output {options.by_output}: not an output of both policies"
+                        + (f' (did you mean "{close[0]}"?)' if close else f" (outputs: {', '.join(known)})"))
+    names = set(a.fields) | set(b.fields) | outs_a | outs_b | set(DERIVED)
+    for name in options.group_by:
+        if name not in names:
+            close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+            problems.append(f"--group-by {name}: not a field or output of either policy"
+                            + (f' (did you mean "{close[0]}"?)' if close else ""))
+    fav = options.favourable
+    if fav.kind == "output" and fav.name not in outs_a | outs_b:
+        problems.append(f"--favourable {fav.name}=…: not an output of either policy")
+    if fav.kind == "action" and fav.name not in {r.id for r in a.rules} | {r.id for r in b.rules}:
+        problems.append(f"--favourable {fav.name}: not a rule of either policy")
+    return problems
+
+
+def output_labels(policy: Policy, name: str) -> list[str]:
+    """The labels an output can take, in the order the policy writes them."""
+    node = policy.node_by_output().get(name)
+    if isinstance(node, Table):
+        return list(dict.fromkeys(format_value(r.output) for r in node.rows))
+    if isinstance(node, Band):
+        return list(dict.fromkeys(format_value(d.label) for d in node.bands))
+    return []
+
+
+def _signature(actions: list[dict]) -> dict:
+    return {a["id"]: {k: v for k, v in a.items() if k not in _SKIP} for a in actions}
+
+
+class _Group:
+    __slots__ = ("records", "valid", "invalid", "changed", "a", "b")
+
+    def __init__(self):
+        self.records = self.valid = self.invalid = self.changed = 0
+        self.a: dict = {}
+        self.b: dict = {}
+
+    def as_dict(self) -> dict:
+        return {"records": self.records, "valid": self.valid, "invalid": self.invalid, "changed": self.changed,
+                "a": self.a, "b": self.b}
+
+
+class Comparison:
+    """Accumulates a comparison record by record; `report()` gives the plain-data result."""
+
+    def __init__(self, a: Policy, b: Policy, options: Options | None = None):
+        self.a, self.b = a, b
+        self.options = options = options or Options()
+        self.ea, self.eb = Evaluator(a, keep_env=True), Evaluator(b, keep_env=True)
+        self.out = options.by_output
+        set_b = set(self.eb.outputs)
+        self.common = [n for n in self.ea.outputs if n in set_b]
+        self.same_outputs = self.ea.outputs == self.eb.outputs
+        self.differ = Differ(a, b)
+        derived = frozenset(n for n in options.group_by if n in DERIVED and n not in a.fields and n not in b.fields)
+        self.groupers = [(n, grouper(n, n in derived)) for n in options.group_by]
+        self.fair = (FairnessTally(list(options.group_by), options.favourable, derived),
+                     FairnessTally(list(options.group_by), options.favourable, derived))
+        self.population = (PopulationRun(a.population), PopulationRun(b.population))
+        self.records = self.valid = 0
+        self.outputs_changed = self.actions_changed = 0
+        self.transitions: dict[str, dict[str, int]] = {}
+        self.actions: dict[str, dict[str, int]] = {}
+        self.changed: list[dict] = []
+        self.invalid: list[dict] = []
+        self.groups = {n: {} for n in options.group_by}
+
+    def run(self, sources: Iterable[Source]) -> "Comparison":
+        for source in sources:
+            self.add(source)
+        return self
+
+    def add(self, source: Source) -> None:
+        ra, rb = self.ea.evaluate(source), self.eb.evaluate(source)
+        self.records += 1
+        for run, r in zip(self.population, (ra, rb)):
+            if run.checks:
+                run.add(r)
+        self.fair[0].add(ra)
+        self.fair[1].add(rb)
+        ok = ra.ok and rb.ok
+        changed = ok and self._compare(ra, rb)
+        groups = self.groups
+        for name, get in self.groupers:
+            key = get(ra if ra.ok or not rb.ok else rb)
+            g = groups[name].get(key)
+            if g is None:
+                g = groups[name][key] = _Group()
+            g.records += 1
+            if ok:
+                g.valid += 1
+                g.changed += changed
+                x, y = format_value(ra.outputs.get(self.out)), format_value(rb.outputs.get(self.out))
+                g.a[x] = g.a.get(x, 0) + 1
+                g.b[y] = g.b.get(y, 0) + 1
+            else:
+                g.invalid += 1
+        if not ok:
+            self.invalid.append({"row": ra.row, "nip": ra.nip or rb.nip, "where": ra.where,
+                                 "a": None if ra.ok else ra.errors, "b": None if rb.ok else rb.errors})
+
+    def _compare(self, ra: Result, rb: Result) -> bool:
+        self.valid += 1
+        oa, ob = ra.outputs, rb.outputs
+        x, y = format_value(oa.get(self.out)), format_value(ob.get(self.out))
+        row = self.transitions.get(x)
+        if row is None:
+            row = self.transitions[x] = {}
+        row[y] = row.get(y, 0) + 1
+        totals = self.actions
+        for act, side in ((ra.actions, "a"), (rb.actions, "b")):
+            for action in act:
+                t = totals.get(action["id"])
+                if t is None:
+                    t = totals[action["id"]] = {"a": 0, "b": 0, "gained": 0, "lost": 0, "changed": 0}
+                t[side] += 1
+        if self.same_outputs:
+            outputs_same = oa == ob
+        else:
+            outputs_same = all(oa.get(n) == ob.get(n) for n in self.common)
+        actions_same = ra.actions == rb.actions
+        if not actions_same:
+            sa, sb = _signature(ra.actions), _signature(rb.actions)
+            actions_same = sa == sb
+        if outputs_same and actions_same:
+            return False
+        self.outputs_changed += not outputs_same
+        self.actions_changed += not actions_same
+        self.changed.append(self._entry(ra, rb, outputs_same, actions_same))
+        return True
+
+    def _entry(self, ra: Result, rb: Result, outputs_same: bool, actions_same: bool) -> dict:
+        ea, eb = ra.env or {}, rb.env or {}
+        diffs = []
+        if not outputs_same:
+            for name in self.common:
+                va, vb = ra.outputs.get(name), rb.outputs.get(name)
+                if va != vb:
+                    diffs.append({"name": name, "kind": "output", "a": va, "b": vb,
+                                  "reason": self.differ.output_reason(name, ea, eb)})
+        if not actions_same:
+            sa, sb = _signature(ra.actions), _signature(rb.actions)
+            full_a = {a["id"]: a for a in ra.actions}
+            full_b = {a["id"]: a for a in rb.actions}
+            for rid in dict.fromkeys([*sa, *sb]):
+                x, y = sa.get(rid), sb.get(rid)
+                if x == y:
+                    continue
+                t = self.actions[rid]
+                t["gained" if x is None else "lost" if y is None else "changed"] += 1
+                diffs.append({"name": rid, "kind": "action", "a": x is not None, "b": y is not None,
+                              "reason": self.differ.action_reason(rid, ea, eb, full_a, full_b)})
+        groups = {name: get(ra) for name, get in self.groupers}
+        return {"row": ra.row, "nip": ra.nip, "groups": groups,
+                "output": {"a": ra.outputs.get(self.out), "b": rb.outputs.get(self.out)},
+                "actions": {"a": [a["id"] for a in ra.actions], "b": [a["id"] for a in rb.actions]},
+                "differences": diffs}
+
+    def report(self) -> dict:
+        labels = output_labels(self.a, self.out)
+        for lab in output_labels(self.b, self.out):
+            if lab not in labels:
+                labels.append(lab)
+        seen = {x for row in self.transitions.values() for x in row} | set(self.transitions)
+        labels += sorted(x for x in seen if x not in labels)
+        transitions = {x: {y: self.transitions.get(x, {}).get(y, 0) for y in labels} for x in labels}
+        org = self.options.org_predikat
+        population = {side: [o.as_dict() for o in run.finish(org)] for side, run in zip("ab", self.population)
+                      if run.checks}
+        fair_a, fair_b = self.fair[0].table(), self.fair[1].table()
+        return {
+            "policies": {"a": _info(self.a), "b": _info(self.b)},
+            "by_output": self.out,
+            "labels": labels,
+            "summary": {"records": self.records, "valid": self.valid, "invalid": len(self.invalid),
+                        "changed": len(self.changed), "unchanged": self.valid - len(self.changed),
+                        "outputs_changed": self.outputs_changed, "actions_changed": self.actions_changed,
+                        "outputs_only_a": [n for n in self.ea.outputs if n not in self.common],
+                        "outputs_only_b": [n for n in self.eb.outputs if n not in self.common]},
+            "transitions": transitions,
+            "actions": dict(sorted(self.actions.items())),
+            "changed": self.changed,
+            "invalid": self.invalid,
+            "policy_diff": diff_policies(self.a.resolved, self.b.resolved),
+            "groups": {n: {k: g.as_dict() for k, g in sorted(gs.items(), key=lambda kv: str(kv[0]))}
+                       for n, gs in self.groups.items()},
+            "fairness": {"favourable": self.options.favourable.text(),
+                         "fields": compare_rates(fair_a, fair_b)},
+            "population": population,
+            "org_predikat": org or {},
+        }
+
+
+def _info(policy: Policy) -> dict:
+    return {**policy.info(), "name": policy.name, "file": policy.resolved.doc.file}
+
+
+def compare(a: Policy, b: Policy, sources: Iterable[Source], options: Options | None = None) -> dict:
+    """Evaluate both policies on each record once and return the comparison as plain data."""
+    return Comparison(a, b, options).run(sources).report()

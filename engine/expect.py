@@ -1,0 +1,233 @@
+"""What a policy test expects of one result, and how it differs from what came out.
+
+`compare` returns one `Failure` per differing item (never stops at the first), each saying
+what was expected and what was got, so a failing test explains itself. Numbers compare as
+Decimal (`3.13` in YAML equals the computed Decimal("3.13")); `null` means "no value".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+
+from .policy import TESTS_SCHEMA, schema
+from .report.results import dumps
+
+LIST_KEYS = ("actions", "actions_include", "actions_exclude", "errors")
+
+
+@dataclass
+class Failure:
+    """One differing item of one record: `item` names it (`outputs.predikat`), `message` says how."""
+
+    item: str
+    message: str
+    expected: Any = None
+    actual: Any = None
+    record: str = ""  # which record of the test ("record 2 (line 40)"); empty for a single record
+
+    def text(self) -> str:
+        return f"{self.record + ': ' if self.record else ''}{self.item}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"record": self.record or None, "item": self.item, "message": self.message,
+                "expected": _plain(self.expected), "actual": _plain(self.actual)}
+
+
+def show(value: Any) -> str:
+    """A value as the test report prints it: JSON-like, numbers exact, text in quotes."""
+    return dumps(_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if "," in text and "." not in text and text.count(",") == 1:
+            text = text.replace(",", ".")  # decimal comma, as Indonesian spreadsheets write it
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+_TRUE, _FALSE = {"true", "ya", "yes"}, {"false", "tidak", "no"}
+
+
+def same(expected: Any, actual: Any) -> bool:
+    """Does an expected value (from YAML, JSON or a CSV cell) equal a computed one?"""
+    if expected is None or actual is None:
+        return expected is None and actual is None
+    if isinstance(actual, bool):  # before numbers: True == Decimal(1) in Python
+        if isinstance(expected, str):
+            return expected.strip().lower() in (_TRUE if actual else _FALSE)
+        return isinstance(expected, bool) and expected is actual
+    if isinstance(expected, bool):
+        return False
+    if isinstance(actual, Decimal):
+        number = _number(expected)
+        return number is not None and number == actual
+    if isinstance(actual, (list, tuple)):
+        return isinstance(expected, (list, tuple)) and len(expected) == len(actual) and \
+            all(same(e, a) for e, a in zip(expected, actual))
+    if isinstance(actual, (dt.date, dt.datetime)):
+        return str(expected) == actual.isoformat()
+    if isinstance(actual, str) and isinstance(expected, (int, Decimal)):
+        return str(expected) == actual
+    return expected == actual
+
+
+@lru_cache(maxsize=None)
+def _expect_validator() -> jsonschema.Draft202012Validator:
+    defs = schema(TESTS_SCHEMA)["$defs"]
+    return jsonschema.Draft202012Validator({"$defs": defs, "$ref": "#/$defs/expect"})
+
+
+def expect_problems(expect: Any) -> list[str]:
+    """Schema problems of an expectation given per record (JSON/CSV records files)."""
+    out = []
+    for error in _expect_validator().iter_errors(expect):
+        where = ".".join(str(p) for p in error.absolute_path)
+        out.append(f"expect{'.' + where if where else ''}: {error.message}")
+    return out
+
+
+class Context:
+    """What comparison needs to know about the policy: its outputs, rules and rule params."""
+
+    def __init__(self, policy, outputs: list[str]):
+        self.outputs = set(outputs)
+        self.output_list = list(outputs)
+        self.fields = policy.fields
+        self.rule_params = {r.id: set(r.params) for r in policy.rules}
+        self.all_rules = list(policy.resolved.sections["rules"])  # disabled ones too
+
+
+def _close(name: str, names) -> str:
+    hit = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
+    return f' (did you mean "{hit[0]}"?)' if hit else ""
+
+
+def _error_text(error: dict) -> str:
+    who = error.get("field") or error.get("name")
+    return f"{who}: {error.get('reason', '')}" if who else str(error.get("reason", ""))
+
+
+def unknown_fields(record: Any, ctx: Context) -> list[Failure]:
+    """A test record naming a field the policy does not declare is a mistake in the test."""
+    if not isinstance(record, dict):
+        return []
+    return [Failure("record", f'unknown field "{key}"{_close(str(key), ctx.fields)}', key, None)
+            for key in record if not str(key).startswith("\x00") and key not in ctx.fields]
+
+
+def compare(expect: dict, result, ctx: Context) -> list[Failure]:
+    """Every way `result` differs from `expect`."""
+    out: list[Failure] = []
+    for key in ("actions", "actions_include", "actions_exclude"):
+        for rid in expect.get(key) or []:
+            if rid not in ctx.all_rules:
+                out.append(Failure(key, f'no rule "{rid}" in the policy{_close(rid, ctx.all_rules)}', rid))
+    for key in ("params", "reason_contains"):
+        for rid in expect.get(key) or {}:
+            if rid not in ctx.all_rules:
+                out.append(Failure(key, f'no rule "{rid}" in the policy{_close(rid, ctx.all_rules)}', rid))
+    for name in expect.get("outputs") or {}:
+        if name not in ctx.outputs:
+            out.append(Failure(f"outputs.{name}", f'no output named "{name}"{_close(name, ctx.output_list)}', name))
+    want = expect.get("status") or ("error" if expect.get("errors") else "ok")
+    if result.status != want:
+        got = result.status
+        if result.errors:
+            got += " (" + "; ".join(_error_text(e) for e in result.errors) + ")"
+        out.append(Failure("status", f"expected {want}, got {got}", want, result.status))
+        return out
+    if result.status == "error":
+        reported = [e.get("field") or e.get("name") for e in result.errors]
+        for name in expect.get("errors") or []:
+            if name not in reported:
+                shown = ", ".join(str(r) for r in reported if r) or "none"
+                out.append(Failure("errors", f'expected an error for "{name}", got errors for: {shown}',
+                                   name, reported))
+        return out
+    out.extend(_outputs(expect, result, ctx))
+    out.extend(_actions(expect, result, ctx))
+    return out
+
+
+def _outputs(expect: dict, result, ctx: Context) -> list[Failure]:
+    out = []
+    for name, value in (expect.get("outputs") or {}).items():
+        if name in ctx.outputs:
+            actual = result.outputs.get(name)
+            if not same(value, actual):
+                out.append(Failure(f"outputs.{name}", f"expected {show(value)}, got {show(actual)}", value, actual))
+    return out
+
+
+def _actions(expect: dict, result, ctx: Context) -> list[Failure]:
+    out = []
+    fired = [a["id"] for a in result.actions]
+    by_id = {a["id"]: a for a in result.actions}
+    if "actions" in expect:
+        want = list(expect["actions"] or [])
+        if set(want) != set(fired):
+            missing = [r for r in want if r not in fired]
+            extra = [r for r in fired if r not in want]
+            parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
+                    ([f"unexpected {', '.join(extra)}"] if extra else [])
+            out.append(Failure("actions", f"expected [{', '.join(want)}], got [{', '.join(fired)}] "
+                               f"({'; '.join(parts)})", want, fired))
+    for rid in expect.get("actions_include") or []:
+        if rid not in fired and rid in ctx.all_rules:
+            out.append(Failure("actions_include", f"{rid} did not fire (fired: [{', '.join(fired)}])", rid, fired))
+    for rid in expect.get("actions_exclude") or []:
+        if rid in fired:
+            out.append(Failure("actions_exclude", f"{rid} fired: {by_id[rid].get('reason', '')}", rid, fired))
+    for rid, params in (expect.get("params") or {}).items():
+        if rid not in ctx.all_rules:
+            continue
+        if rid not in by_id:
+            out.append(Failure(f"params.{rid}", f"{rid} did not fire, so it has no params", params, None))
+            continue
+        for pname, value in (params or {}).items() if isinstance(params, dict) else ():
+            if pname not in ctx.rule_params.get(rid, ()):
+                out.append(Failure(f"params.{rid}.{pname}", f'{rid} has no param "{pname}"'
+                                   f"{_close(pname, ctx.rule_params.get(rid, ()))}", value, None))
+            elif not same(value, by_id[rid].get(pname)):
+                actual = by_id[rid].get(pname)
+                out.append(Failure(f"params.{rid}.{pname}", f"expected {show(value)}, got {show(actual)}",
+                                   value, actual))
+    for rid, text in (expect.get("reason_contains") or {}).items():
+        if rid not in ctx.all_rules:
+            continue
+        if rid not in by_id:
+            out.append(Failure(f"reason_contains.{rid}", f"{rid} did not fire, so it has no reason", text, None))
+        elif str(text) not in by_id[rid].get("reason", ""):
+            reason = by_id[rid].get("reason", "")
+            out.append(Failure(f"reason_contains.{rid}", f"expected a reason containing {show(text)}, "
+                               f"got {show(reason)}", text, reason))
+    return out

@@ -1,0 +1,194 @@
+"""Reporters for `kinerja compare`: text (for a terminal), json (everything), markdown (sized for
+a pull-request comment). HTML lives in html.py. Each takes the plain-data comparison."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from ..model import format_value
+from ..policy_diff import describe
+from .results import dumps
+
+MARKDOWN_CHANGED_CAP = 50
+TEXT_CHANGED_CAP = 200
+
+
+def _v(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return format_value(value)
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{(x * 100).quantize(Decimal('0.1'))}%"
+
+
+def _ratio(x) -> str:
+    return "-" if x is None else str(x.quantize(Decimal("0.01")))
+
+
+def _change(x) -> str:
+    if x is None:
+        return "-"
+    q = x.quantize(Decimal("0.01"))
+    return f"+{q}" if q > 0 else str(q)
+
+
+def _grid(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+            .rstrip() for r in rows]
+
+
+def _policy_line(side: str, p: dict) -> str:
+    return f"{side}: {p['id']} {p['version']} ({p['file']})"
+
+
+def _summary_line(s: dict) -> str:
+    return (f"records: {s['records']}, valid: {s['valid']}, invalid: {s['invalid']}, changed: {s['changed']} "
+            f"(outputs {s['outputs_changed']}, actions {s['actions_changed']})")
+
+
+def _matrix(data: dict) -> list[list[str]]:
+    labels = data["labels"]
+    used = [x for x in labels if sum(data["transitions"][x].values()) or
+            sum(data["transitions"][y][x] for y in labels)] or labels
+    rows = [["A \\ B"] + used + ["total"]]
+    for x in used:
+        row = data["transitions"][x]
+        rows.append([x] + [str(row[y]) for y in used] + [str(sum(row.values()))])
+    rows.append(["total"] + [str(sum(data["transitions"][x][y] for x in labels)) for y in used]
+                + [str(data["summary"]["valid"])])
+    return rows
+
+
+def _fair_rows(fair: dict) -> list[list[str]]:
+    rows = [["field", "group", "records", "rate A", "ratio A", "rate B", "ratio B", "change", "flag"]]
+    for name, t in fair["fields"].items():
+        for g in t["groups"]:
+            a, b = g["a"], g["b"]
+            flag = ("A" if a["flag"] else "") + ("B" if b["flag"] else "")
+            rows.append([name, str(g["group"]), str(g["records"]), _pct(a["rate"]), _ratio(a["ratio"]),
+                         _pct(b["rate"]), _ratio(b["ratio"]), _change(g["ratio_change"]),
+                         f"< 0.8 in {flag}" if flag else ""])
+    return rows
+
+
+def _errors(errs) -> str:
+    if errs is None:
+        return "ok"
+    return "; ".join(f"{e.get('field') or e.get('name') or e.get('stage') or ''}: {e.get('reason', '')}".lstrip(": ")
+                     for e in errs)
+
+
+def render_text(data: dict) -> str:
+    s = data["summary"]
+    out = ["kinerja compare", "  " + _policy_line("A", data["policies"]["a"]),
+           "  " + _policy_line("B", data["policies"]["b"]), "", _summary_line(s)]
+    if s["outputs_only_a"] or s["outputs_only_b"]:
+        out.append(f"outputs only in A: {', '.join(s['outputs_only_a']) or '-'}; "
+                   f"only in B: {', '.join(s['outputs_only_b']) or '-'}")
+    out += ["", f"{data['by_output']} transitions (rows: A, columns: B):"] + _grid(_matrix(data))
+    if data["actions"]:
+        out += ["", "actions:"]
+        rows = [["id", "A", "B", "gained", "lost", "changed"]]
+        rows += [[k, *(str(v[c]) for c in ("a", "b", "gained", "lost", "changed"))] for k, v in data["actions"].items()]
+        out += _grid(rows)
+    changed = data["changed"]
+    if changed:
+        out += ["", f"changed records ({len(changed)}):"]
+        for entry in changed[:TEXT_CHANGED_CAP]:
+            out.append(f"  row {entry['row']}, nip {entry['nip'] or '-'}")
+            for d in entry["differences"]:
+                sign = ("+" if d["b"] else "-") if d["kind"] == "action" else ""
+                what = f"{sign}{d['name']}" if d["kind"] == "action" else f"{d['name']}: {_v(d['a'])} → {_v(d['b'])}"
+                out.append(f"    {what}: {d['reason']}")
+        if len(changed) > TEXT_CHANGED_CAP:
+            out.append(f"  … and {len(changed) - TEXT_CHANGED_CAP} more (use --format json for all)")
+    if data["invalid"]:
+        out += ["", f"invalid records ({len(data['invalid'])}):"]
+        for e in data["invalid"][:TEXT_CHANGED_CAP]:
+            out.append(f"  row {e['row']}, nip {e['nip'] or '-'}: A: {_errors(e['a'])}; B: {_errors(e['b'])}")
+    for name, groups in data["groups"].items():
+        out += ["", f"by {name}:"]
+        rows = [[name, "records", "valid", "invalid", "changed"]]
+        rows += [[str(k), *(str(g[c]) for c in ("records", "valid", "invalid", "changed"))] for k, g in groups.items()]
+        out += _grid(rows)
+    if data["fairness"]["fields"]:
+        out += ["", f"fairness (favourable: {data['fairness']['favourable']}; ratio to the best group, "
+                    "below 0.8 flagged):"] + _grid(_fair_rows(data["fairness"]))
+    for side, outcomes in data["population"].items():
+        shown = [o for o in outcomes if o["status"] != "pass"] or outcomes
+        if shown:
+            out += ["", f"population checks, {side.upper()}:"]
+            out += [f"  {o['status']}: {o['message']}" for o in shown]
+    lines = describe(data["policy_diff"])
+    out += ["", "policy differences:" if lines else "policy differences: none"] + [f"  {x}" for x in lines]
+    return "\n".join(out) + "\n"
+
+
+def _md_row(cells) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+
+def _md_table(rows: list[list[str]], right: int = 1) -> list[str]:
+    align = ["---"] * right + ["---:"] * (len(rows[0]) - right)
+    return [_md_row(rows[0]), _md_row(align)] + [_md_row(r) for r in rows[1:]]
+
+
+def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
+    s, pa, pb = data["summary"], data["policies"]["a"], data["policies"]["b"]
+    out = [f"### kinerja compare: `{pa['id']}` {pa['version']} → `{pb['id']}` {pb['version']}", "",
+           f"**{s['changed']}** of {s['valid']} valid records change ({s['outputs_changed']} in outputs, "
+           f"{s['actions_changed']} in actions); {s['records']} records, {s['invalid']} invalid.", ""]
+    out += [f"#### {data['by_output']} (rows: A, columns: B)", ""] + _md_table(_matrix(data)) + [""]
+    moved = {k: v for k, v in data["actions"].items() if v["gained"] or v["lost"] or v["changed"]}
+    if moved:
+        rows = [["action", "A", "B", "gained", "lost", "changed"]]
+        rows += [[f"`{k}`", *(str(v[c]) for c in ("a", "b", "gained", "lost", "changed"))] for k, v in moved.items()]
+        out += ["#### Actions", ""] + _md_table(rows) + [""]
+    if data["changed"]:
+        out += [f"#### Changed records ({len(data['changed'])})", ""]
+        rows = [["row", "NIP", data["by_output"], "differences"]]
+        for e in data["changed"][:cap]:
+            diffs = "; ".join((f"{'+' if d['b'] else '−'}`{d['name']}`" if d["kind"] == "action"
+                               else f"`{d['name']}` {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
+                              for d in e["differences"])
+            rows.append([str(e["row"]), e["nip"] or "-", f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
+        out += _md_table(rows, right=0)
+        if len(data["changed"]) > cap:
+            out.append(f"\n… and {len(data['changed']) - cap} more")
+        out.append("")
+    if data["invalid"]:
+        out += [f"#### Invalid records ({len(data['invalid'])})", ""]
+        rows = [["row", "NIP", "A", "B"]]
+        rows += [[str(e["row"]), e["nip"] or "-", _errors(e["a"]), _errors(e["b"])] for e in data["invalid"][:cap]]
+        out += _md_table(rows, right=0)
+        if len(data["invalid"]) > cap:
+            out.append(f"\n… and {len(data['invalid']) - cap} more")
+        out.append("")
+    flagged = [r for r in _fair_rows(data["fairness"])[1:] if r[-1] or r[-2] not in ("-", "0.00")]
+    if flagged:
+        out += [f"#### Fairness ({data['fairness']['favourable']}; groups flagged or changed)", ""]
+        out += _md_table([_fair_rows(data["fairness"])[0]] + flagged, right=2) + [""]
+    fails = [(side, o) for side, os in data["population"].items() for o in os if o["status"] == "fail"]
+    if fails:
+        out += ["#### Population checks not met", ""] + [f"- {side.upper()}: {o['message']}" for side, o in fails]
+        out.append("")
+    lines = describe(data["policy_diff"])
+    out += ["#### Policy differences", ""] + ([f"- {x}" for x in lines] or ["none"])
+    return "\n".join(out) + "\n"
+
+
+def render_json(data: dict) -> str:
+    return dumps(data, indent=2) + "\n"
+
+
+def render_html(data: dict) -> str:
+    from .html import render
+    return render(data)
+
+
+RENDERERS: dict[str, Callable[[dict], str]] = {"text": render_text, "json": render_json,
+                                                "markdown": render_markdown, "html": render_html}

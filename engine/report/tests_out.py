@@ -1,0 +1,243 @@
+"""Reporters for `kinerja test`: text for people, JSON for tools, JUnit XML for CI.
+
+Each takes a finished `TestRun` (engine/testing.py) and the coverage minimum (or None) and
+returns the whole report as text. Times appear only in JUnit, so text and JSON are stable.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from typing import Callable
+
+from ..findings import ERROR, Finding, sort_key
+from ..testing import Suite, TestRun
+from .results import dumps
+
+INDENT = "  "
+
+
+def below_minimum(suite: Suite, minimum: Decimal | None) -> bool:
+    return minimum is not None and suite.coverage is not None and not suite.broken and \
+        not suite.coverage.meets(minimum)
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _finding_lines(f: Finding, pad: str) -> list[str]:
+    lines = [f"{pad}{f.location()}: {f.severity} {f.code} {f.message}"]
+    if f.hint:
+        lines.append(f"{pad}    hint: {f.hint}")
+    return lines
+
+
+def _indented(text: str, pad: str) -> list[str]:
+    return [pad + line if line else "" for line in text.splitlines()]
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def report_text(run: TestRun, minimum: Decimal | None = None) -> str:
+    lines: list[str] = []
+    for f in sorted(run.findings, key=sort_key):
+        lines.extend(_finding_lines(f, ""))
+    for name in run.skipped:
+        lines.append(f"{name}: skipped, not a kinerja policy (no top-level `kinerja:` key)")
+    for suite in run.suites:
+        if lines:
+            lines.append("")
+        lines.extend(_suite_text(suite, minimum))
+    if lines:
+        lines.append("")
+    lines.append(summary(run, minimum))
+    return "\n".join(lines) + "\n"
+
+
+def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
+    lines = [f"{suite.file} ({suite.id})"]
+    if suite.broken:
+        lines.append(f"{INDENT}policy has errors; its {_plural(len(suite.tests), 'test')} did not run:")
+    for f in sorted(suite.findings, key=sort_key):
+        lines.extend(_finding_lines(f, INDENT * 2))
+    if suite.broken:
+        return lines
+    if not suite.outcomes:
+        lines.append(f"{INDENT}no tests")
+    for o in suite.outcomes:
+        if o.passed:
+            lines.append(f"{INDENT}PASS  {o.name}")
+            continue
+        pad = INDENT + " " * 6
+        lines.append(f"{INDENT}FAIL  {o.name}")
+        lines.append(f"{pad}at {o.file}:{o.line}")
+        lines.extend(_indented("\n".join(failure_lines(o)), pad))
+    if suite.coverage is not None:
+        line = f"{INDENT}{suite.coverage.summary()}"
+        if below_minimum(suite, minimum):
+            line += f", below the minimum {_number(minimum)}%"
+        lines.append(line)
+        for item in suite.coverage.uncovered:
+            lines.append(f"{INDENT * 2}{item.file}:{item.line}: {item.message}")
+    return lines
+
+
+def failure_lines(o) -> list[str]:
+    """A failing test's differences, each record's followed by the explanation of its result."""
+    explained = dict(o.explanations)
+    lines, done = [], set()
+    labels = list(dict.fromkeys(f.record for f in o.failures))
+    for label in labels:
+        lines.extend(f.text() for f in o.failures if f.record == label)
+        if label in explained and label not in done:
+            done.add(label)
+            lines.append(f"{'result of ' + label if label else 'result'}:")
+            lines.extend(_indented(explained[label], INDENT))
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(run: TestRun, minimum: Decimal | None = None) -> str:
+    passed = run.tests - run.failed
+    text = f"{len(run.suites)} {'policy' if len(run.suites) == 1 else 'policies'}, " \
+           f"{_plural(run.tests, 'test')}: {passed} passed, {run.failed} failed"
+    broken = sum(1 for s in run.suites if s.broken)
+    if broken:
+        text += f"; {broken} with policy errors"
+    bad_files = len({f.file for f in run.findings})
+    if bad_files:
+        text += f"; {_plural(bad_files, 'test file')} with errors"
+    low = sum(1 for s in run.suites if below_minimum(s, minimum))
+    if low:
+        text += f"; {low} below {_number(minimum)}% coverage"
+    return text
+
+
+# --- json ---------------------------------------------------------------------------------
+
+
+def report_json(run: TestRun, minimum: Decimal | None = None) -> str:
+    doc = {
+        "version": 1,
+        "summary": {"policies": len(run.suites), "tests": run.tests, "passed": run.tests - run.failed,
+                    "failed": run.failed, "policy_errors": sum(1 for s in run.suites if s.broken),
+                    "file_errors": len({f.file for f in run.findings}),
+                    "below_minimum": sum(1 for s in run.suites if below_minimum(s, minimum))},
+        "findings": [f.as_dict() for f in sorted(run.findings, key=sort_key)],
+        "skipped": list(run.skipped),
+        "policies": [_suite_json(s, minimum) for s in run.suites],
+    }
+    return dumps(doc, indent=2) + "\n"
+
+
+def _suite_json(suite: Suite, minimum: Decimal | None) -> dict:
+    out = {"id": suite.id, "file": suite.file,
+           "sha256": suite.policy.sha256 if suite.policy is not None else None,
+           "status": "error" if suite.broken else ("failed" if suite.failed or below_minimum(suite, minimum)
+                                                  else "passed"),
+           "findings": [f.as_dict() for f in sorted(suite.findings, key=sort_key)],
+           "tests": []}
+    for o in suite.outcomes:
+        test = {"name": o.name, "file": o.file, "line": o.line, "status": "passed" if o.passed else "failed"}
+        if not o.passed:
+            test["failures"] = [f.as_dict() for f in o.failures]
+            test["explanations"] = [{"record": label or None, "text": text} for label, text in o.explanations]
+        out["tests"].append(test)
+    if suite.coverage is not None:
+        out["coverage"] = suite.coverage.as_dict(minimum)
+    return out
+
+
+# --- junit --------------------------------------------------------------------------------
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    """XML 1.0 cannot carry most control characters, even escaped."""
+    return _XML_BAD.sub("\ufffd", text)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def report_junit(run: TestRun, minimum: Decimal | None = None) -> str:
+    root = ET.Element("testsuites", name="kinerja")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
+    index = 0
+    by_file: dict[str, list[Finding]] = {}
+    for f in run.findings:
+        by_file.setdefault(f.file or "<input>", []).append(f)
+    for file, findings in by_file.items():
+        suite_el = _suite_el(root, file, index, 1, 0, 1, 0.0, file)
+        case = ET.SubElement(suite_el, "testcase", classname=_clean(file), name="test file", time="0.000")
+        _problem(case, "error", f"{len(findings)} error(s) in the test file", findings)
+        index += 1
+        totals["tests"] += 1
+        totals["errors"] += 1
+    for suite in run.suites:
+        low = below_minimum(suite, minimum)
+        if suite.broken:
+            suite_el = _suite_el(root, suite.id, index, 1, 0, 1, 0.0, suite.file)
+            case = ET.SubElement(suite_el, "testcase", classname=_clean(suite.file), name="policy compiles",
+                                 time="0.000")
+            errors = [f for f in suite.findings if f.severity == ERROR]
+            _problem(case, "error", f"policy has {len(errors)} error(s); its tests did not run", suite.findings)
+            totals["tests"] += 1
+            totals["errors"] += 1
+            index += 1
+            continue
+        tests = len(suite.outcomes) + (1 if minimum is not None and suite.coverage is not None else 0)
+        failures = suite.failed + (1 if low else 0)
+        suite_el = _suite_el(root, suite.id, index, tests, failures, 0, suite.seconds, suite.file)
+        if suite.coverage is not None:
+            props = ET.SubElement(suite_el, "properties")
+            ET.SubElement(props, "property", name="coverage", value=suite.coverage.percent_text())
+        for o in suite.outcomes:
+            case = ET.SubElement(suite_el, "testcase", classname=_clean(suite.file), name=_clean(o.name),
+                                 time=_seconds(o.seconds), file=_clean(o.file), line=str(o.line))
+            if not o.passed:
+                body = failure_lines(o)
+                el = ET.SubElement(case, "failure", message=_clean(o.failures[0].text()), type="K501")
+                el.text = _clean("\n".join([f"at {o.file}:{o.line}"] + body))
+        if minimum is not None and suite.coverage is not None:
+            case = ET.SubElement(suite_el, "testcase", classname=_clean(suite.file),
+                                 name=f"coverage at least {_number(minimum)}%", time="0.000")
+            if low:
+                el = ET.SubElement(case, "failure", type="K502",
+                                   message=f"{suite.coverage.summary()}, below the minimum {_number(minimum)}%")
+                el.text = _clean("\n".join(f"{i.file}:{i.line}: {i.message}" for i in suite.coverage.uncovered))
+        totals["tests"] += tests
+        totals["failures"] += failures
+        totals["time"] += suite.seconds
+        index += 1
+    for key in ("tests", "failures", "errors"):
+        root.set(key, str(totals[key]))
+    root.set("time", _seconds(totals["time"]))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suite_el(root, name: str, index: int, tests: int, failures: int, errors: int, seconds: float, file: str):
+    return ET.SubElement(root, "testsuite", name=_clean(name), id=str(index), tests=str(tests),
+                         failures=str(failures), errors=str(errors), skipped="0", time=_seconds(seconds),
+                         file=_clean(file))
+
+
+def _problem(case, tag: str, message: str, findings: list[Finding]) -> None:
+    el = ET.SubElement(case, tag, message=_clean(message), type=findings[0].code if findings else "K000")
+    lines = []
+    for f in sorted(findings, key=sort_key):
+        lines.extend(_finding_lines(f, ""))
+    el.text = _clean("\n".join(lines))
+
+
+REPORTERS: dict[str, Callable[[TestRun, Decimal | None], str]] = {
+    "text": report_text, "json": report_json, "junit": report_junit}

@@ -1,0 +1,293 @@
+"""Employee records from an Excel workbook (.xlsx), streamed row by row.
+
+One sheet is read (the first, or the one named); the header row is found below any title
+block; every record keeps the cell reference of each value (`Data!D14`) so the Coercer can
+report each bad cell by reference. Values keep the type Excel stored; the Coercer types them
+as the policy declares. Nothing is guessed: a NIP that Excel already rounded (stored as a
+number with 15 significant digits) goes on as a number, so `to_nip` refuses it.
+What is skipped on purpose (empty rows, merged cells) is said in `notes`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import math
+import re
+import warnings
+import zipfile
+from typing import IO, Any, Iterator
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+from .records import BadCell, RecordsError, Source, open_binary
+
+HEADER_SCAN = 30  # rows looked at to find the header below a title block
+NO_SAVED_VALUE = "formula has no saved value; open and save the file in Excel"
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's streaming parser, also telling a formula without a saved value (data_only
+    gives None for it, the same as an empty cell) from a truly empty cell."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(VALUE_TAG) is None and element.find(FORMULA_TAG) is not None:
+            cell["data_type"] = "formula"
+        return cell
+
+
+def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None, mapping=None,
+              stdin: IO[bytes] | None = None, notes: list[str] | None = None) -> Iterator[Source]:
+    """Stream the records of one sheet. Raises RecordsError only for the workbook as a whole."""
+    notes = notes if notes is not None else []
+    stream = open_binary(name, stdin)
+    if stream is stdin:
+        stream = io.BytesIO(stream.read())  # openpyxl needs to seek
+    try:
+        wb = _load(stream, name)
+        try:
+            ws = _choose_sheet(wb, sheet or getattr(mapping, "sheet", None), name)
+            parser = _Parser(ws._get_source(), ws._shared_strings, data_only=True, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            try:
+                yield from _Sheet(ws.title, parser, notes).records(header_row, mapping)
+            finally:
+                parser.source.close()
+        finally:
+            wb.close()
+    finally:
+        stream.close()
+
+
+def _load(stream: IO[bytes], name: str):
+    try:
+        with warnings.catch_warnings():  # unsupported extensions, missing styles: not the user's problem
+            warnings.simplefilter("ignore")
+            return load_workbook(stream, read_only=True, data_only=True)
+    except zipfile.BadZipFile:
+        raise RecordsError(f"{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
+                           "save it as .xlsx)") from None
+    except (InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+        raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
+
+
+def _choose_sheet(wb, wanted: str | None, name: str):
+    sheets = [ws.title for ws in wb.worksheets]
+    if not sheets:
+        raise RecordsError(f"{name} has no worksheet")
+    if wanted is None:
+        return wb.worksheets[0]
+    if wanted in sheets:
+        return wb[wanted]
+    folded = [s for s in sheets if s.casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return wb[folded[0]]
+    close = difflib.get_close_matches(wanted, sheets, n=1, cutoff=0.6)
+    tip = f' (did you mean "{close[0]}"?)' if close else ""
+    raise RecordsError(f'{name} has no sheet named "{wanted}"{tip}; its sheets are: '
+                       + ", ".join(f'"{s}"' for s in sheets))
+
+
+def cell_ref(sheet: str, column: int, row: int) -> str:
+    """`Data!D14`, or `'Data Pegawai'!D14` when the sheet name needs quotes (as Excel writes it)."""
+    title = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{title}!{get_column_letter(column)}{row}"
+
+
+def cell_value(cell: dict) -> Any:
+    """A cell's value as the records pipeline wants it (see the module docstring)."""
+    kind, v = cell["data_type"], cell["value"]
+    if kind == "formula":
+        return BadCell(None, NO_SAVED_VALUE)
+    if kind == "e":
+        return BadCell(v, f"the cell shows the Excel error {v}")
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, int):
+        return _maybe_rounded(v)
+    if isinstance(v, float):
+        return v if math.isfinite(v) else BadCell(str(v), "not a finite number")
+    if isinstance(v, dt.datetime):
+        return v.date() if v.time() == dt.time(0) else v
+    if isinstance(v, (dt.time, dt.timedelta)):
+        return str(v)
+    return v
+
+
+def _maybe_rounded(v: int) -> int | float:
+    """A whole number longer than 15 digits that ends in zeros beyond the 15th may be what is left
+    of a longer number Excel rounded (an 18-digit NIP typed into a number cell): hand it on as a
+    float, which every exact reader (NIP, integer id) refuses instead of trusting."""
+    digits = str(abs(v))
+    if len(digits) > EXCEL_DIGITS and set(digits[EXCEL_DIGITS:]) == {"0"}:
+        return float(v)
+    return v
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+class _Sheet:
+    """The rows of one worksheet turned into records: header, title block, empty rows, notes."""
+
+    def __init__(self, title: str, parser: _Parser, notes: list[str]):
+        self.title, self.parser, self.notes = title, parser, notes
+        self.last_row = 0
+
+    def rows(self) -> Iterator[tuple[int, dict[int, Any]]]:
+        """(row number, {column: value}) for every row present in the file, in order."""
+        events = self.parser.parse()
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    idx, cells = next(events)
+                except StopIteration:
+                    return
+            for w in caught:
+                self._note(str(w.message))
+            self.last_row = idx
+            yield idx, {c["column"]: cell_value(c) for c in cells}
+
+    def _note(self, text: str) -> None:
+        text = f"{self.title}: {text}"
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def records(self, header_row: int | None, mapping) -> Iterator[Source]:
+        rows = self.rows()
+        head: list[tuple[int, dict]] = []
+        filled = 0
+        for idx, values in rows:
+            head.append((idx, values))
+            filled += not all(_blank(v) for v in values.values())
+            if filled >= HEADER_SCAN or (header_row is not None and idx >= header_row):
+                break
+        hrow, header_cells = self._find_header(
+            [(i, v) for i, v in head if not all(_blank(x) for x in v.values())], header_row, mapping)
+        header = self._header(hrow, header_cells)
+        ahead = [(i, v) for i, v in head if i > hrow]
+        source = self._data(hrow, header, ahead, rows)
+        if mapping is not None:
+            source = mapping.apply(source, [h for h in header.values()], where=f"sheet {self.title} row {hrow}")
+        yield from source
+
+    def _find_header(self, head, header_row, mapping) -> tuple[int, dict]:
+        if header_row is not None:
+            hit = next((v for i, v in head if i == header_row), None)
+            if hit is None:
+                raise RecordsError(f"sheet {self.title}: row {header_row} is empty; expected the header "
+                                   "(the column names) there")
+            return header_row, hit
+        if not head:
+            raise RecordsError(f"sheet {self.title} is empty: expected a header row with the column names")
+        if mapping is not None:
+            for i, v in head:
+                if mapping.matches(_texts(v)):
+                    if mapping.header_row is not None and mapping.header_row != i:
+                        self._note(f"header found on row {i}, not on row {mapping.header_row} as mapping "
+                                   f"{mapping.id} expects")
+                    return i, v
+            if mapping.header_row is not None:
+                hit = next((v for i, v in head if i == mapping.header_row), None)
+                return mapping.header_row, hit or {}
+        widest = max(sum(not _blank(x) for x in v.values()) for _, v in head)
+        need = max(2, math.ceil(widest / 2))
+        for i, v in head:
+            filled = [x for x in v.values() if not _blank(x)]
+            if len(filled) >= need and all(isinstance(x, str) for x in filled):
+                return i, v
+        return head[0]
+
+    def _header(self, hrow: int, cells: dict) -> dict[int, str]:
+        header: dict[int, str] = {}
+        seen: dict[str, list[str]] = {}
+        for col in sorted(cells):
+            v = cells[col]
+            if _blank(v) or isinstance(v, BadCell):
+                continue
+            text = " ".join(str(v).split())
+            header[col] = text
+            seen.setdefault(text, []).append(cell_ref(self.title, col, hrow))
+        dupes = {h: refs for h, refs in seen.items() if len(refs) > 1}
+        if dupes:
+            raise RecordsError(f"sheet {self.title}: the header names a column twice: "
+                               + "; ".join(f'"{h}" at {", ".join(r)}' for h, r in dupes.items()))
+        if not header:
+            raise RecordsError(f"sheet {self.title}: row {hrow} is empty; expected the header there")
+        return header
+
+    def _data(self, hrow: int, header: dict[int, str], ahead, rows) -> Iterator[Source]:
+        n = inner_blanks = 0
+        stray: set[int] = set()
+        last_data = hrow
+        for idx, values in _chain(ahead, rows):
+            if idx <= hrow or all(_blank(v) for v in values.values()):
+                continue
+            if last_data == hrow and _numbering(values, header):
+                self._note(f"row {idx} holds column numbers (1, 2, 3, …) and was ignored")
+                last_data = idx
+                continue
+            inner_blanks += idx - last_data - 1 if n else 0
+            stray.update(c for c, v in values.items() if c not in header and not _blank(v))
+            n += 1
+            last_data = idx
+            record = {h: values.get(c) for c, h in header.items()}
+            cells = {h: cell_ref(self.title, c, idx) for c, h in header.items()}
+            yield Source(n, record, f"{self.title} row {idx}", cells)
+        trailing = self.last_row - last_data  # rows present in the file (formatted, say) but empty
+        if inner_blanks:
+            self._note(f"{inner_blanks} empty row{'s' if inner_blanks > 1 else ''} between records ignored")
+        if trailing > 0 and n:
+            self._note(f"{trailing} empty row{'s' if trailing > 1 else ''} after row {last_data} ignored")
+        if stray:
+            cols = ", ".join(get_column_letter(c) for c in sorted(stray))
+            self._note(f"values in column{'s' if len(stray) > 1 else ''} {cols}, which "
+                       f"{'have' if len(stray) > 1 else 'has'} no header, ignored")
+        self._note_merged(hrow)
+
+    def _note_merged(self, hrow: int) -> None:
+        merged = getattr(self.parser, "merged_cells", None)
+        refs = [m.ref for m in getattr(merged, "mergeCell", None) or ()]
+        inside = [r for r in refs if _last_row(r) >= hrow]
+        if inside:
+            shown = ", ".join(inside[:5]) + (f" and {len(inside) - 5} more" if len(inside) > 5 else "")
+            self._note(f"merged cells {shown}: only the top-left cell of each holds a value; "
+                       "the other cells were read as empty")
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _texts(values: dict) -> list[str]:
+    return [str(v) for v in values.values() if not _blank(v) and not isinstance(v, BadCell)]
+
+
+def _numbering(values: dict, header: dict[int, str]) -> bool:
+    """The row under a header that numbers its columns 1, 2, 3, … (common in Indonesian forms)."""
+    filled = [(c, v) for c, v in sorted(values.items()) if not _blank(v)]
+    if len(filled) < 2 or any(type(v) is not int for _, v in filled):
+        return False
+    return [v for _, v in filled] == list(range(filled[0][1], filled[0][1] + len(filled))) and \
+        filled[0][1] in (0, 1) and {c for c, _ in filled} <= set(header)
+
+
+def _last_row(ref: str) -> int:
+    end = ref.split(":")[-1]
+    digits = "".join(ch for ch in end if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+# The writer lives with the other result writers; importable from here as the CLI expects.
+from .report.xlsx import XlsxWriter  # noqa: E402  (re-export; report.xlsx does not import this module)
+
+__all__ = ["read_xlsx", "cell_ref", "cell_value", "XlsxWriter", "NO_SAVED_VALUE"]

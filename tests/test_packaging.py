@@ -1,0 +1,38 @@
+"""The package installs under one namespace and reads shipped files through importlib.resources."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import resources
+
+from click.testing import CliRunner
+
+from kinerja.cli.main import main
+from kinerja.engine import __version__
+
+
+def test_no_generic_top_level_names(tmp_path):
+    for name in ("engine", "cli", "schemas", "policies"):
+        proc = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode != 0, f"`import {name}` must fail outside the checkout"
+        assert "ModuleNotFoundError" in proc.stderr
+
+
+def test_shipped_files_are_resources():
+    assert resources.files("kinerja.schemas").joinpath("policy.schema.json").is_file()
+    assert resources.files("kinerja.policies").joinpath("nasional", "permenpanrb-6-2022.yaml").is_file()
+
+
+def test_version_and_schema_commands():
+    res = CliRunner().invoke(main, ["--version"])
+    assert res.exit_code == 0 and res.stdout == f"kinerja {__version__}\n"
+    res = CliRunner().invoke(main, ["schema", "policy"])
+    assert res.exit_code == 0 and '"title": "kinerja policy, format v1"' in res.stdout
+
+
+def test_shipped_policy_resolves_by_id_from_any_directory(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", "from kinerja.cli.main import main; main()", "validate",
+                           str(resources.files("kinerja.policies").joinpath("nasional"))],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -143,11 +143,14 @@ class CsvWriter(Writer):
 
 
 class TableWriter(Writer):
-    """Aligned columns for a terminal; wide cells are cut to fit its width."""
+    """Aligned columns for a terminal. Outputs that do not fit the width are left out (with a
+    note naming them), so the row, NIP, status and actions always show."""
+
+    MAX_CELL = 24
 
     def __init__(self, *args, width: int | None = None):
         super().__init__(*args)
-        self.rows: list[list[str]] = []
+        self.rows: list[tuple[list[str], str]] = []
         self.width = width or shutil.get_terminal_size((160, 24)).columns
 
     def write(self, result: Result) -> None:
@@ -157,19 +160,32 @@ class TableWriter(Writer):
         else:
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)
-        self.rows.append([str(result.row), result.nip or "", result.status, *detail, actions])
+        self.rows.append(([str(result.row), result.nip or "", result.status, *detail], actions))
 
     def close(self) -> None:
-        header = ["row", "nip", "status", *self.outputs, "actions"]
-        rows = [header] + self.rows
-        widths = [min(max(len(r[i]) for r in rows), 40) for i in range(len(header))]
-        widths[-1] = max(len(r[-1]) for r in rows)
-        for r in rows:
-            line = "  ".join(c[:w].ljust(w) if len(c) <= w else c[:w - 1] + "…" for c, w in zip(r, widths))
-            line = line.rstrip()
+        header = ["row", "nip", "status", *self.outputs]
+        cells = [header] + [r for r, _ in self.rows]
+        widths = [min(max(len(r[i]) for r in cells), self.MAX_CELL) for i in range(len(header))]
+        budget = self.width - 2 - min(max([len("actions")] + [len(a) for _, a in self.rows]), 40)
+        keep, used = [], 0
+        for i, w in enumerate(widths):
+            if i < 3 or used + w + 2 <= budget:
+                keep.append(i)
+                used += w + 2
+        dropped = [header[i] for i in range(len(header)) if i not in keep]
+        for cols, actions in [(header, "actions")] + self.rows:
+            parts = [_fit(cols[i], widths[i]) for i in keep]
+            line = ("  ".join(parts) + "  " + actions).rstrip()
             if len(line) > self.width:
                 line = line[: self.width - 1] + "…"
             self.out.write(line + "\n")
+        if dropped:
+            self.out.write(f"({len(dropped)} more column(s) not shown: {', '.join(dropped)}; "
+                           "use --format csv or json for all)\n")
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
 
 
 WRITERS = {"json": JsonWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "table": TableWriter}

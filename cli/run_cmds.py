@@ -12,6 +12,7 @@ from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
+from .population_opts import PopulationReport, population_options
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -63,14 +64,17 @@ class Progress:
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
 @records_options
-def evaluate(policy, records, fmt, output, with_explain, lang, input_format, sheet, header_row, map_file):
+@population_options
+def evaluate(policy, records, fmt, output, with_explain, lang, input_format, sheet, header_row, map_file,
+             org_predikat, population_output, fairness, favourable):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     compiled = load_policy(policy)
+    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
         fail("--format xlsx needs -o FILE.xlsx")
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx")
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
     started = time.perf_counter()
     counts = {"records": 0, "ok": 0, "error": 0}
     progress = Progress()
@@ -89,9 +93,10 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
         for result in evaluator.run(sources):
             counts["records"] += 1
             counts[result.status] += 1
-            if explainer is not None and result.env is not None:
-                result.outputs = dict(result.outputs, _explain=explainer(compiled, result, lang).as_dict())
+            if explainer is not None:
+                result.explanation = explainer(compiled, result, lang).as_dict()
             writer.write(result)
+            population.add(result)
             progress.tick(counts["records"])
         writer.close()
     except RecordsError as exc:
@@ -104,9 +109,8 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     elapsed = time.perf_counter() - started
     click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
                f"time: {elapsed:.2f} s", err=True)
-    if compiled.population:
-        pass
-    sys.exit(EXIT_FINDINGS if counts["error"] else EXIT_OK)
+    population_failed = population.finish() if population.active else False
+    sys.exit(EXIT_FINDINGS if counts["error"] or population_failed else EXIT_OK)
 
 
 @click.command()

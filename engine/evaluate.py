@@ -27,6 +27,7 @@ class Result:
     env: dict | None = None  # every name's value (fields, params, outputs), for explain
     where: str = ""
     raw: Any = None
+    explanation: dict | None = None  # filled by `evaluate --explain`
 
     @property
     def ok(self) -> bool:
@@ -123,6 +124,8 @@ def result_row(result: Result, info: dict) -> dict:
     else:
         out["errors"] = result.errors
     out["policy"] = info
+    if result.explanation is not None:
+        out["explain"] = result.explanation
     return out
 
 

@@ -263,3 +263,14 @@ def test_explain_json_and_missing_nip(tmp_path):
 def test_cli_errors_are_one_line(args, code, message):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == code and message in res.stderr and "Traceback" not in res.output
+
+
+def test_evaluate_with_explain_adds_the_path_to_each_row(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(_csv([record(), record(nip="1")]))
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl", "--explain",
+                                    "--lang", "en"])
+    ok, bad = [json.loads(line) for line in res.stdout.splitlines()]
+    assert "Action pengembangan-kompetensi (pelatihan) does not apply:" in ok["explain"]["text"]
+    assert bad["explain"]["text"][2:] == ["The record could not be appraised:",
+                                          "  - nip: a NIP is 18 digits; this one has 1 characters"]

@@ -83,12 +83,15 @@ class JsonlWriter(Writer):
     def line(self, result: Result) -> str:
         """One result row as JSON (the same shape as `result_row`, built without a dict)."""
         head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        tail = self.tail
+        if result.explanation is not None:
+            tail = tail[:-1] + ', "explain": ' + _compact(result.explanation) + "}"
         if not result.ok:
-            return head + ', "errors": ' + _compact(result.errors) + self.tail
+            return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
         outputs = ", ".join((keys.get(k) or _encode_str(k) + ": ") + _compact(v) for k, v in result.outputs.items())
         actions = _compact(result.actions)
-        return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + self.tail
+        return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + tail
 
     def write(self, result: Result) -> None:
         self.out.write(self.line(result) + "\n")

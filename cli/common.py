@@ -56,7 +56,7 @@ class Output:
     def stream(self):
         if self.fh is not None:
             return self.fh
-        return click.get_binary_stream("stdout") if False else click.get_text_stream("stdout")
+        return sys.stdout
 
     def close(self) -> None:
         if self.fh is not None:

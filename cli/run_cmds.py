@@ -31,7 +31,7 @@ def open_records(records, input_format, sheet, header_row, map_file):
     if map_file:
         from kinerja.engine.mapping import load_mapping
         mapping = load_mapping(map_file)
-    stdin = click.get_binary_stream("stdin") if records == "-" else None
+    stdin = sys.stdin.buffer if records == "-" else None
     if records == "-" and not input_format:
         fail("reading records from stdin needs --input-format")
     return read_records(records, input_format, stdin=stdin, sheet=sheet, header_row=header_row, mapping=mapping)

@@ -1,4 +1,0 @@
-import click
-@click.group()
-def main():
-    pass

@@ -27,6 +27,8 @@ from .load import Node, Scalar, key_at, load_path, load_text, node_at, to_plain
 
 SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")
 POLICY_SCHEMA = "policy.schema.json"
+NOT_POLICIES = (".test.yaml", ".test.yml", ".map.yaml", ".map.yml", ".sample.yaml", ".sample.yml",
+                ".records.yaml", ".records.yml")
 TESTS_SCHEMA = "policy-tests.schema.json"
 
 
@@ -101,7 +103,10 @@ def schema_findings(doc: Document, schema_name: str = POLICY_SCHEMA) -> list[Fin
         return [doc.finding("K103", f"a policy file must be a mapping of keys, but this is {_kind(doc.data)}", [])]
     out = []
     for error in sorted(_validator(schema_name).iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
-        out.append(_translate(doc, _deepest(error)))
+        error = _deepest(error)
+        if error.validator == "not" and not isinstance(error.instance, dict):
+            continue  # `not: {required: [max, below]}` also "fails" on a non-mapping, already a K103
+        out.append(_translate(doc, error))
     return _dedupe(out)
 
 
@@ -261,7 +266,7 @@ def shipped_policies() -> Iterator[tuple[str, Any]]:
         for item in sorted(folder.iterdir(), key=lambda p: p.name):
             if item.is_dir() and not item.name.startswith(("_", ".")):
                 stack.append((item, f"{prefix}{item.name}/"))
-            elif item.name.endswith(".yaml") and not item.name.endswith((".test.yaml", ".map.yaml")):
+            elif item.name.endswith(".yaml") and not item.name.endswith((".test.yaml", ".map.yaml", ".sample.yaml")):
                 yield f"policies/{prefix}{item.name}", item
 
 
@@ -290,7 +295,7 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
         return read_document(path) if path.is_file() else None
     if base_dir is not None and base_dir.is_dir():
         for path in sorted(base_dir.glob("*.y*ml")):
-            if path.name.endswith((".test.yaml", ".map.yaml")):
+            if path.name.endswith((".test.yaml", ".map.yaml", ".sample.yaml")):
                 continue
             try:
                 if _peek_id(path.read_text("utf-8", errors="replace")) == ref:

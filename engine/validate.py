@@ -27,6 +27,16 @@ def is_map_file(name: str) -> bool:
     return name.endswith((".map.yaml", ".map.yml"))
 
 
+def is_data_file(name: str) -> bool:
+    """Records shipped beside a policy (`*.sample.yaml`) are data, not policies."""
+    return name.endswith((".sample.yaml", ".sample.yml", ".records.yaml", ".records.yml"))
+
+
+def is_sample_file(name: str) -> bool:
+    """Sample records shipped beside a policy (`<id>.sample.yaml`): data, not a policy."""
+    return name.endswith((".sample.yaml", ".sample.yml"))
+
+
 def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
     """Files as given, folders walked for *.yaml / *.yml (sorted); missing paths are findings."""
     files, problems = [], []
@@ -37,7 +47,8 @@ def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 files.extend(os.path.join(root, n) for n in sorted(names)
-                             if n.endswith(POLICY_SUFFIXES) and not n.startswith(".") and not is_map_file(n))
+                             if n.endswith(POLICY_SUFFIXES) and not n.startswith(".") and not is_map_file(n)
+                             and not is_sample_file(n))
         elif os.path.exists(p):
             files.append(p)
         else:

@@ -37,10 +37,16 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
 @click.option("--no-explain", is_flag=True, help="Do not explain failing results.")
 def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_explain):
-    """Run policy tests: the `tests:` of policies and *.test.yaml files in PATHS (default: .)."""
+    """Run policy tests found in PATHS (default: .).
+
+    Runs the `tests:` of every policy and every *.test.yaml file under PATHS (files or
+    folders). Exit 0 all pass, 1 a failure, a policy error or coverage below --min-coverage.
+    """
     from kinerja.engine.report.tests_out import REPORTERS, summary
     from kinerja.engine.testing import collect, run
 
+    if "-" in paths:
+        fail("kinerja test reads policy and test files, not standard input: give files or folders")
     minimum = Decimal(str(min_coverage)).normalize() if min_coverage is not None else None
     test_run = collect(list(paths) or ["."])
     if test_run.missing:
@@ -65,7 +71,11 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 def show(policy, resolved, fmt, output):
-    """Print POLICY (a file or a shipped policy id); --resolved: after `extends`, with origins and sha256."""
+    """Print a policy, or with --resolved the policy after `extends`.
+
+    POLICY is a file or a shipped policy id. --resolved merges the `extends` chain, names the
+    file and line each entry comes from and prints the sha256 every result carries.
+    """
     from kinerja.engine.policy import find_policy, read_document, resolve
     from kinerja.engine.report.results import dumps
 
@@ -99,7 +109,11 @@ def _findings_exit(findings, file: str) -> None:
 @click.option("--dir", "directory", default=".", show_default=True, help="Folder for the new files.")
 @click.option("--id", "pid", help="Policy id (default: made from the agency name).")
 def init(agency, parent, directory, pid):
-    """Scaffold DIR/<id>.yaml (extends PARENT) and DIR/<id>.test.yaml with one passing test."""
+    """Create an agency policy extending another, with a test.
+
+    Writes DIR/<id>.yaml (extends --extends, with an example agency rule and param) and
+    DIR/<id>.test.yaml with one passing test; never overwrites existing files.
+    """
     from kinerja.engine.scaffold import ScaffoldError, paths_for, scaffold, slug
 
     pid = pid or slug(agency)

@@ -45,6 +45,12 @@ def show(value: Any) -> str:
     return dumps(_plain(value))
 
 
+def _shown_like(expected: Any, actual: Any) -> str:
+    """The expected value, a number when it is compared as one (a CSV cell "6" prints as 6)."""
+    number = _number(expected) if isinstance(actual, Decimal) and isinstance(expected, str) else None
+    return show(number if number is not None else expected)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -106,12 +112,12 @@ def _expect_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator({"$defs": defs, "$ref": "#/$defs/expect"})
 
 
-def expect_problems(expect: Any) -> list[str]:
+def expect_problems(expect: Any) -> list[Failure]:
     """Schema problems of an expectation given per record (JSON/CSV records files)."""
     out = []
     for error in _expect_validator().iter_errors(expect):
-        where = ".".join(str(p) for p in error.absolute_path)
-        out.append(f"expect{'.' + where if where else ''}: {error.message}")
+        where = "".join(f".{p}" for p in error.absolute_path)
+        out.append(Failure(f"expect{where}", error.message))
     return out
 
 
@@ -184,7 +190,8 @@ def _outputs(expect: dict, result, ctx: Context) -> list[Failure]:
         if name in ctx.outputs:
             actual = result.outputs.get(name)
             if not same(value, actual):
-                out.append(Failure(f"outputs.{name}", f"expected {show(value)}, got {show(actual)}", value, actual))
+                out.append(Failure(f"outputs.{name}", f"expected {_shown_like(value, actual)}, got {show(actual)}",
+                                   value, actual))
     return out
 
 
@@ -219,8 +226,8 @@ def _actions(expect: dict, result, ctx: Context) -> list[Failure]:
                                    f"{_close(pname, ctx.rule_params.get(rid, ()))}", value, None))
             elif not same(value, by_id[rid].get(pname)):
                 actual = by_id[rid].get(pname)
-                out.append(Failure(f"params.{rid}.{pname}", f"expected {show(value)}, got {show(actual)}",
-                                   value, actual))
+                out.append(Failure(f"params.{rid}.{pname}", f"expected {_shown_like(value, actual)}, "
+                                   f"got {show(actual)}", value, actual))
     for rid, text in (expect.get("reason_contains") or {}).items():
         if rid not in ctx.all_rules:
             continue

@@ -23,7 +23,7 @@ from .evaluate import evaluate_record
 from .findings import has_errors
 from .model import FieldDef, Policy
 from .policy import TESTS_SCHEMA, Document, _shipped_index, find_policy, read_document, resolve
-from .report.policy_out import to_yaml
+from .report.policy_out import entry_lines, to_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SAMPLE_NIP = "199001012020011001"
@@ -57,8 +57,13 @@ def paths_for(directory: str, pid: str) -> tuple[Path, Path]:
 
 
 def _q(text: str) -> str:
-    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    """A string literal of the expression language."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def _y(value) -> str:
+    """A YAML scalar, quoted only when it must be."""
+    return to_yaml(value).strip()
 
 
 def _parent(ref: str, directory: Path) -> tuple[Document, str]:
@@ -148,25 +153,25 @@ def _free(name: str, taken, sep: str) -> str:
 def policy_text(pid: str, agency: str, extends: str, parent: Policy, rule: str, param: str, cond: str) -> str:
     lines = [
         f"# Kebijakan penilaian kinerja {agency}.",
-        f"# National rules come from `extends: {extends}` ({parent.name or parent.id}); everything not",
-        "# written here is inherited unchanged. See the merged result with:",
+        f"# National rules: `extends: {extends}` ({parent.name or parent.id}).",
+        "# Everything not written here is inherited unchanged; see the merged result with",
         f"#   kinerja show --resolved {pid}.yaml",
         "# This file holds only the agency's own choices: overridden params, added or replaced",
         "# entries (same name as a national entry replaces it), and `disable:` for national",
         "# entries the agency does not use.",
         "kinerja: 1",
         f"id: {pid}",
-        f"name: {_q('Penilaian Kinerja ' + agency)}",
-        f"agency: {_q(agency)}",
+        f"name: {_y('Penilaian Kinerja ' + agency)}",
+        f"agency: {_y(agency)}",
         'version: "0.1"',
-        f"extends: {_q(extends)}",
+        f"extends: {_y(extends)}",
         "",
         "params:",
     ]
     if parent.params:
         lines.append("  # National values (inherited). To make an agency choice, uncomment one and change it:")
         for name, value in parent.params.items():
-            lines.append("  # " + to_yaml({name: value}).strip())
+            lines.append("  # " + entry_lines(name, value)[0])
     lines += [
         "  # Agency choice (example): a param of the agency's own, used by the rule below.",
         f"  {param}: 10",
@@ -176,11 +181,11 @@ def policy_text(pid: str, agency: str, extends: str, parent: Policy, rule: str, 
         "  # rules are inherited and can be replaced by writing a rule with the same id.",
         f"  {rule}:",
         "    kind: penghargaan",
-        f"    label: {_q('Penghargaan kinerja ' + agency + ' (contoh)')}",
-        f"    when: {_q(cond)}",
+        f"    label: {_y('Penghargaan kinerja ' + agency + ' (contoh)')}",
+        f"    when: {_y(cond)}",
         "    params:",
         f"      poin: {param}",
-        f"    reason: {_q('{poin} poin penghargaan instansi (contoh aturan instansi)')}",
+        f"    reason: {_y('{poin} poin penghargaan instansi (contoh aturan instansi)')}",
         "",
         f"# Tests: {pid}.test.yaml (run `kinerja test` in this folder).",
     ]

@@ -37,7 +37,7 @@ class Case:
     expect: dict
     label: str  # "" for a test's single record, else "record 2 (line 40)"
     line: int
-    problems: list[str] = field(default_factory=list)  # mistakes in a per-record expectation
+    problems: list[Failure] = field(default_factory=list)  # mistakes in a per-record expectation
 
 
 @dataclass
@@ -168,7 +168,8 @@ class _Collector:
 
 
 def _looks_like_policy(data: bytes) -> bool:
-    return bool(_POLICY_MARK.search(data))
+    """A top-level `kinerja:` key (records, mappings and CI files have none)."""
+    return bool(_POLICY_MARK.search(data.removeprefix(b"\xef\xbb\xbf")))
 
 
 def collect(paths: list[str]) -> TestRun:
@@ -252,9 +253,9 @@ def _records_file(test: TestDef, ref: str, doc: Document, expect: dict) -> None:
         test.problems.append(f"records_file {ref} has no records")
 
 
-def split_expect(raw: Any) -> tuple[Any, dict, list[str]]:
+def split_expect(raw: Any) -> tuple[Any, dict, list[Failure]]:
     """A record's own expectation: an `expect` mapping (JSON/YAML records) or `expect.*` columns
-    (CSV): `expect.status`, `expect.actions` (ids separated by ;), `expect.actions_include`,
+    (CSV): `expect.status`, `expect.actions` (ids separated by ; , or spaces), `expect.actions_include`,
     `expect.actions_exclude`, `expect.errors`, `expect.params.RULE.PARAM`, `expect.reason.RULE`,
     and `expect.NAME` (or `expect.outputs.NAME`) for an output. A blank cell checks nothing;
     `null` expects no value; `expect.actions` of `-` expects no action at all."""
@@ -280,7 +281,7 @@ def _column(name: str, value: Any) -> dict:
         if isinstance(value, list):
             return {name: value}
         text = str(value).strip()
-        return {name: [] if text == "-" else [p.strip() for p in text.split(";") if p.strip()]}
+        return {name: [] if text == "-" else re.split(r"[\s;,]+", text.strip(" ;,"))}
     if name.startswith("params.") and name.count(".") >= 2:
         _, rule, param = name.split(".", 2)
         return {"params": {rule: {param: value}}}
@@ -338,8 +339,9 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
         result = evaluator.evaluate(source)
         if tracker is not None:
             tracker.add(result)
-        found = [Failure("expect", p) for p in case.problems] + unknown_fields(source.data, ctx)
-        found += compare(case.expect, result, ctx)
+        found = list(case.problems) + unknown_fields(source.data, ctx)
+        if not case.problems:  # a malformed expectation cannot be compared safely
+            found += compare(case.expect, result, ctx)
         for f in found:
             f.record = case.label
         if found and explain and (result.ok or result.env is not None):

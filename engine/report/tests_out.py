@@ -60,7 +60,8 @@ def report_text(run: TestRun, minimum: Decimal | None = None) -> str:
 def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
     lines = [f"{suite.file} ({suite.id})"]
     if suite.broken:
-        lines.append(f"{INDENT}policy has errors; its {_plural(len(suite.tests), 'test')} did not run:")
+        lines.append(f"{INDENT}policy has errors" + (f"; its {_plural(len(suite.tests), 'test')} did not run:"
+                                                     if suite.tests else ":"))
     for f in sorted(suite.findings, key=sort_key):
         lines.extend(_finding_lines(f, INDENT * 2))
     if suite.broken:
@@ -109,10 +110,10 @@ def summary(run: TestRun, minimum: Decimal | None = None) -> str:
            f"{_plural(run.tests, 'test')}: {passed} passed, {run.failed} failed"
     broken = sum(1 for s in run.suites if s.broken)
     if broken:
-        text += f"; {broken} with policy errors"
+        text += f"; {broken} {'policy has' if broken == 1 else 'policies have'} errors"
     bad_files = len({f.file for f in run.findings})
     if bad_files:
-        text += f"; {_plural(bad_files, 'test file')} with errors"
+        text += f"; {bad_files} test {'file has' if bad_files == 1 else 'files have'} errors"
     low = sum(1 for s in run.suites if below_minimum(s, minimum))
     if low:
         text += f"; {low} below {_number(minimum)}% coverage"

@@ -62,12 +62,14 @@ def emit(text: str, output: str | None = None) -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default=None,
               help="Output format (default: github when GITHUB_ACTIONS=true, else text).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
-def validate(paths, fmt, output):
+@click.option("--policies-only", is_flag=True,
+              help="Skip YAML files that are not kinerja files (no top-level `kinerja:` key); for hooks.")
+def validate(paths, fmt, output, policies_only):
     """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
     from kinerja.engine.validate import validate_paths
 
     stdin = sys.stdin.buffer.read() if "-" in paths else None
-    result = validate_paths(list(paths), stdin)
+    result = validate_paths(list(paths), stdin, policies_only)
     ctx = ReportContext(result.files, __version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())
     emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,10 +57,11 @@ def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
     return files, problems
 
 
-# Line breaks and other control characters a user typed (a key "a\nb", a "\0" escape) are shown
-# escaped, so every finding stays one line of text output.
+# Line breaks and other control characters a user typed (a key "a\nb", a "\0" or "\ud800" escape)
+# are shown escaped, so every finding stays one printable line of text output.
 _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)] if c != 0x09}
 _CONTROLS.update({0x0a: "\\n", 0x0d: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+_CONTROLS.update({c: f"\\u{c:04x}" for c in range(0xD800, 0xE000)})  # lone surrogates cannot be printed
 
 
 def _one_line(f: Finding) -> Finding:
@@ -67,8 +69,18 @@ def _one_line(f: Finding) -> Finding:
     return f if (message, hint) == (f.message, f.hint) else f.at(message=message, hint=hint)
 
 
+_KINERJA_KEY = re.compile(rb"^(kinerja|kinerja_map)[ \t]*:", re.MULTILINE)
+
+
+def is_kinerja_text(data: bytes) -> bool:
+    """Whether a YAML file declares itself a kinerja file (a top-level `kinerja:` key)."""
+    return _KINERJA_KEY.search(data) is not None
+
+
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
-    """All findings for one policy (or *.test.yaml) document."""
+    """All findings for one policy, *.test.yaml or *.map.yaml document."""
+    if is_map_file(name):
+        return read_document(name, text=text, schema_name="mapping.schema.json").findings
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)
         return [_one_line(f) for f in doc.findings]
@@ -79,21 +91,30 @@ def validate_text(text: str | bytes, name: str) -> list[Finding]:
     return [_one_line(f) for f in findings]
 
 
-def validate_file(path: str) -> list[Finding]:
+def validate_file(path: str, policies_only: bool = False) -> list[Finding] | None:
+    """Findings for one file; None when `policies_only` and the file is not a kinerja file."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return [Finding("K001", f"cannot read the file: {exc.strerror or exc}", path)]
+    if policies_only and (is_data_file(path) or not is_kinerja_text(data)):
+        return None
     return validate_text(data, path)
 
 
-def validate_paths(paths: list[str], stdin: bytes | None = None) -> Validation:
+def validate_paths(paths: list[str], stdin: bytes | None = None, policies_only: bool = False) -> Validation:
+    """Validate files and folders. `policies_only` (for pre-commit hooks that pass every
+    changed YAML file) skips files without a top-level `kinerja:` key and sample data."""
     files, problems = expand(paths)
-    result = Validation(files=[f if f != "-" else "<stdin>" for f in files], findings=problems)
+    result = Validation(findings=problems)
     for f in files:
         if f == "-":
+            result.files.append("<stdin>")
             result.findings.extend(validate_text(stdin or b"", "<stdin>"))
-        else:
-            result.findings.extend(validate_file(f))
+            continue
+        found = validate_file(f, policies_only)
+        if found is not None:
+            result.files.append(f)
+            result.findings.extend(found)
     result.findings.sort(key=sort_key)
     return result

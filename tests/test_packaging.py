@@ -36,3 +36,12 @@ def test_shipped_policy_resolves_by_id_from_any_directory(tmp_path):
                            str(resources.files("kinerja.policies").joinpath("nasional"))],
                           cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_policies_only_skips_other_yaml(tmp_path):
+    other = tmp_path / "workflow.yml"
+    other.write_text("name: ci\non: push\n")
+    res = CliRunner().invoke(main, ["validate", "--policies-only", str(other)])
+    assert res.exit_code == 0 and res.stdout == "0 file(s) checked, no problems found\n"
+    res = CliRunner().invoke(main, ["validate", str(other)])
+    assert res.exit_code == 1 and "K102" in res.stdout

@@ -51,12 +51,16 @@ class Evaluator:
             return Result(source.row, "error", _nip_of(raw), errors=[{"code": "K407", "reason": reason}],
                           where=source.where, raw=raw)
         values, problems = self.coercer.coerce(raw, self.policy.params, source.cells)
+        return self.evaluate_coerced(source, values, problems)
+
+    def evaluate_coerced(self, source: Source, values: dict, problems: list) -> Result:
+        """The rest of `evaluate`, for values coerced already (compare coerces once for two policies)."""
+        raw = source.data
         nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
         if problems:
             return Result(source.row, "error", nip, errors=[p.as_dict() for p in problems], where=source.where,
                           raw=raw)
-        env = dict(self.policy.params)
-        env.update(values)
+        env = values  # the coerced fields on top of the params
         try:
             for node in self.policy.nodes:
                 node.compute(env)

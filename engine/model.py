@@ -44,13 +44,33 @@ class NodeError(EvalError):
 
 def _run(expr: Expression, env, kind: str, name: str, where: str = ""):
     try:
+        return expr.fn(env)  # the compiled closure; on any failure, re-run to say what failed
+    except Exception:
+        pass
+    try:
         return expr(env)
     except EvalError as exc:
         raise NodeError(kind, name, exc, where) from None
 
 
 def _all(conds: list[Expression], env, kind: str, name: str) -> bool:
-    return all(_run(c, env, kind, name, "(when)") for c in conds)
+    """Every condition holds. Fast path: the compiled closure gives True or False; anything
+    else (an exception, a non-boolean) re-runs through the checking path for its message."""
+    for condition in conds:
+        try:
+            result = condition.fn(env)
+        except Exception:
+            result = None
+        if result is False:
+            return False
+        if result is not True:
+            try:
+                result = condition(env)
+            except EvalError as exc:
+                raise NodeError(kind, name, exc, "(when)") from None
+            if not result:
+                return False
+    return True
 
 
 @dataclass
@@ -291,21 +311,7 @@ class Rule:
     round: Callable
 
     def fires(self, env) -> bool:
-        for condition in self.when:
-            try:
-                result = condition.fn(env)  # the compiled closure; failures re-run for a message
-            except Exception:
-                result = None
-            if result is False:
-                return False
-            if result is not True:
-                try:
-                    result = condition(env)
-                except EvalError as exc:
-                    raise NodeError("rule", self.id, exc, "(when)") from None
-                if not result:
-                    return False
-        return True
+        return _all(self.when, env, "rule", self.id)
 
     def action(self, env) -> dict:
         out = {"id": self.id, "kind": self.kind}

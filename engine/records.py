@@ -445,8 +445,10 @@ class Coercer:
         return convert
 
     def coerce(self, raw: dict, env_params: dict, cells: dict | None = None) -> tuple[dict, list[Problem]]:
+        """Typed field values, on top of a copy of `env_params` (so the result is the
+        record's evaluation environment), and every problem found."""
         comma = "\x00decimal_comma" in raw
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = dict(env_params)
         problems: list[Problem] = []
         for name, f, convert in self.plan:
             v = raw.get(name)
@@ -454,6 +456,10 @@ class Coercer:
                 value = values[name] = self._default(f) if f.default is not None else None
                 if value is None and f.required:
                     problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
+                continue
+            if v.__class__ is BadCell:  # xlsx: an Excel error, a formula without a saved value
+                problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
+                values[name] = None
                 continue
             try:
                 value = convert(v, comma)
@@ -471,12 +477,12 @@ class Coercer:
                 problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
             values[name] = value
         if self.conditional:
-            self._conditions(raw, values, env_params, cells, problems)
+            self._conditions(raw, values, cells, problems)
         return values, problems
 
-    def _conditions(self, raw, values, env_params, cells, problems) -> None:
+    def _conditions(self, raw, env, cells, problems) -> None:
         """required_when / only_when, judged on the coerced values (params included)."""
-        env = {**env_params, **values}
+        values = env
         bad = {p.field for p in problems}
         for name, f in self.conditional:
             if name in bad:
@@ -509,8 +515,11 @@ def _cell(cells: dict | None, name: str) -> str | None:
 
 
 def _holds(conditions, env) -> bool:
-    from .functions import EvalError
-    try:
-        return all(c(env) for c in conditions)
-    except EvalError:
-        return False
+    """A field condition holds; one that cannot be evaluated (a missing value) does not."""
+    for condition in conditions:
+        try:
+            if condition.fn(env) is not True:
+                return False
+        except Exception:  # judged on raw fields: a missing or bad value means "no"
+            return False
+    return True

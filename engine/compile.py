@@ -473,7 +473,7 @@ def source_position(lines: list[str], node: Scalar, offset: int) -> tuple[int, i
         row, col = node.line, 0
     else:
         row, col = node.line - 1, node.column - 1 + (1 if quote else 0)
-    got: list[tuple[str, int, int]] = []
+    got: list[tuple[str, int, int, int]] = []
     while row < min(node.end_line, len(lines)) and len(got) <= len(want):
         src = lines[row]
         stop = node.end_column - 1 if row == node.end_line - 1 else len(src)
@@ -498,14 +498,14 @@ def source_position(lines: list[str], node: Scalar, offset: int) -> tuple[int, i
                 else:  # a line continuation
                     break
             if not c.isspace():
-                got.append((c, row + 1, col + 1))
+                got.append((c, row + 1, col + 1, width))
             col += width
         row, col = row + 1, 0
     if [g[0] for g in got] != want:
         return None
     if before < len(got):
-        return got[before][1:]
-    return (got[-1][1], got[-1][2] + 1) if got else None
+        return got[before][1:3]
+    return (got[-1][1], got[-1][2] + got[-1][3]) if got else None  # just after the text
 
 
 def compile_policy(resolved: Resolved) -> tuple[Policy | None, list[Finding]]:

@@ -251,7 +251,7 @@ class Resolved:
 
     def sha256(self) -> str:
         text = json.dumps(self.plain(), sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a "\ud800" escape is legal YAML
 
     def tests(self) -> list[tuple[dict, Document, list]]:
         return [(t, self.doc, ["tests", i]) for i, t in enumerate(self.meta.get("tests") or [])]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .compile import compile_policy
 from .findings import Finding, sort_key
+from .load import MAX_BYTES
 from .policy import TESTS_SCHEMA, read_document, resolve
 
 POLICY_SUFFIXES = (".yaml", ".yml")
@@ -80,7 +80,7 @@ def is_kinerja_text(data: bytes) -> bool:
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
     """All findings for one policy, *.test.yaml or *.map.yaml document."""
     if is_map_file(name):
-        return read_document(name, text=text, schema_name="mapping.schema.json").findings
+        return [_one_line(f) for f in read_document(name, text=text, schema_name="mapping.schema.json").findings]
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)
         return [_one_line(f) for f in doc.findings]
@@ -94,9 +94,10 @@ def validate_text(text: str | bytes, name: str) -> list[Finding]:
 def validate_file(path: str, policies_only: bool = False) -> list[Finding] | None:
     """Findings for one file; None when `policies_only` and the file is not a kinerja file."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return [Finding("K001", f"cannot read the file: {exc.strerror or exc}", path)]
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # enough to tell it is too large (K003); /dev/zero ends too
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        return [Finding("K001", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", path)]
     if policies_only and (is_data_file(path) or not is_kinerja_text(data)):
         return None
     return validate_text(data, path)

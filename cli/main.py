@@ -68,7 +68,9 @@ def validate(paths, fmt, output, policies_only):
     """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
     from kinerja.engine.validate import validate_paths
 
-    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    from kinerja.engine.load import MAX_BYTES
+
+    stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)
     ctx = ReportContext(result.files, __version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())

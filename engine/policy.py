@@ -23,7 +23,7 @@ import jsonschema
 
 from .findings import Finding
 from .load import Mapping as MapNode
-from .load import Node, Scalar, key_at, load_path, load_text, node_at, to_plain
+from .load import MAX_BYTES, Node, Scalar, key_at, load_path, load_text, node_at, to_plain
 
 SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")
 POLICY_SCHEMA = "policy.schema.json"
@@ -81,8 +81,9 @@ def read_document(source: str | os.PathLike, *, display: str | None = None, text
     name = display or str(source)
     if text is None:
         try:
-            text = Path(source).read_bytes()
-        except OSError:
+            with open(source, "rb") as fh:  # never more than the size limit (think /dev/zero)
+                text = fh.read(MAX_BYTES + 1)
+        except (OSError, ValueError):
             text = None
     if text is not None:
         root, findings = load_text(text, name)
@@ -288,17 +289,37 @@ def _peek_id(text: str) -> str | None:
     return None
 
 
+class ParentRefused(Exception):
+    """An `extends` path that points outside the project; a hostile policy must not read
+    arbitrary files (absolute paths, `..` out of the tree, devices)."""
+
+
+def _read_head(path: Path, limit: int = 65536) -> str:
+    with open(path, "rb") as fh:
+        return fh.read(limit).decode("utf-8", errors="replace")
+
+
 def find_policy(ref: str, base_dir: Path | None) -> Document | None:
-    """A parent by relative path (from the child's folder), or by id (child's folder, then shipped)."""
-    if ref.endswith((".yaml", ".yml")) or "/" in ref:
-        path = (base_dir / ref) if base_dir is not None and not os.path.isabs(ref) else Path(ref)
-        return read_document(path) if path.is_file() else None
+    """A parent by relative path (from the child's folder, staying inside it or the current
+    folder), or by id (a policy in the child's folder, then a shipped one)."""
+    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
+        if os.path.isabs(ref) or "\\" in ref or not ref.endswith((".yaml", ".yml")):
+            raise ParentRefused("extends takes a policy id or a relative path to a .yaml file")
+        base = base_dir if base_dir is not None else Path.cwd()
+        try:
+            path = (base / ref).resolve()
+        except (ValueError, OSError):  # a NUL byte, a loop of links
+            raise ParentRefused(f"cannot use {ref!r} as a path") from None
+        roots = [Path.cwd().resolve(), base.resolve()]
+        if not any(path.is_relative_to(root) for root in roots):
+            raise ParentRefused(f'"{ref}" points outside this project\'s folders')
+        return read_document(path, display=os.path.relpath(path)) if path.is_file() else None
     if base_dir is not None and base_dir.is_dir():
         for path in sorted(base_dir.glob("*.y*ml")):
-            if path.name.endswith((".test.yaml", ".map.yaml", ".sample.yaml")):
+            if path.name.endswith(NOT_POLICIES) or not path.is_file():
                 continue
             try:
-                if _peek_id(path.read_text("utf-8", errors="replace")) == ref:
+                if _peek_id(_read_head(path)) == ref:
                     return read_document(path)
             except OSError:
                 continue
@@ -318,7 +339,11 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
             ref = str(current.data["extends"])
             base = Path(current.file).parent
             base = base if base.is_dir() else None
-            parent = find_policy(ref, base)
+            try:
+                parent = find_policy(ref, base)
+            except ParentRefused as exc:
+                findings.append(current.finding("K210", str(exc), ["extends"]))
+                break
             ids = [str(d.data.get("id")) for d in chain_docs]
             if parent is None:
                 close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)

@@ -28,14 +28,9 @@ def is_map_file(name: str) -> bool:
     return name.endswith((".map.yaml", ".map.yml"))
 
 
-def is_data_file(name: str) -> bool:
-    """Records shipped beside a policy (`*.sample.yaml`) are data, not policies."""
-    return name.endswith((".sample.yaml", ".sample.yml", ".records.yaml", ".records.yml"))
-
-
 def is_sample_file(name: str) -> bool:
-    """Sample records shipped beside a policy (`<id>.sample.yaml`): data, not a policy."""
-    return name.endswith((".sample.yaml", ".sample.yml"))
+    """Records shipped beside a policy (`<id>.sample.yaml`, `*.records.yaml`): data, not policies."""
+    return name.endswith((".sample.yaml", ".sample.yml", ".records.yaml", ".records.yml"))
 
 
 def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
@@ -45,11 +40,14 @@ def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
         if p == "-":
             files.append(p)
         elif os.path.isdir(p):
+            before = len(files)
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 files.extend(os.path.join(root, n) for n in sorted(names)
                              if n.endswith(POLICY_SUFFIXES) and not n.startswith(".") and not is_map_file(n)
-                             and not is_sample_file(n))
+                             and not is_sample_file(n) and os.path.isfile(os.path.join(root, n)))
+            if len(files) == before:  # a mistyped folder must not pass CI silently
+                problems.append(Finding("K001", "no policy files (*.yaml, *.yml) in this folder", p))
         elif os.path.exists(p):
             files.append(p)
         else:
@@ -98,7 +96,7 @@ def validate_file(path: str, policies_only: bool = False) -> list[Finding] | Non
             data = fh.read(MAX_BYTES + 1)  # enough to tell it is too large (K003); /dev/zero ends too
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         return [Finding("K001", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", path)]
-    if policies_only and (is_data_file(path) or not is_kinerja_text(data)):
+    if policies_only and (is_sample_file(path) or not is_kinerja_text(data)):
         return None
     return validate_text(data, path)
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kinerja.cli.main import main
-from kinerja.engine.validate import validate_file, validate_text
+from kinerja.engine.validate import validate_file, validate_paths, validate_text
 
 NATIONAL = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 HEAD = 'kinerja: 1\nid: kasus\nname: Kasus\nversion: "1"\n'
@@ -194,7 +194,7 @@ def test_stdin_binary_and_empty():
 def test_directory_named_like_a_policy(tmp_path: Path):
     folder = tmp_path / "x.yaml"
     folder.mkdir()
-    assert run([str(folder)]) == (0, [])  # a folder is walked, and it holds no policy
+    assert run([str(folder)]) == (2, [("K001", 0, 0)])  # a folder with no policy must not pass silently
     good = tmp_path / "good.yaml"
     good.write_text(HEAD, "utf-8")
     assert run([str(tmp_path)]) == (0, [])  # walking skips the folder named x.yaml
@@ -344,3 +344,13 @@ def test_library_never_raises_on_the_same_inputs():
         assert all("\n" not in f.message for f in validate_text(data, "policy.yaml"))
     for text, *_ in WRONG_TYPES.values():
         assert validate_text(text, "policy.yaml")
+
+
+def test_extends_cannot_reach_files_outside_the_project(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p").mkdir()
+    for name, ref in (("abs", "/etc/passwd.yaml"), ("up", "../../../../etc/x.yaml"), ("dev", "/dev/zero")):
+        (tmp_path / "p" / f"{name}.yaml").write_text(HEAD + f"extends: {ref}\n", "utf-8")
+    result = validate_paths([str(tmp_path / "p")])
+    assert [(f.code, Path(f.file).name) for f in result.findings] == [
+        ("K210", "abs.yaml"), ("K210", "dev.yaml"), ("K210", "up.yaml")]

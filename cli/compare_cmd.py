@@ -8,28 +8,12 @@ import click
 
 from kinerja.engine.compare import Comparison, Options, check_options
 from kinerja.engine.fairness import parse_favourable
-from kinerja.engine.population import normalise_org_predikat, read_org_predikat
 from kinerja.engine.records import RecordsError
 from kinerja.engine.report.compare_out import RENDERERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
+from .population_opts import org_predikat_option
 from .run_cmds import Progress, open_records, records_options
-
-
-def org_predikat_option(spec: str | None, checks: list) -> dict | None:
-    """Parse --org-predikat and match its labels to the policy's; a usage error stops with exit 2."""
-    if not spec:
-        return None
-    try:
-        given = read_org_predikat(spec)
-    except ValueError as exc:
-        fail(f"--org-predikat: {exc}")
-    if not any(c.kind == "distribution" for c in checks):
-        fail("--org-predikat: the policy has no distribution check (population: kind: distribution)")
-    mapping, problems = normalise_org_predikat(checks, given)
-    if problems:
-        fail("--org-predikat: " + "; ".join(problems))
-    return mapping
 
 
 @click.command()

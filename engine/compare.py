@@ -65,6 +65,23 @@ def output_labels(policy: Policy, name: str) -> list[str]:
     return []
 
 
+def shared_coercion(a: Policy, b: Policy) -> bool:
+    """Whether a record coerces the same under both policies, so it is coerced once: the same
+    fields, and the same values for the params their required_when/only_when conditions read."""
+    fa = {n: e.spec for n, e in a.resolved.sections["fields"].items()}
+    fb = {n: e.spec for n, e in b.resolved.sections["fields"].items()}
+    if fa != fb:
+        return False
+    names: set[str] = set()
+    stack = list(a.fields.values())
+    while stack:
+        f = stack.pop()
+        for cond in (*f.required_when, *f.only_when):
+            names |= cond.names
+        stack.extend((f.items or {}).values())
+    return all(a.params.get(n) == b.params.get(n) for n in names if n in a.params or n in b.params)
+
+
 def _signature(actions: list[dict]) -> dict:
     return {a["id"]: {k: v for k, v in a.items() if k not in _SKIP} for a in actions}
 
@@ -93,7 +110,11 @@ class Comparison:
         set_b = set(self.eb.outputs)
         self.common = [n for n in self.ea.outputs if n in set_b]
         self.same_outputs = self.ea.outputs == self.eb.outputs
+        common = set(self.common)  # differences are listed causes first: A's dependency order
+        self.diff_order = [n for n in a.output_names() if n in common]
         self.differ = Differ(a, b)
+        self.shared = shared_coercion(a, b)
+        self.list_fields = [n for n, f in a.fields.items() if f.type == "list"]
         derived = frozenset(n for n in options.group_by if n in DERIVED and n not in a.fields and n not in b.fields)
         self.groupers = [(n, grouper(n, n in derived)) for n in options.group_by]
         self.fair = (FairnessTally(list(options.group_by), options.favourable, derived),
@@ -112,8 +133,20 @@ class Comparison:
             self.add(source)
         return self
 
+    def _evaluate(self, source: Source) -> tuple[Result, Result]:
+        raw = source.data
+        if not self.shared or source.problem or not isinstance(raw, dict):
+            return self.ea.evaluate(source), self.eb.evaluate(source)
+        values, problems = self.ea.coercer.coerce(raw, self.a.params, source.cells)
+        values_b = dict(values)
+        values_b.update(self.b.params)  # A's params unknown to B stay, unread: B's names were checked at load
+        for name in self.list_fields:  # `each` values write into the items: B gets its own
+            if values_b.get(name):
+                values_b[name] = tuple(dict(item) for item in values_b[name])
+        return self.ea.evaluate_coerced(source, values, problems), self.eb.evaluate_coerced(source, values_b, problems)
+
     def add(self, source: Source) -> None:
-        ra, rb = self.ea.evaluate(source), self.eb.evaluate(source)
+        ra, rb = self._evaluate(source)
         self.records += 1
         for run, r in zip(self.population, (ra, rb)):
             if run.checks:
@@ -175,7 +208,7 @@ class Comparison:
         ea, eb = ra.env or {}, rb.env or {}
         diffs = []
         if not outputs_same:
-            for name in self.common:
+            for name in self.diff_order:
                 va, vb = ra.outputs.get(name), rb.outputs.get(name)
                 if va != vb:
                     diffs.append({"name": name, "kind": "output", "a": va, "b": vb,

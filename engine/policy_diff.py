@@ -14,11 +14,6 @@ from .policy import SECTIONS, Resolved
 META = ("rounding",)
 
 
-def _fmt(value: Any) -> Any:
-    """Plain data with numbers kept (Decimal stays exact in the JSON writer)."""
-    return value
-
-
 def _as_list(x) -> list:
     if x is None:
         return []
@@ -26,7 +21,7 @@ def _as_list(x) -> list:
 
 
 def _change(what: str, a: Any, b: Any) -> dict:
-    return {"what": what, "a": _fmt(a), "b": _fmt(b)}
+    return {"what": what, "a": a, "b": b}
 
 
 def _generic(a: Any, b: Any, path: str = "") -> list[dict]:

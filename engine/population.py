@@ -208,73 +208,6 @@ def _count(cid: str, entry: Entry, spec: dict, names: dict, compiler) -> CountCh
                       action, entry)
 
 
-# --- organisation predikat given at run time -------------------------------------------------
-
-
-def read_org_predikat(spec: str) -> dict[str, str]:
-    """`Dinas A=Baik,Dinas B=Istimewa`, or `@file` (.csv with unit,predikat; .json/.yaml: a mapping
-    or a list of {unit, predikat}). Raises ValueError with a message for the user."""
-    if not spec.startswith("@"):
-        out = {}
-        for part in spec.split(","):
-            if not part.strip():
-                continue
-            unit, sep, label = part.partition("=")
-            if not sep or not unit.strip() or not label.strip():
-                raise ValueError(f'"{part.strip()}" is not UNIT=PREDIKAT')
-            out[unit.strip()] = label.strip()
-        return out
-    path = spec[1:]
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if path.lower().endswith(".csv"):
-        import csv
-        rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
-        if rows and [c.strip().lower() for c in rows[0][:2]] in (["unit", "predikat"], ["unit_kerja", "predikat"]):
-            rows = rows[1:]
-        data: Any = []
-        for i, r in enumerate(rows):
-            if len(r) < 2:
-                raise ValueError(f"{path}: line {i + 1} needs two columns: unit,predikat")
-            data.append({"unit": r[0], "predikat": r[1]})
-    else:
-        import yaml
-        try:
-            data = yaml.safe_load(text)  # JSON is YAML too
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid JSON/YAML ({str(exc).splitlines()[0]})") from None
-    if isinstance(data, dict):
-        data = [{"unit": k, "predikat": v} for k, v in data.items()]
-    if not isinstance(data, list) or not all(isinstance(d, dict) and "unit" in d and "predikat" in d
-                                             for d in data):
-        raise ValueError(f"{path}: give a mapping of unit to predikat, or a list of {{unit, predikat}}")
-    return {str(d["unit"]).strip(): str(d["predikat"]).strip() for d in data}
-
-
-def org_labels(checks: list) -> list[str]:
-    """Every organisation predikat some distribution check has limits for."""
-    return list(dict.fromkeys(org for c in checks if c.kind == "distribution" for org in c.limits))
-
-
-def normalise_org_predikat(checks: list, given: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Match given labels to the policy's (case and spacing forgiven); return (mapping, problems)."""
-    known = org_labels(checks)
-    folded = {" ".join(k.lower().split()): k for k in known}
-    out, problems = {}, []
-    for group, label in given.items():
-        hit = folded.get(" ".join(str(label).lower().split()))
-        if hit is None:
-            close = difflib.get_close_matches(str(label), known, n=1, cutoff=0.5)
-            problems.append(f'organisation predikat "{label}" for "{group}" is not one of: {", ".join(known)}'
-                            + (f' (did you mean "{close[0]}"?)' if close else ""))
-        else:
-            out[group] = hit
-    return out, problems
-
-
 # --- running ----------------------------------------------------------------------------------
 
 
@@ -299,6 +232,7 @@ class _Tally:
     counts: dict = field(default_factory=dict)  # distribution: label → count; count check: matches
     matched: int = 0
     errors: int = 0
+    first_error: str = ""
 
 
 class PopulationRun:
@@ -327,8 +261,9 @@ class PopulationRun:
                 try:
                     if all(cond(result.env) for cond in check.when):
                         tally.matched += 1
-                except EvalError:
+                except EvalError as exc:
                     tally.errors += 1
+                    tally.first_error = tally.first_error or str(exc)
 
     def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
         """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records."""
@@ -345,6 +280,10 @@ class PopulationRun:
                 for group, tally in tallies.items():
                     if tally.matched >= check.at_least:
                         out.append(_group_action(check, group, tally))
+                    if tally.errors:
+                        out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
+                                           tally.invalid, f"{check.id}: {group}: {tally.errors} record(s) not "
+                                           f"counted (condition failed: {tally.first_error})"))
         return out
 
 
@@ -386,7 +325,10 @@ class Outcome:
 
 
 def _pct(count: int, n: int) -> Decimal:
-    return (Decimal(count * 100) / n).quantize(Decimal("0.01")).normalize() if n else Decimal(0)
+    """A share in percent, at most 2 places and no trailing zeros (exact input, rounded half-even)."""
+    if not n:
+        return Decimal(0)
+    return Decimal(format((Decimal(count * 100) / n).quantize(Decimal("0.01")).normalize(), "f"))
 
 
 def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None) -> Outcome:
@@ -398,18 +340,19 @@ def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None)
         return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked ({why})", **base)
     if tally.valid == 0:
         return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked (no valid records)", **base)
-    n, limits, broken = tally.valid, [], []
-    for lim in check.limits[org]:
+    n, limits, broken, first = tally.valid, [], [], None
+    for i, lim in enumerate(check.limits[org]):
         count = sum(counts.get(label, 0) for label in lim.labels)
         ok = lim.holds(count, n)
         limits.append({**lim.as_dict(), "text": lim.text(), "count": count, "pct": _pct(count, n), "ok": ok})
         if not ok:
+            first = i if first is None else first
             broken.append(f"{lim.text()}, but {' + '.join(lim.labels)} = {count} of {n} ({_pct(count, n)}%)")
     head = f"{check.id}: {group} (predikat organisasi {org}, {n} records)"
     if not broken:
         return Outcome(status="pass", message=f"{head}: kurva met", limits=limits, **base)
     message = f"{head}: " + "; ".join(broken)
-    finding = check.entry.finding(check.code, message, ["limits", org], key=True)
+    finding = check.entry.finding(check.code, message, ["limits", org, first])
     return Outcome(status="fail", code=check.code, message=message, limits=limits, finding=finding, **base)
 
 
@@ -417,8 +360,9 @@ def _group_action(check: CountCheck, group: str, tally: _Tally) -> Outcome:
     spec = check.action
     values = {"count": tally.matched, "group": group, "group_by": check.group_by, "at_least": check.at_least}
     action = {"id": spec.get("id", check.id), "kind": spec.get("kind", "")}
-    if spec.get("label"):
-        action["label"] = spec["label"]
+    label = spec.get("label") or (check.label if check.label != check.id else "")
+    if label:
+        action["label"] = label
     action.update(group_by=check.group_by, group=group, count=tally.matched)
     action["reason"] = render_template(spec["reason"], values) if spec.get("reason") else \
         f"{tally.matched} records in {group} satisfy {check.id}"

@@ -132,8 +132,8 @@ def _md_row(cells) -> str:
     return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
 
-def _md_table(rows: list[list[str]], right: int = 1) -> list[str]:
-    align = ["---"] * right + ["---:"] * (len(rows[0]) - right)
+def _md_table(rows: list[list[str]], left: int = 1) -> list[str]:
+    align = ["---"] * left + ["---:"] * (len(rows[0]) - left)
     return [_md_row(rows[0]), _md_row(align)] + [_md_row(r) for r in rows[1:]]
 
 
@@ -156,7 +156,7 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
                                else f"`{d['name']}` {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
                               for d in e["differences"])
             rows.append([str(e["row"]), e["nip"] or "-", f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
-        out += _md_table(rows, right=0)
+        out += _md_table(rows, left=4)
         if len(data["changed"]) > cap:
             out.append(f"\n… and {len(data['changed']) - cap} more")
         out.append("")
@@ -164,14 +164,15 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
         out += [f"#### Invalid records ({len(data['invalid'])})", ""]
         rows = [["row", "NIP", "A", "B"]]
         rows += [[str(e["row"]), e["nip"] or "-", _errors(e["a"]), _errors(e["b"])] for e in data["invalid"][:cap]]
-        out += _md_table(rows, right=0)
+        out += _md_table(rows, left=4)
         if len(data["invalid"]) > cap:
             out.append(f"\n… and {len(data['invalid']) - cap} more")
         out.append("")
     flagged = [r for r in _fair_rows(data["fairness"])[1:] if r[-1] or r[-2] not in ("-", "0.00")]
     if flagged:
         out += [f"#### Fairness ({data['fairness']['favourable']}; groups flagged or changed)", ""]
-        out += _md_table([_fair_rows(data["fairness"])[0]] + flagged, right=2) + [""]
+        out += _md_table([_fair_rows(data["fairness"])[0]] + flagged[:cap], left=2)
+        out += [f"\n… and {len(flagged) - cap} more" if len(flagged) > cap else "", ""]
     fails = [(side, o) for side, os in data["population"].items() for o in os if o["status"] == "fail"]
     if fails:
         out += ["#### Population checks not met", ""] + [f"- {side.upper()}: {o['message']}" for side, o in fails]

@@ -1,0 +1,124 @@
+"""Options shared by `evaluate` and `compare` for population checks and the fairness view, and
+the stderr / JSON reporting of them after an `evaluate` run."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import click
+
+from kinerja.engine.fairness import DERIVED, FairnessTally, parse_favourable
+from kinerja.engine.org_predikat import normalise_org_predikat, read_org_predikat
+from kinerja.engine.population import PopulationRun
+from kinerja.engine.report.results import dumps
+
+from .common import fail
+
+NAMES_SHOWN = 10
+
+
+def org_predikat_option(spec: str | None, checks: list) -> dict | None:
+    """Parse --org-predikat and match its labels to the policy's; a usage error stops with exit 2."""
+    if not spec:
+        return None
+    try:
+        given = read_org_predikat(spec)
+    except ValueError as exc:
+        fail(f"--org-predikat: {exc}")
+    if not any(c.kind == "distribution" for c in checks):
+        fail("--org-predikat: the policy has no distribution check (population: kind: distribution)")
+    mapping, problems = normalise_org_predikat(checks, given)
+    if problems:
+        fail("--org-predikat: " + "; ".join(problems))
+    return mapping
+
+
+def population_options(f):
+    f = click.option("--favourable", help="Fairness: favourable outcome, an action id (default "
+                     "kenaikan-pangkat-reguler) or OUTPUT=LABEL[,LABEL…].")(f)
+    f = click.option("--fairness", "fairness", multiple=True,
+                     help="Fairness view by a field (repeatable; jenis_kelamin is derived from the NIP).")(f)
+    f = click.option("--population-output", type=click.Path(dir_okay=False),
+                     help="Write population check results (and fairness) as JSON to a file.")(f)
+    f = click.option("--org-predikat", "org_predikat", help="Organisation predikat per unit for the kurva "
+                     "check: 'Dinas A=Baik,Dinas B=Istimewa' or @file.csv|.json|.yaml.")(f)
+    return f
+
+
+class PopulationReport:
+    """Built before an `evaluate` run: validates the options, tallies results, reports at the end."""
+
+    def __init__(self, policy, org_predikat: str | None, output: str | None, fairness: tuple, favourable):
+        self.policy, self.output = policy, output
+        self.org = org_predikat_option(org_predikat, policy.population)
+        self.run = PopulationRun(policy.population) if policy.population else None
+        self.fair = None
+        if fairness:
+            try:
+                fav = parse_favourable(favourable)
+            except ValueError as exc:
+                fail(f"--favourable: {exc}")
+            known = set(policy.fields) | set(policy.output_names()) | set(DERIVED)
+            for name in fairness:
+                if name not in known:
+                    fail(f"--fairness {name}: not a field or output of the policy")
+            derived = frozenset(n for n in fairness if n in DERIVED and n not in policy.fields)
+            self.fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived)
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None or self.fair is not None
+
+    @property
+    def needs_env(self) -> bool:
+        return self.run is not None and self.run.needs_env or self.fair is not None
+
+    def add(self, result) -> None:
+        if self.run is not None:
+            self.run.add(result)
+        if self.fair is not None:
+            self.fair.add(result)
+
+    def finish(self) -> bool:
+        """Print the outcomes to stderr, write --population-output; True when an error-severity check failed."""
+        outcomes = self.run.finish(self.org) if self.run is not None else []
+        fairness = self.fair.table() if self.fair is not None else {}
+        for line in text_lines(outcomes, fairness):
+            click.echo(line, err=True)
+        if self.output:
+            doc = {"policy": self.policy.info(), "org_predikat": self.org or {},
+                   "population": [o.as_dict() for o in outcomes], "fairness": fairness}
+            try:
+                with open(self.output, "w", encoding="utf-8") as fh:
+                    fh.write(dumps(doc, indent=2) + "\n")
+            except OSError as exc:
+                fail(f"cannot write {self.output}: {exc.strerror or exc}")
+        return any(o.failed_error for o in outcomes)
+
+
+def text_lines(outcomes: list, fairness: dict) -> list[str]:
+    lines, not_checked = [], {}
+    for o in outcomes:
+        if o.status == "fail" and o.finding is not None:
+            f = o.finding
+            lines.append(f"{f.location()}: {f.severity} {f.code} {f.message}")
+        elif o.status == "pass":
+            lines.append(f"population: ok: {o.message}")
+        elif o.status == "action":
+            a = o.action
+            lines.append(f"population: action {a['id']} ({a['kind']}) for {o.group_by} {o.group}: {a['reason']}")
+        else:
+            why = o.message.rsplit("(", 1)[-1].rstrip(")")
+            not_checked.setdefault((o.check, why), []).append(o.group)
+    for (check, why), groups in not_checked.items():
+        shown = ", ".join(groups[:NAMES_SHOWN]) + (f", … ({len(groups) - NAMES_SHOWN} more)"
+                                                     if len(groups) > NAMES_SHOWN else "")
+        lines.append(f"population: {check}: {len(groups)} group(s) not checked ({why}): {shown}")
+    for name, table in fairness.items():
+        lines.append(f"fairness by {name} ({table['favourable']}; best: {table['best'] or '-'}):")
+        for g in table["groups"]:
+            rate = "-" if g["rate"] is None else f"{(g['rate'] * 100).quantize(Decimal('0.1'))}%"
+            ratio = "-" if g["ratio"] is None else str(g["ratio"])
+            lines.append(f"  {g['group']}: {g['favourable']} of {g['records']} ({rate}), ratio {ratio}"
+                         + ("  below 0.8" if g["flag"] else ""))
+    return lines

@@ -324,7 +324,7 @@ class Rule:
         if self.reason:
             scope = {**env, **params} if params else env
             out["reason"] = "".join(part if i % 2 == 0 else format_value(scope.get(part))
-                                    for i, part in enumerate(self.parts))
+                                    for i, part in enumerate(self.parts))  # parts split once
         else:
             out["reason"] = self.label or self.id
         return out
@@ -340,23 +340,12 @@ class Rule:
 
 def render_template(template: str, env) -> str:
     """Fill `{name}` placeholders; only plain names, never attribute or index access."""
-    out, i = [], 0
-    while i < len(template):
-        j = template.find("{", i)
-        if j < 0:
-            out.append(template[i:])
-            break
-        k = template.find("}", j)
-        if k < 0:
-            out.append(template[i:])
-            break
-        out.append(template[i:j])
-        out.append(format_value(env.get(template[j + 1:k].strip())))
-        i = k + 1
-    return "".join(out)
+    return "".join(part if i % 2 == 0 else format_value(env.get(part))
+                   for i, part in enumerate(_split_template(template)))
 
 
 def _split_template(template: str) -> list[str]:
+    """Text and placeholder names, alternately: "a {x} b" → ["a ", "x", " b"]."""
     parts, i = [], 0
     while True:
         j = template.find("{", i)
@@ -369,14 +358,7 @@ def _split_template(template: str) -> list[str]:
 
 
 def template_names(template: str) -> list[str]:
-    names, i = [], 0
-    while True:
-        j = template.find("{", i)
-        k = template.find("}", j + 1) if j >= 0 else -1
-        if j < 0 or k < 0:
-            return names
-        names.append(template[j + 1:k].strip())
-        i = k + 1
+    return _split_template(template)[1::2]
 
 
 def format_value(value) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import sys
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -110,7 +111,7 @@ def parse_record(spec: str) -> dict[str, Any]:
 
 def read_expression(text: str) -> str:
     if text == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
         text = text.rstrip("\r\n")
     return text
 

@@ -294,6 +294,12 @@ class ParentRefused(Exception):
     arbitrary files (absolute paths, `..` out of the tree, devices)."""
 
 
+def _display(path: Path) -> str:
+    """A path as users typed it: relative to the current folder when inside it."""
+    rel = os.path.relpath(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def _read_head(path: Path, limit: int = 65536) -> str:
     with open(path, "rb") as fh:
         return fh.read(limit).decode("utf-8", errors="replace")
@@ -313,16 +319,20 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
         roots = [Path.cwd().resolve(), base.resolve()]
         if not any(path.is_relative_to(root) for root in roots):
             raise ParentRefused(f'"{ref}" points outside this project\'s folders')
-        return read_document(path, display=os.path.relpath(path)) if path.is_file() else None
+        return read_document(path, display=_display(path)) if path.is_file() else None
     if base_dir is not None and base_dir.is_dir():
-        for path in sorted(base_dir.glob("*.y*ml")):
-            if path.name.endswith(NOT_POLICIES) or not path.is_file():
-                continue
-            try:
-                if _peek_id(_read_head(path)) == ref:
-                    return read_document(path)
-            except OSError:
-                continue
+        # the child's folder first, then the folders beside it (policies/agency → policies/nasional),
+        # so a checkout's own national policy wins over the installed copy
+        folders = [base_dir] + sorted(p for p in base_dir.parent.iterdir() if p.is_dir() and p != base_dir)
+        for folder in folders:
+            for path in sorted(folder.glob("*.y*ml")):
+                if path.name.endswith(NOT_POLICIES) or not path.is_file():
+                    continue
+                try:
+                    if _peek_id(_read_head(path)) == ref:
+                        return read_document(path, display=_display(path))
+                except (OSError, ValueError):
+                    continue
     shipped = _shipped_index().get(ref)
     if shipped:
         return read_document(shipped[0], text=shipped[1])

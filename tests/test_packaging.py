@@ -45,3 +45,19 @@ def test_policies_only_skips_other_yaml(tmp_path):
     assert res.exit_code == 0 and res.stdout == "0 file(s) checked, no problems found\n"
     res = CliRunner().invoke(main, ["validate", str(other)])
     assert res.exit_code == 1 and "K102" in res.stdout
+
+
+def test_extends_by_id_prefers_the_checkout_over_the_installed_copy(tmp_path, monkeypatch):
+    from kinerja.engine.policy import read_document, resolve
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nasional").mkdir()
+    (tmp_path / "agency").mkdir()
+    shipped = resources.files("kinerja.policies").joinpath("nasional", "permenpanrb-6-2022.yaml").read_text("utf-8")
+    (tmp_path / "nasional" / "lokal.yaml").write_text(shipped.replace('version: "2024.1"', 'version: "lokal"'))
+    (tmp_path / "agency" / "anak.yaml").write_text(
+        'kinerja: 1\nid: anak\nname: Anak\nversion: "1"\nextends: permenpanrb-6-2022\n')
+    resolved = resolve(read_document("agency/anak.yaml"))
+    assert resolved.findings == []
+    parent = resolved.sections["tables"]["predikat"].doc
+    assert parent.file == "nasional/lokal.yaml" and parent.data["version"] == "lokal"

@@ -300,6 +300,13 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+def _inside_cwd(path: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(Path.cwd().resolve())
+    except (OSError, ValueError):
+        return False
+
+
 def _read_head(path: Path, limit: int = 65536) -> str:
     with open(path, "rb") as fh:
         return fh.read(limit).decode("utf-8", errors="replace")
@@ -323,7 +330,9 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
     if base_dir is not None and base_dir.is_dir():
         # the child's folder first, then the folders beside it (policies/agency → policies/nasional),
         # so a checkout's own national policy wins over the installed copy
-        folders = [base_dir] + sorted(p for p in base_dir.parent.iterdir() if p.is_dir() and p != base_dir)
+        folders = [base_dir]
+        if _inside_cwd(base_dir.parent):  # only within the project being worked on, never /tmp at large
+            folders += sorted(p for p in base_dir.parent.iterdir() if p.is_dir() and p != base_dir)
         for folder in folders:
             for path in sorted(folder.glob("*.y*ml")):
                 if path.name.endswith(NOT_POLICIES) or not path.is_file():

@@ -26,7 +26,7 @@ def records_options(f):
     return f
 
 
-def open_records(records, input_format, sheet, header_row, map_file):
+def open_records(records, input_format, sheet, header_row, map_file, notes=None):
     mapping = None
     if map_file:
         from kinerja.engine.mapping import load_mapping
@@ -34,7 +34,8 @@ def open_records(records, input_format, sheet, header_row, map_file):
     stdin = sys.stdin.buffer if records == "-" else None
     if records == "-" and not input_format:
         fail("reading records from stdin needs --input-format")
-    return read_records(records, input_format, stdin=stdin, sheet=sheet, header_row=header_row, mapping=mapping)
+    return read_records(records, input_format, stdin=stdin, sheet=sheet, header_row=header_row, mapping=mapping,
+                        notes=notes)
 
 
 class Progress:
@@ -79,8 +80,9 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     counts = {"records": 0, "ok": 0, "error": 0}
     progress = Progress()
     out = Output(output, binary=fmt == "xlsx")
+    notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
     try:
-        sources = open_records(records, input_format, sheet, header_row, map_file)
+        sources = open_records(records, input_format, sheet, header_row, map_file, notes)
         if fmt == "xlsx":
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
@@ -107,6 +109,8 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
         out.close()
     progress.done()
     elapsed = time.perf_counter() - started
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
                f"time: {elapsed:.2f} s", err=True)
     population_failed = population.finish() if population.active else False

@@ -141,14 +141,15 @@ class BoundMapping:
     def map(self, source: Source) -> Source:
         m, data, cells = self.mapping, source.data, source.cells or {}
         out: dict[str, Any] = {k: v for k, v in data.items() if k not in self.consumed}
-        out_cells: dict[str, str] = {k: v for k, v in cells.items() if k not in self.consumed}
+        pairs = [(k, k) for k in cells if k not in self.consumed]
         for f, header in self.chosen.items():
             out[f] = data.get(header)
-            if header in cells:
-                out_cells[f] = cells[header]
+            pairs.append((f, header))
         for f, value in m.constants.items():
             out[f] = value
-            out_cells.pop(f, None)
+        pairs = [(new, old) for new, old in pairs if new not in m.constants]
+        out_cells = cells.remap(pairs) if hasattr(cells, "remap") else \
+            {new: cells[old] for new, old in pairs if old in cells}
         for f, ops in m.transform.items():
             v = out.get(f)
             if isinstance(v, str):
@@ -205,6 +206,12 @@ def load_mapping(ref: str) -> Mapping:
     if findings:
         raise MappingError(findings)
     return _build(doc.data, doc.file)
+
+
+def mapping_findings(name: str, text: str | bytes | None = None) -> list[Finding]:
+    """Every finding for one *.map.yaml (schema, then what the schema cannot say), for validate."""
+    doc = read_document(name, text=text, schema_name=MAPPING_SCHEMA)
+    return list(doc.findings) or _check(doc)
 
 
 def _check(doc) -> list[Finding]:

@@ -78,7 +78,8 @@ def is_kinerja_text(data: bytes) -> bool:
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
     """All findings for one policy, *.test.yaml or *.map.yaml document."""
     if is_map_file(name):
-        return [_one_line(f) for f in read_document(name, text=text, schema_name="mapping.schema.json").findings]
+        from .mapping import mapping_findings
+        return [_one_line(f) for f in mapping_findings(name, text)]
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)
         return [_one_line(f) for f in doc.findings]

@@ -17,28 +17,51 @@ import math
 import re
 import warnings
 import zipfile
+from collections.abc import Mapping
 from typing import IO, Any, Iterator
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from .records import BadCell, RecordsError, Source, open_binary
 
 HEADER_SCAN = 30  # rows looked at to find the header below a title block
 NO_SAVED_VALUE = "formula has no saved value; open and save the file in Excel"
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
+_T, _R = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
 
 
 class _Parser(WorkSheetParser):
     """openpyxl's streaming parser, also telling a formula without a saved value (data_only
-    gives None for it, the same as an empty cell) from a truly empty cell."""
+    gives None for it, the same as an empty cell) from a truly empty cell, and reading inline
+    text (what many exporters write) without building rich-text objects."""
 
     def parse_cell(self, element):
+        if element.get("t") == "inlineStr":
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            child = element.find(INLINE_STRING)
+            value = None
+            if child is not None:
+                value = (child.findtext(_T) or "") + "".join(r.findtext(_T) or "" for r in child.findall(_R))
+            return {"row": row, "column": column, "value": value, "data_type": "s",
+                    "style_id": int(element.get("s", 0) or 0)}
         cell = super().parse_cell(element)
-        if cell["value"] is None and element.find(VALUE_TAG) is None and element.find(FORMULA_TAG) is not None:
-            cell["data_type"] = "formula"
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            saved = element.find(VALUE_TAG)
+            # <v></v> under t="str" is a formula whose saved result is empty text
+            if saved is None or element.get("t", "n") != "str":
+                cell["data_type"] = "formula"
         return cell
 
 
@@ -48,56 +71,98 @@ def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None
     notes = notes if notes is not None else []
     stream = open_binary(name, stdin)
     if stream is stdin:
-        stream = io.BytesIO(stream.read())  # openpyxl needs to seek
+        stream = io.BytesIO(stream.read())  # a zip needs seeking
     try:
-        wb = _load(stream, name)
+        book = _Book(stream, name)
         try:
-            ws = _choose_sheet(wb, sheet or getattr(mapping, "sheet", None), name)
-            parser = _Parser(ws._get_source(), ws._shared_strings, data_only=True, epoch=wb.epoch,
-                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            title, path = book.choose(sheet or getattr(mapping, "sheet", None))
+            parser = _Parser(book.archive.open(path), book.reader.shared_strings, data_only=True,
+                             epoch=book.wb.epoch, date_formats=book.wb._date_formats,
+                             timedelta_formats=book.wb._timedelta_formats)
             try:
-                yield from _Sheet(ws.title, parser, notes).records(header_row, mapping)
+                yield from _Sheet(title, parser, notes).records(header_row, mapping)
             finally:
                 parser.source.close()
         finally:
-            wb.close()
+            book.archive.close()
     finally:
         stream.close()
 
 
-def _load(stream: IO[bytes], name: str):
-    try:
-        with warnings.catch_warnings():  # unsupported extensions, missing styles: not the user's problem
-            warnings.simplefilter("ignore")
-            return load_workbook(stream, read_only=True, data_only=True)
-    except zipfile.BadZipFile:
-        raise RecordsError(f"{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
-                           "save it as .xlsx)") from None
-    except (InvalidFileException, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
-        raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
+class _Book:
+    """The parts of a workbook that reading one sheet needs: shared strings, date styles, the
+    list of sheets. (openpyxl's load_workbook would first scan every sheet for its size.)"""
+
+    def __init__(self, stream: IO[bytes], name: str):
+        self.name = name
+        try:
+            with warnings.catch_warnings():  # unsupported extensions, missing styles: not the user's problem
+                warnings.simplefilter("ignore")
+                reader = ExcelReader(stream, read_only=True, data_only=True)
+                reader.read_manifest()
+                reader.read_strings()
+                reader.read_workbook()
+                apply_stylesheet(reader.archive, reader.wb)
+                self.sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
+                               if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
+        except zipfile.BadZipFile:
+            raise RecordsError(f"{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
+                               "save it as .xlsx)") from None
+        except (InvalidFileException, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError) as exc:
+            raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
+        self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
+
+    def choose(self, wanted: str | None) -> tuple[str, str]:
+        """(title, path inside the zip) of the sheet asked for, or of the first one."""
+        titles = [t for t, _ in self.sheets]
+        if not titles:
+            raise RecordsError(f"{self.name} has no worksheet")
+        if wanted is None:
+            return self.sheets[0]
+        hits = [s for s in self.sheets if s[0] == wanted] or \
+            [s for s in self.sheets if s[0].casefold() == wanted.strip().casefold()]
+        if len(hits) == 1:
+            return hits[0]
+        close = difflib.get_close_matches(wanted, titles, n=1, cutoff=0.6)
+        tip = f' (did you mean "{close[0]}"?)' if close else ""
+        raise RecordsError(f'{self.name} has no sheet named "{wanted}"{tip}; its sheets are: '
+                           + ", ".join(f'"{t}"' for t in titles))
 
 
-def _choose_sheet(wb, wanted: str | None, name: str):
-    sheets = [ws.title for ws in wb.worksheets]
-    if not sheets:
-        raise RecordsError(f"{name} has no worksheet")
-    if wanted is None:
-        return wb.worksheets[0]
-    if wanted in sheets:
-        return wb[wanted]
-    folded = [s for s in sheets if s.casefold() == wanted.strip().casefold()]
-    if len(folded) == 1:
-        return wb[folded[0]]
-    close = difflib.get_close_matches(wanted, sheets, n=1, cutoff=0.6)
-    tip = f' (did you mean "{close[0]}"?)' if close else ""
-    raise RecordsError(f'{name} has no sheet named "{wanted}"{tip}; its sheets are: '
-                       + ", ".join(f'"{s}"' for s in sheets))
+class CellRefs(Mapping):
+    """field -> cell reference of one record, built only when asked (most never are)."""
+
+    __slots__ = ("prefix", "row", "letters")
+
+    def __init__(self, prefix: str, row: int, letters: dict[str, str]):
+        self.prefix, self.row, self.letters = prefix, row, letters
+
+    def __getitem__(self, name: str) -> str:
+        return f"{self.prefix}{self.letters[name]}{self.row}"
+
+    def __iter__(self):
+        return iter(self.letters)
+
+    def __len__(self) -> int:
+        return len(self.letters)
+
+    def remap(self, pairs: list[tuple[str, str]]) -> "CellRefs":
+        """The same cells under new names, [(new, old), …] (for column mappings)."""
+        return CellRefs(self.prefix, self.row, {new: self.letters[old] for new, old in pairs if old in self.letters})
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def sheet_prefix(sheet: str) -> str:
+    """`Data!`, or `'Data Pegawai'!` when the sheet name needs quotes (as Excel writes it)."""
+    title = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{title}!"
 
 
 def cell_ref(sheet: str, column: int, row: int) -> str:
-    """`Data!D14`, or `'Data Pegawai'!D14` when the sheet name needs quotes (as Excel writes it)."""
-    title = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{title}!{get_column_letter(column)}{row}"
+    """`Data!D14`, or `'Data Pegawai'!D14`."""
+    return f"{sheet_prefix(sheet)}{get_column_letter(column)}{row}"
 
 
 def cell_value(cell: dict) -> Any:
@@ -165,10 +230,14 @@ class _Sheet:
         rows = self.rows()
         head: list[tuple[int, dict]] = []
         filled = 0
+        expected = getattr(mapping, "header_row", None) or 0
         for idx, values in rows:
             head.append((idx, values))
             filled += not all(_blank(v) for v in values.values())
-            if filled >= HEADER_SCAN or (header_row is not None and idx >= header_row):
+            if header_row is not None:
+                if idx >= header_row:
+                    break
+            elif (filled >= HEADER_SCAN and idx >= expected) or len(head) >= HEADER_SCAN * 100:
                 break
         hrow, header_cells = self._find_header(
             [(i, v) for i, v in head if not all(_blank(x) for x in v.values())], header_row, mapping)
@@ -198,11 +267,13 @@ class _Sheet:
             if mapping.header_row is not None:
                 hit = next((v for i, v in head if i == mapping.header_row), None)
                 return mapping.header_row, hit or {}
-        widest = max(sum(not _blank(x) for x in v.values()) for _, v in head)
-        need = max(2, math.ceil(widest / 2))
-        for i, v in head:
-            filled = [x for x in v.values() if not _blank(x)]
-            if len(filled) >= need and all(isinstance(x, str) for x in filled):
+        # The header is all text and names most columns; a title line ("Periode", "2024") is
+        # narrower than the row that follows it, a header is not.
+        widths = [sum(not _blank(x) for x in v.values()) for _, v in head]
+        need = max(2, math.ceil(max(widths) / 2))
+        for k, (i, v) in enumerate(head):
+            texts = all(isinstance(x, str) for x in v.values() if not _blank(x))
+            if texts and widths[k] >= need and (k + 1 == len(head) or widths[k] >= widths[k + 1]):
                 return i, v
         return head[0]
 
@@ -228,6 +299,8 @@ class _Sheet:
         n = inner_blanks = 0
         stray: set[int] = set()
         last_data = hrow
+        prefix = sheet_prefix(self.title)
+        letters = {h: get_column_letter(c) for c, h in header.items()}
         for idx, values in _chain(ahead, rows):
             if idx <= hrow or all(_blank(v) for v in values.values()):
                 continue
@@ -240,11 +313,12 @@ class _Sheet:
             n += 1
             last_data = idx
             record = {h: values.get(c) for c, h in header.items()}
-            cells = {h: cell_ref(self.title, c, idx) for c, h in header.items()}
-            yield Source(n, record, f"{self.title} row {idx}", cells)
+            yield Source(n, record, f"{self.title} row {idx}", CellRefs(prefix, idx, letters))
         trailing = self.last_row - last_data  # rows present in the file (formatted, say) but empty
         if inner_blanks:
             self._note(f"{inner_blanks} empty row{'s' if inner_blanks > 1 else ''} between records ignored")
+        if not n:
+            self._note(f"no records below the header on row {hrow}")
         if trailing > 0 and n:
             self._note(f"{trailing} empty row{'s' if trailing > 1 else ''} after row {last_data} ignored")
         if stray:

@@ -1,5 +1,5 @@
 """Results as an Excel workbook: "Hasil" (one row per record, errors with their reasons),
-"Penjelasan" (each record's explanation, line by line) and "Ringkasan" (counts by predikat,
+"Penjelasan" (one row per record, its explanation line by line in one cell) and "Ringkasan" (counts by predikat,
 by action and by unit, with the policy id, version and sha256).
 
 Written in openpyxl's write-only mode, so memory stays flat: only the first rows are held,
@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -39,7 +39,8 @@ FILLS = {k: (PatternFill("solid", start_color=f, end_color=f), Font(color=t, bol
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
 ERROR_FONT = Font(color="C00000")
-WRAP = Alignment(wrap_text=False, vertical="top")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 UNIT_FIELDS = ("unit_kerja", "unit", "unor", "satuan_kerja", "skp_unor")
 MAX_TEXT = 32767  # Excel's limit for one cell
 WIDTH_SAMPLE = 500  # rows held back to fit column widths
@@ -65,7 +66,8 @@ def _clean(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, Decimal, dt.date, dt.datetime)):
         return value
     text = cell_text(value) if isinstance(value, (list, tuple)) else str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
@@ -86,14 +88,22 @@ class _Sheet:
         self.started = False
         self.rows = 0
 
-    def cell(self, value: Any, fill=None, font=None):
-        c = WriteOnlyCell(self.ws, value=_clean(value))
-        if c.data_type == "f":  # text starting with "=" is data, never a formula
+    def cell(self, value: Any, fill=None, font=None, alignment=None):
+        """A value for `add`: plain when it needs no style (much faster to write), else a cell."""
+        value = _clean(value)
+        # text like "=1+1" or "#N/A" is data, never a formula or an error value
+        literal = value.__class__ is str and (value[:1] == "=" or value in ERROR_CODES)
+        if fill is None and font is None and alignment is None and not literal:
+            return value
+        c = WriteOnlyCell(self.ws, value=value)
+        if literal:
             c.data_type = "s"
         if fill is not None:
             c.fill = fill
         if font is not None:
             c.font = font
+        if alignment is not None:
+            c.alignment = alignment
         return c
 
     def add(self, row: list) -> None:
@@ -127,7 +137,7 @@ class _Sheet:
 
 
 def _shown_len(c) -> int:
-    value = c.value if isinstance(c, WriteOnlyCell) else c
+    value = getattr(c, "value", c)
     if value is None:
         return 0
     if isinstance(value, (dt.date, dt.datetime)):
@@ -153,7 +163,7 @@ class XlsxWriter:
                                                        t["errors"], t["where"]],
                             freeze=f"{get_column_letter(len(lead) + 1)}2")
         self.penjelasan = _Sheet(self.wb, "Penjelasan", lead + [t["line"]], freeze=f"{get_column_letter(len(lead) + 1)}2",
-                                 fixed={1: 7, 2: 21, len(lead) + 1: 100} | ({3: 30} if self.has_nama else {}))
+                                 fixed={1: 7, 2: 21, len(lead) + 1: 110} | ({3: 30} if self.has_nama else {}))
         self.penjelasan.start()
         self.ringkasan = self.wb.create_sheet("Ringkasan")
         self.status: Counter = Counter()
@@ -193,19 +203,18 @@ class XlsxWriter:
         self._count(result, raw)
 
     def _explanation(self, result: Result, raw: dict) -> None:
+        """One row per employee; the explanation's lines in one wrapped cell (one row per line
+        would multiply the rows, and the time to write them, by twenty or more)."""
         p = self.penjelasan
         lead = [result.row, result.nip or ""] + ([_value(result, raw, "nama")] if self.has_nama else [])
-        for line in self._lines(result):
-            p.add([p.cell(v) for v in lead] + [p.cell(line)])
+        text = "\n".join(self._lines(result))
+        p.add([p.cell(v, alignment=TOP) for v in lead] + [p.cell(text, alignment=WRAP)])
 
     def _lines(self, result: Result) -> list[str]:
-        if result.ok and result.env is not None and self.explain is not None:
-            try:
-                return [str(line) for line in self.explain(self.policy, result, self.lang).lines()]
-            except (AttributeError, TypeError, KeyError, ValueError):  # explain still settling: fall back
-                pass
+        if self.explain is not None and (result.env is not None or not result.ok):
+            return [str(line) for line in self.explain(self.policy, result, self.lang).lines()]
         if not result.ok:
-            return [f"✗ {e}" for e in error_text(result.errors).split("; ")] or ["✗"]
+            return [f"✗ {error_text([e])}" for e in result.errors] or ["✗"]
         lines = [f"{name} = {cell_text(result.outputs.get(name)) or '-'}" for name in self.outputs]
         lines += [f"→ {a.get('label') or a['id']}: {a.get('reason', '')}" for a in result.actions]
         return lines + ([] if result.actions else [f"→ {self.t['none']}"])
@@ -239,7 +248,7 @@ class XlsxWriter:
 
         def cell(value, fill=None, font=None):
             c = WriteOnlyCell(ws, value=_clean(value))
-            if c.data_type == "f":
+            if c.data_type in ("f", "e"):  # a unit named "=…" or "#N/A" stays text
                 c.data_type = "s"
             if fill is not None:
                 c.fill = fill

@@ -164,7 +164,7 @@ def _scorecard_step(node: Scorecard, env, t) -> dict:
         contrib = score * ind.weight / 100 if isinstance(score, Decimal) else None
         items.append({"name": ind.name, "score": score, "weight": ind.weight, "contribution": contrib})
         lines.append(t["indicator"].format(name=ind.name, label=ind.label, score=_v(score), weight=_v(ind.weight),
-                                           contrib=_v(contrib.normalize() if contrib is not None else None)))
+                                           contrib=_v(contrib)))
     return {"kind": "scorecard", "name": node.name, "value": total, "indicators": items, "lines": lines}
 
 

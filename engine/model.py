@@ -13,6 +13,7 @@ from typing import Any, Callable
 from .expr import ExprError, Expression
 from .functions import EvalError, short
 
+_ONE = Decimal(1)
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
@@ -22,8 +23,12 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
     quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
 
     def rounder(value):
-        if isinstance(value, Decimal) and (exact or value.as_tuple().exponent < -places):
-            return value.quantize(quantum, rounding=rounding)
+        if isinstance(value, Decimal):
+            exponent = value.as_tuple().exponent
+            if exact or (isinstance(exponent, int) and exponent < -places):
+                return value.quantize(quantum, rounding=rounding)
+            if isinstance(exponent, int) and exponent > 0:  # 200 / 10 is Decimal("2E+1"): show 20
+                return value.quantize(_ONE)
         return value
 
     return rounder
@@ -361,9 +366,17 @@ def template_names(template: str) -> list[str]:
     return _split_template(template)[1::2]
 
 
+def plain_decimal(value: Decimal) -> str:
+    """A Decimal as people write it: 20, not 2E+1; 0.000001, not 1E-6."""
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
+
 def format_value(value) -> str:
     if value is None:
         return "-"
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
     if isinstance(value, bool):
         return "ya" if value else "tidak"
     if isinstance(value, tuple):

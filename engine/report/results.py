@@ -14,13 +14,12 @@ from decimal import Decimal
 from typing import IO, Any
 
 from ..evaluate import Result, result_row
+from ..model import plain_decimal
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
-def _decimal(value: Decimal) -> str:
-    text = str(value)
-    return text if "E" not in text else format(value, "f")
+_decimal = plain_decimal
 
 
 def _compact(value: Any) -> str:
@@ -119,6 +118,8 @@ def cell_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "; ".join(cell_text(v) for v in value)
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
     return str(value)
 
 

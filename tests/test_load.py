@@ -547,10 +547,15 @@ def test_one_megabyte_policy_loads_quickly():
         size += len(parts[-1])
         i += 1
     text = "".join(parts[:-1])
-    best = float("inf")
-    for _ in range(2):  # best of two, to ride out a busy machine
+    best, baseline = float("inf"), float("inf")
+    for _ in range(2):  # best of two, alternating, to ride out a busy machine
         start = time.perf_counter()
         root, findings = load_text(text)
         best = min(best, time.perf_counter() - start)
+        start = time.perf_counter()
+        yaml.load(text, Loader=yaml.SafeLoader)  # PyYAML's own pure-Python loader, same text
+        baseline = min(baseline, time.perf_counter() - start)
     assert findings == [] and len(root.items) == i - 1
-    assert best < 2.0
+    # A ratio against PyYAML in the same process (absolute times are noisy on shared machines);
+    # on a quiet machine this file loads in about 1.2 s.
+    assert best < 1.5 * baseline, (best, baseline)

@@ -8,6 +8,7 @@ reads → check weights, bands, tables, reason texts. Nothing here evaluates a r
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
 from decimal import Decimal
 from typing import Any
@@ -425,14 +426,26 @@ class Compiler:
                 if expr is not None:
                     params[pname] = expr
             reason = spec.get("reason") or ""
-            for ref in template_names(reason):
-                if ref not in names and ref not in (spec.get("params") or {}):
-                    self.findings.append(entry.finding("K215", f'reason mentions {{{ref}}}, which is not a field, '
-                                                       "value, param or rule param", ["reason"]))
+            self.check_reason(entry, reason, set(names) | set(spec.get("params") or {}))
             if spec.get("enabled", True) is False:
                 continue
             rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder))
         return rules
+
+    def check_reason(self, entry: Entry, reason: str, known: set[str]) -> None:
+        """Each `{name}` in a reason text names something; the finding points at the placeholder."""
+        start = 0
+        for ref in template_names(reason):
+            at = reason.find("{", start)
+            start = reason.find("}", at) + 1
+            if ref in known:
+                continue
+            before = reason[:at]
+            line, col = before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
+            close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
+            problem = Problem("K215", f"reason mentions {{{ref}}}, which is not a field, value, param or rule param",
+                              line, col, f'did you mean "{close[0]}"?' if close else None)
+            self.findings.append(self.expr_finding(entry, ["reason"], problem, reason))
 
     def compile_population(self) -> list:
         from .population import compile_checks

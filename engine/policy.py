@@ -124,6 +124,17 @@ _TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole numbe
                "object": "a mapping (key: value lines)", "array": "a list (lines starting with -)", "null": "empty"}
 
 
+def _where(path: list) -> str:
+    """How a message names the place: `weight`, or `bands[2]` for a list item, not a bare `2`."""
+    if not path:
+        return "the policy"
+    if isinstance(path[-1], int):
+        owner = next((p for p in reversed(path) if not isinstance(p, int)), "item")
+        return f"{owner}[{path[-1]}]" if len(path) < 2 or not isinstance(path[-2], int) else \
+            f"{owner}[{path[-2]}][{path[-1]}]"
+    return str(path[-1])
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
@@ -144,7 +155,7 @@ def _kind(value: Any) -> str:
 
 def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
     path = list(e.absolute_path)
-    where = path[-1] if path else "the policy"
+    where = _where(path)
     if e.validator == "additionalProperties":
         allowed = list((e.schema.get("properties") or {}).keys())
         extra = [k for k in e.instance if k not in allowed] if isinstance(e.instance, dict) else []
@@ -374,9 +385,14 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
                 findings.extend(parent.findings)
                 break
             pid = str(parent.data.get("id"))
-            if pid in ids or len(chain_docs) >= max_depth:
+            if pid in ids:
                 findings.append(current.finding("K211", f"extends makes a cycle: {' → '.join(ids + [pid])}",
                                                 ["extends"]))
+                break
+            if len(chain_docs) >= max_depth:
+                findings.append(current.finding("K211", f"extends goes more than {max_depth} policies deep "
+                                                f"({' → '.join(ids[:3])} → …)", ["extends"],
+                                                "flatten the chain: extend the national policy directly"))
                 break
             chain_docs.append(parent)
             current = parent

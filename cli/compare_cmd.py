@@ -26,13 +26,15 @@ from .run_cmds import Progress, open_records, records_options
                    "Default: unit_kerja when both policies have it.")
 @click.option("--favourable", help="Favourable outcome for the fairness view: an action id "
               "(default kenaikan-pangkat-reguler) or OUTPUT=LABEL[,LABEL…].")
+@click.option("--min-group", type=click.IntRange(1), default=5, show_default=True,
+              help="Fairness: smaller groups are shown but not flagged (a rate of 2 people says little).")
 @click.option("--org-predikat", "org_predikat", help="Organisation predikat per unit for the kurva check: "
               "'Dinas A=Baik,Dinas B=Istimewa' or @file.csv|.json|.yaml.")
 @click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any record changes.")
 @records_options
-def compare(policy_a, policy_b, records, by_output, group_by, favourable, org_predikat, fmt, output,
+def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
             fail_on_change, input_format, sheet, header_row, map_file):
     """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why."""
     a, b = load_policy(policy_a), load_policy(policy_b)
@@ -43,7 +45,7 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, org_pr
     if not group_by:
         group_by = ("unit_kerja",) if "unit_kerja" in a.fields and "unit_kerja" in b.fields else ()
     org = org_predikat_option(org_predikat, a.population + b.population)
-    options = Options(by_output, tuple(dict.fromkeys(group_by)), fav, org)
+    options = Options(by_output, tuple(dict.fromkeys(group_by)), fav, org, min_group)
     problems = check_options(a, b, options)
     if problems:
         fail("; ".join(problems))

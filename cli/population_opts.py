@@ -63,7 +63,7 @@ class PopulationReport:
                 if name not in known:
                     fail(f"--fairness {name}: not a field or output of the policy")
             derived = frozenset(n for n in fairness if n in DERIVED and n not in policy.fields)
-            self.fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived)
+            self.fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived, min_group=5)
 
     @property
     def active(self) -> bool:
@@ -120,5 +120,5 @@ def text_lines(outcomes: list, fairness: dict) -> list[str]:
             rate = "-" if g["rate"] is None else f"{(g['rate'] * 100).quantize(Decimal('0.1'))}%"
             ratio = "-" if g["ratio"] is None else str(g["ratio"])
             lines.append(f"  {g['group']}: {g['favourable']} of {g['records']} ({rate}), ratio {ratio}"
-                         + ("  below 0.8" if g["flag"] else ""))
+                         + ("  below 0.8" if g["flag"] else "  too few to judge" if g.get("too_small") else ""))
     return lines

@@ -29,6 +29,7 @@ class Options:
     group_by: tuple[str, ...] = ()
     favourable: Favourable = field(default_factory=lambda: parse_favourable(None))
     org_predikat: dict | None = None
+    min_group: int = 1
 
 
 def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
@@ -117,8 +118,8 @@ class Comparison:
         self.list_fields = [n for n, f in a.fields.items() if f.type == "list"]
         derived = frozenset(n for n in options.group_by if n in DERIVED and n not in a.fields and n not in b.fields)
         self.groupers = [(n, grouper(n, n in derived)) for n in options.group_by]
-        self.fair = (FairnessTally(list(options.group_by), options.favourable, derived),
-                     FairnessTally(list(options.group_by), options.favourable, derived))
+        self.fair = tuple(FairnessTally(list(options.group_by), options.favourable, derived,
+                                        min_group=options.min_group) for _ in range(2))
         self.population = (PopulationRun(a.population), PopulationRun(b.population))
         self.records = self.valid = 0
         self.outputs_changed = self.actions_changed = 0

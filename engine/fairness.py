@@ -80,6 +80,7 @@ class FairnessTally:
     favourable: Favourable
     derived: frozenset = frozenset()
     counts: dict = field(default_factory=dict)
+    min_group: int = 1  # smaller groups are shown but neither flagged nor taken as the best
 
     def __post_init__(self):
         self.groupers = [grouper(f, f in self.derived) for f in self.fields]
@@ -99,18 +100,20 @@ class FairnessTally:
             c.favourable += hit
 
     def table(self) -> dict:
-        return {name: rates(self.counts[name], name, self.favourable) for name in self.fields}
+        return {name: rates(self.counts[name], name, self.favourable, self.min_group) for name in self.fields}
 
 
 def _q(x: Decimal) -> Decimal:
     return x.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def rates(groups: dict, name: str, favourable: Favourable) -> dict:
-    """Rate and ratio to the best rate per group; `flag` when the ratio is below 4/5 (exact)."""
+def rates(groups: dict, name: str, favourable: Favourable, min_group: int = 1) -> dict:
+    """Rate and ratio to the best rate per group; `flag` when the ratio is below 4/5 (exact).
+    Groups with fewer than `min_group` records are reported (`too_small`) but a rate from two
+    or three people says little, so they are neither flagged nor the reference."""
     best_key, best = None, None
     for key, c in groups.items():
-        if c.records and (best is None or c.favourable * best.records > best.favourable * c.records):
+        if c.records >= max(min_group, 1) and (best is None or c.favourable * best.records > best.favourable * c.records):
             best_key, best = key, c
     rows = []
     for key in sorted(groups, key=str):
@@ -121,9 +124,12 @@ def rates(groups: dict, name: str, favourable: Favourable) -> dict:
             ratio = _q(Decimal(c.favourable * best.records) / (best.favourable * c.records))
             # ratio < 4/5  ⇔  fav·n_best·5 < 4·fav_best·n
             flag = c.favourable * best.records * FOUR_FIFTHS[1] < FOUR_FIFTHS[0] * best.favourable * c.records
+        too_small = c.records < min_group
         rows.append({"group": key, "records": c.records, "favourable": c.favourable,
-                     "rate": _q(rate) if rate is not None else None, "ratio": ratio, "flag": flag})
-    return {"field": name, "favourable": favourable.text(), "best": best_key if best and best.favourable else None,
+                     "rate": _q(rate) if rate is not None else None, "ratio": ratio,
+                     "flag": flag and not too_small, "too_small": too_small})
+    return {"field": name, "favourable": favourable.text(), "min_group": min_group,
+            "best": best_key if best and best.favourable else None,
             "groups": rows, "flagged": [r["group"] for r in rows if r["flag"]]}
 
 
@@ -138,8 +144,8 @@ def compare_rates(a: dict, b: dict) -> dict:
             x, y = ra.get(key, {}), rb.get(key, {})
             change = y["ratio"] - x["ratio"] if x.get("ratio") is not None and y.get("ratio") is not None else None
             rows.append({"group": key, "records": max(x.get("records", 0), y.get("records", 0)),
-                         "a": {k: x.get(k) for k in ("favourable", "rate", "ratio", "flag")},
-                         "b": {k: y.get(k) for k in ("favourable", "rate", "ratio", "flag")},
+                         "a": {k: x.get(k) for k in ("favourable", "rate", "ratio", "flag", "too_small")},
+                         "b": {k: y.get(k) for k in ("favourable", "rate", "ratio", "flag", "too_small")},
                          "ratio_change": change})
         out[name] = {"field": name, "favourable": a[name]["favourable"], "best_a": a[name]["best"],
                      "best_b": b[name]["best"], "groups": rows,

@@ -311,13 +311,6 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def _inside_cwd(path: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(Path.cwd().resolve())
-    except (OSError, ValueError):
-        return False
-
-
 def _read_head(path: Path, limit: int = 65536) -> str:
     with open(path, "rb") as fh:
         return fh.read(limit).decode("utf-8", errors="replace")
@@ -325,7 +318,7 @@ def _read_head(path: Path, limit: int = 65536) -> str:
 
 def find_policy(ref: str, base_dir: Path | None) -> Document | None:
     """A parent by relative path (from the child's folder, staying inside it or the current
-    folder), or by id (a policy in the child's folder, then a shipped one)."""
+    folder), or by id: a policy with that id in the child's own folder, else a shipped one."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         if os.path.isabs(ref) or "\\" in ref or not ref.endswith((".yaml", ".yml")):
             raise ParentRefused("extends takes a policy id or a relative path to a .yaml file")
@@ -338,21 +331,15 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
         if not any(path.is_relative_to(root) for root in roots):
             raise ParentRefused(f'"{ref}" points outside this project\'s folders')
         return read_document(path, display=_display(path)) if path.is_file() else None
-    if base_dir is not None and base_dir.is_dir():
-        # the child's folder first, then the folders beside it (policies/agency → policies/nasional),
-        # so a checkout's own national policy wins over the installed copy
-        folders = [base_dir]
-        if _inside_cwd(base_dir.parent):  # only within the project being worked on, never /tmp at large
-            folders += sorted(p for p in base_dir.parent.iterdir() if p.is_dir() and p != base_dir)
-        for folder in folders:
-            for path in sorted(folder.glob("*.y*ml")):
-                if path.name.endswith(NOT_POLICIES) or not path.is_file():
-                    continue
-                try:
-                    if _peek_id(_read_head(path)) == ref:
-                        return read_document(path, display=_display(path))
-                except (OSError, ValueError):
-                    continue
+    if base_dir is not None and base_dir.is_dir():  # a policy with that id beside the child wins
+        for path in sorted(base_dir.glob("*.y*ml")):
+            if path.name.endswith(NOT_POLICIES) or not path.is_file():
+                continue
+            try:
+                if _peek_id(_read_head(path)) == ref:
+                    return read_document(path, display=_display(path))
+            except (OSError, ValueError):
+                continue
     shipped = _shipped_index().get(ref)
     if shipped:
         return read_document(shipped[0], text=shipped[1])

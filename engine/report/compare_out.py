@@ -69,9 +69,9 @@ def _fair_rows(fair: dict) -> list[list[str]]:
         for g in t["groups"]:
             a, b = g["a"], g["b"]
             flag = ("A" if a["flag"] else "") + ("B" if b["flag"] else "")
+            note = f"< 0.8 in {flag}" if flag else ("too few to judge" if a.get("too_small") else "")
             rows.append([name, str(g["group"]), str(g["records"]), _pct(a["rate"]), _ratio(a["ratio"]),
-                         _pct(b["rate"]), _ratio(b["ratio"]), _change(g["ratio_change"]),
-                         f"< 0.8 in {flag}" if flag else ""])
+                         _pct(b["rate"]), _ratio(b["ratio"]), _change(g["ratio_change"]), note])
     return rows
 
 

@@ -42,7 +42,7 @@ import simpleeval
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kinerja.engine import expr as kexpr
+from kinerja.engine import expr_diagnose as kdiag
 from kinerja.engine.expr import BOOL, DATE, NUMBER, STRING, ExprError, compile_expression
 from kinerja.engine.functions import FUNCTIONS, EvalError, f_mod, f_pow
 
@@ -243,7 +243,7 @@ def compare(text: str, envs: list[dict[str, Any]]) -> list[str]:
     for env in envs:
         ours = outcome(lambda: expr.fn(env))
         ref = outcome(lambda: REFERENCE.run(text, parsed, env))
-        steps = outcome(lambda: kexpr._step(expr.tree.body, env))
+        steps = outcome(lambda: kdiag._step(expr.tree.body, env))
         if ours[0] == "value":
             ok = ref[0] == "value" and identical(ours[1], ref[1])
             ok = ok and steps[0] == "value" and identical(ours[1], steps[1])

@@ -136,7 +136,7 @@ class Compiler:
                 self.findings.append(entry.finding("K217", f'list field "{name}" needs `items`', sub + ["type"]))
             f.items = {k: self.field_def(entry, k, v, sub + ["items", k]) for k, v in items.items()}
         elif spec.get("items") is not None:
-            self.findings.append(entry.finding("K217", f'only list fields have `items`', sub + ["items"]))
+            self.findings.append(entry.finding("K217", 'only list fields have `items`', sub + ["items"]))
         if f.default is not None and f.required:
             self.findings.append(entry.finding("K217", f'field "{name}" is required, so its default is never used',
                                                sub + ["default"]))

@@ -13,7 +13,8 @@ from typing import Any, Iterable, Iterator
 
 from .functions import EvalError
 from .model import NodeError, Policy
-from .records import Coercer, Problem, Source
+from .coerce import Coercer, Problem
+from .records import Source
 
 
 @dataclass

@@ -22,7 +22,6 @@ from typing import Any, Iterator
 import jsonschema
 
 from .findings import Finding
-from .load import Mapping as MapNode
 from .load import MAX_BYTES, Node, Scalar, key_at, load_path, load_text, node_at, to_plain
 
 SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")

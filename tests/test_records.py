@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from kinerja.engine.model import FieldDef
-from kinerja.engine.records import (Coercer, RecordsError, _read_json, detect_format, read_records,
-                                    sniff_delimiter, to_number)
+from kinerja.engine.coerce import Coercer, to_number
+from kinerja.engine.records import RecordsError, _read_json, detect_format, read_records, sniff_delimiter
 
 
 def rows(path, fmt=None):

@@ -1,0 +1,296 @@
+"""Coercion: raw record values into the types a policy's `fields` declare.
+
+Every problem is reported with the field, the value and the reason (and the cell, for
+spreadsheets); a record is never dropped and a value never guessed: a NIP that a
+spreadsheet turned into a rounded number is invalid, not repaired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+from .model import FieldDef
+from .records import BadCell
+
+NIP_RE = re.compile(r"^[0-9]{18}$")
+TRUE_WORDS = {"true", "ya", "y", "yes", "1", "benar"}
+FALSE_WORDS = {"false", "tidak", "t", "no", "n", "0", "salah"}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+
+
+class Invalid(Exception):
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def to_number(v, comma: bool = False) -> Decimal:
+    if isinstance(v, bool):
+        raise Invalid("K402", "expected a number, got true/false")
+    if isinstance(v, Decimal):
+        d = v
+    elif isinstance(v, int):
+        d = Decimal(v)
+    elif isinstance(v, float):
+        d = Decimal(repr(v))
+    elif isinstance(v, str):
+        if "," not in v:
+            try:
+                d = Decimal(v)
+            except InvalidOperation:
+                raise Invalid("K402", "expected a number") from None
+            if not d.is_finite():
+                raise Invalid("K402", "expected a finite number (not NaN or infinity)")
+            return d
+        s = v.strip().replace("\u00a0", "").replace(" ", "")
+        if "," in s and (comma or ("." not in s and s.count(",") == 1)):
+            s = s.replace(".", "").replace(",", ".")
+        try:
+            d = Decimal(s)
+        except InvalidOperation:
+            raise Invalid("K402", "expected a number") from None
+    else:
+        raise Invalid("K402", "expected a number")
+    if not d.is_finite():
+        raise Invalid("K402", "expected a finite number (not NaN or infinity)")
+    return d
+
+
+def to_integer(v, comma: bool = False) -> Decimal:
+    if v.__class__ is str and v.isdigit():
+        return Decimal(v)
+    d = to_number(v, comma)
+    if d != d.to_integral_value():
+        raise Invalid("K402", "expected a whole number")
+    return d.quantize(Decimal(1))
+
+
+def to_bool(v, comma: bool = False) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in TRUE_WORDS:
+        return True
+    if s in FALSE_WORDS:
+        return False
+    raise Invalid("K402", "expected true/false (ya/tidak)")
+
+
+def to_date(v, comma: bool = False) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    s = str(v).strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    raise Invalid("K402", "expected a date like 2024-12-31 (or 31/12/2024)")
+
+
+def to_nip(v, comma: bool = False) -> str:
+    if isinstance(v, bool):
+        raise Invalid("K405", "a NIP is 18 digits")
+    if isinstance(v, int):
+        s = str(v)
+    elif isinstance(v, (float, Decimal)):
+        raise Invalid("K405", "the NIP was stored as a decimal number and may have lost digits; "
+                              "store NIPs as text")
+    else:
+        s = str(v).strip().replace(" ", "")
+    if not NIP_RE.match(s):
+        digits = sum(ch.isdigit() for ch in s)
+        why = f"has {len(s)} characters" if digits == len(s) else "contains characters other than digits"
+        raise Invalid("K405", f"a NIP is 18 digits; this one {why}")
+    return s
+
+
+def to_string(v, comma: bool = False) -> str:
+    if isinstance(v, (dict, list, tuple)):
+        raise Invalid("K402", "expected text, got a list or mapping")
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v).strip()
+
+
+CONVERTERS: dict[str, Callable] = {"string": to_string, "integer": to_integer, "number": to_number,
+                                   "boolean": to_bool, "date": to_date, "nip": to_nip}
+
+
+def _enum(values: tuple[str, ...]) -> Callable:
+    exact = {v: v for v in values}
+    canon = {v.casefold(): v for v in values}
+    canon.update({" ".join(v.split()).casefold(): v for v in values})
+
+    def convert(v, comma: bool = False) -> str:
+        hit = exact.get(v)
+        if hit is not None:
+            return hit
+        s = " ".join(str(v).split())
+        hit = canon.get(s.casefold())
+        if hit is None:
+            import difflib
+            close = difflib.get_close_matches(s, values, n=1, cutoff=0.6)
+            tip = f' (did you mean "{close[0]}"?)' if close else ""
+            raise Invalid("K403", f"not one of: {', '.join(values)}{tip}")
+        return hit
+
+    return convert
+
+
+@dataclass
+class Problem:
+    field: str
+    value: Any
+    reason: str
+    code: str
+    cell: str | None = None
+
+    def as_dict(self) -> dict:
+        out = {"field": self.field, "value": _plain(self.value), "reason": self.reason, "code": self.code}
+        if self.cell:
+            out["cell"] = self.cell
+        return out
+
+
+def _plain(v):
+    if isinstance(v, (Decimal, dt.date)):
+        return str(v)
+    if isinstance(v, (list, tuple, dict)):
+        return json.dumps(v, default=str, ensure_ascii=False)[:80]
+    return v
+
+
+class Coercer:
+    """Built once per policy; turns raw records into typed values, listing every problem."""
+
+    def __init__(self, fields: dict[str, FieldDef]):
+        self.fields = fields
+        self.plan = [(name, f, self._converter(f)) for name, f in fields.items()]
+        self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
+
+    def _converter(self, f: FieldDef) -> Callable:
+        if f.type == "enum":
+            return _enum(f.values or ())
+        if f.type == "list":
+            return self._list(f)
+        return CONVERTERS[f.type]
+
+    def _list(self, f: FieldDef) -> Callable:
+        inner = Coercer(f.items or {})
+
+        def convert(v, comma: bool = False):
+            if isinstance(v, str):
+                raise Invalid("K402", "expected a list of items (use JSON or YAML records for lists)")
+            if not isinstance(v, (list, tuple)):
+                raise Invalid("K402", "expected a list of items")
+            if f.max_items is not None and len(v) > f.max_items:
+                raise Invalid("K404", f"has {len(v)} items, at most {f.max_items} allowed")
+            if f.min_items is not None and len(v) < f.min_items:
+                raise Invalid("K404", f"has {len(v)} items, at least {f.min_items} needed")
+            items, problems = [], []
+            for i, item in enumerate(v):
+                if not isinstance(item, dict):
+                    problems.append(Problem(f"{f.name}[{i + 1}]", item, "expected a mapping of fields", "K407"))
+                    continue
+                values, errs = inner.coerce(item, {})
+                for e in errs:
+                    e.field = f"{f.name}[{i + 1}].{e.field}"
+                problems.extend(errs)
+                items.append(values)
+            if problems:
+                raise _Nested(problems)
+            return tuple(items)
+
+        return convert
+
+    def coerce(self, raw: dict, env_params: dict, cells: dict | None = None) -> tuple[dict, list[Problem]]:
+        """Typed field values, on top of a copy of `env_params` (so the result is the
+        record's evaluation environment), and every problem found."""
+        comma = "\x00decimal_comma" in raw
+        values: dict[str, Any] = dict(env_params)
+        problems: list[Problem] = []
+        for name, f, convert in self.plan:
+            v = raw.get(name)
+            if v is None or (v.__class__ is str and not v.strip()):
+                value = values[name] = self._default(f) if f.default is not None else None
+                if value is None and f.required:
+                    problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
+                continue
+            if v.__class__ is BadCell:  # xlsx: an Excel error, a formula without a saved value
+                problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
+                values[name] = None
+                continue
+            try:
+                value = convert(v, comma)
+            except Invalid as exc:
+                problems.append(Problem(name, v, exc.reason, exc.code, _cell(cells, name)))
+                values[name] = None
+                continue
+            except _Nested as nested:
+                problems.extend(nested.problems)
+                values[name] = None
+                continue
+            if f.min is not None and value < f.min:
+                problems.append(Problem(name, v, f"below the minimum {f.min}", "K404", _cell(cells, name)))
+            elif f.max is not None and value > f.max:
+                problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
+            values[name] = value
+        if self.conditional:
+            self._conditions(raw, values, cells, problems)
+        return values, problems
+
+    def _conditions(self, raw, env, cells, problems) -> None:
+        """required_when / only_when, judged on the coerced values (params included)."""
+        values = env
+        bad = {p.field for p in problems}
+        for name, f in self.conditional:
+            if name in bad:
+                continue
+            if values.get(name) is not None:
+                if f.only_when and not _holds(f.only_when, env):
+                    problems.append(Problem(name, raw.get(name), "must be empty here: " +
+                                            " and ".join(c.text for c in f.only_when), "K402", _cell(cells, name)))
+            elif f.required_when and _holds(f.required_when, env):
+                problems.append(Problem(name, None, "required when " + " and ".join(c.text for c in f.required_when),
+                                        "K401", _cell(cells, name)))
+
+    def _default(self, f: FieldDef):
+        if f.default is None:
+            return None
+        try:
+            return self._converter(f)(f.default)
+        except (Invalid, _Nested):
+            return None
+
+
+class _Nested(Exception):
+    def __init__(self, problems):
+        super().__init__("nested")
+        self.problems = problems
+
+
+def _cell(cells: dict | None, name: str) -> str | None:
+    return cells.get(name) if cells else None
+
+
+def _holds(conditions, env) -> bool:
+    """A field condition holds; one that cannot be evaluated (a missing value) does not."""
+    for condition in conditions:
+        try:
+            if condition.fn(env) is not True:
+                return False
+        except Exception:  # judged on raw fields: a missing or bad value means "no"
+            return False
+    return True

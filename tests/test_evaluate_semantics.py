@@ -136,3 +136,20 @@ def test_nested_list_errors_are_all_reported(policy):
     result = evaluate_record(policy, rec(kegiatan=[{"target": "x"}, {"realisasi": "1", "target": "2"}]))
     assert [(e["field"], e["code"]) for e in result.errors] == [("kegiatan[1].target", "K402"),
                                                                 ("kegiatan[1].realisasi", "K401")]
+
+
+def test_fast_jsonl_line_is_exactly_the_documented_row(policy):
+    """JsonlWriter builds rows without a dict, for speed; it must equal result_row's shape."""
+    import io
+
+    from kinerja.engine.evaluate import Evaluator, result_row
+    from kinerja.engine.records import Source
+    from kinerja.engine.report.results import JsonlWriter, dumps
+
+    evaluator = Evaluator(policy)
+    writer = JsonlWriter(io.StringIO(), evaluator.outputs, evaluator.info)
+    for raw in (rec(nilai="95"), rec(nip="1"), rec(target="0")):
+        result = evaluator.evaluate(Source(1, raw))
+        assert writer.line(result) == dumps(result_row(result, evaluator.info))
+        result.explanation = {"text": ["x"]}
+        assert writer.line(result) == dumps(result_row(result, evaluator.info))

@@ -13,7 +13,7 @@ import shutil
 from decimal import Decimal
 from typing import IO, Any
 
-from ..evaluate import Result, result_row
+from ..evaluate import Result
 from ..model import plain_decimal
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]

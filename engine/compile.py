@@ -377,7 +377,8 @@ class Compiler:
                       default, has_default)
         domains = [checks.domain(self.types[n].kind, self.types[n].labels, [row.cells[i] for row in rows])
                    for i, n in enumerate(inputs)]
-        self.findings.extend(checks.check_table(entry, table, domains))
+        if entry.name not in inputs:  # a table reading itself is already a cycle (K209)
+            self.findings.extend(checks.check_table(entry, table, domains))
         table.lookup = checks.table_lookup(table, [
             domains[i] if self.types[n].labels is not None or self.types[n].kind == "bool" else None
             for i, n in enumerate(inputs)])

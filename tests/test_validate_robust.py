@@ -354,3 +354,10 @@ def test_extends_cannot_reach_files_outside_the_project(tmp_path: Path, monkeypa
     result = validate_paths([str(tmp_path / "p")])
     assert [(f.code, Path(f.file).name) for f in result.findings] == [
         ("K210", "abs.yaml"), ("K210", "dev.yaml"), ("K210", "up.yaml")]
+
+
+def test_table_reading_itself_is_one_cycle_finding(tmp_path: Path):
+    path = tmp_path / "t.yaml"
+    path.write_text(HEAD + "fields:\n  a: {type: enum, values: [A, B]}\ntables:\n  t:\n    inputs: [a, t]\n"
+                    "    rows:\n      - [A, \"-\", X]\n", "utf-8")
+    assert [(f.code, f.line, f.column) for f in validate_file(str(path))] == [("K209", 8, 3)]

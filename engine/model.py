@@ -14,22 +14,27 @@ from .expr import ExprError, Expression
 from .functions import EvalError, short
 
 _ONE = Decimal(1)
+_ZERO = Decimal(0)
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
 def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Callable[[Any], Any]:
     """Round a computed number to `places` decimals. `exact`: always show that many places
-    (a value's own `places`); otherwise at most that many (the policy default: 8 stays 8)."""
+    (a value's own `places`); otherwise at most that many, without trailing zeros (the
+    policy default: 8 stays 8, 88.00 becomes 88, 3.14159 becomes 3.14)."""
     quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
 
     def rounder(value):
-        if isinstance(value, Decimal):
-            exponent = value.as_tuple().exponent
-            if exact or (isinstance(exponent, int) and exponent < -places):
-                return value.quantize(quantum, rounding=rounding)
-            if isinstance(exponent, int) and exponent > 0:  # 200 / 10 is Decimal("2E+1"): show 20
-                return value.quantize(_ONE)
-        return value
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return value
+        if exact:
+            return value.quantize(quantum, rounding=rounding)
+        if value.as_tuple().exponent < -places:
+            value = value.quantize(quantum, rounding=rounding)
+        if not value:
+            return _ZERO  # not -0 or 0E-2
+        value = value.normalize()  # 88.00 and 90.0 read as 88 and 90
+        return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value  # 2E+1 reads as 20
 
     return rounder
 

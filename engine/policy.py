@@ -300,8 +300,22 @@ def _peek_id(text: str) -> str | None:
 
 
 class ParentRefused(Exception):
-    """An `extends` path that points outside the project; a hostile policy must not read
-    arbitrary files (absolute paths, `..` out of the tree, devices)."""
+    """A path in a policy or test file that points outside the project; a hostile file from a
+    pull request must not make kinerja read other files (absolute paths, `..` out of the tree)."""
+
+
+def project_path(ref: str, base_dir: Path | None, what: str = "extends") -> Path:
+    """`ref` relative to `base_dir`, refused unless it stays inside that folder or the current one."""
+    if os.path.isabs(ref) or "\\" in ref:
+        raise ParentRefused(f"{what} takes a relative path (from this file's folder), not {ref!r}")
+    base = base_dir if base_dir is not None else Path.cwd()
+    try:
+        path = (base / ref).resolve()
+    except (ValueError, OSError):  # a NUL byte, a loop of links
+        raise ParentRefused(f"cannot use {ref!r} as a path") from None
+    if not any(path.is_relative_to(root) for root in (Path.cwd().resolve(), base.resolve())):
+        raise ParentRefused(f'"{ref}" points outside this project\'s folders')
+    return path
 
 
 def _display(path: Path) -> str:
@@ -319,16 +333,9 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
     """A parent by relative path (from the child's folder, staying inside it or the current
     folder), or by id: a policy with that id in the child's own folder, else a shipped one."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
-        if os.path.isabs(ref) or "\\" in ref or not ref.endswith((".yaml", ".yml")):
+        if not ref.endswith((".yaml", ".yml")):
             raise ParentRefused("extends takes a policy id or a relative path to a .yaml file")
-        base = base_dir if base_dir is not None else Path.cwd()
-        try:
-            path = (base / ref).resolve()
-        except (ValueError, OSError):  # a NUL byte, a loop of links
-            raise ParentRefused(f"cannot use {ref!r} as a path") from None
-        roots = [Path.cwd().resolve(), base.resolve()]
-        if not any(path.is_relative_to(root) for root in roots):
-            raise ParentRefused(f'"{ref}" points outside this project\'s folders')
+        path = project_path(ref, base_dir)
         return read_document(path, display=_display(path)) if path.is_file() else None
     if base_dir is not None and base_dir.is_dir():  # a policy with that id beside the child wins
         for path in sorted(base_dir.glob("*.y*ml")):

@@ -22,7 +22,8 @@ from .evaluate import Evaluator
 from .expect import Context, Failure, compare, expect_problems, unknown_fields
 from .findings import Finding, has_errors
 from .model import Policy
-from .policy import TESTS_SCHEMA, Document, _shipped_index, find_policy, read_document, resolve
+from .policy import (TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, project_path, read_document,
+                     resolve)
 from .records import RecordsError, Source, read_records
 from .validate import expand, is_map_file, is_test_file
 
@@ -240,7 +241,11 @@ def _test_def(spec: dict, doc: Document, path: list) -> TestDef:
 
 
 def _records_file(test: TestDef, ref: str, doc: Document, expect: dict) -> None:
-    path = Path(doc.file).parent / ref
+    try:
+        path = project_path(ref, Path(doc.file).parent, "records_file")
+    except ParentRefused as exc:
+        test.problems.append(f"records_file {ref}: {exc}")
+        return
     try:
         for source in read_records(str(path)):
             raw, own, problems = split_expect(source.data)

@@ -398,3 +398,16 @@ def test_a_test_file_can_target_a_shipped_policy_by_id(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.stdout == ("policies/nasional/permenpanrb-6-2022.yaml (permenpanrb-6-2022)\n  PASS  shipped\n\n"
                              "1 policy, 1 test: 1 passed, 0 failed\n")
+
+
+def test_records_file_cannot_leave_the_project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "x.test.yaml").write_text(
+        "kinerja: 1\npolicy: permenpanrb-6-2022\ntests:\n"
+        "  - {name: mutlak, records_file: /etc/passwd.csv, expect: {status: ok}}\n"
+        "  - {name: naik, records_file: ../../etc/hostname.csv, expect: {status: ok}}\n", "utf-8")
+    res = CliRunner().invoke(main, ["test", "t/x.test.yaml"])
+    assert res.exit_code == 1
+    assert "records_file /etc/passwd.csv: records_file takes a relative path" in res.stdout
+    assert '"../../etc/hostname.csv" points outside this project\'s folders' in res.stdout

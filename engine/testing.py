@@ -143,10 +143,14 @@ class _Collector:
         if not path_like and ref in self.by_id:
             return self.by_id[ref]
         base = Path(doc.file).parent
-        near = os.path.normpath(os.path.join(base, ref))
-        if path_like and os.path.isfile(near):
-            return self.add_policy(read_document(near), embedded=False)
-        found = find_policy(ref, base if base.is_dir() else None)
+        try:
+            near = project_path(ref, base, "policy") if path_like else None
+            if near is not None and near.is_file():
+                return self.add_policy(read_document(near, display=os.path.relpath(near)), embedded=False)
+            found = find_policy(ref, base if base.is_dir() else None)
+        except ParentRefused as exc:
+            self.run.findings.append(doc.finding("K503", str(exc), ["policy"]))
+            return None
         if found is None:
             names = list(self.by_id) + list(_shipped_index())
             close = difflib.get_close_matches(ref, names, n=1, cutoff=0.6)

@@ -411,3 +411,16 @@ def test_records_file_cannot_leave_the_project(tmp_path, monkeypatch):
     assert res.exit_code == 1
     assert "records_file /etc/passwd.csv: records_file takes a relative path" in res.stdout
     assert '"../../etc/hostname.csv" points outside this project\'s folders' in res.stdout
+
+
+@pytest.mark.parametrize("ref,message", [
+    ("/etc/passwd.yaml", "policy takes a relative path (from this file's folder), not '/etc/passwd.yaml'"),
+    ("../../etc/x.yaml", '"../../etc/x.yaml" points outside this project\'s folders'),
+])
+def test_policy_of_a_test_file_cannot_leave_the_project(tmp_path, monkeypatch, ref, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "x.test.yaml").write_text(
+        f"kinerja: 1\npolicy: {ref}\ntests:\n  - {{name: a, record: {{}}, expect: {{status: ok}}}}\n", "utf-8")
+    res = CliRunner().invoke(main, ["test", "t/x.test.yaml"])
+    assert res.exit_code == 1 and f"t/x.test.yaml:2:9: error K503 {message}" in res.stdout

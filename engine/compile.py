@@ -268,8 +268,8 @@ class Compiler:
 
     def node_values(self, entry: Entry) -> Value | None:
         spec = {"expr": entry.spec} if isinstance(entry.spec, str) else entry.spec
-        names = self.names()
         each = spec.get("each")
+        names = self.names() if each else self.types  # a copy only when an item's fields join in
         if each:
             if self.types.get(each) != LIST:
                 self.findings.append(entry.finding("K302", f'`each: {each}` needs a list field', ["each"]))

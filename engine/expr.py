@@ -242,7 +242,7 @@ def _compile_tree(text: str, tree: ast.Expression, typ: Type, names, condition: 
     glb = dict(_BASE_GLOBALS)
     glb.update(rewriter.consts)
     fn = eval(compile(lam, "<kinerja expression>", "eval"), glb)  # noqa: S307 - tree is whitelisted above
-    used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) & frozenset(names)
+    used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in names)
     return Expression(text, tree, typ, used, fn, condition)
 
 

@@ -44,8 +44,9 @@ def check_band(entry: Entry, band: Band, resolution: Decimal) -> Iterator[Findin
                                     ["bands", i, "min"])
                 return
     order = sorted(range(len(specs)), key=lambda i: mins[i])
+    by_min = {b.min: b for b in band.bands}  # mins are distinct once ordered
     for lo_i, hi_i in zip(order, order[1:]):
-        lo, hi = band_by_index(band, specs, lo_i), band_by_index(band, specs, hi_i)
+        lo, hi = by_min[mins[lo_i]], by_min[mins[hi_i]]
         if lo.upper is None:
             continue
         if lo.inclusive:
@@ -67,20 +68,12 @@ def check_band(entry: Entry, band: Band, resolution: Decimal) -> Iterator[Findin
         yield entry.finding("K205", f"gap below the lowest band: values from {_n(band.range_min)} up to "
                             f"{_n(min(mins))} fall in no band", ["bands", i, "min"],
                             f"set min of \"{specs[i]['label']}\" to {_n(band.range_min)}")
-    top = band_by_index(band, specs, order[-1]) if order else None
+    top = by_min[mins[order[-1]]] if order else None
     if top is not None and top.upper is not None and band.range_max is not None:
         short = top.upper < band.range_max if top.inclusive else top.upper <= band.range_max
         if short:
             yield entry.finding("K205", f"gap above the highest band: values above {_n(top.upper)} up to "
                                 f"{_n(band.range_max)} fall in no band", ["bands", order[-1]])
-
-
-def band_by_index(band: Band, specs: list, i: int):
-    label, lo = specs[i]["label"], Decimal(str(specs[i]["min"]))
-    for b in band.bands:
-        if b.label == label and b.min == lo:
-            return b
-    raise LookupError(i)
 
 
 def domain(kind: str, labels, cells: list[Cell]) -> list | None:

@@ -15,6 +15,7 @@ from .model import Band, Cell, Table
 from .policy import Entry
 
 MAX_COMBINATIONS = 20_000
+MAX_TABLE_WORK = 2_000_000  # input combinations × rows matched at load; beyond it, say so
 
 
 def check_weights(entry: Entry, weights: list[tuple[str, Decimal]]) -> Iterator[Finding]:
@@ -105,7 +106,10 @@ def check_table(entry: Entry, table: Table, domains: list[list | None]) -> Itera
     total = 1
     for d in domains:
         total *= len(d)
-    if total > MAX_COMBINATIONS:
+    if total > MAX_COMBINATIONS or total * len(table.rows) > MAX_TABLE_WORK:
+        yield entry.finding("K220", f"decision table has {total:,} input combinations and {len(table.rows):,} rows; "
+                            "too many to check completeness at load", ["rows"],
+                            "records that match no row are reported as errors when evaluated", key=True)
         return
     missing, overlaps = [], {}
     for combo in itertools.product(*domains):
@@ -138,7 +142,7 @@ def table_lookup(table: Table, domains: list[list | None]) -> dict | None:
     total = 1
     for d in domains:
         total *= len(d)
-    if total > MAX_COMBINATIONS:
+    if total > MAX_COMBINATIONS or total * len(table.rows) > MAX_TABLE_WORK:
         return None
     lookup = {}
     for combo in itertools.product(*domains):

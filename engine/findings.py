@@ -58,6 +58,7 @@ CODES: dict[str, tuple[str, str]] = {
     "K217": (ERROR, "field declaration is inconsistent"),
     "K218": (WARNING, "band range does not cover its input's range"),
     "K219": (ERROR, "unknown field in a population check"),
+    "K220": (WARNING, "decision table too large to check completely"),
     # K3xx: expressions (static checks at load)
     "K301": (ERROR, "expression syntax error"),
     "K302": (ERROR, "unknown name"),

@@ -378,3 +378,15 @@ def test_compile_time_grows_linearly_with_the_number_of_values(tmp_path: Path):
 
     small, big = seconds(500), seconds(4000)
     assert big < 8 * small * 2  # 8× the values: linear is ~8×, quadratic would be ~64×
+
+
+def test_huge_decision_table_is_a_warning_not_a_hang(tmp_path: Path):
+    labels = [f"L{i}" for i in range(140)]
+    rows = "".join(f"      - [{x}, {y}, Z]\n" for x in labels for y in labels)
+    enum = "{type: enum, values: [" + ", ".join(labels) + "]}"
+    path = tmp_path / "t.yaml"
+    path.write_text(HEAD + f"fields:\n  a: {enum}\n  b: {enum}\ntables:\n  t:\n    inputs: [a, b]\n"
+                    f"    hit: first\n    rows:\n{rows}", "utf-8")
+    [finding] = validate_file(str(path))
+    assert (finding.code, finding.severity, finding.line, finding.column) == ("K220", "warning", 12, 5)
+    assert run([str(path)])[0] == 0

@@ -75,6 +75,9 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
         fail("--format xlsx needs -o FILE.xlsx")
+    if with_explain and fmt not in ("json", "jsonl", "xlsx"):
+        fail(f"--explain adds explanations to json or jsonl rows, not to {fmt} "
+             "(xlsx always has an explanation sheet; for one employee use kinerja explain)")
     evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
     started = time.perf_counter()
     counts = {"records": 0, "ok": 0, "error": 0}
@@ -104,7 +107,8 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     except RecordsError as exc:
         progress.done()
         out.close()
-        fail(str(exc))
+        done = f" ({counts['records']} record(s) before it were written)" if counts["records"] else ""
+        fail(f"{exc}{done}")
     finally:
         out.close()
     progress.done()

@@ -274,3 +274,19 @@ def test_evaluate_with_explain_adds_the_path_to_each_row(tmp_path):
     assert "Action pengembangan-kompetensi (pelatihan) does not apply:" in ok["explain"]["text"]
     assert bad["explain"]["text"][2:] == ["The record could not be appraised:",
                                           "  - nip: a NIP is 18 digits; this one has 1 characters"]
+
+
+def test_explain_flag_needs_a_json_format(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(_csv([record()]))
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--explain", "--format", "csv"])
+    assert res.exit_code == 2 and "--explain adds explanations to json or jsonl rows, not to csv" in res.stderr
+
+
+def test_broken_records_file_says_how_far_it_got(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps([record()])[:-1] + ', {"nip": ')
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "-o", str(tmp_path / "o.jsonl")])
+    assert res.exit_code == 2
+    assert res.stderr == "kinerja: invalid JSON in record 2: Expecting value (1 record(s) before it were written)\n"
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 1

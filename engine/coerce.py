@@ -29,10 +29,6 @@ class Invalid(Exception):
         self.code, self.reason = code, reason
 
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
 def to_number(v, comma: bool = False) -> Decimal:
     if isinstance(v, bool):
         raise Invalid("K402", "expected a number, got true/false")

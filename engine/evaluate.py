@@ -6,14 +6,12 @@ reason; the stream goes on. Nothing is dropped.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 from .functions import EvalError
 from .model import NodeError, Policy
-from .coerce import Coercer, Problem
+from .coerce import Coercer
 from .records import Source
 
 
@@ -134,13 +132,4 @@ def result_row(result: Result, info: dict) -> dict:
     return out
 
 
-def plain(value):
-    """JSON-ready value: Decimal kept exact (written as a number), dates as ISO text."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [plain(v) for v in value]
-    return value
-
-
-__all__ = ["Evaluator", "Result", "evaluate_record", "result_row", "Problem", "Decimal"]
+__all__ = ["Evaluator", "Result", "evaluate_record", "result_row"]

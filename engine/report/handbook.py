@@ -146,10 +146,11 @@ def md_cell(value) -> str:
 
 
 def md_code(value) -> str:
-    """Inline code in Markdown, safe in a table cell."""
+    """Inline code in Markdown, safe in a table cell: a fence longer than any run of backticks
+    inside, so the text (even `<script>`) stays literal code and never becomes markup."""
     text = re.sub(r"\s+", " ", str(value)).strip().replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if len(fence) > 1 else f"`{text}`"
 
 
 def render(policy: Policy, fmt: str = "html", lang: str = "id", version: str = "") -> str:

@@ -65,6 +65,7 @@ def build(policy: Policy, lang: str = "id") -> dict:
     r = policy.resolved
     labels = _labels(policy)
     names = Names(labels, dict(policy.params))
+    used = _params_used(policy, labels)
     own = r.doc
     meta = r.meta
     data = {
@@ -78,12 +79,14 @@ def build(policy: Policy, lang: str = "id") -> dict:
             "rounding": _rounding(meta.get("rounding") or {}, lang),
         },
         "fields": [_field(e, policy, names, lang) for e in r.sections["fields"].values()],
-        "params": [_param(e, policy, lang) for e in r.sections["params"].values()],
+        "params": [_param(e, policy, lang, used.get(e.name, [])) for e in r.sections["params"].values()],
         "scorecards": [], "values": [], "bands": [], "tables": [],
         "rules": [_rule(rule, r.sections["rules"][rule.id], names, lang) for rule in policy.rules],
         "disabled_rules": [name for name, e in r.sections["rules"].items()
                            if isinstance(e.spec, dict) and e.spec.get("enabled") is False],
         "changes": _changes(policy, lang),
+        "population": [_population(name, e.spec, names, labels, lang)
+                       for name, e in r.sections["population"].items() if isinstance(e.spec, dict)],
     }
     domains = _domains(policy)
     position = {(s, name): i for s in ("scorecards", "values", "bands", "tables")
@@ -98,7 +101,7 @@ def build(policy: Policy, lang: str = "id") -> dict:
             data["tables"].append(_table(node, entry, labels, domains, lang))
         elif isinstance(node, Value):
             data["values"].append(_value(node, entry, names, lang))
-    for section in ("fields", "params", "scorecards", "values", "bands", "tables", "rules"):
+    for section in ("fields", "params", "scorecards", "values", "bands", "tables", "rules", "population"):
         for item in data[section]:
             entry = r.sections[section][item.get("name") or item.get("id")]
             item["origin"] = None if entry.doc is own else _text(entry.doc.data.get("id"))
@@ -155,10 +158,29 @@ def _field(entry: Entry, policy: Policy, names: Names, lang: str) -> dict:
             "description": _text(spec.get("description"))}
 
 
-def _param(entry: Entry, policy: Policy, lang: str) -> dict:
+def _param(entry: Entry, policy: Policy, lang: str, used: list[str]) -> dict:
     note = _comment(entry)
     return {"name": entry.name, "value": show_value(policy.params.get(entry.name), lang), "note": note,
-            "uncertain": bool(UNCERTAIN.search(note))}
+            "uncertain": bool(UNCERTAIN.search(note)), "used": used}
+
+
+def _params_used(policy: Policy, labels: dict) -> dict[str, list[str]]:
+    """Param name → the labels of what reads it (values, scorecards, rules), in policy order."""
+    readers: list[tuple[str, set]] = []
+    for node in policy.nodes:
+        exprs = []
+        if isinstance(node, Scorecard):
+            exprs = [i.score for i in node.indicators] + list(node.when)
+        elif isinstance(node, Value):
+            exprs = [node.expr] + list(node.when)
+        readers.append((labels.get(node.name, node.name), {n for e in exprs for n in e.names}))
+    for rule in policy.rules:
+        exprs = list(rule.when) + list(rule.params.values())
+        readers.append((rule.label or rule.id, {n for e in exprs for n in e.names}))
+    out: dict[str, list[str]] = {}
+    for name in policy.params:
+        out[name] = list(dict.fromkeys(label for label, names in readers if name in names))
+    return out
 
 
 def _comment(entry: Entry) -> str:
@@ -287,6 +309,43 @@ def _rule(rule, entry: Entry, names: Names, lang: str) -> dict:
             "kind_text": KIND_WORDS[lang].get(rule.kind, rule.kind),
             "conditions": _conditions(spec.get("when"), names, lang), "params": params,
             "reason": reason, "description": _text(spec.get("description"))}
+
+
+LIMIT_WORDS = {
+    "id": {"max_pct": "paling banyak {n}%", "min_pct": "paling sedikit {n}%", "max_count": "paling banyak {n} pegawai",
+           "min_count": "paling sedikit {n} pegawai", "or": " atau ", "none": "tidak boleh ada"},
+    "en": {"max_pct": "at most {n}%", "min_pct": "at least {n}%", "max_count": "at most {n} employees",
+           "min_count": "at least {n} employees", "or": " or ", "none": "none may be"},
+}
+
+
+def _population(name: str, spec: dict, names: Names, labels: dict, lang: str) -> dict:
+    """A check over all employees of a group: the kurva distribusi limits, or a count that leads
+    to an action for the group."""
+    words = LIMIT_WORDS[lang]
+    out = {"name": name, "kind": spec.get("kind"), "label": _text(spec.get("label")) or name,
+           "description": _text(spec.get("description")).strip(), "group_by": labels.get(spec.get("group_by"),
+                                                                                       spec.get("group_by")),
+           "severity": spec.get("severity", "advisory"), "limits": [], "when": [], "at_least": None, "action": None}
+    if spec.get("kind") == "distribution":
+        out["output"] = labels.get(spec.get("output"), spec.get("output"))
+        for org, limits in (spec.get("limits") or {}).items():
+            lines = []
+            for lim in limits or []:
+                who = lim.get("label") or words["or"].join(str(x) for x in lim.get("any_of") or [])
+                for key in ("max_pct", "min_pct", "min_count", "max_count"):
+                    if key in lim:
+                        n = show_value(lim[key], lang)
+                        lines.append(f"{words['none']} {who}" if key == "max_count" and n == "0"
+                                     else f"{who} {words[key].format(n=n)}")
+            out["limits"].append({"org": str(org), "lines": lines})
+    elif spec.get("kind") == "count":
+        out["when"] = _conditions(spec.get("when"), names, lang)
+        out["at_least"] = spec.get("at_least")
+        action = spec.get("action") or {}
+        out["action"] = {"id": _text(action.get("id")), "label": _text(action.get("label")) or _text(action.get("id")),
+                         "kind": KIND_WORDS[lang].get(action.get("kind"), _text(action.get("kind")))}
+    return out
 
 
 def _changes(policy: Policy, lang: str) -> dict | None:

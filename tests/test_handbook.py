@@ -180,6 +180,35 @@ def test_each_param_with_its_source_note(national):
         assert bool(dom.find("span", within=tds[2], class_="badge u")) == ("[U]" in comment or "[S/U]" in comment)
 
 
+def test_params_say_which_rules_use_them(national):
+    _, dom, _ = national
+    used = {tr["data-param"]: text(dom.find("td", within=tr)[3]) for tr in dom.find("tr") if "data-param" in tr}
+    assert used == {"kp_min_tahun_dalam_pangkat": "Memenuhi syarat kenaikan pangkat reguler",
+                    "jp_minimal": "Perlu pengembangan kompetensi"}
+
+
+def test_kurva_distribusi_limits(national):
+    _, dom, spec = national
+    check = spec["population"]["kurva-distribusi"]
+    [block] = dom.find("div", class_="block population", data_check="kurva-distribusi")
+    drawn = {tr["data-org"]: [text(d) for d in dom.find("div", within=tr)] for tr in dom.find("tr", within=block)
+             if "data-org" in tr}
+    assert list(drawn) == list(check["limits"])
+    words = {"max_pct": "paling banyak {}%", "min_pct": "paling sedikit {}%", "min_count": "paling sedikit {} pegawai"}
+    for org, limits in check["limits"].items():
+        want = []
+        for lim in limits:
+            who = lim.get("label") or " atau ".join(lim["any_of"])
+            for key, n in lim.items():
+                if key == "max_count":
+                    assert n == 0
+                    want.append(f"tidak boleh ada {who}")
+                elif key in words:
+                    want.append(f"{who} {words[key].format(n)}")
+        assert drawn[org] == want
+    assert "Bersifat saran" in text(block)  # severity: advisory
+
+
 def test_fields_table(national):
     _, dom, spec = national
     rows = {tr["data-field"]: [text(td) for td in dom.find("td", within=tr)]
@@ -336,9 +365,9 @@ tidak dapat dinilai (dilaporkan, tidak dilewati).
 
 Angka dan batas yang dipakai aturan. Kebijakan instansi dapat mengganti nilainya.
 
-| Parameter | Nilai | Sumber / catatan |
-|---|--:|---|
-| `batas_baik` | 80 | Peraturan Contoh Pasal 2 \\[U\\] **(belum dipastikan)** |
+| Parameter | Nilai | Sumber / catatan | Dipakai oleh |
+|---|--:|---|---|
+| `batas_baik` | 80 | Peraturan Contoh Pasal 2 \\[U\\] **(belum dipastikan)** | Penghargaan |
 
 > \\[U\\] belum dipastikan dengan naskah peraturan: periksa sebelum ditetapkan.
 
@@ -471,6 +500,8 @@ def test_prints_to_pdf_without_cutting_the_kuadran(national, tmp_path):
     assert all(r.search(page) for r in rows) and page.count("Perbaikan") >= 2, page
     [page] = [p for p in pages if "Kotak talenta (9-box): Sumbu kinerja" in p]
     assert re.search(r"4\s+7\s+9", page) and re.search(r"2\s+5\s+8", page) and re.search(r"1\s+3\s+6", page)
-    for heading in ("Identitas kebijakan", "Data pegawai yang dinilai", "Parameter", "Rentang nilai",
-                    "Tabel keputusan", "Tindak lanjut hasil penilaian"):  # each section starts a page
+    assert "PEDOMAN PENILAIAN KINERJA" in pages[0] and "1. Identitas kebijakan" in pages[0]  # the cover
+    for heading in ("Data pegawai yang dinilai", "Parameter", "Nilai yang dihitung", "Rentang nilai",
+                    "Tabel keputusan", "Tindak lanjut hasil penilaian",
+                    "Pemeriksaan per kelompok pegawai"):  # every other section starts a page
         assert any(re.match(rf"\s*\d\. {heading}\n", p) for p in pages), heading

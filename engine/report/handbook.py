@@ -36,7 +36,7 @@ TEXTS = {
         "items": "setiap butir memuat",
         "params": "Parameter",
         "params_intro": "Angka dan batas yang dipakai aturan. Kebijakan instansi dapat mengganti nilainya.",
-        "param": "Parameter", "value": "Nilai", "note": "Sumber / catatan",
+        "param": "Parameter", "value": "Nilai", "note": "Sumber / catatan", "used": "Dipakai oleh",
         "uncertain": "[U] belum dipastikan dengan naskah peraturan: periksa sebelum ditetapkan.",
         "uncertain_badge": "belum dipastikan",
         "scorecards": "Kartu skor dan bobot", "indicator": "Indikator", "weight": "Bobot (%)",
@@ -59,6 +59,15 @@ TEXTS = {
         "as_written": "rumus", "reason": "Alasan yang dicatat",
         "slot_note": "(⟨…⟩ diisi dengan data pegawai yang bersangkutan)", "computed": "Dihitung pula",
         "disabled_rules": "Tindak lanjut yang dinonaktifkan: {ids}.",
+        "population": "Pemeriksaan per kelompok pegawai",
+        "population_intro": "Pemeriksaan atas seluruh pegawai yang dinilai bersama, per {group}.",
+        "distribution": "Pola distribusi {output} per {group}, menurut predikat kinerja organisasi "
+                        "(diberikan saat penilaian dijalankan).",
+        "org_predikat": "Predikat kinerja organisasi", "limits": "Ketentuan",
+        "advisory": "Bersifat saran: pelanggaran dilaporkan sebagai peringatan.",
+        "error": "Bersifat wajib: pelanggaran membuat penilaian dinyatakan gagal.",
+        "count_rule": "Apabila paling sedikit {n} pegawai dalam satu {group} memenuhi syarat berikut, "
+                      "kelompok itu mendapat tindak lanjut “{action}” ({kind}):",
         "changes": "Perubahan terhadap kebijakan induk", "changes_intro":
             "Kebijakan ini mewarisi {parent} ({parent_name}) dan mengubah hal-hal berikut; "
             "selebihnya sama dengan kebijakan induk.",
@@ -86,7 +95,7 @@ TEXTS = {
         "items": "each item holds",
         "params": "Parameters",
         "params_intro": "Numbers and limits the rules use. An agency policy may change their values.",
-        "param": "Parameter", "value": "Value", "note": "Source / note",
+        "param": "Parameter", "value": "Value", "note": "Source / note", "used": "Used by",
         "uncertain": "[U] not yet confirmed against the regulation's text: check before adopting.",
         "uncertain_badge": "unconfirmed",
         "scorecards": "Scorecards and weights", "indicator": "Indicator", "weight": "Weight (%)",
@@ -109,6 +118,15 @@ TEXTS = {
         "as_written": "formula", "reason": "Reason recorded",
         "slot_note": "(⟨…⟩ is filled in with the employee's own data)", "computed": "Also computed",
         "disabled_rules": "Actions switched off: {ids}.",
+        "population": "Checks per group of employees",
+        "population_intro": "Checks over all employees appraised together, per {group}.",
+        "distribution": "Distribution of {output} per {group}, by the organisation's predikat "
+                        "(given when the appraisal is run).",
+        "org_predikat": "Organisation predikat", "limits": "Limits",
+        "advisory": "Advisory: a breach is reported as a warning.",
+        "error": "Binding: a breach makes the run fail.",
+        "count_rule": "When at least {n} employees in one {group} meet the conditions below, "
+                      "the group gets the action “{action}” ({kind}):",
         "changes": "Changes relative to the parent policy", "changes_intro":
             "This policy extends {parent} ({parent_name}) and changes the following; "
             "everything else is as in the parent policy.",

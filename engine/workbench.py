@@ -318,7 +318,7 @@ def _plain_editables(tree: Any) -> Any:
         return {k: _plain_editables(v) for k, v in tree.items()}
     if isinstance(tree, list):
         return [_plain_editables(v) for v in tree]
-    if tree is None:
-        return None
+    if tree is None or isinstance(tree, str):
+        return tree
     return {"path": list(tree.path), "value": format_value(tree.value) if not isinstance(tree.value, str)
             else tree.value, "line": tree.line, "column": tree.column}

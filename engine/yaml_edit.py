@@ -155,9 +155,17 @@ def editables(text: str) -> dict[str, Any]:
     if isinstance(tables, Mapping):
         for name, (_, spec) in tables.items.items():
             rows = spec.items.get("rows", (None, None))[1] if isinstance(spec, Mapping) else None
-            out["tables"][name] = [[item(["tables", name, "rows", r, c]) for c in range(len(row.items))]
-                                   for r, row in enumerate(rows.items if isinstance(rows, Sequence) else [])
-                                   if isinstance(row, Sequence)]
+            inputs = spec.items.get("inputs", (None, None))[1] if isinstance(spec, Mapping) else None
+            columns = [n.value for n in inputs.items if isinstance(n, Scalar)] \
+                if isinstance(inputs, Sequence) else []
+            cells = []
+            for r, row in enumerate(rows.items if isinstance(rows, Sequence) else []):
+                if not isinstance(row, Sequence):
+                    continue
+                cells.append([[item(["tables", name, "rows", r, c, i]) for i in range(len(cell.items))]
+                              if isinstance(cell, Sequence) else item(["tables", name, "rows", r, c])
+                              for c, cell in enumerate(row.items)])
+            out["tables"][name] = {"columns": [str(c) for c in columns] + [name], "rows": cells}
     rules = section("rules")
     if isinstance(rules, Mapping):
         for rid, (_, spec) in rules.items.items():

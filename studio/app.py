@@ -187,8 +187,11 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
     async def too_large(request: Request, exc: Exception) -> Response:
         return _error(f"the upload is larger than {MAX_UPLOAD // (1024 * 1024)} MiB", 413)
 
+    async def broken(request: Request, exc: Exception) -> Response:  # a bug: one line, never a traceback
+        return _error(f"internal error: {type(exc).__name__}: {exc} (please report it)", 500)
+
     return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
-                     exception_handlers={Refused: refused, _TooLarge: too_large})
+                     exception_handlers={Refused: refused, _TooLarge: too_large, Exception: broken})
 
 
 class _TooLarge(Exception):

@@ -14,7 +14,10 @@
       changed_people: "Pegawai yang berubah", changed_of: "{n} dari {m} pegawai berubah bila perubahan ini disimpan.",
       nothing_changes: "Tidak ada pegawai yang berubah.", unit: "Unit kerja", what: "Apa yang berubah",
       fix_first: "Perbaiki temuan dulu untuk melihat hasil.", handbook_errors: "Pedoman ditampilkan setelah temuan diperbaiki.",
-      from_to: "Predikat sekarang → sesudah perubahan", click_row: "Klik satu baris untuk melihat penjelasannya.", total: "jumlah"},
+      from_to: "Predikat sekarang → sesudah perubahan", click_row: "Klik satu baris untuk melihat penjelasannya.", total: "jumlah",
+      action: "Tindak lanjut", before: "Sekarang", after: "Sesudah", gained: "Bertambah", lost: "Berkurang",
+      fairness: "Keadilan antar unit ({fav}): rasio tiap unit terhadap unit terbaik; di bawah 0,8 ditandai merah.",
+      fairness_same: "Tidak ada rasio yang berubah."},
     en: {language: "Language", policies: "Policies", records: "Employee data", drop: "Drop a data file here or choose one below",
       pick: "Choose a policy on the left.", tab_read: "Handbook", tab_edit: "Edit", tab_try: "Try", tab_impact: "Impact",
       discard: "Discard changes", undo: "Undo last save", save: "Save", params: "Parameters",
@@ -27,7 +30,10 @@
       changed_people: "Employees who change", changed_of: "{n} of {m} employees change if this edit is saved.",
       nothing_changes: "Nobody changes.", unit: "Unit", what: "What changes",
       fix_first: "Fix the findings first to see results.", handbook_errors: "The handbook is shown once the findings are fixed.",
-      from_to: "Predikat now → after the change", click_row: "Click a row to see its explanation.", total: "total"}
+      from_to: "Predikat now → after the change", click_row: "Click a row to see its explanation.", total: "total",
+      action: "Action", before: "Now", after: "After", gained: "Gained", lost: "Lost",
+      fairness: "Fairness between units ({fav}): each unit's rate against the best unit's; below 0.8 is marked red.",
+      fairness_same: "No ratio changes."}
   };
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var lang = "id", state = {files: null, policy: null, edits: {}, findings: [], tab: "read"}, timer = null, seq = 0;
@@ -139,8 +145,11 @@
       root.appendChild(card(t("weights") + ": " + name, [el("table", {}, rows)]));
     });
     Object.keys(e.tables).forEach(function (name) {
-      var rows = e.tables[name].map(function (row) { return el("tr", {}, row.map(function (c) { return el("td", {}, [input(c)]); })); });
-      root.appendChild(card(t("tables") + ": " + name, [el("table", {"data-table": name}, rows)]));
+      var head = el("tr", {}, e.tables[name].columns.map(function (c) { return el("th", {text: c}); }));
+      var rows = e.tables[name].rows.map(function (row) {
+        return el("tr", {}, row.map(function (c) { return el("td", {}, Array.isArray(c) ? c.map(function (x) { return input(x); }) : [input(c)]); }));
+      });
+      root.appendChild(card(t("tables") + ": " + name, [el("table", {"data-table": name}, [head].concat(rows))]));
     });
     Object.keys(e.rules).forEach(function (id) {
       var r = e.rules[id], body = [el("div", {cls: "kv"}, [el("span", {text: t("rule_label")}), input(r.label),
@@ -230,6 +239,25 @@
           var n = d.transitions[x][y]; return el("td", {cls: n && x !== y ? "loss" : "", text: String(n)});
         }))));
       });
+      var acts = clear($("impact-actions"));
+      acts.appendChild(el("tr", {}, ["action", "before", "after", "gained", "lost"].map(function (k) { return el("th", {text: t(k)}); })));
+      Object.keys(d.actions).forEach(function (id) {
+        var a = d.actions[id];
+        acts.appendChild(el("tr", {"data-action": id}, [el("td", {text: id}), el("td", {text: String(a.a)}), el("td", {text: String(a.b)}),
+          el("td", {cls: a.gained ? "gain" : "", text: a.gained ? "+" + a.gained : "0"}), el("td", {cls: a.lost ? "loss" : "", text: a.lost ? "−" + a.lost : "0"})]));
+      });
+      var fair = clear($("impact-fairness")), moved = [];
+      Object.keys(d.fairness.fields || {}).forEach(function (field) {
+        d.fairness.fields[field].groups.forEach(function (g) { if (String(g.a.ratio) !== String(g.b.ratio)) { moved.push([field, g]); } });
+      });
+      $("fairness-note").textContent = t("fairness").replace("{fav}", d.fairness.favourable) + " " + (moved.length ? "" : t("fairness_same"));
+      if (moved.length) {
+        fair.appendChild(el("tr", {}, ["unit", "before", "after"].map(function (k) { return el("th", {text: t(k)}); })));
+        moved.forEach(function (m) {
+          fair.appendChild(el("tr", {}, [el("td", {text: m[1].group}), el("td", {cls: m[1].a.flag ? "loss" : "", text: String(m[1].a.ratio)}),
+            el("td", {cls: m[1].b.flag ? "loss" : "", text: String(m[1].b.ratio)})]));
+        });
+      }
       table.appendChild(el("tr", {}, ["row", "name", "nip", "unit", "predikat", "what"].map(function (k) { return el("th", {text: t(k)}); })));
       d.changed.forEach(function (c) {
         var what = el("td", {}, c.differences.map(function (x) {

@@ -20,7 +20,7 @@ import uvicorn
 
 from kinerja.engine.workbench import MAX_UPLOAD
 from kinerja.engine.yaml_edit import EditError, apply_edits
-from kinerja.studio.app import create_app
+from kinerja.cli.studio.app import create_app
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

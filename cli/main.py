@@ -9,9 +9,11 @@ import sys
 
 import click
 
-from kinerja.engine import __version__
+from kinerja.engine import __version__, i18n
 from kinerja.engine.findings import has_errors
 from kinerja.engine.report.findings import REPORTERS, ReportContext, choose_format, render
+
+from .lang import add_lang_option, lang_option, localise, translate_click
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -19,21 +21,27 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class KinerjaGroup(click.Group):
     """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        i18n.set_lang(None)  # each run chooses its language afresh (--lang, KINERJA_LANG, locale)
+        localise(self)
+        return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("kinerja: interrupted", err=True)
+            click.echo("kinerja: " + i18n._("interrupted"), err=True)
             ctx.exit(130)
         except BrokenPipeError:
             ctx.exit(EXIT_FINDINGS)
         except Exception as exc:  # a bug in kinerja: say so in one line, never a traceback
             if os.environ.get("KINERJA_DEBUG"):
                 raise
-            click.echo(f"kinerja: internal error: {type(exc).__name__}: {exc} "
-                       "(set KINERJA_DEBUG=1 for details and please report it)", err=True)
+            click.echo("kinerja: " + i18n._("internal error: {error} (set KINERJA_DEBUG=1 for details and "
+                                            "please report it)").format(error=f"{type(exc).__name__}: {exc}"),
+                       err=True)
             ctx.exit(EXIT_USAGE)
 
 
@@ -90,11 +98,15 @@ def schema(name):
 
 
 def _register() -> None:
-    """Commands that live in their own modules."""
+    """Commands that live in their own modules; every command gets --lang."""
     from . import commands
 
     for command in commands.ALL:
         main.add_command(command)
+    main.params.append(lang_option())
+    for command in main.commands.values():
+        add_lang_option(command)
+    translate_click()
 
 
 _register()

@@ -8,6 +8,7 @@ import time
 import click
 
 from kinerja.engine.evaluate import Evaluator
+from kinerja.engine.i18n import document_lang
 from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS
 
@@ -63,12 +64,12 @@ class Progress:
               help="Output format (default: table on a terminal, jsonl otherwise; xlsx needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
 @records_options
 @population_options
-def evaluate(policy, records, fmt, output, with_explain, lang, input_format, sheet, header_row, map_file,
+def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, header_row, map_file,
              org_predikat, population_output, fairness, favourable):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
+    lang = document_lang()
     compiled = load_policy(policy)
     population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable)
     if fmt is None:
@@ -126,15 +127,15 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
 @click.argument("records")
 @click.option("--nip", multiple=True, help="Explain the record(s) with this NIP (repeatable).")
 @click.option("--row", "rows", type=click.IntRange(1), multiple=True, help="Explain record number N (1-based).")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language (default: Indonesian).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
-def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file):
+def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file):
     """Explain, step by step, how the result of one employee was reached."""
     from kinerja.engine.explain import explain as build
     from kinerja.engine.report.results import dumps
 
+    lang = document_lang()
     if not nip and not rows:
         fail("say which record to explain: --nip NIP or --row N")
     compiled = load_policy(policy)

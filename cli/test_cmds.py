@@ -10,6 +10,7 @@ import click
 
 from kinerja.engine import __version__
 from kinerja.engine.findings import has_errors
+from kinerja.engine.i18n import document_lang
 from kinerja.engine.report.findings import ReportContext, render
 
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
@@ -34,9 +35,8 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
               help="Fail when a policy's coverage is below PERCENT (implies --coverage).")
 @click.option("-k", "name_filter", metavar="TEXT", help="Run only tests whose name contains TEXT.")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
 @click.option("--no-explain", is_flag=True, help="Do not explain failing results.")
-def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_explain):
+def test(paths, fmt, output, with_coverage, min_coverage, name_filter, no_explain):
     """Run policy tests found in PATHS (default: .).
 
     Runs the `tests:` of every policy and every *.test.yaml file under PATHS (files or
@@ -53,7 +53,7 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_
         for f in test_run.missing:
             click.echo(f"kinerja: {f.file}: {f.message}", err=True)
         sys.exit(EXIT_USAGE)
-    run(test_run, coverage=with_coverage or minimum is not None, explain=not no_explain, lang=lang,
+    run(test_run, coverage=with_coverage or minimum is not None, explain=not no_explain, lang=document_lang(),
         name_filter=name_filter)
     _write(REPORTERS[fmt](test_run, minimum), output)
     if output and output != "-":

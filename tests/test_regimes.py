@@ -4,7 +4,7 @@ pp-46-2011: PP 46/2011 + Perka BKN 1/2013 (domain.md §2.1) — kuantitas RO/TO�
 RK/TK×100, waktu and biaya by the 1.76 formula with its efisiensi ≤ 24 / > 24 branches, a
 kegiatan not carried out scores 0, SKP 60% + perilaku 40%, sebutan ≥ 91/76/61/51.
 pp-30-2019: PP 30/2019 Pasal 41 (domain.md §2.2) — SKP capped at 120, 70/30 or 60/40 with 360,
-Sangat Baik from 110 only with an innovation, Baik ≥ 90, Butuh Perbaikan ≥ 70, Kurang ≥ 50 [U].
+Sangat Baik from 110 only with an innovation, Baik ≥ 90, Cukup ≥ 70 (Pasal 41(5) huruf c), Kurang ≥ 50 [U].
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def test_pp30_sangat_baik_needs_110_and_innovation(pp30, kerjasama, inovasi, nil
 
 
 @pytest.mark.parametrize("x,predikat", [
-    ("120", "Baik"), ("90", "Baik"), ("89.99", "Butuh Perbaikan"), ("70", "Butuh Perbaikan"),
+    ("120", "Baik"), ("90", "Baik"), ("89.99", "Cukup"), ("70", "Cukup"),
     ("69.99", "Kurang"), ("50", "Kurang"), ("49.99", "Sangat Kurang"), ("0", "Sangat Kurang"),
 ])
 def test_pp30_every_band_edge(pp30, x, predikat):

@@ -1,0 +1,82 @@
+"""Career-deciding rules against the regulation (issue 11, domain.md §7): who gets which
+kenaikan pangkat and which sanction, over generated records; the rater's rating perilaku in
+Amplas; the unit outcome and the head of the unit in Surakarta."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kinerja.engine.compile import compile_policy
+from kinerja.engine.evaluate import evaluate_record
+from kinerja.engine.policy import read_document, resolve
+
+POLICIES = Path(__file__).parents[1] / "policies"
+D = Decimal
+DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
+RATINGS = [DA, SE, DB]
+# PermenPANRB 6/2022 kuadran kinerja pegawai (domain.md §1.4), written out independently.
+KUADRAN = {(DA, DA): "Sangat Baik", (DA, SE): "Baik", (DA, DB): "Kurang/Misconduct",
+           (SE, DA): "Baik", (SE, SE): "Baik", (SE, DB): "Kurang/Misconduct",
+           (DB, DA): "Butuh Perbaikan", (DB, SE): "Butuh Perbaikan", (DB, DB): "Sangat Kurang"}
+
+
+def compiled(relative: str):
+    policy, findings = compile_policy(resolve(read_document(str(POLICIES / relative))))
+    assert findings == [], [f.message for f in findings]
+    return policy
+
+
+def ids(result) -> list[str]:
+    return [a["id"] for a in result.actions]
+
+
+# --- Amplas: the atasan's rating perilaku is never changed by a self-assessment ----------------
+
+@pytest.fixture(scope="module")
+def amplas():
+    return compiled("agency/amplas-kompetensi.yaml")
+
+
+def amplas_record(hasil, perilaku, diri, rekan, atasan, jumlah_rekan=3) -> dict:
+    return {"nip": "198609262015051001", "jenis_asn": "PNS", "golongan": "III/a", "jenis_jabatan": "Pelaksana",
+            "unit_kerja": "Seksi Pelayanan Umum", "tahun_dalam_pangkat": 2, "rating_hasil_kerja": hasil,
+            "rating_perilaku_kerja": perilaku, "jp_pengembangan": 20, "hukuman_disiplin": "tidak_ada",
+            "nilai_perilaku_diri": diri, "nilai_perilaku_rekan": rekan, "jumlah_penilai_rekan": jumlah_rekan,
+            "nilai_perilaku_atasan": atasan, "kompetensi_pelayanan_publik": 2, "kompetensi_komunikasi": 2,
+            "kompetensi_penyelesaian_masalah": 2}
+
+
+SCORE = st.decimals(min_value=D(1), max_value=D(5), places=2)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hasil=st.sampled_from(RATINGS), perilaku=st.sampled_from(RATINGS), rekan=SCORE, atasan=SCORE,
+       selves=st.lists(SCORE, min_size=1, max_size=4))
+def test_amplas_self_assessment_never_changes_the_atasan_rating(amplas, hasil, perilaku, rekan, atasan, selves):
+    """PermenPANRB 6/2022: the Pejabat Penilai sets the rating perilaku; 360 is feedback."""
+    without_self = evaluate_record(amplas, amplas_record(hasil, perilaku, None, rekan, atasan))
+    for diri in selves:
+        out = evaluate_record(amplas, amplas_record(hasil, perilaku, diri, rekan, atasan)).outputs
+        assert out["predikat"] == KUADRAN[(hasil, perilaku)] == without_self.outputs["predikat"]
+        # the recommendation: a self-score can lower it, never lift it above peers + atasan
+        assert out["nilai_perilaku_360"] <= out["nilai_perilaku_rekan_atasan"]
+        high = evaluate_record(amplas, amplas_record(hasil, perilaku, D(5), rekan, atasan)).outputs
+        assert out["nilai_perilaku_360"] <= high["nilai_perilaku_360"] == out["nilai_perilaku_rekan_atasan"]
+
+
+@pytest.mark.parametrize("perilaku,diri,rekan,atasan,rekomendasi,flag", [
+    (SE, D(5), D("3.9"), D("3.9"), SE, False),    # the case of the audit: a self-score of 5
+    (SE, D(4), D(4), D(4), DA, True),
+    (DA, D(4), D(4), D(4), DA, False),
+    (DB, D("2.5"), D("2.5"), D("2.5"), DB, False),
+], ids=["diri-5", "berbeda", "sama-da", "sama-db"])
+def test_amplas_recommendation_beside_the_rating(amplas, perilaku, diri, rekan, atasan, rekomendasi, flag):
+    result = evaluate_record(amplas, amplas_record(SE, perilaku, diri, rekan, atasan))
+    assert result.outputs["rekomendasi_rating_perilaku"] == rekomendasi
+    assert ("rekomendasi-360-berbeda" in ids(result)) is flag

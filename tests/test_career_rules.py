@@ -80,3 +80,50 @@ def test_amplas_recommendation_beside_the_rating(amplas, perilaku, diri, rekan, 
     result = evaluate_record(amplas, amplas_record(SE, perilaku, diri, rekan, atasan))
     assert result.outputs["rekomendasi_rating_perilaku"] == rekomendasi
     assert ("rekomendasi-360-berbeda" in ids(result)) is flag
+
+
+# --- Surakarta: the unit outcome rates the head of the unit, not every member ------------------
+
+@pytest.fixture(scope="module")
+def surakarta():
+    return compiled("agency/surakarta-berbasis-capaian.yaml")
+
+
+def dinkes(kepala: bool, realisasi: str, atasan: str | None = SE, unit: str = "Dinas Kesehatan") -> dict:
+    record = {"nip": "198611302011012005", "jenis_asn": "PNS", "golongan": "III/b", "jenis_jabatan": "Pelaksana",
+              "unit_kerja": unit, "kepala_unit": kepala, "tahun_dalam_pangkat": 2,
+              "rating_perilaku_kerja": SE, "jp_pengembangan": 24, "hukuman_disiplin": "tidak_ada",
+              "target_imunisasi_dasar": 100, "realisasi_imunisasi_dasar": D(realisasi),
+              "target_imunisasi_lanjutan": 100, "realisasi_imunisasi_lanjutan": D(realisasi)}
+    if atasan:
+        record["rating_hasil_kerja_atasan"] = atasan
+    return record
+
+
+# SE MenPANRB 3/2023 / PermenPANRB 6/2022 (domain.md §7): the unit outcome is the head's rating;
+# the band reuses PP 30/2019 Pasal 41's 110 / 90 (agency choice).
+@pytest.mark.parametrize("kepala,realisasi,atasan,rating,actions", [
+    (True, "110", None, DA, []),
+    (True, "89.99", None, DB, ["pembinaan-kinerja", "pendampingan-capaian"]),
+    (True, "115", None, DA, ["penghargaan-capaian"]),
+    (False, "110", SE, SE, []),                 # a member keeps the atasan's rating
+    (False, "89.99", SE, SE, []),               # and is not accompanied for the unit's outcome
+    (False, "115", DB, DB, ["pembinaan-kinerja"]),
+], ids=["kepala-110", "kepala-89.99", "kepala-115", "anggota-110", "anggota-89.99", "anggota-115"])
+def test_surakarta_unit_outcome_rates_only_the_head(surakarta, kepala, realisasi, atasan, rating, actions):
+    result = evaluate_record(surakarta, dinkes(kepala, realisasi, atasan))
+    assert result.status == "ok", result.errors
+    assert result.outputs["nilai_capaian"] == D(realisasi).quantize(D("0.01"))  # context for everyone
+    assert result.outputs["rating_hasil_kerja"] == rating
+    assert [i for i in ids(result) if i not in ("kenaikan-pangkat-reguler",)] == actions
+
+
+@pytest.mark.parametrize("unit,ok", [("Dinas Kesehatan", True), ("  DINAS kesehatan ", True),
+                                     ("Dinas Kesehatan Kota", False), ("Dinkes", False)])
+def test_surakarta_units_come_from_the_declared_list(surakarta, unit, ok):
+    result = evaluate_record(surakarta, dinkes(False, "100", SE, unit))
+    assert result.ok is ok
+    if not ok:
+        # the unknown unit is named first; its programme fields then do not belong to it either
+        assert (result.errors[0]["field"], result.errors[0]["code"]) == ("unit_kerja", "K403")
+        assert "Dinas Kesehatan" in result.errors[0]["reason"]

@@ -5,7 +5,7 @@ Amplas; the unit outcome and the head of the unit in Surakarta."""
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -127,3 +127,59 @@ def test_surakarta_units_come_from_the_declared_list(surakarta, unit, ok):
         # the unknown unit is named first; its programme fields then do not belong to it either
         assert (result.errors[0]["field"], result.errors[0]["code"]) == ("unit_kerja", "K403")
         assert "Dinas Kesehatan" in result.errors[0]["reason"]
+
+
+# --- National: generated records over every jabatan, golongan, status, ijazah and Sangat Kurang ---
+
+GOLONGAN = ["I/a", "I/b", "I/c", "I/d", "II/a", "II/b", "II/c", "II/d", "III/a", "III/b", "III/c", "III/d",
+            "IV/a", "IV/b", "IV/c", "IV/d", "IV/e"]
+JABATAN = ["JPT", "Administrator", "Pengawas", "Pelaksana", "Fungsional"]
+PENDIDIKAN = ["SD", "SMP", "SMA", "D-I", "D-II", "D-III", "D-IV", "S-1", "S-2", "S-3", ""]
+# PP 99/2000 Pasal 7 (domain.md §3.1; S-2 and S-3 [S/U]): the highest golongan of KP reguler.
+CEILING = {"SD": "II/a", "SMP": "II/c", "SMA": "III/b", "D-I": "III/b", "D-II": "III/b", "D-III": "III/c",
+           "D-IV": "III/d", "S-1": "III/d", "S-2": "IV/a", "S-3": "IV/b"}
+# Peraturan BKN 3/2023 (domain.md §3.2) and PermenPANRB 3/2020 9-box with JPM 85 = Menengah (§3.3).
+PERSEN = {"Sangat Baik": 150, "Baik": 100, "Butuh Perbaikan": 75, "Kurang/Misconduct": 50, "Sangat Kurang": 25}
+KOTAK_MENENGAH = {"Sangat Baik": 7, "Baik": 5}
+
+
+def generated_records():
+    for asn, jabatan, golongan, pendidikan, (hasil, perilaku) in itertools.product(
+            ["PNS", "PPPK"], JABATAN, GOLONGAN, PENDIDIKAN, [(DB, DB), (SE, SE), (DA, DA), (SE, DB)]):
+        if asn == "PPPK" and golongan != "I/a":
+            continue  # PPPK have no golongan/ruang: one record per combination of the rest
+        yield {"nip": "198609262015051001", "jenis_asn": asn, "golongan": golongan if asn == "PNS" else "",
+               "pendidikan_terakhir": pendidikan, "jenis_jabatan": jabatan,
+               "jenjang_fungsional": "Ahli Pertama" if jabatan == "Fungsional" else "",
+               "unit_kerja": "Dinas Sosial", "tahun_dalam_pangkat": "6", "tahun_dalam_jabatan": "2",
+               "rating_hasil_kerja": hasil, "rating_perilaku_kerja": perilaku, "predikat_tahun_lalu": "Baik",
+               "jp_pengembangan": "20", "hukuman_disiplin": "tidak_ada", "potensial": "85", "bulan_dinilai": "12"}
+
+
+def test_generated_national_records_get_the_right_kp_and_sanction():
+    policy = compiled("nasional/permenpanrb-6-2022.yaml")
+    seen = 0
+    for record in generated_records():
+        result = evaluate_record(policy, record, keep_env=False)
+        assert result.status == "ok", (record, result.errors)
+        got, out = set(ids(result)), result.outputs
+        asn, jabatan, golongan, pendidikan = (record[k] for k in ("jenis_asn", "jenis_jabatan", "golongan",
+                                                                   "pendidikan_terakhir"))
+        predikat = KUADRAN[(record["rating_hasil_kerja"], record["rating_perilaku_kerja"])]
+        baik = predikat in ("Sangat Baik", "Baik")
+        below_ceiling = not pendidikan or not golongan or GOLONGAN.index(golongan) < GOLONGAN.index(CEILING[pendidikan])
+        # PP 99/2000 Pasal 6-7: reguler only for PNS Pelaksana, below IV/e and the ijazah ceiling
+        reguler = asn == "PNS" and jabatan == "Pelaksana" and golongan != "IV/e" and below_ceiling and baik
+        pilihan = asn == "PNS" and jabatan in ("JPT", "Administrator", "Pengawas") and golongan != "IV/e" and baik
+        assert ("kenaikan-pangkat-reguler" in got) is reguler, record
+        assert ("kenaikan-pangkat-pilihan" in got) is pilihan, record
+        # PP 30/2019 Pasal 56–58 for PNS; PP 49/2018 for PPPK
+        assert ("sanksi-kinerja" in got) is (asn == "PNS" and predikat == "Sangat Kurang"), record
+        assert ("evaluasi-perjanjian-kerja" in got) is (asn == "PPPK" and predikat == "Sangat Kurang"), record
+        # unchanged: predikat, angka kredit, kotak talenta
+        assert out["predikat"] == predikat
+        expected_ak = (D("12.5") * PERSEN[predikat] / 100).quantize(D("0.01"), ROUND_HALF_UP) if jabatan == "Fungsional" else None
+        assert out["angka_kredit"] == expected_ak
+        assert out["kotak_talenta"] == D(KOTAK_MENENGAH.get(predikat, 3))
+        seen += 1
+    assert seen == 17 * 5 * 11 * 4 + 5 * 11 * 4  # PNS: every golongan; PPPK: none

@@ -249,7 +249,8 @@ def test_explain_json_and_missing_nip(tmp_path):
     path.write_text(_csv([record()]))
     res = CliRunner().invoke(main, ["explain", str(POLICY), str(path), "--row", "1", "--format", "json"])
     [ex] = json.loads(res.stdout)
-    assert [s["kind"] for s in ex["steps"]][:2] == ["table", "table"]
+    steps = {s["kind"] for s in ex["steps"]}
+    assert {"table", "value", "band", "rule"} <= steps, steps
     res = CliRunner().invoke(main, ["explain", str(POLICY), str(path), "--nip", "199999999999999999"])
     assert res.exit_code == 1 and "not found in the records: NIP 199999999999999999" in res.stderr
 

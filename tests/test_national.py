@@ -137,6 +137,19 @@ def test_kenaikan_pangkat_reguler_boundaries(policy, changes, fires):
     assert ("kenaikan-pangkat-reguler" in action_ids(run(policy, **changes))) is fires
 
 
+@pytest.mark.parametrize("changes,catatan_ijazah,catatan_masa_jabatan", [
+    ({"pendidikan_terakhir": "SMA", "golongan": "III/a"}, "di bawah batas ijazah SMA (III/b)", None),
+    ({"pendidikan_terakhir": "SMA", "golongan": "III/b"}, "sudah mencapai batas ijazah SMA (III/b)", None),
+    ({"pendidikan_terakhir": ""}, "batas pangkat menurut ijazah belum diperiksa: pendidikan terakhir kosong", None),
+    ({"jenis_jabatan": "Fungsional", "jenjang_fungsional": "Ahli Muda", "pendidikan_terakhir": "S-1"}, None, None),
+    ({"jenis_jabatan": "Pengawas", "tahun_dalam_jabatan": "0.5"}, None, "belum memenuhi"),
+    ({"jenis_jabatan": "Pengawas", "tahun_dalam_jabatan": ""}, None, "belum diperiksa: kosong"),
+], ids=lambda v: json.dumps(v) if isinstance(v, dict) else str(v))
+def test_what_the_kp_checks_say(policy, changes, catatan_ijazah, catatan_masa_jabatan):
+    out = run(policy, **changes).outputs
+    assert (out["catatan_ijazah"], out["catatan_masa_jabatan"]) == (catatan_ijazah, catatan_masa_jabatan)
+
+
 # PP 99/2000 Pasal 9 ff.: KP pilihan for JPT / Administrator / Pengawas; 1 year in the jabatan.
 @pytest.mark.parametrize("changes,fires,checked", [
     ({"jenis_jabatan": "Administrator", "tahun_dalam_jabatan": "1"}, True, True),

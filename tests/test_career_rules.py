@@ -183,3 +183,15 @@ def test_generated_national_records_get_the_right_kp_and_sanction():
         assert out["kotak_talenta"] == D(KOTAK_MENENGAH.get(predikat, 3))
         seen += 1
     assert seen == 17 * 5 * 11 * 4 + 5 * 11 * 4  # PNS: every golongan; PPPK: none
+
+
+def test_surakarta_a_misspelt_unit_in_a_child_policy_is_a_finding(tmp_path):
+    from kinerja.engine.validate import validate_paths
+
+    child = tmp_path / "surakarta-anak.yaml"
+    child.write_text("kinerja: 1\nid: surakarta-anak\nname: Anak\nversion: '1'\nextends: surakarta-berbasis-capaian\n"
+                     "rules:\n  cek:\n    kind: catatan\n    when: unit_kerja == \"Dinas Keshatan\"\n    reason: x\n",
+                     "utf-8")
+    [finding] = validate_paths([str(child)]).findings
+    assert (finding.code, finding.line, finding.column) == ("K306", 9, 25)
+    assert finding.hint == 'did you mean "Dinas Kesehatan"?'

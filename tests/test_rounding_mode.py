@@ -134,3 +134,38 @@ def test_every_shipped_policy_states_its_rounding():
         doc = read_document(str(path))
         rounding = (doc.data or {}).get("rounding") or {}
         assert rounding.get("intermediates") in ("rounded", "exact"), path.name
+
+
+SCORECARD = """kinerja: 1
+id: kartu
+name: Kartu
+version: "1"
+rounding: {{places: 2, mode: half_up, intermediates: {mode}}}
+fields:
+  nip: {{type: nip, required: true}}
+  x: {{type: number}}
+scorecards:
+  total:
+    indicators:
+      a: {{weight: 50, score: x / 3}}
+      b: {{weight: 50, score: x / 3}}
+bands:
+  kelas:
+    input: total
+    bands:
+      - {{min: 0.67, label: tinggi}}
+      - {{min: 0, label: rendah}}
+"""
+
+
+@pytest.mark.parametrize("mode,a,total,kelas", [
+    ("rounded", D("0.67"), D("0.67"), "tinggi"),   # 2/3 → 0.67 per indicator, total 0.67
+    ("exact", D("0.67"), D("0.67"), "rendah"),     # 0.666… carried: shown 0.67, below the band's 0.67
+])
+def test_scorecard_indicators_follow_the_statement(tmp_path, mode, a, total, kelas):
+    path = tmp_path / "kartu.yaml"
+    path.write_text(SCORECARD.format(mode=mode), "utf-8")
+    policy, findings = compile_policy(resolve(read_document(str(path))))
+    assert findings == []
+    out = evaluate_record(policy, {"nip": NIP, "x": 2}).outputs
+    assert (out["a"], out["b"], out["total"], out["kelas"]) == (a, a, total, kelas)

@@ -135,7 +135,7 @@ GOLONGAN = ["I/a", "I/b", "I/c", "I/d", "II/a", "II/b", "II/c", "II/d", "III/a",
             "IV/a", "IV/b", "IV/c", "IV/d", "IV/e"]
 JABATAN = ["JPT", "Administrator", "Pengawas", "Pelaksana", "Fungsional"]
 PENDIDIKAN = ["SD", "SMP", "SMA", "D-I", "D-II", "D-III", "D-IV", "S-1", "S-2", "S-3", ""]
-# PP 99/2000 Pasal 7 (domain.md §3.1; S-2 and S-3 [S/U]): the highest golongan of KP reguler.
+# PP 99/2000's ijazah list (domain.md §3.1; S-2 and S-3 [S/U]): the highest golongan of KP reguler.
 CEILING = {"SD": "II/a", "SMP": "II/c", "SMA": "III/b", "D-I": "III/b", "D-II": "III/b", "D-III": "III/c",
            "D-IV": "III/d", "S-1": "III/d", "S-2": "IV/a", "S-3": "IV/b"}
 # Peraturan BKN 3/2023 (domain.md §3.2) and PermenPANRB 3/2020 9-box with JPM 85 = Menengah (§3.3).
@@ -168,7 +168,7 @@ def test_generated_national_records_get_the_right_kp_and_sanction():
         predikat = KUADRAN[(record["rating_hasil_kerja"], record["rating_perilaku_kerja"])]
         baik = predikat in ("Sangat Baik", "Baik")
         below_ceiling = not pendidikan or not golongan or GOLONGAN.index(golongan) < GOLONGAN.index(CEILING[pendidikan])
-        # PP 99/2000 Pasal 6-7: reguler only for PNS Pelaksana, below IV/e and the ijazah ceiling
+        # PP 99/2000 Pasal 6 ff.: reguler only for PNS Pelaksana, below IV/e and the ijazah ceiling
         reguler = asn == "PNS" and jabatan == "Pelaksana" and golongan != "IV/e" and below_ceiling and baik
         pilihan = asn == "PNS" and jabatan in ("JPT", "Administrator", "Pengawas") and golongan != "IV/e" and baik
         assert ("kenaikan-pangkat-reguler" in got) is reguler, record

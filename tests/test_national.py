@@ -126,7 +126,7 @@ def test_no_potensial_means_no_box(policy):
     ({"jenis_jabatan": "Administrator"}, False),
     ({"jenis_jabatan": "Pengawas"}, False),
     ({"golongan": "IV/e"}, False),                                  # the highest pangkat
-    # PP 99/2000 Pasal 7: below the ijazah ceiling (SLTA III/b, S-1 III/d)
+    # PP 99/2000's ijazah list: below the ijazah ceiling (SLTA III/b, S-1 III/d)
     ({"pendidikan_terakhir": "SMA", "golongan": "III/a"}, True),
     ({"pendidikan_terakhir": "SMA", "golongan": "III/b"}, False),
     ({"pendidikan_terakhir": "S-1", "golongan": "III/c"}, True),

@@ -91,7 +91,7 @@ def surakarta():
 
 def dinkes(kepala: bool, realisasi: str, atasan: str | None = SE, unit: str = "Dinas Kesehatan") -> dict:
     record = {"nip": "198611302011012005", "jenis_asn": "PNS", "golongan": "III/b", "jenis_jabatan": "Pelaksana",
-              "unit_kerja": unit, "kepala_unit": kepala, "tahun_dalam_pangkat": 2,
+              "unit_kerja": unit, "pimpinan_unit": kepala, "tahun_dalam_pangkat": 2,
               "rating_perilaku_kerja": SE, "jp_pengembangan": 24, "hukuman_disiplin": "tidak_ada",
               "target_imunisasi_dasar": 100, "realisasi_imunisasi_dasar": D(realisasi),
               "target_imunisasi_lanjutan": 100, "realisasi_imunisasi_lanjutan": D(realisasi)}

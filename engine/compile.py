@@ -21,7 +21,7 @@ from .findings import Finding, has_errors
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
-                    make_rounder, template_names)
+                    keep, make_rounder, template_names)
 from .policy import Entry, Resolved
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
@@ -51,7 +51,7 @@ class Compiler:
             return make_rounder(places, self.mode)
         if self.exact:
             self.shown[name] = self.rounder
-            return _keep
+            return keep
         return self.rounder
 
     # --- locations ------------------------------------------------------------------------
@@ -180,7 +180,7 @@ class Compiler:
         if has_errors(self.findings):
             return None
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
-                      self.r.sha256(), fields, params, nodes, rules, self.r, population, self.shown)
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population)
 
     def declare_outputs(self) -> dict[str, tuple[str, Entry]]:
         """Primary name → (section, entry); indicator names are declared too."""
@@ -471,10 +471,6 @@ class Compiler:
 
 class _Bad:
     pass
-
-
-def _keep(value):
-    return value
 
 
 _BAD = _Bad()

@@ -39,6 +39,23 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
     return rounder
 
 
+def keep(value):
+    """The rounder of a number carried exactly (`rounding.intermediates: exact`)."""
+    return value
+
+
+def shown_rounders(policy) -> dict[str, Callable]:
+    """`intermediates: exact`: each output carried unrounded → the rounder that shows it."""
+    rounding = policy.resolved.meta.get("rounding") or {}
+    show = make_rounder(int(rounding.get("places", 2)), str(rounding.get("mode", "half_up")), exact=False)
+    out = {}
+    for node in policy.nodes:
+        for part in (node, *getattr(node, "indicators", ())):
+            if getattr(part, "round", None) is keep:
+                out[part.name] = show
+    return out
+
+
 def show_rounded(rounder: Callable, value):
     """Apply a rounder to a value or to each item of an `each` value's tuple."""
     if isinstance(value, tuple):
@@ -416,7 +433,6 @@ class Policy:
     rules: list[Rule]
     resolved: Any  # policy.Resolved, for explain / show / compare
     population: list = field(default_factory=list)
-    shown: dict = field(default_factory=dict)  # `intermediates: exact`: output name → rounder when shown
 
     def output_names(self) -> list[str]:
         return [name for node in self.nodes for name in node.outputs()]

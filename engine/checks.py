@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from .findings import Finding
+from .i18n import _, num
 from .model import Band, Cell, Table
 from .policy import Entry
 
@@ -20,15 +21,16 @@ MAX_TABLE_WORK = 2_000_000  # input combinations × rows matched at load; beyond
 
 def check_weights(entry: Entry, weights: list[tuple[str, Decimal]]) -> Iterator[Finding]:
     """Indicator weights of a scorecard total exactly 100 (Decimal, so no 99.99 surprises)."""
-    total = sum((w for _, w in weights), Decimal(0))
+    total = sum((w for _name, w in weights), Decimal(0))
     if total != 100:
-        listed = " + ".join(f"{name} {w}" for name, w in weights)
-        yield entry.finding("K203", f"weights total {_n(total)}, expected 100", ["indicators"],
-                            f"{listed} = {_n(total)}", key=True)
+        listed = " + ".join(f"{name} {_n(w)}" for name, w in weights)
+        yield entry.finding("K203", _("weights total {value}, expected 100").format(value=_n(total)), ["indicators"],
+                            _("{listed} = {value}").format(listed=listed, value=_n(total)), key=True)
 
 
 def _n(d: Decimal) -> str:
-    return format(d.normalize(), "f") if d == d.to_integral_value() else str(d)
+    """A number in a message: `95`, `87.5` (`87,5` in Indonesian)."""
+    return num(d.normalize() if d == d.to_integral_value() else d)
 
 
 def check_band(entry: Entry, band: Band, resolution: Decimal) -> Iterator[Finding]:
@@ -40,8 +42,7 @@ def check_band(entry: Entry, band: Band, resolution: Decimal) -> Iterator[Findin
     if not (ascending or descending):
         for i in range(1, len(mins)):
             if (mins[i] - mins[i - 1]) * (1 if mins[1] > mins[0] else -1) <= 0 or mins[i] == mins[i - 1]:
-                yield entry.finding("K204", f"band \"{specs[i]['label']}\" (min {_n(mins[i])}) is out of order: "
-                                    "list bands from highest to lowest min (or lowest to highest), each min once",
+                yield entry.finding("K204", _("band \"{specs}\" (min {value}) is out of order: list bands from highest to lowest min (or lowest to highest), each min once").format(specs=specs[i]['label'], value=_n(mins[i])),
                                     ["bands", i, "min"])
                 return
     order = sorted(range(len(specs)), key=lambda i: mins[i])
@@ -56,25 +57,22 @@ def check_band(entry: Entry, band: Band, resolution: Decimal) -> Iterator[Findin
         else:
             gap, overlap = lo.upper < hi.min, lo.upper > hi.min
         if gap:
-            edge = f"{'above' if lo.inclusive else 'from'} {_n(lo.upper)}"
-            yield entry.finding("K205", f"gap between bands \"{lo.label}\" and \"{hi.label}\": values {edge} "
-                                f"up to {_n(hi.min)} fall in no band", ["bands", lo_i],
-                                f"set {'max' if lo.inclusive else 'below'} of \"{lo.label}\" to reach {_n(hi.min)}, "
-                                "or leave it out")
+            edge = (_("above {value}") if lo.inclusive else _("from {value}")).format(value=_n(lo.upper))
+            yield entry.finding("K205", _("gap between bands \"{label}\" and \"{label2}\": values {edge} up to {value} fall in no band").format(label=lo.label, label2=hi.label, edge=edge, value=_n(hi.min)), ["bands", lo_i],
+                                _("set {key} of \"{label}\" to reach {value}, or leave it out").format(
+                                    key="max" if lo.inclusive else "below", label=lo.label, value=_n(hi.min)))
         elif overlap:
-            yield entry.finding("K206", f"bands \"{lo.label}\" and \"{hi.label}\" overlap at {_n(hi.min)}",
-                                ["bands", lo_i], "an upper bound given with `below` is exclusive, with `max` inclusive")
+            yield entry.finding("K206", _("bands \"{label}\" and \"{label2}\" overlap at {value}").format(label=lo.label, label2=hi.label, value=_n(hi.min)),
+                                ["bands", lo_i], _("an upper bound given with `below` is exclusive, with `max` inclusive"))
     if band.range_min is not None and mins and min(mins) > band.range_min:
         i = order[0]
-        yield entry.finding("K205", f"gap below the lowest band: values from {_n(band.range_min)} up to "
-                            f"{_n(min(mins))} fall in no band", ["bands", i, "min"],
-                            f"set min of \"{specs[i]['label']}\" to {_n(band.range_min)}")
+        yield entry.finding("K205", _("gap below the lowest band: values from {value} up to {value2} fall in no band").format(value=_n(band.range_min), value2=_n(min(mins))), ["bands", i, "min"],
+                            _("set min of \"{specs}\" to {value}").format(specs=specs[i]['label'], value=_n(band.range_min)))
     top = by_min[mins[order[-1]]] if order else None
     if top is not None and top.upper is not None and band.range_max is not None:
         short = top.upper < band.range_max if top.inclusive else top.upper <= band.range_max
         if short:
-            yield entry.finding("K205", f"gap above the highest band: values above {_n(top.upper)} up to "
-                                f"{_n(band.range_max)} fall in no band", ["bands", order[-1]])
+            yield entry.finding("K205", _("gap above the highest band: values above {value} up to {value2} fall in no band").format(value=_n(top.upper), value2=_n(band.range_max)), ["bands", order[-1]])
 
 
 def domain(kind: str, labels, cells: list[Cell]) -> list | None:
@@ -95,7 +93,7 @@ def domain(kind: str, labels, cells: list[Cell]) -> list | None:
         return sorted(set(reps) | set(points))
     if kind == "string":
         seen = {c.value for c in cells if c.kind == "eq"} | {v for c in cells if c.kind == "in" for v in c.value}
-        return sorted(map(str, seen)) + ["\x00(any other text)"]
+        return sorted(map(str, seen)) + ["\x00" + _("(any other text)")]
     return None
 
 
@@ -107,9 +105,8 @@ def check_table(entry: Entry, table: Table, domains: list[list | None]) -> Itera
     for d in domains:
         total *= len(d)
     if total > MAX_COMBINATIONS or total * len(table.rows) > MAX_TABLE_WORK:
-        yield entry.finding("K220", f"decision table has {total:,} input combinations and {len(table.rows):,} rows; "
-                            "too many to check completeness at load", ["rows"],
-                            "records that match no row are reported as errors when evaluated", key=True)
+        yield entry.finding("K220", _("decision table has {total} input combinations and {rows} rows; too many to check completeness at load").format(total=num(total, group=True), rows=num(len(table.rows), group=True)), ["rows"],
+                            _("records that match no row are reported as errors when evaluated"), key=True)
         return
     missing, overlaps = [], {}
     for combo in itertools.product(*domains):
@@ -120,12 +117,11 @@ def check_table(entry: Entry, table: Table, domains: list[list | None]) -> Itera
             overlaps.setdefault((hits[0].index, hits[1].index), combo)
     if missing and not table.has_default:
         shown = "; ".join(", ".join(_show(v) for v in combo) for combo in missing[:3])
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        yield entry.finding("K207", f"decision table is incomplete: no row for {shown}{more}", ["rows"],
-                            "add rows for these combinations, use \"-\" for any value, or set a default", key=True)
+        more = _(" and {value} more").format(value=len(missing) - 3) if len(missing) > 3 else ""
+        yield entry.finding("K207", _("decision table is incomplete: no row for {shown}{more}").format(shown=shown, more=more), ["rows"],
+                            _("add rows for these combinations, use \"-\" for any value, or set a default"), key=True)
     for (a, b), combo in overlaps.items():
-        yield entry.finding("K208", f"rows {a + 1} and {b + 1} both match {', '.join(_show(v) for v in combo)} "
-                            "(hit policy unique)", ["rows", b], "make the rows exclusive, or use hit: first")
+        yield entry.finding("K208", _("rows {value} and {value2} both match {value3} (hit policy unique)").format(value=a + 1, value2=b + 1, value3=', '.join(_show(v) for v in combo)), ["rows", b], _("make the rows exclusive, or use hit: first"))
 
 
 def _show(v) -> str:

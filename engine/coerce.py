@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from .i18n import _, num
 from .model import FieldDef
 from .records import BadCell
 
@@ -31,7 +32,7 @@ class Invalid(Exception):
 
 def to_number(v, comma: bool = False) -> Decimal:
     if isinstance(v, bool):
-        raise Invalid("K402", "expected a number, got true/false")
+        raise Invalid("K402", _("expected a number, got true/false"))
     if isinstance(v, Decimal):
         d = v
     elif isinstance(v, int):
@@ -43,9 +44,9 @@ def to_number(v, comma: bool = False) -> Decimal:
             try:
                 d = Decimal(v)
             except InvalidOperation:
-                raise Invalid("K402", "expected a number") from None
+                raise Invalid("K402", _("expected a number")) from None
             if not d.is_finite():
-                raise Invalid("K402", "expected a finite number (not NaN or infinity)")
+                raise Invalid("K402", _("expected a finite number (not NaN or infinity)"))
             return d
         s = v.strip().replace("\u00a0", "").replace(" ", "")
         if "," in s and (comma or ("." not in s and s.count(",") == 1)):
@@ -53,11 +54,11 @@ def to_number(v, comma: bool = False) -> Decimal:
         try:
             d = Decimal(s)
         except InvalidOperation:
-            raise Invalid("K402", "expected a number") from None
+            raise Invalid("K402", _("expected a number")) from None
     else:
-        raise Invalid("K402", "expected a number")
+        raise Invalid("K402", _("expected a number"))
     if not d.is_finite():
-        raise Invalid("K402", "expected a finite number (not NaN or infinity)")
+        raise Invalid("K402", _("expected a finite number (not NaN or infinity)"))
     return d
 
 
@@ -66,7 +67,7 @@ def to_integer(v, comma: bool = False) -> Decimal:
         return Decimal(v)
     d = to_number(v, comma)
     if d != d.to_integral_value():
-        raise Invalid("K402", "expected a whole number")
+        raise Invalid("K402", _("expected a whole number"))
     return d.quantize(Decimal(1))
 
 
@@ -78,7 +79,7 @@ def to_bool(v, comma: bool = False) -> bool:
         return True
     if s in FALSE_WORDS:
         return False
-    raise Invalid("K402", "expected true/false (ya/tidak)")
+    raise Invalid("K402", _("expected true/false (ya/tidak)"))
 
 
 def to_date(v, comma: bool = False) -> dt.date:
@@ -92,29 +93,28 @@ def to_date(v, comma: bool = False) -> dt.date:
             return dt.datetime.strptime(s, fmt).date()
         except ValueError:
             continue
-    raise Invalid("K402", "expected a date like 2024-12-31 (or 31/12/2024)")
+    raise Invalid("K402", _("expected a date like 2024-12-31 (or 31/12/2024)"))
 
 
 def to_nip(v, comma: bool = False) -> str:
     if isinstance(v, bool):
-        raise Invalid("K405", "a NIP is 18 digits")
+        raise Invalid("K405", _("a NIP is 18 digits"))
     if isinstance(v, int):
         s = str(v)
     elif isinstance(v, (float, Decimal)):
-        raise Invalid("K405", "the NIP was stored as a decimal number and may have lost digits; "
-                              "store NIPs as text")
+        raise Invalid("K405", _("the NIP was stored as a decimal number and may have lost digits; store NIPs as text"))
     else:
         s = str(v).strip().replace(" ", "")
     if not NIP_RE.match(s):
         digits = sum(ch.isdigit() for ch in s)
-        why = f"has {len(s)} characters" if digits == len(s) else "contains characters other than digits"
-        raise Invalid("K405", f"a NIP is 18 digits; this one {why}")
+        why = _("has {s} characters").format(s=len(s)) if digits == len(s) else _("contains characters other than digits")
+        raise Invalid("K405", _("a NIP is 18 digits; this one {why}").format(why=why))
     return s
 
 
 def to_string(v, comma: bool = False) -> str:
     if isinstance(v, (dict, list, tuple)):
-        raise Invalid("K402", "expected text, got a list or mapping")
+        raise Invalid("K402", _("expected text, got a list or mapping"))
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v).strip()
@@ -138,8 +138,8 @@ def _enum(values: tuple[str, ...]) -> Callable:
         if hit is None:
             import difflib
             close = difflib.get_close_matches(s, values, n=1, cutoff=0.6)
-            tip = f' (did you mean "{close[0]}"?)' if close else ""
-            raise Invalid("K403", f"not one of: {', '.join(values)}{tip}")
+            tip = _(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""
+            raise Invalid("K403", _("not one of: {value}{tip}").format(value=', '.join(values), tip=tip))
         return hit
 
     return convert
@@ -188,17 +188,17 @@ class Coercer:
 
         def convert(v, comma: bool = False):
             if isinstance(v, str):
-                raise Invalid("K402", "expected a list of items (use JSON or YAML records for lists)")
+                raise Invalid("K402", _("expected a list of items (use JSON or YAML records for lists)"))
             if not isinstance(v, (list, tuple)):
-                raise Invalid("K402", "expected a list of items")
+                raise Invalid("K402", _("expected a list of items"))
             if f.max_items is not None and len(v) > f.max_items:
-                raise Invalid("K404", f"has {len(v)} items, at most {f.max_items} allowed")
+                raise Invalid("K404", _("has {v} items, at most {max_items} allowed").format(v=len(v), max_items=f.max_items))
             if f.min_items is not None and len(v) < f.min_items:
-                raise Invalid("K404", f"has {len(v)} items, at least {f.min_items} needed")
+                raise Invalid("K404", _("has {v} items, at least {min_items} needed").format(v=len(v), min_items=f.min_items))
             items, problems = [], []
             for i, item in enumerate(v):
                 if not isinstance(item, dict):
-                    problems.append(Problem(f"{f.name}[{i + 1}]", item, "expected a mapping of fields", "K407"))
+                    problems.append(Problem(f"{f.name}[{i + 1}]", item, _("expected a mapping of fields"), "K407"))
                     continue
                 values, errs = inner.coerce(item, {})
                 for e in errs:
@@ -222,7 +222,7 @@ class Coercer:
             if v is None or (v.__class__ is str and not v.strip()):
                 value = values[name] = self._default(f) if f.default is not None else None
                 if value is None and f.required:
-                    problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
+                    problems.append(Problem(name, None, _("required but missing"), "K401", _cell(cells, name)))
                 continue
             if v.__class__ is BadCell:  # xlsx: an Excel error, a formula without a saved value
                 problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
@@ -239,9 +239,9 @@ class Coercer:
                 values[name] = None
                 continue
             if f.min is not None and value < f.min:
-                problems.append(Problem(name, v, f"below the minimum {f.min}", "K404", _cell(cells, name)))
+                problems.append(Problem(name, v, _("below the minimum {min}").format(min=num(f.min)), "K404", _cell(cells, name)))
             elif f.max is not None and value > f.max:
-                problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
+                problems.append(Problem(name, v, _("above the maximum {max}").format(max=num(f.max)), "K404", _cell(cells, name)))
             values[name] = value
         if self.conditional:
             self._conditions(raw, values, cells, problems)
@@ -256,10 +256,10 @@ class Coercer:
                 continue
             if values.get(name) is not None:
                 if f.only_when and not _holds(f.only_when, env):
-                    problems.append(Problem(name, raw.get(name), "must be empty here: " +
-                                            " and ".join(c.text for c in f.only_when), "K402", _cell(cells, name)))
+                    problems.append(Problem(name, raw.get(name), _("must be empty here: ") +
+                                            _(" and ").join(c.text for c in f.only_when), "K402", _cell(cells, name)))
             elif f.required_when and _holds(f.required_when, env):
-                problems.append(Problem(name, None, "required when " + " and ".join(c.text for c in f.required_when),
+                problems.append(Problem(name, None, _("required when ") + _(" and ").join(c.text for c in f.required_when),
                                         "K401", _cell(cells, name)))
 
     def _default(self, f: FieldDef):

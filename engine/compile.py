@@ -18,6 +18,7 @@ import yaml
 from . import checks
 from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, enum, infer_type, parse
 from .findings import Finding, has_errors
+from .i18n import _
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
@@ -65,7 +66,7 @@ class Compiler:
             line, col = source_position(entry.doc.text.splitlines(), node, min(max(offset, 0), len(text))) \
                 or (line, col)
         where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
-        return Finding(p.code, f"{p.message} (in {where})", entry.file, line, col,
+        return Finding(p.code, _("{message} (in {where})").format(message=p.message, where=where), entry.file, line, col,
                        entry.finding("K000", "", sub).path, p.hint)
 
     def compile_expr(self, entry: Entry, sub: list, text: Any, names: dict[str, Type], condition=False):
@@ -94,16 +95,15 @@ class Compiler:
 
     def declare(self, name: str, entry: Entry, sub: list | None = None) -> None:
         if keyword.iskeyword(name) or name in ("true", "false", "none"):
-            self.findings.append(entry.finding("K106", f'"{name}" is a reserved word and cannot be a name',
+            self.findings.append(entry.finding("K106", _("\"{name}\" is a reserved word and cannot be a name").format(name=name),
                                                sub, key=True))
         elif name in FUNCTIONS:
-            self.findings.append(entry.finding("K214", f'"{name}" is the name of a function', sub,
-                                               "choose another name", key=True))
+            self.findings.append(entry.finding("K214", _("\"{name}\" is the name of a function").format(name=name), sub,
+                                               _("choose another name"), key=True))
         elif name in self.declared:
             first = self.declared[name]
             self.findings.append(entry.finding(
-                "K214", f'"{name}" is declared twice: as {first.section[:-1]} at {first.file}:'
-                f'{(first.node() or entry.node()).line} and as {entry.section[:-1]} here', sub, key=True))
+                "K214", _("\"{name}\" is declared twice: as {section} at {file}:{line} and as {section2} here").format(name=name, section=first.section[:-1], file=first.file, line=(first.node() or entry.node()).line, section2=entry.section[:-1]), sub, key=True))
             return
         self.declared[name] = entry
 
@@ -120,8 +120,7 @@ class Compiler:
             fields[name].required_when = self.conditions(entry, "required_when", base_names)
             fields[name].only_when = self.conditions(entry, "only_when", base_names)
             if fields[name].required and fields[name].required_when:
-                self.findings.append(entry.finding("K217", f'field "{name}" is required and also has '
-                                                   "required_when", ["required_when"]))
+                self.findings.append(entry.finding("K217", _("field \"{name}\" is required and also has required_when").format(name=name), ["required_when"]))
         return fields
 
     def field_type(self, spec: dict) -> Type:
@@ -137,24 +136,24 @@ class Compiler:
                      tuple(spec["values"]) if spec.get("values") else None,
                      min_items=spec.get("min_items"), max_items=spec.get("max_items"))
         if kind == "enum" and not f.values:
-            self.findings.append(entry.finding("K217", f'enum field "{name}" needs a list of values', sub + ["type"]))
+            self.findings.append(entry.finding("K217", _("enum field \"{name}\" needs a list of values").format(name=name), sub + ["type"]))
         if f.min is not None and f.max is not None and f.min > f.max:
-            self.findings.append(entry.finding("K217", f'field "{name}": min {lo} is above max {hi}', sub + ["min"]))
+            self.findings.append(entry.finding("K217", _("field \"{name}\": min {lo} is above max {hi}").format(name=name, lo=lo, hi=hi), sub + ["min"]))
         if (lo is not None or hi is not None) and kind not in ("integer", "number"):
-            self.findings.append(entry.finding("K217", f'field "{name}": min/max apply to numbers only',
+            self.findings.append(entry.finding("K217", _("field \"{name}\": min/max apply to numbers only").format(name=name),
                                                sub + ["min" if lo is not None else "max"]))
         if kind == "list":
             items = spec.get("items") or {}
             if not items:
-                self.findings.append(entry.finding("K217", f'list field "{name}" needs `items`', sub + ["type"]))
+                self.findings.append(entry.finding("K217", _("list field \"{name}\" needs `items`").format(name=name), sub + ["type"]))
             f.items = {k: self.field_def(entry, k, v, sub + ["items", k]) for k, v in items.items()}
         elif spec.get("items") is not None:
-            self.findings.append(entry.finding("K217", 'only list fields have `items`', sub + ["items"]))
+            self.findings.append(entry.finding("K217", _("only list fields have `items`"), sub + ["items"]))
         if f.default is not None and f.required:
-            self.findings.append(entry.finding("K217", f'field "{name}" is required, so its default is never used',
+            self.findings.append(entry.finding("K217", _("field \"{name}\" is required, so its default is never used").format(name=name),
                                                sub + ["default"]))
         if f.default is not None and kind == "enum" and f.values and f.default not in f.values:
-            self.findings.append(entry.finding("K217", f'default "{f.default}" is not one of the values',
+            self.findings.append(entry.finding("K217", _("default \"{default}\" is not one of the values").format(default=f.default),
                                                sub + ["default"]))
         return f
 
@@ -236,8 +235,8 @@ class Compiler:
         if state.get(key) == "active":
             cycle = stack[stack.index(key):] + [key]
             entry = computed[cycle[0]][1]
-            self.findings.append(entry.finding("K209", "cycle among values: " + " → ".join(cycle), [],
-                                               "a value cannot depend on itself, directly or through others",
+            self.findings.append(entry.finding("K209", _("cycle among values: ") + " → ".join(cycle), [],
+                                               _("a value cannot depend on itself, directly or through others"),
                                                key=True))
             return
         state[key] = "active"
@@ -283,7 +282,7 @@ class Compiler:
         names = self.names() if each else self.types  # a copy only when an item's fields join in
         if each:
             if self.types.get(each) != LIST:
-                self.findings.append(entry.finding("K302", f'`each: {each}` needs a list field', ["each"]))
+                self.findings.append(entry.finding("K302", _("`each: {each}` needs a list field").format(each=each), ["each"]))
                 return None
             names.update(self.item_fields(each))
             for other, e in self.r.sections["values"].items():
@@ -305,11 +304,11 @@ class Compiler:
         spec = entry.spec
         source = spec.get("input")
         if source not in self.types:
-            self.findings.append(entry.finding("K302", f'unknown name `{source}` as band input', ["input"]))
+            self.findings.append(entry.finding("K302", _("unknown name `{source}` as band input").format(source=source), ["input"]))
             return None
         in_type = self.types[source]
         if in_type.kind not in ("number", "any"):
-            self.findings.append(entry.finding("K305", f"band input `{source}` is {in_type}, not a number", ["input"]))
+            self.findings.append(entry.finding("K305", _("band input `{source}` is {in_type}, not a number").format(source=source, in_type=in_type), ["input"]))
             return None
         specs = spec.get("bands") or []
         defs = []
@@ -357,14 +356,13 @@ class Compiler:
         ok = True
         for i, name in enumerate(inputs):
             if name not in self.types:
-                self.findings.append(entry.finding("K302", f"unknown name `{name}` as table input", ["inputs", i]))
+                self.findings.append(entry.finding("K302", _("unknown name `{name}` as table input").format(name=name), ["inputs", i]))
                 ok = False
         rows = []
         for r, row in enumerate(spec.get("rows") or []):
             if len(row) != len(inputs) + 1:
                 self.findings.append(entry.finding(
-                    "K212", f"row {r + 1} has {len(row)} cells, expected {len(inputs) + 1} "
-                    f"({len(inputs)} input(s) and the result)", ["rows", r]))
+                    "K212", _("row {value} has {row} cells, expected {value2} ({inputs} input(s) and the result)").format(value=r + 1, row=len(row), value2=len(inputs) + 1, inputs=len(inputs)), ["rows", r]))
                 ok = False
                 continue
             cells = []
@@ -410,7 +408,7 @@ class Compiler:
             except ArithmeticError:
                 number = None
             if number is None or not number.is_finite() or abs(number.adjusted()) > MAX_DIGITS:
-                self.findings.append(entry.finding("K213", f'"{raw}" needs a (finite) number after {op}', sub))
+                self.findings.append(entry.finding("K213", _("\"{raw}\" needs a (finite) number after {op}").format(raw=raw, op=op), sub))
                 return None
             return Cell("cmp", number, op)
         value = self.literal(entry, sub, raw, t, input_name)
@@ -420,9 +418,9 @@ class Compiler:
         if t.labels is not None and raw not in t.labels:
             import difflib
             close = difflib.get_close_matches(str(raw), t.labels, n=1, cutoff=0.4)
-            self.findings.append(entry.finding("K213", f'"{raw}" is not a label of `{input_name}`', sub,
-                                               f'did you mean "{close[0]}"?' if close else
-                                               "allowed: " + ", ".join(t.labels)))
+            self.findings.append(entry.finding("K213", _("\"{raw}\" is not a label of `{input_name}`").format(raw=raw, input_name=input_name), sub,
+                                               _("did you mean \"{close}\"?").format(close=close[0]) if close else
+                                               _("allowed: ") + ", ".join(t.labels)))
             return _BAD
         if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
             return Decimal(str(raw))
@@ -458,8 +456,8 @@ class Compiler:
             before = reason[:at]
             line, col = before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
             close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
-            problem = Problem("K215", f"reason mentions {{{ref}}}, which is not a field, value, param or rule param",
-                              line, col, f'did you mean "{close[0]}"?' if close else None)
+            problem = Problem("K215", _("reason mentions {{{ref}}}, which is not a field, value, param or rule param").format(ref=ref),
+                              line, col, _("did you mean \"{close}\"?").format(close=close[0]) if close else None)
             self.findings.append(self.expr_finding(entry, ["reason"], problem, reason))
 
     def compile_population(self) -> list:
@@ -544,6 +542,6 @@ def compile_policy(resolved: Resolved) -> tuple[Policy | None, list[Finding]]:
     try:
         policy = compiler.compile()
     except RecursionError:
-        compiler.findings.append(Finding("K308", "policy is too deeply nested to compile", resolved.doc.file, 1, 1))
+        compiler.findings.append(Finding("K308", _("policy is too deeply nested to compile"), resolved.doc.file, 1, 1))
         policy = None
     return policy, compiler.findings

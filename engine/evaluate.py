@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+from .i18n import _
 from .functions import EvalError
 from .model import NodeError, Policy, show_rounded, shown_rounders
 from .coerce import Coercer
@@ -47,7 +48,7 @@ class Evaluator:
     def evaluate(self, source: Source) -> Result:
         raw = source.data
         if source.problem or not isinstance(raw, dict):
-            reason = source.problem or f"a record must be a mapping of field names to values, got {_kind(raw)}"
+            reason = source.problem or _("a record must be a mapping of field names to values, got {value}").format(value=_kind(raw))
             return Result(source.row, "error", _nip_of(raw), errors=[{"code": "K407", "reason": reason}],
                           where=source.where, raw=raw)
         values, problems = self.coercer.coerce(raw, self.policy.params, source.cells)
@@ -114,7 +115,7 @@ def _nip_of(raw) -> str | None:
 
 
 def _kind(v) -> str:
-    return {type(None): "nothing", list: "a list", str: "text"}.get(type(v), type(v).__name__)
+    return {type(None): _("nothing"), list: _("a list"), str: _("text")}.get(type(v), type(v).__name__)
 
 
 def evaluate_record(policy: Policy, raw: dict, row: int = 1, *, keep_env: bool = True) -> Result:

@@ -12,6 +12,7 @@ reference semantics (tests/test_expr_differential.py).
 from __future__ import annotations
 
 import ast
+import re
 import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -21,6 +22,27 @@ from .expr_diagnose import _interpret, _Located, _plain
 from .expr_types import (ANY, BOOL, DATE, LIST, LIMITS, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
                          _CHECKED_BINOPS, _ERRORS, _col, _lines, _number_literal, _wrapped, enum, infer_type)
 from .functions import FUNCTIONS, OPERATOR_HELPERS, short, type_name
+from .i18n import N_, _
+
+_PYTHON_WORDS = [  # Python's syntax error texts an expression writer meets most, in the reader's language
+    (re.compile(r"invalid syntax"), N_("invalid syntax")),
+    (re.compile(r"'(.)' was never closed"), N_("'{0}' was never closed")),
+    (re.compile(r"unmatched '(.)'"), N_("unmatched '{0}'")),
+    (re.compile(r"closing parenthesis '(.)' does not match opening parenthesis '(.)'"),
+     N_("closing parenthesis '{0}' does not match opening parenthesis '{1}'")),
+    (re.compile(r"unterminated string literal.*"), N_("text in quotes is never closed")),
+    (re.compile(r"invalid decimal literal"), N_("invalid number")),
+    (re.compile(r"Perhaps you forgot a comma\?"), N_("perhaps a comma is missing?")),
+    (re.compile(r"unexpected EOF while parsing|expected an expression.*"), N_("the expression ends too early")),
+]
+
+
+def _python_words(msg: str) -> str:
+    for pattern, words in _PYTHON_WORDS:
+        m = pattern.fullmatch(msg)
+        if m:
+            return _(words).format(*m.groups())
+    return msg
 
 __all__ = ["ANY", "BOOL", "DATE", "LIST", "LIMITS", "NONE", "NUMBER", "STRING", "ExprError", "Expression", "Limits",
            "Problem", "Type", "compile_expression", "enum", "infer_type", "parse"]
@@ -28,12 +50,12 @@ __all__ = ["ANY", "BOOL", "DATE", "LIST", "LIMITS", "NONE", "NUMBER", "STRING", 
 def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, list[Problem]]:
     """Parse and enforce the size limits; never raises."""
     if not isinstance(text, str):
-        return None, [Problem("K305", f"expected an expression as text, got {type_name(text)}")]
+        return None, [Problem("K305", _("expected an expression as text, got {value}").format(value=type_name(text)))]
     if len(text) > limits.max_length:
-        return None, [Problem("K308", f"expression is {len(text)} characters long (limit {limits.max_length})",
-                              hint="split it into named values")]
+        return None, [Problem("K308", _("expression is {length} characters long (limit {max_length})").format(length=len(text), max_length=limits.max_length),
+                              hint=_("split it into named values"))]
     if not text.strip():
-        return None, [Problem("K301", "expression is empty")]
+        return None, [Problem("K301", _("expression is empty"))]
     source = _wrapped(text)
     try:
         tree = ast.parse(source, mode="eval")
@@ -44,28 +66,28 @@ def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, li
             col = len(src_lines[line - 1]) + 1 if 0 < line <= len(src_lines) else 1
         if source is not text and line == 1:
             col -= 1
-        msg = exc.msg.replace("invalid syntax. ", "")
-        return None, [Problem("K301", f"syntax error: {msg}", line, max(col, 1))]
+        msg = _python_words(exc.msg.replace("invalid syntax. ", ""))
+        return None, [Problem("K301", _("syntax error: {msg}").format(msg=msg), line, max(col, 1))]
     except (RecursionError, MemoryError):
-        return None, [Problem("K308", "expression is nested too deeply")]
+        return None, [Problem("K308", _("expression is nested too deeply"))]
     except Exception as exc:  # e.g. ValueError for NUL bytes
-        return None, [Problem("K301", f"syntax error: {exc}")]
+        return None, [Problem("K301", _("syntax error: {exc}").format(exc=exc))]
     nodes, stack = 0, [(tree, 0)]
     while stack:
         node, depth = stack.pop()
         nodes += 1
         if nodes > limits.max_nodes:
-            return None, [Problem("K308", f"expression has more than {limits.max_nodes} parts",
-                                  hint="split it into named values")]
+            return None, [Problem("K308", _("expression has more than {max_nodes} parts").format(max_nodes=limits.max_nodes),
+                                  hint=_("split it into named values"))]
         if depth > limits.max_depth:
-            return None, [Problem("K308", f"expression is nested more than {limits.max_depth} levels deep",
-                                  hint="split it into named values")]
+            return None, [Problem("K308", _("expression is nested more than {max_depth} levels deep").format(max_depth=limits.max_depth),
+                                  hint=_("split it into named values"))]
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     if source is not text:
         body = tree.body
         if body.lineno == 1 and body.col_offset == 0 and not isinstance(body, (ast.Tuple, ast.GeneratorExp)):
             # `1\n) + (2` would close the wrapping parenthesis early: not an expression as written
-            return None, [Problem("K301", "syntax error: unmatched ')'")]
+            return None, [Problem("K301", _("syntax error: unmatched ')'"))]
         for node in ast.walk(tree):  # undo the wrapping parenthesis on line 1
             if getattr(node, "lineno", 0) == 1 and hasattr(node, "col_offset"):
                 node.col_offset = max(node.col_offset - 1, 0)
@@ -174,7 +196,7 @@ class Expression:
         except _ERRORS:
             raise self.diagnose(env) from None
         if self.condition and result is not True and result is not False:
-            raise ExprError(f"condition gave {type_name(result)} {short(result)}, not true/false", self.text)
+            raise ExprError(_("condition gave {value} {value2}, not true/false").format(value=type_name(result), value2=short(result)), self.text)
         return result
 
     def diagnose(self, env: Mapping[str, Any]) -> ExprError:
@@ -187,7 +209,7 @@ class Expression:
             return ExprError(loc.message, self.text, line, col)
         except _ERRORS as exc:
             return ExprError(_plain(exc), self.text)
-        return ExprError("evaluation failed", self.text)
+        return ExprError(_("evaluation failed"), self.text)
 
     def segment(self, node: ast.AST) -> str:
         return (ast.get_source_segment(self.text, node) or ast.unparse(node)).strip()
@@ -257,9 +279,9 @@ def compile_expression(text: str, names: Mapping[str, Type], *, condition: bool 
     if checker.problems:
         return None, checker.problems
     if condition and typ.kind not in ("bool", "any"):
-        return None, [Problem("K309", f"a condition must be true or false, but this gives {typ}",
-                              hint="compare it, e.g. `x >= 4` or `x == \"Baik\"`")]
+        return None, [Problem("K309", _("a condition must be true or false, but this gives {typ}").format(typ=typ),
+                              hint=_("compare it, e.g. `x >= 4` or `x == \"Baik\"`"))]
     try:
         return _compile_tree(text, tree, typ, names, condition), []
     except (RecursionError, MemoryError, SyntaxError, ValueError):
-        return None, [Problem("K308", "expression is too complex to compile")]
+        return None, [Problem("K308", _("expression is too complex to compile"))]

@@ -9,6 +9,7 @@ from typing import Mapping
 
 from .expr_types import ANY, BOOL, NONE, NUMBER, STRING, Problem, Type, _col, _lines, _number_literal
 from .functions import FUNCTIONS
+from .i18n import N_, _
 
 _ALLOWED_NODES = (
     ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.Call,
@@ -19,20 +20,20 @@ _ALLOWED_NODES = (
 )
 
 _FORBIDDEN_WORDS = {
-    ast.Attribute: "attribute access (x.y) is not allowed",
-    ast.Subscript: "indexing (x[...]) is not allowed",
-    ast.Lambda: "lambda is not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-    ast.FormattedValue: "f-strings are not allowed",
-    ast.ListComp: "comprehensions are not allowed", ast.GeneratorExp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed", ast.DictComp: "comprehensions are not allowed",
-    ast.NamedExpr: "assignment (:=) is not allowed", ast.Dict: "dictionaries are not allowed",
-    ast.Set: "sets are not allowed", ast.Starred: "* unpacking is not allowed",
-    ast.Is: "`is` is not allowed: use == or is_missing(x)",
-    ast.IsNot: "`is not` is not allowed: use != or not is_missing(x)",
-    ast.BitAnd: "bitwise & is not allowed: use `and`", ast.BitOr: "bitwise | is not allowed: use `or`",
-    ast.BitXor: "^ is not allowed: use ** for powers", ast.LShift: "<< is not allowed",
-    ast.RShift: ">> is not allowed", ast.Invert: "~ is not allowed", ast.MatMult: "@ is not allowed",
+    ast.Attribute: N_("attribute access (x.y) is not allowed"),
+    ast.Subscript: N_("indexing (x[...]) is not allowed"),
+    ast.Lambda: N_("lambda is not allowed"),
+    ast.JoinedStr: N_("f-strings are not allowed"),
+    ast.FormattedValue: N_("f-strings are not allowed"),
+    ast.ListComp: N_("comprehensions are not allowed"), ast.GeneratorExp: N_("comprehensions are not allowed"),
+    ast.SetComp: N_("comprehensions are not allowed"), ast.DictComp: N_("comprehensions are not allowed"),
+    ast.NamedExpr: N_("assignment (:=) is not allowed"), ast.Dict: N_("dictionaries are not allowed"),
+    ast.Set: N_("sets are not allowed"), ast.Starred: N_("* unpacking is not allowed"),
+    ast.Is: N_("`is` is not allowed: use == or is_missing(x)"),
+    ast.IsNot: N_("`is not` is not allowed: use != or not is_missing(x)"),
+    ast.BitAnd: N_("bitwise & is not allowed: use `and`"), ast.BitOr: N_("bitwise | is not allowed: use `or`"),
+    ast.BitXor: N_("^ is not allowed: use ** for powers"), ast.LShift: N_("<< is not allowed"),
+    ast.RShift: N_(">> is not allowed"), ast.Invert: N_("~ is not allowed"), ast.MatMult: N_("@ is not allowed"),
 }
 
 
@@ -51,8 +52,9 @@ class _Checker:
 
     def check(self, node: ast.AST) -> Type:
         bad = _FORBIDDEN_WORDS.get(type(node))
+        bad = _(bad) if bad is not None else None
         if bad is None and not isinstance(node, _ALLOWED_NODES):
-            bad = f"{type(node).__name__} is not allowed in expressions"
+            bad = _("{name} is not allowed in expressions").format(name=type(node).__name__)
         if bad:
             self.report(node, "K307", bad)
             for child in ast.iter_child_nodes(node):
@@ -79,11 +81,11 @@ class _Checker:
             return NONE
         if isinstance(v, (int, float)):
             if not _number_literal(node, self.lines).is_finite():
-                self.report(node, "K308", "this number is too large")
+                self.report(node, "K308", _("this number is too large"))
             return NUMBER
         if isinstance(v, str):
             return STRING
-        self.report(node, "K307", f"{type(v).__name__} literals are not allowed")
+        self.report(node, "K307", _("{name} literals are not allowed").format(name=type(v).__name__))
         return ANY
 
     def _Name(self, node) -> Type:
@@ -91,15 +93,15 @@ class _Checker:
             self.used.add(node.id)
             return self.names[node.id]
         if node.id in FUNCTIONS:
-            self.report(node, "K305", f"`{node.id}` is a function: call it as {node.id}(...)")
+            self.report(node, "K305", _("`{id}` is a function: call it as {id}(...)").format(id=node.id))
             return ANY
         close = difflib.get_close_matches(node.id, list(self.names), n=1, cutoff=0.6)
-        self.report(node, "K302", f"unknown name `{node.id}`",
-                    f'did you mean "{close[0]}"?' if close else "names must be declared fields, values or params")
+        self.report(node, "K302", _("unknown name `{id}`").format(id=node.id),
+                    _("did you mean \"{close}\"?").format(close=close[0]) if close else _("names must be declared fields, values or params"))
         return ANY
 
     def _Tuple(self, node) -> Type:
-        self.report(node, "K307", "a list is only allowed after `in` / `not in`")
+        self.report(node, "K307", _("a list is only allowed after `in` / `not in`"))
         return ANY
 
     _List = _Tuple
@@ -108,7 +110,8 @@ class _Checker:
         """BinOp/UnaryOp carry their operator as a child the tree walk never checks: do it here."""
         if isinstance(node.op, _ALLOWED_NODES):
             return True
-        self.report(node, "K307", _FORBIDDEN_WORDS.get(type(node.op), f"{type(node.op).__name__} is not allowed"))
+        bad = _FORBIDDEN_WORDS.get(type(node.op))
+        self.report(node, "K307", _(bad) if bad else _("{name} is not allowed").format(name=type(node.op).__name__))
         for child in (node.operand,) if isinstance(node, ast.UnaryOp) else (node.left, node.right):
             self.check(child)
         return False
@@ -120,7 +123,7 @@ class _Checker:
         if isinstance(node.op, ast.Not):
             return BOOL
         if t.kind not in ("number", "any", "bool"):
-            self.report(node, "K305", f"cannot use {'-' if isinstance(node.op, ast.USub) else '+'} on {t}")
+            self.report(node, "K305", _("cannot use {value} on {t}").format(value='-' if isinstance(node.op, ast.USub) else '+', t=t))
         return NUMBER
 
     def _BinOp(self, node) -> Type:
@@ -134,8 +137,8 @@ class _Checker:
             return NUMBER if "any" not in kinds else ANY
         sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
                ast.Mod: "%", ast.Pow: "**"}.get(type(node.op), "?")
-        self.report(node, "K305", f"cannot compute {left} {sym} {right}",
-                    "arithmetic works on numbers only" if "string" in kinds else None)
+        self.report(node, "K305", _("cannot compute {left} {sym} {right}").format(left=left, sym=sym, right=right),
+                    _("arithmetic works on numbers only") if "string" in kinds else None)
         return ANY
 
     def _BoolOp(self, node) -> Type:
@@ -159,7 +162,7 @@ class _Checker:
                 right = ANY
             else:
                 if not isinstance(op, _ALLOWED_NODES):
-                    self.report(node, "K307", _FORBIDDEN_WORDS.get(type(op), "operator not allowed"))
+                    self.report(node, "K307", _(_FORBIDDEN_WORDS.get(type(op), N_("operator not allowed"))))
                 right = self.check(right_node)
                 self._compare_types(node, op, left_node, left, right_node, right)
             left_node, left = right_node, right
@@ -167,12 +170,12 @@ class _Checker:
 
     def _membership(self, left_node, left: Type, right_node) -> None:
         if not isinstance(right_node, (ast.Tuple, ast.List)):
-            self.report(right_node, "K307", "`in` needs a literal list, like x in (\"A\", \"B\")")
+            self.report(right_node, "K307", _("`in` needs a literal list, like x in (\"A\", \"B\")"))
             self.check(right_node)
             return
         for elt in right_node.elts:
             if not isinstance(elt, ast.Constant) or not isinstance(elt.value, (str, int, float, bool, type(None))):
-                self.report(elt, "K307", "items after `in` must be plain values (text, numbers, True/False, None)")
+                self.report(elt, "K307", _("items after `in` must be plain values (text, numbers, True/False, None)"))
                 continue
             self._label_check(left_node, left, elt)
 
@@ -180,10 +183,10 @@ class _Checker:
         """`rating == "Di Atas"` where the labels are `Di Atas Ekspektasi`, … is a load-time error."""
         if t.labels is None or not isinstance(const.value, str) or const.value in t.labels:
             return
-        what = f"`{name_node.id}`" if isinstance(name_node, ast.Name) else "this value"
+        what = f"`{name_node.id}`" if isinstance(name_node, ast.Name) else _("this value")
         close = difflib.get_close_matches(const.value, t.labels, n=1, cutoff=0.4)
-        hint = f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(f'"{x}"' for x in t.labels)
-        self.report(const, "K306", f'"{const.value}" is not a label of {what}', hint)
+        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(f'"{x}"' for x in t.labels)
+        self.report(const, "K306", _("\"{value}\" is not a label of {what}").format(value=const.value, what=what), hint)
 
     def _compare_types(self, node, op, ln, lt: Type, rn, rt: Type) -> None:
         if isinstance(rn, ast.Constant):
@@ -200,14 +203,14 @@ class _Checker:
                 return
             hint = None
             if kinds == {"string", "number"}:
-                hint = "the text side never equals a number: put the number in quotes, or compare numbers"
-            self.report(node, "K305", f"comparing {lt} with {rt} is always {isinstance(op, ast.NotEq)}", hint)
+                hint = _("the text side never equals a number: put the number in quotes, or compare numbers")
+            self.report(node, "K305", _("comparing {lt} with {rt} is always {value}").format(lt=lt, rt=rt, value=isinstance(op, ast.NotEq)), hint)
             return
-        self.report(node, "K305", f"cannot order {lt} and {rt} with <, <=, >, >=")
+        self.report(node, "K305", _("cannot order {lt} and {rt} with <, <=, >, >=").format(lt=lt, rt=rt))
 
     def _Call(self, node) -> Type:
         if not isinstance(node.func, ast.Name):
-            self.report(node, "K307", "only the listed functions can be called, by name")
+            self.report(node, "K307", _("only the listed functions can be called, by name"))
             self._generic(node)
             return ANY
         name = node.func.id
@@ -217,21 +220,20 @@ class _Checker:
             self.check(kw.value)
         if fn is None:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
-            self.report(node, "K303", f"unknown function `{name}`",
-                        f'did you mean "{close[0]}"?' if close else "functions: " + ", ".join(sorted(FUNCTIONS)))
+            self.report(node, "K303", _("unknown function `{name}`").format(name=name),
+                        _("did you mean \"{close}\"?").format(close=close[0]) if close else _("functions: ") + ", ".join(sorted(FUNCTIONS)))
             return ANY
         for kw in node.keywords:
             if kw.arg not in fn.keywords:
-                self.report(kw, "K304", f"{name}() has no argument called `{kw.arg}`"
-                            if kw.arg else f"{name}() does not take ** arguments")
+                self.report(kw, "K304", _("{name}() has no argument called `{arg}`").format(name=name, arg=kw.arg)
+                            if kw.arg else _("{name}() does not take ** arguments").format(name=name))
         count = len(node.args) + len(node.keywords)
         if node.keywords and len(node.args) < fn.min_args <= count:
-            self.report(node, "K304", f"{name}() needs its first {fn.min_args} argument(s) without a name=, "
-                        f"got {len(node.args)}")
+            self.report(node, "K304", _("{name}() needs its first {min_args} argument(s) without a name=, got {args}").format(name=name, min_args=fn.min_args, args=len(node.args)))
         elif count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             want = (f"{fn.min_args}" if fn.max_args == fn.min_args else
                     f"{fn.min_args} to {fn.max_args}" if fn.max_args else f"at least {fn.min_args}")
-            self.report(node, "K304", f"{name}() takes {want} argument(s), got {count}")
+            self.report(node, "K304", _("{name}() takes {want} argument(s), got {count}").format(name=name, want=want, count=count))
         self._argument_types(node, name, arg_types)
         return Type(fn.returns)
 
@@ -241,13 +243,13 @@ class _Checker:
         if name == "date":
             arg = node.args[0] if node.args else None
             if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-                self.report(node, "K305", 'date() takes a literal like date("2024-12-31")')
+                self.report(node, "K305", _("date() takes a literal like date(\"2024-12-31\")"))
             else:
                 import datetime as _dt
                 try:
                     _dt.date.fromisoformat(arg.value)
                 except ValueError:
-                    self.report(arg, "K305", f'"{arg.value}" is not a date like "2024-12-31"')
+                    self.report(arg, "K305", _("\"{value}\" is not a date like \"2024-12-31\"").format(value=arg.value))
             return
         wants = "date" if name in ("years_between", "months_between") else "number"
         list_ok = name in ("min", "max", "sum", "avg", "avg_present", "count", "count_true") and len(types) == 1
@@ -258,4 +260,5 @@ class _Checker:
                 continue
             if t.kind == "none" and name in ("avg_present", "count"):
                 continue
-            self.report(arg, "K305", f"{name}() needs {'a date' if wants == 'date' else 'a number'} here, got {t}")
+            self.report(arg, "K305", (_("{name}() needs a date here, got {type}") if wants == "date" else
+                                      _("{name}() needs a number here, got {type}")).format(name=name, type=t))

@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 
 from .expr_types import _CHECKED_BINOPS, _ERRORS, _number_literal
 from .functions import FUNCTIONS, OPERATOR_HELPERS, EvalError, short, type_name
+from .i18n import _
 
 class _Located(Exception):
     def __init__(self, message: str, node: ast.AST):
@@ -19,13 +20,13 @@ def _plain(exc: BaseException) -> str:
     if isinstance(exc, EvalError):
         return str(exc)
     if isinstance(exc, (ZeroDivisionError,)) or type(exc).__name__ in ("DivisionByZero", "DivisionUndefined"):
-        return "division by zero"
+        return _("division by zero")
     if type(exc).__name__ == "Overflow" or isinstance(exc, OverflowError):
-        return "number too large"
+        return _("number too large")
     if isinstance(exc, (RecursionError, MemoryError)):
-        return "expression too complex"
+        return _("expression too complex")
     if isinstance(exc, ArithmeticError):
-        return "invalid arithmetic (for example a negative number to a fractional power)"
+        return _("invalid arithmetic (for example a negative number to a fractional power)")
     return str(exc) or type(exc).__name__
 
 
@@ -47,30 +48,29 @@ def _interpret(node: ast.AST, env: Mapping[str, Any]) -> Any:
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) \
                 and isinstance(exc, ArithmeticError) and _safe(node.right, env) == 0:
             # Decimal says InvalidOperation for 0/0 and x % 0: all are a division by zero here
-            raise _Located("division by zero", node.right) from None
+            raise _Located(_("division by zero"), node.right) from None
         raise _Located(_explain_failure(node, env, exc), node) from None
 
 
 def _explain_failure(node, env, exc) -> str:
     if isinstance(exc, KeyError) and isinstance(node, ast.Name):
         return f"`{node.id}` is not in this record"
-    if isinstance(exc, EvalError) and isinstance(node, ast.Call) and "missing" in str(exc):
+    if isinstance(exc, EvalError) and isinstance(node, ast.Call) and exc.missing:
         missing = [a.id for a in node.args if isinstance(a, ast.Name) and env.get(a.id, 0) is None]
         if missing:
-            return f"{exc} (`{missing[0]}` is empty in this record)"
-    if isinstance(exc, (TypeError, KeyError)) or (isinstance(exc, EvalError) and "missing" in str(exc)
+            return _("{exc} (`{missing}` is empty in this record)").format(exc=exc, missing=missing[0])
+    if isinstance(exc, (TypeError, KeyError)) or (isinstance(exc, EvalError) and exc.missing
                                                   and isinstance(node, (ast.BinOp, ast.UnaryOp))):
         missing = [n.id for n in ast.walk(node) if isinstance(n, ast.Name) and env.get(n.id, 0) is None]
         if missing:
-            return f"`{missing[0]}` is missing (empty) in this record"
+            return _("`{missing}` is missing (empty) in this record").format(missing=missing[0])
         if isinstance(exc, EvalError):
             return str(exc)
         if isinstance(node, ast.Compare):
-            return "cannot compare these values: " + ", ".join(
-                f"{type_name(_safe(n, env))} {short(_safe(n, env))}" for n in [node.left, *node.comparators])
+            return _("cannot compare these values: ") + ", ".join(
+                _("{value} {value2}").format(value=type_name(_safe(n, env)), value2=short(_safe(n, env))) for n in [node.left, *node.comparators])
         if isinstance(node, ast.BinOp):
-            return (f"cannot compute {type_name(_safe(node.left, env))} and "
-                    f"{type_name(_safe(node.right, env))} with this operator")
+            return (_("cannot compute {value} and {value2} with this operator").format(value=type_name(_safe(node.left, env)), value2=type_name(_safe(node.right, env))))
     return _plain(exc)
 
 

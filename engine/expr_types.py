@@ -11,6 +11,7 @@ from decimal import Decimal, DecimalException
 from typing import Any
 
 from .functions import EvalError
+from .i18n import N_, _
 
 @dataclass(frozen=True)
 class Limits:
@@ -30,8 +31,8 @@ class Type:
     labels: tuple[str, ...] | None = None
 
     def __str__(self) -> str:
-        return {"number": "number", "string": "text", "bool": "true/false", "date": "date",
-                "list": "list", "none": "None", "any": "value"}[self.kind]
+        return _({"number": N_("number"), "string": N_("text"), "bool": N_("true/false"), "date": N_("date"),
+                  "list": N_("list"), "none": "None", "any": N_("value")}[self.kind])
 
 
 NUMBER, STRING, BOOL, DATE, LIST, NONE, ANY = (Type(k) for k in

@@ -10,83 +10,86 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+from .i18n import N_, _
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
-# code -> (severity, short title). The title names the check in SARIF rules and docs.
+# code -> (severity, short title). The title names the check in SARIF rules and docs; it is
+# shown in the reader's language (`Finding.title`), its English text names the SARIF rule.
 CODES: dict[str, tuple[str, str]] = {
     # K0xx: reading the file (I/O, YAML syntax, hostile YAML constructs)
-    "K001": (ERROR, "file cannot be read"),
-    "K002": (ERROR, "file is not valid UTF-8 text"),
-    "K003": (ERROR, "file is too large"),
-    "K004": (ERROR, "YAML syntax error"),
-    "K005": (ERROR, "duplicate mapping key"),
-    "K006": (ERROR, "YAML anchors and aliases are not allowed"),
-    "K007": (ERROR, "explicit YAML tags are not allowed"),
-    "K008": (ERROR, "YAML merge keys (<<) are not allowed"),
-    "K009": (ERROR, "only one YAML document per file"),
-    "K010": (ERROR, "nesting is too deep"),
-    "K011": (ERROR, "file is empty"),
-    "K012": (ERROR, "mapping keys must be plain strings"),
-    "K013": (ERROR, "number cannot be represented"),
+    "K001": (ERROR, N_("file cannot be read")),
+    "K002": (ERROR, N_("file is not valid UTF-8 text")),
+    "K003": (ERROR, N_("file is too large")),
+    "K004": (ERROR, N_("YAML syntax error")),
+    "K005": (ERROR, N_("duplicate mapping key")),
+    "K006": (ERROR, N_("YAML anchors and aliases are not allowed")),
+    "K007": (ERROR, N_("explicit YAML tags are not allowed")),
+    "K008": (ERROR, N_("YAML merge keys (<<) are not allowed")),
+    "K009": (ERROR, N_("only one YAML document per file")),
+    "K010": (ERROR, N_("nesting is too deep")),
+    "K011": (ERROR, N_("file is empty")),
+    "K012": (ERROR, N_("mapping keys must be plain strings")),
+    "K013": (ERROR, N_("number cannot be represented")),
     # K1xx: JSON Schema
-    "K101": (ERROR, "unknown key"),
-    "K102": (ERROR, "required key is missing"),
-    "K103": (ERROR, "wrong type"),
-    "K104": (ERROR, "value not allowed"),
-    "K105": (ERROR, "value out of range"),
-    "K106": (ERROR, "invalid name"),
-    "K107": (ERROR, "policy does not match the schema"),
+    "K101": (ERROR, N_("unknown key")),
+    "K102": (ERROR, N_("required key is missing")),
+    "K103": (ERROR, N_("wrong type")),
+    "K104": (ERROR, N_("value not allowed")),
+    "K105": (ERROR, N_("value out of range")),
+    "K106": (ERROR, N_("invalid name")),
+    "K107": (ERROR, N_("policy does not match the schema")),
     # K2xx: semantic checks
-    "K201": (ERROR, "duplicate id"),
-    "K203": (ERROR, "weights do not total 100"),
-    "K204": (ERROR, "bands are not ordered"),
-    "K205": (ERROR, "gap between bands"),
-    "K206": (ERROR, "bands overlap"),
-    "K207": (ERROR, "decision table is incomplete"),
-    "K208": (ERROR, "decision table rows overlap"),
-    "K209": (ERROR, "cycle among values"),
-    "K210": (ERROR, "parent policy not found"),
-    "K211": (ERROR, "cycle in extends"),
-    "K212": (ERROR, "decision table row has the wrong number of cells"),
-    "K213": (ERROR, "table cell does not fit its input"),
-    "K214": (ERROR, "name is declared twice"),
-    "K215": (ERROR, "unknown name in a reason text"),
-    "K216": (ERROR, "override or switch-off names nothing inherited"),
-    "K217": (ERROR, "field declaration is inconsistent"),
-    "K218": (WARNING, "band range does not cover its input's range"),
-    "K219": (ERROR, "unknown field in a population check"),
-    "K220": (WARNING, "decision table too large to check completely"),
+    "K201": (ERROR, N_("duplicate id")),
+    "K203": (ERROR, N_("weights do not total 100")),
+    "K204": (ERROR, N_("bands are not ordered")),
+    "K205": (ERROR, N_("gap between bands")),
+    "K206": (ERROR, N_("bands overlap")),
+    "K207": (ERROR, N_("decision table is incomplete")),
+    "K208": (ERROR, N_("decision table rows overlap")),
+    "K209": (ERROR, N_("cycle among values")),
+    "K210": (ERROR, N_("parent policy not found")),
+    "K211": (ERROR, N_("cycle in extends")),
+    "K212": (ERROR, N_("decision table row has the wrong number of cells")),
+    "K213": (ERROR, N_("table cell does not fit its input")),
+    "K214": (ERROR, N_("name is declared twice")),
+    "K215": (ERROR, N_("unknown name in a reason text")),
+    "K216": (ERROR, N_("override or switch-off names nothing inherited")),
+    "K217": (ERROR, N_("field declaration is inconsistent")),
+    "K218": (WARNING, N_("band range does not cover its input's range")),
+    "K219": (ERROR, N_("unknown field in a population check")),
+    "K220": (WARNING, N_("decision table too large to check completely")),
     # K3xx: expressions (static checks at load)
-    "K301": (ERROR, "expression syntax error"),
-    "K302": (ERROR, "unknown name"),
-    "K303": (ERROR, "unknown function"),
-    "K304": (ERROR, "wrong number of arguments"),
-    "K305": (ERROR, "type error"),
-    "K306": (ERROR, "label not allowed for this field"),
-    "K307": (ERROR, "construct not allowed in expressions"),
-    "K308": (ERROR, "expression exceeds a limit"),
-    "K309": (ERROR, "condition is not true/false"),
+    "K301": (ERROR, N_("expression syntax error")),
+    "K302": (ERROR, N_("unknown name")),
+    "K303": (ERROR, N_("unknown function")),
+    "K304": (ERROR, N_("wrong number of arguments")),
+    "K305": (ERROR, N_("type error")),
+    "K306": (ERROR, N_("label not allowed for this field")),
+    "K307": (ERROR, N_("construct not allowed in expressions")),
+    "K308": (ERROR, N_("expression exceeds a limit")),
+    "K309": (ERROR, N_("condition is not true/false")),
     # K4xx: records and evaluation
-    "K401": (ERROR, "required field is missing"),
-    "K402": (ERROR, "value has the wrong type"),
-    "K403": (ERROR, "label not allowed"),
-    "K404": (ERROR, "value out of range"),
-    "K405": (ERROR, "invalid NIP"),
-    "K406": (ERROR, "evaluation error"),
-    "K407": (ERROR, "record is not a mapping"),
-    "K408": (WARNING, "unknown column ignored"),
-    "K409": (ERROR, "records file cannot be read"),
+    "K401": (ERROR, N_("required field is missing")),
+    "K402": (ERROR, N_("value has the wrong type")),
+    "K403": (ERROR, N_("label not allowed")),
+    "K404": (ERROR, N_("value out of range")),
+    "K405": (ERROR, N_("invalid NIP")),
+    "K406": (ERROR, N_("evaluation error")),
+    "K407": (ERROR, N_("record is not a mapping")),
+    "K408": (WARNING, N_("unknown column ignored")),
+    "K409": (ERROR, N_("records file cannot be read")),
     # K5xx: policy tests
-    "K501": (ERROR, "policy test failed"),
-    "K502": (ERROR, "coverage below the minimum"),
-    "K503": (ERROR, "policy of a test file not found"),
+    "K501": (ERROR, N_("policy test failed")),
+    "K502": (ERROR, N_("coverage below the minimum")),
+    "K503": (ERROR, N_("policy of a test file not found")),
     # K6xx: population checks
-    "K601": (WARNING, "population check not met"),
-    "K602": (ERROR, "population check not met"),
-    "K603": (ERROR, "population check limits are inconsistent"),
+    "K601": (WARNING, N_("population check not met")),
+    "K602": (ERROR, N_("population check not met")),
+    "K603": (ERROR, N_("population check limits are inconsistent")),
 }
 
 
@@ -108,11 +111,11 @@ class Finding:
 
     def __post_init__(self) -> None:
         if not self.severity:
-            object.__setattr__(self, "severity", CODES.get(self.code, (ERROR, ""))[0])
+            object.__setattr__(self, "severity", CODES.get(self.code, (ERROR, N_("")))[0])
 
     @property
     def title(self) -> str:
-        return CODES.get(self.code, (ERROR, self.code))[1]
+        return _(CODES[self.code][1]) if self.code in CODES else self.code
 
     def at(self, **changes) -> "Finding":
         """A copy with location fields changed (used by drivers that know the file)."""

@@ -12,25 +12,36 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
+from .i18n import N_, _
+
 MAX_PLACES = 12
 MAX_POWER_EXPONENT = 1000
 MAX_LIST = 100_000
 
 
 class EvalError(Exception):
-    """A problem found while evaluating an expression for one record."""
+    """A problem found while evaluating an expression for one record; `missing` when it is
+    that a value is empty (the diagnosis then names the empty field)."""
+
+    def __init__(self, message: str, missing: bool = False):
+        super().__init__(message)
+        self.missing = missing
+
+
+_OPERAND_WORDS = (N_("argument"), N_("lower bound"), N_("upper bound"), N_("left side"), N_("right side"))
 
 
 def _num(x: Any, fn: str, what: str = "argument") -> Decimal:
     if isinstance(x, Decimal):
         return x
     if x is None:
-        raise EvalError(f"{fn}(): {what} is missing")
+        raise EvalError(_("{fn}(): {what} is missing").format(fn=fn, what=_(what)), missing=True)
     if isinstance(x, bool):
         return Decimal(int(x))
     if isinstance(x, int):
         return Decimal(x)
-    raise EvalError(f"{fn}(): {what} must be a number, got {type_name(x)} {short(x)}")
+    raise EvalError(_("{fn}(): {what} must be a number, got {type} {value}").format(
+        fn=fn, what=_(what), type=type_name(x), value=short(x)))
 
 
 def _seq(args: tuple, fn: str) -> tuple:
@@ -40,23 +51,23 @@ def _seq(args: tuple, fn: str) -> tuple:
     else:
         items = args
     if len(items) > MAX_LIST:
-        raise EvalError(f"{fn}(): too many items ({len(items)})")
+        raise EvalError(_("{fn}(): too many items ({items})").format(fn=fn, items=len(items)))
     return items
 
 
 def type_name(x: Any) -> str:
     if x is None:
-        return "missing value"
+        return _("missing value")
     if isinstance(x, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(x, (int, Decimal)):
-        return "number"
+        return _("number")
     if isinstance(x, str):
-        return "text"
+        return _("text")
     if isinstance(x, _dt.date):
-        return "date"
+        return _("date")
     if isinstance(x, (tuple, list)):
-        return "list"
+        return _("list")
     return type(x).__name__
 
 
@@ -76,21 +87,21 @@ def round_half_up(x: Any, places: Any = 0) -> Decimal:
     p = _num(places, "round", "places")
     quantum = _QUANTA.get(p) if p.is_finite() else None  # 2.0 finds 2; 0.5, 13, NaN find nothing
     if quantum is None:
-        raise EvalError(f"round(): places must be a whole number from 0 to {MAX_PLACES}, got {p}")
+        raise EvalError(_("round(): places must be a whole number from 0 to {MAX_PLACES}, got {p}").format(MAX_PLACES=MAX_PLACES, p=p))
     return x.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def f_min(*args):
     items = [_num(a, "min", "item") for a in _seq(args, "min")]
     if not items:
-        raise EvalError("min(): no values")
+        raise EvalError(_("min(): no values"))
     return min(items)
 
 
 def f_max(*args):
     items = [_num(a, "max", "item") for a in _seq(args, "max")]
     if not items:
-        raise EvalError("max(): no values")
+        raise EvalError(_("max(): no values"))
     return max(items)
 
 
@@ -109,7 +120,7 @@ def f_ceil(x):
 def f_clamp(x, lo, hi):
     x, lo, hi = _num(x, "clamp"), _num(lo, "clamp", "lower bound"), _num(hi, "clamp", "upper bound")
     if lo > hi:
-        raise EvalError(f"clamp(): lower bound {lo} is above upper bound {hi}")
+        raise EvalError(_("clamp(): lower bound {lo} is above upper bound {hi}").format(lo=lo, hi=hi))
     return min(max(x, lo), hi)
 
 
@@ -128,7 +139,7 @@ def f_capaian(realisasi, target, cap=None):
     r = realisasi if realisasi.__class__ is Decimal else _num(realisasi, "capaian", "realisasi")
     t = target if target.__class__ is Decimal else _num(target, "capaian", "target")
     if not t:
-        raise EvalError("capaian(): target is 0, so capaian cannot be computed")
+        raise EvalError(_("capaian(): target is 0, so capaian cannot be computed"))
     return _cap(r / t * _HUNDRED, cap, "capaian")
 
 
@@ -137,7 +148,7 @@ def f_capaian_terbalik(realisasi, target, cap=None):
     r = realisasi if realisasi.__class__ is Decimal else _num(realisasi, "capaian_terbalik", "realisasi")
     t = target if target.__class__ is Decimal else _num(target, "capaian_terbalik", "target")
     if not t:
-        raise EvalError("capaian_terbalik(): target is 0, so capaian cannot be computed")
+        raise EvalError(_("capaian_terbalik(): target is 0, so capaian cannot be computed"))
     return _cap((_TWO - r / t) * _HUNDRED, cap, "capaian_terbalik")
 
 
@@ -148,7 +159,7 @@ def f_sum(*args):
 def f_avg(*args):
     items = [_num(a, "avg", "item") for a in _seq(args, "avg")]
     if not items:
-        raise EvalError("avg(): no values to average")
+        raise EvalError(_("avg(): no values to average"))
     return sum(items, Decimal(0)) / len(items)
 
 
@@ -156,7 +167,7 @@ def f_avg_present(*args):
     """Mean of the values that are present; missing ones are left out, not counted as 0."""
     items = [_num(a, "avg_present", "item") for a in _seq(args, "avg_present") if a is not None]
     if not items:
-        raise EvalError("avg_present(): every value is missing")
+        raise EvalError(_("avg_present(): every value is missing"), missing=True)
     return sum(items, Decimal(0)) / len(items)
 
 
@@ -172,8 +183,8 @@ def _date(x, fn: str) -> _dt.date:
     if isinstance(x, _dt.date):
         return x
     if x is None:
-        raise EvalError(f"{fn}(): date is missing")
-    raise EvalError(f"{fn}(): expected a date, got {type_name(x)} {short(x)}")
+        raise EvalError(_("{fn}(): date is missing").format(fn=fn), missing=True)
+    raise EvalError(_("{fn}(): expected a date, got {value} {value2}").format(fn=fn, value=type_name(x), value2=short(x)))
 
 
 def f_months_between(d1, d2):
@@ -207,18 +218,18 @@ def f_coalesce(*args):
 
 def f_date(text):
     if not isinstance(text, str):
-        raise EvalError("date(): expects text like \"2024-12-31\"")
+        raise EvalError(_("date(): expects text like \"2024-12-31\""))
     try:
         return _dt.date.fromisoformat(text)
     except ValueError:
-        raise EvalError(f"date(): {short(text)} is not a date like \"2024-12-31\"") from None
+        raise EvalError(_("date(): {value} is not a date like \"2024-12-31\"").format(value=short(text))) from None
 
 
 def f_pow(base, exp):
     """`**` with a bounded exponent, so that no expression can run for minutes."""
     b, e = _num(base, "**", "base"), _num(exp, "**", "exponent")
     if abs(e) > MAX_POWER_EXPONENT:
-        raise EvalError(f"exponent {e} is too large (limit {MAX_POWER_EXPONENT})")
+        raise EvalError(_("exponent {e} is too large (limit {MAX_POWER_EXPONENT})").format(e=e, MAX_POWER_EXPONENT=MAX_POWER_EXPONENT))
     return b**e
 
 
@@ -233,8 +244,9 @@ def _operand(x: Any, sym: str, side: str) -> Decimal:
     if isinstance(x, int):  # bool included: True + True is 2, as a Decimal
         return Decimal(int(x))
     if x is None:
-        raise EvalError(f"{sym}: the {side} is missing")
-    raise EvalError(f"{sym} works on numbers, but the {side} is {type_name(x)} {short(x)}")
+        raise EvalError(_("{sym}: the {side} is missing").format(sym=sym, side=_(side)), missing=True)
+    raise EvalError(_("{sym} works on numbers, but the {side} is {type} {value}").format(
+        sym=sym, side=_(side), type=type_name(x), value=short(x)))
 
 
 # Checked arithmetic, used where an operand's static type is not certainly a number (true/false,

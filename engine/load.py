@@ -27,6 +27,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
 from yaml.reader import ReaderError
 
 from .findings import Finding
+from .i18n import N_, _, num
 
 __all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "to_plain", "node_at", "key_at",
            "format_path"]
@@ -147,7 +148,7 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 
 def _too_large(file: str | None, max_bytes: int) -> list[Finding]:
-    return [Finding("K003", f"the file is larger than the limit of {max_bytes:,} bytes", file=file)]
+    return [Finding("K003", _("the file is larger than the limit of {max_bytes} bytes").format(max_bytes=num(max_bytes, group=True)), file=file)]
 
 
 def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | None, list[Finding]]:
@@ -160,8 +161,7 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
             size = len(text.encode("utf-8"))
         except UnicodeEncodeError as exc:
             line, col = _line_col(text, exc.start)
-            return None, [Finding("K002", f"the text contains a lone surrogate U+{ord(text[exc.start]):04X}, "
-                                          "which is not valid Unicode", file=file, line=line, column=col)]
+            return None, [Finding("K002", _("the text contains a lone surrogate U+{value:04X}, which is not valid Unicode").format(value=ord(text[exc.start])), file=file, line=line, column=col)]
         return (None, _too_large(file, max_bytes)) if size > max_bytes else (text, [])
     raw = bytes(data)
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -170,50 +170,47 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
     except UnicodeDecodeError as exc:
         head = raw[bom:bom + exc.start].decode("utf-8")
         line, col = _line_col(head, len(head))
-        return None, [Finding("K002", f"byte 0x{raw[bom + exc.start]:02X} at offset {bom + exc.start} is not "
-                                      "valid UTF-8; save the file as UTF-8", file=file, line=line, column=col)]
+        return None, [Finding("K002", _("byte 0x{raw:02X} at offset {value} is not valid UTF-8; save the file as UTF-8").format(raw=raw[bom + exc.start], value=bom + exc.start), file=file, line=line, column=col)]
 
 
 _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain words); first match wins
-    ("while scanning an alias", "a value starting with '*' is an alias in YAML; put the value in quotes"),
-    ("while scanning an anchor", "a value starting with '&' is an anchor in YAML; put the value in quotes"),
-    ("while scanning a tag", "a value starting with '!' is a tag in YAML; put the value in quotes"),
-    ("while scanning a directive", "a line starting with '%' is a YAML directive; put the value in quotes"),
-    ("while scanning a block scalar", "the header after '|' or '>' is not valid"),
-    ("found character '\\t'", "found a tab character where indentation was expected; indent with spaces"),
-    ("found character", "found a character that cannot start a value here; put the value in quotes"),
-    ("could not find expected ':'", "this line has no ':' after the key; expected `key: value`"),
-    ("mapping values are not allowed", "found ': ' where it is not allowed; put a value containing ': ' in "
-                                       "quotes, or check the indentation"),
-    ("sequence entries are not allowed", "found a '- ' list item where it is not allowed; check the indentation"),
-    ("mapping keys are not allowed", "found a '? ' complex key where it is not allowed"),
-    ("expected <block end>", "this line's indentation does not match the lines above"),
-    ("expected ',' or ']'", "a [ list ] is not closed, or its items are not separated by commas"),
-    ("expected ',' or '}'", "a { mapping } is not closed, or its entries are not separated by commas"),
-    ("found unexpected end of stream", "quoted text is never closed"),
-    ("found unexpected document separator", "quoted text runs into a '---' or '...' line; close the quote"),
-    ("found unknown escape character", "unknown backslash escape in double-quoted text; write \\\\ for a "
-                                       "backslash or use single quotes"),
-    ("expected escape sequence", "a \\x, \\u or \\U escape in double-quoted text has too few hex digits"),
-    ("expected the node content", "expected a value here"),
-    ("expected '<document start>'", "found more content after the document ended; check the indentation"),
-    ("found undefined tag handle", "a value starting with '!' is a tag in YAML; put the value in quotes"),
+    ("while scanning an alias", N_("a value starting with '*' is an alias in YAML; put the value in quotes")),
+    ("while scanning an anchor", N_("a value starting with '&' is an anchor in YAML; put the value in quotes")),
+    ("while scanning a tag", N_("a value starting with '!' is a tag in YAML; put the value in quotes")),
+    ("while scanning a directive", N_("a line starting with '%' is a YAML directive; put the value in quotes")),
+    ("while scanning a block scalar", N_("the header after '|' or '>' is not valid")),
+    ("found character '\\t'", N_("found a tab character where indentation was expected; indent with spaces")),
+    ("found character", N_("found a character that cannot start a value here; put the value in quotes")),
+    ("could not find expected ':'", N_("this line has no ':' after the key; expected `key: value`")),
+    ("mapping values are not allowed", N_("found ': ' where it is not allowed; put a value containing ': ' in quotes, or check the indentation")),
+    ("sequence entries are not allowed", N_("found a '- ' list item where it is not allowed; check the indentation")),
+    ("mapping keys are not allowed", N_("found a '? ' complex key where it is not allowed")),
+    ("expected <block end>", N_("this line's indentation does not match the lines above")),
+    ("expected ',' or ']'", N_("a [ list ] is not closed, or its items are not separated by commas")),
+    ("expected ',' or '}'", N_("a { mapping } is not closed, or its entries are not separated by commas")),
+    ("found unexpected end of stream", N_("quoted text is never closed")),
+    ("found unexpected document separator", N_("quoted text runs into a '---' or '...' line; close the quote")),
+    ("found unknown escape character", N_("unknown backslash escape in double-quoted text; write \\\\ for a backslash or use single quotes")),
+    ("expected escape sequence", N_("a \\x, \\u or \\U escape in double-quoted text has too few hex digits")),
+    ("expected the node content", N_("expected a value here")),
+    ("expected '<document start>'", N_("found more content after the document ended; check the indentation")),
+    ("found undefined tag handle", N_("a value starting with '!' is a tag in YAML; put the value in quotes")),
 ]
-_NOUNS = [("quoted", "quoted text"), ("simple key", "key"), ("mapping", "mapping"), ("sequence", "list")]
+_NOUNS = [("quoted", N_("quoted text")), ("simple key", N_("key")), ("mapping", N_("mapping")), ("sequence", N_("list"))]
 
 
 def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
     """K004 in plain words with PyYAML's own text in brackets, located at the problem."""
     problem, context = exc.problem or "", exc.context or ""
-    plain = next((p for part, p in _PLAIN_WORDS if part in f"{context}|{problem}"), "the YAML is not valid")
+    plain = _(next((p for part, p in _PLAIN_WORDS if part in f"{context}|{problem}"), N_("the YAML is not valid")))
     mark, start = exc.problem_mark or exc.context_mark, exc.context_mark
     if problem.startswith("could not find expected ':'") and start is not None:
         mark = start  # PyYAML points past the line that lacks the ':'
     if start is not None and mark is not start and start.line != mark.line:
-        noun = next((n for part, n in _NOUNS if part in context), "block")
-        plain += f"; the {noun} starts at line {start.line + 1}"
+        noun = _(next((n for part, n in _NOUNS if part in context), N_("block")))
+        plain += _("; the {noun} starts at line {value}").format(noun=noun, value=start.line + 1)
     code = "K007" if problem.startswith("found undefined tag handle") else "K004"
-    return Finding(code, f"{plain} [YAML: {problem or context}]", file=file,
+    return Finding(code, _("{plain} [YAML: {value}]").format(plain=plain, value=problem or context), file=file,
                    line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0)
 
 
@@ -245,8 +242,7 @@ class _Builder:
             self.root = None
             line, col = _line_col(self.text, exc.position)
             char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-            self.findings.append(Finding("K004", f"the file contains the character U+{char:04X}, which is not "
-                                                 "allowed in YAML text", file=self.file, line=line, column=col))
+            self.findings.append(Finding("K004", _("the file contains the character U+{char:04X}, which is not allowed in YAML text").format(char=char), file=self.file, line=line, column=col))
         finally:
             events.close()
         root = self.root
@@ -257,7 +253,7 @@ class _Builder:
         return self.root, self.findings
 
     def _empty(self) -> Finding:
-        return Finding("K011", "the file is empty (it has only whitespace or comments)", file=self.file)
+        return Finding("K011", _("the file is empty (it has only whitespace or comments)"), file=self.file)
 
     def _consume(self, events) -> None:
         documents = 0
@@ -269,33 +265,33 @@ class _Builder:
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 self._properties(ev)
                 if len(self.stack) >= self.max_depth:
-                    self._report("K010", f"nesting is deeper than {self.max_depth} levels", ev.start_mark,
+                    self._report("K010", _("nesting is deeper than {max_depth} levels").format(max_depth=self.max_depth), ev.start_mark,
                                  self._slot(), fatal=True)
                 line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
                 node = (Mapping if cls is MappingStartEvent else Sequence)(line, col, line, col)
                 self.stack.append([node, self._slot(), _NOKEY, None, None, ev.flow_style])
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                node, _, _, _, end, flow = self.stack.pop()
+                node, *_skipped, end, flow = self.stack.pop()
                 if flow or end is None:
                     end = (ev.end_mark.line + 1, ev.end_mark.column + 1)
                 node.end_line, node.end_column = end
                 self._attach(node)
             elif cls is AliasEvent:
-                self._report("K006", f"alias *{ev.anchor} is not allowed; write the value out in full",
+                self._report("K006", _("alias *{anchor} is not allowed; write the value out in full").format(anchor=ev.anchor),
                              ev.start_mark, self._slot(), fatal=True)
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    self._report("K009", "a second YAML document starts here; a policy file holds one document",
+                    self._report("K009", _("a second YAML document starts here; a policy file holds one document"),
                                  ev.start_mark, None, fatal=True, keep=True)
 
     def _properties(self, ev) -> None:
         if ev.anchor is not None:
-            self._report("K006", f"anchor &{ev.anchor} is not allowed; write each value out in full",
+            self._report("K006", _("anchor &{anchor} is not allowed; write each value out in full").format(anchor=ev.anchor),
                          ev.start_mark, self._slot(), fatal=True)
         if ev.tag is not None:
             tag = "!!" + ev.tag[18:] if ev.tag.startswith("tag:yaml.org,2002:") else ev.tag
-            self._report("K007", f"explicit tag {tag} is not allowed; remove it (quote the value if it is text)",
+            self._report("K007", _("explicit tag {tag} is not allowed; remove it (quote the value if it is text)").format(tag=tag),
                          ev.start_mark, self._slot())
 
     def _scalar(self, ev) -> Scalar:
@@ -323,12 +319,12 @@ class _Builder:
             if not number or abs(number.adjusted()) <= MAX_DIGITS:
                 return number
         elif _NOT_FINITE.fullmatch(src):
-            message = f"{src} is not a finite number; numbers must be finite (put it in quotes if it is text)"
+            message = _("{src} is not a finite number; numbers must be finite (put it in quotes if it is text)").format(src=src)
             self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
             return src
         else:
             return src
-        message = f"the number {_show(src)} has more than {MAX_DIGITS} digits; put it in quotes if it is text"
+        message = _("the number {src} has more than {MAX_DIGITS} digits; put it in quotes if it is text").format(src=_show(src), MAX_DIGITS=MAX_DIGITS)
         self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
         return src
 
@@ -351,20 +347,20 @@ class _Builder:
     def _key(self, mapping: Mapping, node: Node) -> object:
         """The key's text, or _DROP (after reporting) when the entry cannot be kept."""
         if not isinstance(node, Scalar):
-            self._at(node, "K012", "a mapping key must be plain text, not a list or mapping")
+            self._at(node, "K012", _("a mapping key must be plain text, not a list or mapping"))
             return _DROP
         key = node.source
         if node.style is None and key in ("", "<<"):
             if key:
-                self._at(node, "K008", "merge keys (<<) are not allowed; write the entries out in full")
+                self._at(node, "K008", _("merge keys (<<) are not allowed; write the entries out in full"))
             else:
-                self._at(node, "K012", "a mapping key is empty; write a name before the ':'")
+                self._at(node, "K012", _("a mapping key is empty; write a name before the ':'"))
             return _DROP
         first = mapping.items.get(key)
         if first is not None:
-            where = (f"line {first[0].line}, again at line {node.line}" if first[0].line != node.line else
-                     f"line {node.line} column {first[0].column}, again at column {node.column}")
-            self._at(node, "K005", f"key {_show(key)} appears twice in this mapping (first at {where})", key)
+            where = (_("line {line}, again at line {line2}").format(line=first[0].line, line2=node.line) if first[0].line != node.line else
+                     _("line {line} column {column}, again at column {column2}").format(line=node.line, column=first[0].column, column2=node.column))
+            self._at(node, "K005", _("key {key} appears twice in this mapping (first at {where})").format(key=_show(key), where=where), key)
             return _DROP
         return key
 
@@ -401,12 +397,12 @@ def load_text(data: bytes | str, file: str | None = None, *, max_bytes: int = MA
         return (None, findings) if text is None else _Builder(text, file, max_depth).run()
     except Exception as exc:  # the loader's promise: any input gives findings, not a traceback
         detail = f"{type(exc).__name__}: {exc}"[:200]
-        return None, [Finding("K004", f"the YAML could not be read ({detail})", file=file)]
+        return None, [Finding("K004", _("the YAML could not be read ({detail})").format(detail=detail), file=file)]
 
 
-_OS_WORDS = [(FileNotFoundError, "it does not exist"), (IsADirectoryError, "this is a folder, not a file"),
-             (NotADirectoryError, "a part of the path is a file, not a folder"),
-             (PermissionError, "permission to read it was denied")]
+_OS_WORDS = [(FileNotFoundError, N_("it does not exist")), (IsADirectoryError, N_("this is a folder, not a file")),
+             (NotADirectoryError, N_("a part of the path is a file, not a folder")),
+             (PermissionError, N_("permission to read it was denied"))]
 
 
 def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) -> tuple[Node | None, list[Finding]]:
@@ -425,10 +421,10 @@ def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) 
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
-        why = next((words for kind, words in _OS_WORDS if isinstance(exc, kind)), exc.strerror or str(exc))
-        return None, [Finding("K001", f"the file cannot be read: {why}", file=name)]
+        why = next((_(words) for kind, words in _OS_WORDS if isinstance(exc, kind)), exc.strerror or str(exc))
+        return None, [Finding("K001", _("the file cannot be read: {why}").format(why=why), file=name)]
     except (TypeError, ValueError) as exc:
-        return None, [Finding("K001", f"the file cannot be read: the path is not valid ({exc})", file=name)]
+        return None, [Finding("K001", _("the file cannot be read: the path is not valid ({exc})").format(exc=exc), file=name)]
     return load_text(data, name, **limits)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Callable, Iterable, Iterator
 
+from .i18n import _
 from .findings import Finding
 from .policy import read_document
 from .records import BadCell, RecordsError, Source
@@ -30,7 +31,7 @@ class MappingError(RecordsError):
         lines = []
         for f in findings:
             line = f"{f.location()}: {f.code} {f.message}"
-            lines.append(line + (f" ({f.hint})" if f.hint else ""))
+            lines.append(line + (_(" ({hint})").format(hint=f.hint) if f.hint else ""))
         super().__init__("\n".join(lines))
 
 
@@ -107,13 +108,14 @@ class Mapping:
         if missing:
             parts = []
             for f, aliases in missing:
-                want = " or ".join(f'"{a}"' for a in aliases)
+                want = _(" or ").join(f'"{a}"' for a in aliases)
                 close = difflib.get_close_matches(norm_header(aliases[0]), list(by_norm), n=1, cutoff=0.6)
-                tip = f' (did you mean "{by_norm[close[0]]}"?)' if close else ""
+                tip = _(' (did you mean "{close}"?)').format(close=by_norm[close[0]]) if close else ""
                 parts.append(f"{f} ← {want}{tip}")
-            shown = ", ".join(f'"{h}"' for h in header if h is not None and str(h).strip()) or "(nothing)"
-            raise RecordsError(f"mapping {self.id}: column not found{' in ' + where if where else ''}: "
-                               f"{'; '.join(parts)}. The header has: {shown}")
+            shown = ", ".join(f'"{h}"' for h in header if h is not None and str(h).strip()) or _("(nothing)")
+            place = _(" in {where}").format(where=where) if where else ""
+            raise RecordsError(_("mapping {id}: column not found{place}: {parts}. The header has: {shown}").format(
+                id=self.id, place=place, parts="; ".join(parts), shown=shown))
         return BoundMapping(self, chosen)
 
     def apply(self, sources: Iterator[Source], header: list[str] | None = None,
@@ -196,11 +198,12 @@ def load_mapping(ref: str) -> Mapping:
         item = shipped.get(ref[: -len(SUFFIX)] if ref.endswith(SUFFIX) else ref)
         if item is None:
             if os.path.isdir(ref):
-                raise RecordsError(f"{ref} is a folder: give one mapping file (*.map.yaml)")
+                raise RecordsError(_("{ref} is a folder: give one mapping file (*.map.yaml)").format(ref=ref))
             close = difflib.get_close_matches(ref, list(shipped), n=1, cutoff=0.6)
-            tip = f'; did you mean "{close[0]}"?' if close else (
-                f"; shipped mappings: {', '.join(sorted(shipped))}" if shipped else "")
-            raise RecordsError(f"mapping {ref!r} not found (give a *.map.yaml file or a shipped mapping id){tip}")
+            tip = _('; did you mean "{close}"?').format(close=close[0]) if close else (
+                _("; shipped mappings: {names}").format(names=", ".join(sorted(shipped))) if shipped else "")
+            raise RecordsError(_("mapping {ref!r} not found (give a *.map.yaml file or a shipped mapping id){tip}").format(
+                ref=ref, tip=tip))
         doc = read_document(f"policies/mappings/{item.name}", text=item.read_bytes(), schema_name=MAPPING_SCHEMA)
     findings = list(doc.findings) or _check(doc)
     if findings:
@@ -221,11 +224,11 @@ def _check(doc) -> list[Finding]:
     columns = data.get("columns") or {}
     for name in data.get("constants") or {}:
         if name in columns:
-            out.append(doc.finding("K214", f'"{name}" is both read from a column and given a constant',
-                                   ["constants", name], "keep one of the two", key=True))
+            out.append(doc.finding("K214", _("\"{name}\" is both read from a column and given a constant").format(name=name),
+                                   ["constants", name], _("keep one of the two"), key=True))
     for i, name in enumerate(data.get("optional") or []):
         if name not in columns:
-            out.append(doc.finding("K104", f'"{name}" is listed as optional but is not in columns',
+            out.append(doc.finding("K104", _("\"{name}\" is listed as optional but is not in columns").format(name=name),
                                    ["optional", i]))
     return out
 

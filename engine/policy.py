@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import jsonschema
 
 from .findings import Finding
+from .i18n import N_, _
 from .load import MAX_BYTES, Node, Scalar, key_at, load_path, load_text, node_at, to_plain
 
 SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")
@@ -100,7 +101,7 @@ def read_document(source: str | os.PathLike, *, display: str | None = None, text
 
 def schema_findings(doc: Document, schema_name: str = POLICY_SCHEMA) -> list[Finding]:
     if not isinstance(doc.data, dict):
-        return [doc.finding("K103", f"a policy file must be a mapping of keys, but this is {_kind(doc.data)}", [])]
+        return [doc.finding("K103", _("a policy file must be a mapping of keys, but this is {value}").format(value=_kind(doc.data)), [])]
     out = []
     for error in sorted(_validator(schema_name).iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
         error = _deepest(error)
@@ -119,14 +120,14 @@ def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     return error
 
 
-_TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-               "object": "a mapping (key: value lines)", "array": "a list (lines starting with -)", "null": "empty"}
+_TYPE_WORDS = {"string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"), "boolean": N_("true or false"),
+               "object": N_("a mapping (key: value lines)"), "array": N_("a list (lines starting with -)"), "null": N_("empty")}
 
 
 def _where(path: list) -> str:
     """How a message names the place: `weight`, or `bands[2]` for a list item, not a bare `2`."""
     if not path:
-        return "the policy"
+        return _("the policy")
     if isinstance(path[-1], int):
         owner = next((p for p in reversed(path) if not isinstance(p, int)), "item")
         return f"{owner}[{path[-1]}]" if len(path) < 2 or not isinstance(path[-2], int) else \
@@ -136,19 +137,19 @@ def _where(path: list) -> str:
 
 def _kind(value: Any) -> str:
     if value is None:
-        return "empty"
+        return _("empty")
     if isinstance(value, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(value, int):
-        return "a whole number"
+        return _("a whole number")
     if isinstance(value, (float, Decimal)):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "text"
+        return _("text")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     return type(value).__name__
 
 
@@ -160,46 +161,46 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         extra = [k for k in e.instance if k not in allowed] if isinstance(e.instance, dict) else []
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = f'did you mean "{close[0]}"?' if close else ("allowed keys: " + ", ".join(allowed) if allowed else None)
-        return doc.finding("K101", f'unknown key "{key}"', path + [key], hint, key=True)
+        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else (_("allowed keys: ") + ", ".join(allowed) if allowed else None)
+        return doc.finding("K101", _("unknown key \"{key}\"").format(key=key), path + [key], hint, key=True)
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
-        return doc.finding("K102", f'"{missing}" is required here', path, key=bool(path))
+        return doc.finding("K102", _("\"{missing}\" is required here").format(missing=missing), path, key=bool(path))
     if e.validator == "type":
         want = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(w, w) for w in want)
+        words = _(" or ").join(_(_TYPE_WORDS[w]) if w in _TYPE_WORDS else w for w in want)
         hint = None
         node = node_at(doc.root, path) if doc.root is not None else None
         if "string" in want and isinstance(node, Scalar) and node.style is None:
-            hint = f'write it in quotes: "{node.source}"'
-        return doc.finding("K103", f"{where} must be {words}, but is {_kind(e.instance)}", path, hint)
+            hint = _("write it in quotes: \"{source}\"").format(source=node.source)
+        return doc.finding("K103", _("{where} must be {words}, but is {value}").format(where=where, words=words, value=_kind(e.instance)), path, hint)
     if e.validator in ("enum", "const"):
         allowed = e.validator_value if e.validator == "enum" else [e.validator_value]
         close = difflib.get_close_matches(str(e.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
-        hint = f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(json.dumps(a) for a in allowed)
-        return doc.finding("K104", f"{json.dumps(e.instance, default=str)} is not allowed for {where}", path, hint)
+        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(json.dumps(a) for a in allowed)
+        return doc.finding("K104", _("{value} is not allowed for {where}").format(value=json.dumps(e.instance, default=str), where=where), path, hint)
     if e.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems",
                        "minLength", "minProperties"):
-        return doc.finding("K105", f"{where}: {_range_words(e)}", path)
+        return doc.finding("K105", _("{where}: {value}").format(where=where, value=_range_words(e)), path)
     if e.validator == "pattern":
-        return doc.finding("K106", f'"{e.instance}" is not a valid name here',
-                           path, "use lower-case letters, digits and _ (for rule ids: -), starting with a letter")
+        return doc.finding("K106", _("\"{instance}\" is not a valid name here").format(instance=e.instance),
+                           path, _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"))
     if e.validator == "propertyNames":
-        return doc.finding("K106", f'"{e.instance}" is not a valid name', path + [e.instance],
-                           "use lower-case letters, digits and _ (for rule ids: -), starting with a letter", key=True)
+        return doc.finding("K106", _("\"{instance}\" is not a valid name").format(instance=e.instance), path + [e.instance],
+                           _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"), key=True)
     if e.validator == "not":
-        return doc.finding("K107", f"{where}: give either max or below, not both", path)
+        return doc.finding("K107", _("{where}: give either max or below, not both").format(where=where), path)
     if e.validator == "uniqueItems":
-        return doc.finding("K201", f"{where} lists the same item twice", path)
-    return doc.finding("K107", f"{where}: {e.message}", path)
+        return doc.finding("K201", _("{where} lists the same item twice").format(where=where), path)
+    return doc.finding("K107", _("{where}: {message}").format(where=where, message=e.message), path)
 
 
 def _range_words(e) -> str:
     v = e.validator_value
-    return {"minimum": f"must be at least {v}", "maximum": f"must be at most {v}",
-            "exclusiveMinimum": f"must be more than {v}", "exclusiveMaximum": f"must be less than {v}",
-            "minItems": f"needs at least {v} item(s)", "maxItems": f"allows at most {v} item(s)",
-            "minLength": "must not be empty", "minProperties": "must not be empty"}[e.validator]
+    return {"minimum": _("must be at least {v}").format(v=v), "maximum": _("must be at most {v}").format(v=v),
+            "exclusiveMinimum": _("must be more than {v}").format(v=v), "exclusiveMaximum": _("must be less than {v}").format(v=v),
+            "minItems": _("needs at least {v} item(s)").format(v=v), "maxItems": _("allows at most {v} item(s)").format(v=v),
+            "minLength": _("must not be empty"), "minProperties": _("must not be empty")}[e.validator]
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -307,14 +308,14 @@ class ParentRefused(Exception):
 def project_path(ref: str, base_dir: Path | None, what: str = "extends") -> Path:
     """`ref` relative to `base_dir`, refused unless it stays inside that folder or the current one."""
     if os.path.isabs(ref) or "\\" in ref:
-        raise ParentRefused(f"{what} takes a relative path (from this file's folder), not {ref!r}")
+        raise ParentRefused(_("{what} takes a relative path (from this file's folder), not {ref!r}").format(what=what, ref=ref))
     base = base_dir if base_dir is not None else Path.cwd()
     try:
         path = (base / ref).resolve()
     except (ValueError, OSError):  # a NUL byte, a loop of links
-        raise ParentRefused(f"cannot use {ref!r} as a path") from None
+        raise ParentRefused(_("cannot use {ref!r} as a path").format(ref=ref)) from None
     if not any(path.is_relative_to(root) for root in (Path.cwd().resolve(), base.resolve())):
-        raise ParentRefused(f'"{ref}" points outside this project\'s folders')
+        raise ParentRefused(_("\"{ref}\" points outside this project's folders").format(ref=ref))
     return path
 
 
@@ -334,7 +335,7 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
     folder), or by id: a policy with that id in the child's own folder, else a shipped one."""
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         if not ref.endswith((".yaml", ".yml")):
-            raise ParentRefused("extends takes a policy id or a relative path to a .yaml file")
+            raise ParentRefused(_("extends takes a policy id or a relative path to a .yaml file"))
         path = project_path(ref, base_dir)
         return read_document(path, display=_display(path)) if path.is_file() else None
     if base_dir is not None and base_dir.is_dir():  # a policy with that id beside the child wins
@@ -370,22 +371,21 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
             ids = [str(d.data.get("id")) for d in chain_docs]
             if parent is None:
                 close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
-                findings.append(current.finding("K210", f'parent policy "{ref}" not found', ["extends"],
-                                                f'did you mean "{close[0]}"?' if close else
-                                                "give a shipped policy id or a path relative to this file"))
+                findings.append(current.finding("K210", _("parent policy \"{ref}\" not found").format(ref=ref), ["extends"],
+                                                _("did you mean \"{close}\"?").format(close=close[0]) if close else
+                                                _("give a shipped policy id or a path relative to this file")))
                 break
             if parent.findings:
                 findings.extend(parent.findings)
                 break
             pid = str(parent.data.get("id"))
             if pid in ids:
-                findings.append(current.finding("K211", f"extends makes a cycle: {' → '.join(ids + [pid])}",
+                findings.append(current.finding("K211", _("extends makes a cycle: {value}").format(value=' → '.join(ids + [pid])),
                                                 ["extends"]))
                 break
             if len(chain_docs) >= max_depth:
-                findings.append(current.finding("K211", f"extends goes more than {max_depth} policies deep "
-                                                f"({' → '.join(ids[:3])} → …)", ["extends"],
-                                                "flatten the chain: extend the national policy directly"))
+                findings.append(current.finding("K211", _("extends goes more than {max_depth} policies deep ({value} → …)").format(max_depth=max_depth, value=' → '.join(ids[:3])), ["extends"],
+                                                _("flatten the chain: extend the national policy directly")))
                 break
             chain_docs.append(parent)
             current = parent
@@ -399,7 +399,7 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
         for i, name in enumerate(data.get("disable") or []):
             hits = [s for s in SECTIONS if name in sections[s]]
             if not hits:
-                findings.append(d.finding("K216", f'"{name}" is not an inherited entry, so it cannot be disabled',
+                findings.append(d.finding("K216", _("\"{name}\" is not an inherited entry, so it cannot be disabled").format(name=name),
                                           ["disable", i]))
             for s in hits:
                 del sections[s][name]

@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from .i18n import _
+
 FORMATS = ("csv", "json", "jsonl", "yaml", "xlsx")
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
               ".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx", ".xlsm": "xlsx"}
@@ -51,22 +53,21 @@ def detect_format(name: str, explicit: str | None = None) -> str:
         return explicit
     fmt = EXTENSIONS.get(Path(name).suffix.lower())
     if fmt is None:
-        raise RecordsError(f"cannot tell the format of {name!r} from its extension: "
-                           f"use --input-format ({'|'.join(FORMATS)})")
+        raise RecordsError(_("cannot tell the format of {name!r} from its extension: use --input-format ({value})").format(name=name, value='|'.join(FORMATS)))
     return fmt
 
 
 def open_binary(name: str, stdin: IO[bytes] | None = None) -> IO[bytes]:
     if name == "-":
         if stdin is None:
-            raise RecordsError("no standard input")
+            raise RecordsError(_("no standard input"))
         return stdin
     try:
         return open(name, "rb")
     except IsADirectoryError:
-        raise RecordsError(f"{name} is a folder, not a records file") from None
+        raise RecordsError(_("{name} is a folder, not a records file").format(name=name)) from None
     except OSError as exc:
-        raise RecordsError(f"cannot read {name}: {exc.strerror or exc}") from None
+        raise RecordsError(_("cannot read {name}: {value}").format(name=name, value=exc.strerror or exc)) from None
 
 
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,
@@ -117,17 +118,17 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
     try:
         header_line = text.readline()
     except UnicodeDecodeError as exc:
-        raise RecordsError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "save it as 'CSV UTF-8'") from None
+        raise RecordsError(_("the file is not UTF-8 text ({reason} at byte {start}); save it as 'CSV UTF-8'").format(reason=exc.reason, start=exc.start)) from None
     if not header_line.strip():
-        raise RecordsError("the CSV file is empty: expected a header line with the column names")
+        raise RecordsError(_("the CSV file is empty: expected a header line with the column names"))
     delimiter = sniff_delimiter(header_line)
     header = next(csv.reader([header_line], delimiter=delimiter))
     header = [h.strip() for h in header]
     dupes = {h for h in header if header.count(h) > 1 and h}
     if dupes:
-        raise RecordsError(f"the header names a column twice: {', '.join(sorted(dupes))}")
+        raise RecordsError(_("the header names a column twice: {value}").format(value=', '.join(sorted(dupes))))
     reader = csv.reader(text, delimiter=delimiter)
+    line_word = _("line {number}")  # looked up once: this loop runs once per record
     row = 0
     line = 1
     while True:
@@ -136,11 +137,11 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
         except StopIteration:
             return
         except UnicodeDecodeError as exc:
-            raise RecordsError(f"the file is not UTF-8 text after line {line} ({exc.reason}); "
-                               "save it as 'CSV UTF-8'") from None
+            raise RecordsError(_("the file is not UTF-8 text after line {line} ({reason}); save it as 'CSV UTF-8'").format(line=line, reason=exc.reason)) from None
         except csv.Error as exc:
             row += 1
-            yield Source(row, None, f"line {reader.line_num + 1}", problem=f"CSV error: {exc}")
+            yield Source(row, None, line_word.format(number=reader.line_num + 1),
+                         problem=_("CSV error: {error}").format(error=exc))
             continue
         line = reader.line_num + 1
         if not cells or all(not c.strip() for c in cells):
@@ -148,14 +149,15 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
         row += 1
         problem = None
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            problem = f"the line has {len(cells)} cells but the header has {len(header)} columns"
+            problem = _("the line has {cells} cells but the header has {header} columns").format(cells=len(cells), header=len(header))
         record = dict(zip(header, cells))
         if delimiter == ";":
             record["\x00decimal_comma"] = True
-        yield Source(row, record, f"line {line}", problem=problem)
+        yield Source(row, record, line_word.format(number=line), problem=problem)
 
 
 def _read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
+    line_word = _("line {number}")
     row = 0
     for number, raw in enumerate(stream, 1):
         if not raw.strip():
@@ -164,9 +166,10 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
         try:
             data = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"), parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as exc:
-            yield Source(row, None, f"line {number}", problem=f"not valid JSON: {_json_reason(exc)}")
+            yield Source(row, None, line_word.format(number=number),
+                         problem=_("not valid JSON: {reason}").format(reason=_json_reason(exc)))
             continue
-        yield Source(row, data, f"line {number}")
+        yield Source(row, data, line_word.format(number=number))
 
 
 def _json_reason(exc: Exception) -> str:
@@ -176,6 +179,7 @@ def _json_reason(exc: Exception) -> str:
 def _read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]:
     """A JSON list of records, decoded one element at a time (flat memory for big files)."""
     decoder = json.JSONDecoder(parse_float=Decimal)
+    record_word = _("record {number}")
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()
     buf, pos, row, started, done = "", 0, 0, False, False
 
@@ -185,7 +189,7 @@ def _read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]
         try:
             text = utf8.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
-            raise RecordsError(f"the JSON file is not UTF-8 ({exc.reason})") from None
+            raise RecordsError(_("the JSON file is not UTF-8 ({reason})").format(reason=exc.reason)) from None
         buf, pos = buf[pos:] + text, 0
         return bool(chunk)
 
@@ -198,12 +202,12 @@ def _read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]
                 return pos < len(buf)
 
     if not skip(" \t\r\n") or buf[pos] != "[":
-        raise RecordsError("a JSON records file must be a list: [ {…}, {…} ] (or use .jsonl, one record a line)")
+        raise RecordsError(_("a JSON records file must be a list: [ {…}, {…} ] (or use .jsonl, one record a line)"))
     pos += 1
     started = True
     while started and not done:
         if not skip(" \t\r\n"):
-            raise RecordsError("the JSON list is not closed with ]")
+            raise RecordsError(_("the JSON list is not closed with ]"))
         if buf[pos] == "]":
             return
         while True:
@@ -212,18 +216,18 @@ def _read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]
                 break
             except json.JSONDecodeError as exc:
                 if not more():
-                    raise RecordsError(f"invalid JSON in record {row + 1}: {exc.msg}") from None
+                    raise RecordsError(_("invalid JSON in record {value}: {msg}").format(value=row + 1, msg=exc.msg)) from None
         row += 1
         pos = end
-        yield Source(row, data, f"record {row}")
+        yield Source(row, data, record_word.format(number=row))
         if not skip(" \t\r\n"):
-            raise RecordsError("the JSON list is not closed with ]")
+            raise RecordsError(_("the JSON list is not closed with ]"))
         if buf[pos] == ",":
             pos += 1
         elif buf[pos] == "]":
             done = True
         else:
-            raise RecordsError(f"expected , or ] after record {row} in the JSON list")
+            raise RecordsError(_("expected , or ] after record {row} in the JSON list").format(row=row))
 
 
 def _read_yaml(stream: IO[bytes]) -> Iterator[Source]:
@@ -234,7 +238,7 @@ def _read_yaml(stream: IO[bytes]) -> Iterator[Source]:
         raise RecordsError(f"line {f.line}: {f.message}")
     data = to_plain(root)
     if not isinstance(data, list):
-        raise RecordsError("a YAML records file must be a list of records (lines starting with -)")
+        raise RecordsError(_("a YAML records file must be a list of records (lines starting with -)"))
     for i, item in enumerate(data, 1):
         node = root.items[i - 1]
-        yield Source(i, item, f"line {node.line}")
+        yield Source(i, item, _("line {number}").format(number=node.line))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .compile import compile_policy
 from .findings import Finding, sort_key
+from .i18n import _
 from .load import MAX_BYTES
 from .policy import TESTS_SCHEMA, read_document, resolve
 
@@ -47,11 +48,11 @@ def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
                              if n.endswith(POLICY_SUFFIXES) and not n.startswith(".") and not is_map_file(n)
                              and not is_sample_file(n) and os.path.isfile(os.path.join(root, n)))
             if len(files) == before:  # a mistyped folder must not pass CI silently
-                problems.append(Finding("K001", "no policy files (*.yaml, *.yml) in this folder", p))
+                problems.append(Finding("K001", _("no policy files (*.yaml, *.yml) in this folder"), p))
         elif os.path.exists(p):
             files.append(p)
         else:
-            problems.append(Finding("K001", "no such file or folder", p))
+            problems.append(Finding("K001", _("no such file or folder"), p))
     return files, problems
 
 
@@ -96,7 +97,7 @@ def validate_file(path: str, policies_only: bool = False) -> list[Finding] | Non
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)  # enough to tell it is too large (K003); /dev/zero ends too
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        return [Finding("K001", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", path)]
+        return [Finding("K001", _("cannot read the file: {why}").format(why=getattr(exc, "strerror", None) or exc), path)]
     if policies_only and (is_sample_file(path) or not is_kinerja_text(data)):
         return None
     return validate_text(data, path)

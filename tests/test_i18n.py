@@ -164,3 +164,20 @@ def test_lang_before_the_command_and_usage_errors_follow_it():
     assert "Kesalahan: Argumen belum diberikan 'POLICY'." in result.output
     result = _run(["evaluate"], CLEAN)
     assert "Error: Missing argument 'POLICY'." in result.output
+
+
+def test_no_function_both_binds_and_calls_the_translation_function():
+    """`x, _ = pair` in a function makes `_` local there, and its `_("…")` fails at run time."""
+    import ast
+
+    bad = []
+    for folder in i18n_catalog.SOURCE_DIRS:
+        for path in folder.rglob("*.py"):
+            tree = ast.parse(path.read_text("utf-8"))
+            for fn in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+                own = [n for n in ast.walk(fn)]
+                binds = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in own)
+                calls = any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_" for n in own)
+                if binds and calls:
+                    bad.append(f"{path.name}:{fn.lineno} {fn.name}")
+    assert bad == []

@@ -14,13 +14,15 @@ from typing import Callable, Mapping
 from urllib.parse import quote
 
 from kinerja.engine.findings import CODES, ERROR, INFO, WARNING, Finding, sort_key
+from kinerja.engine.i18n import N_, _
 
 TOOL_NAME = "kinerja"
 INFORMATION_URI = "https://pypi.org/project/kinerja/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 SRCROOT = "%SRCROOT%"
-HINT_SEPARATOR = " — hint: "
+HINT_SEPARATOR = N_(" — hint: ")
+SEVERITY_WORDS = {ERROR: N_("error"), WARNING: N_("warning"), INFO: N_("info")}
 
 _ANSI = {ERROR: "\x1b[31m", WARNING: "\x1b[33m", INFO: "\x1b[34m"}
 _ANSI_RESET = "\x1b[0m"
@@ -59,7 +61,7 @@ def _counts(findings: list[Finding]) -> dict[str, int]:
 
 def _with_hint(f: Finding) -> str:
     """The message, followed by the hint when there is one."""
-    return f"{f.message}{HINT_SEPARATOR}{f.hint}" if f.hint else f.message
+    return f"{f.message}{_(HINT_SEPARATOR)}{f.hint}" if f.hint else f.message
 
 
 def _files_involved(findings: list[Finding], ctx: ReportContext) -> int:
@@ -73,17 +75,18 @@ def _files_involved(findings: list[Finding], ctx: ReportContext) -> int:
 
 
 def _severity_word(severity: str, color: bool) -> str:
-    """The severity, wrapped in its ANSI colour when asked for."""
+    """The severity in the reader's language, wrapped in its ANSI colour when asked for."""
+    word = _(SEVERITY_WORDS[severity]) if severity in SEVERITY_WORDS else severity
     if not color or severity not in _ANSI:
-        return severity
-    return f"{_ANSI[severity]}{severity}{_ANSI_RESET}"
+        return word
+    return f"{_ANSI[severity]}{word}{_ANSI_RESET}"
 
 
 def _text_lines(f: Finding, color: bool) -> list[str]:
     """`file:line:col: severity code message`, then an indented hint line if any."""
     lines = [f"{f.location()}: {_severity_word(f.severity, color)} {f.code} {f.message}"]
     if f.hint:
-        lines.append(f"    hint: {f.hint}")
+        lines.append("    " + _("hint: {hint}").format(hint=f.hint))
     return lines
 
 
@@ -91,12 +94,12 @@ def _text_summary(findings: list[Finding], ctx: ReportContext) -> str:
     """The closing line: counts by severity, or that nothing was found."""
     n_files = _files_involved(findings, ctx)
     if not findings:
-        return f"{n_files} file(s) checked, no problems found"
+        return _("{files} file(s) checked, no problems found").format(files=n_files)
     counts = _counts(findings)
-    summary = f"{counts[ERROR]} error(s), {counts[WARNING]} warning(s)"
+    summary = _("{errors} error(s), {warnings} warning(s)").format(errors=counts[ERROR], warnings=counts[WARNING])
     if counts[INFO]:
-        summary += f", {counts[INFO]} info(s)"
-    return f"{summary} in {n_files} file(s)"
+        summary += _(", {infos} info(s)").format(infos=counts[INFO])
+    return _("{summary} in {files} file(s)").format(summary=summary, files=n_files)
 
 
 def report_text(findings: list[Finding], ctx: ReportContext) -> str:
@@ -145,7 +148,7 @@ def _github_properties(f: Finding) -> str:
     for name, value in (("line", f.line), ("col", f.column), ("endLine", f.end_line), ("endColumn", f.end_column)):
         if value:
             props.append((name, value))
-    props.append(("title", f"{f.code} {f.title}"))
+    props.append(("title", f"{f.code} {f.title}"))  # the title in the reader's language
     return ",".join(f"{name}={escape_github_property(str(value))}" for name, value in props)
 
 
@@ -174,8 +177,8 @@ def _sarif_rule(code: str) -> dict:
     severity, title = CODES.get(code, (ERROR, code))
     return {
         "id": code,
-        "name": _rule_name(title),
-        "shortDescription": {"text": title},
+        "name": _rule_name(title),  # from the English title: a name, the same in every language
+        "shortDescription": {"text": _(title) if code in CODES else title},
         "defaultConfiguration": {"level": _SARIF_LEVEL.get(severity, "error")},
     }
 

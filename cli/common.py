@@ -10,6 +10,7 @@ import click
 from kinerja.engine import __version__
 from kinerja.engine.compile import compile_policy
 from kinerja.engine.findings import has_errors
+from kinerja.engine.i18n import _
 from kinerja.engine.model import Policy
 from kinerja.engine.policy import find_policy, read_document, resolve
 from kinerja.engine.report.findings import ReportContext, render
@@ -25,17 +26,17 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 def load_policy(ref: str) -> Policy:
     """A policy file path, or the id of a shipped policy; on findings print them and exit 1."""
     if os.path.isdir(ref):
-        fail(f"{ref} is a folder: give one policy file")
+        fail(_("{ref} is a folder: give one policy file").format(ref=ref))
     if os.path.exists(ref):
         doc = read_document(ref)
     else:
         doc = find_policy(ref, None) if not ref.endswith((".yaml", ".yml")) else None
         if doc is None:
-            fail(f"policy {ref!r} not found (give a file path or a shipped policy id)")
+            fail(_("policy {ref!r} not found (give a file path or a shipped policy id)").format(ref=ref))
     policy, findings = compile_policy(resolve(doc))
     if policy is None or has_errors(findings):
         click.echo(render(findings, "text", ReportContext([doc.file], __version__)), err=True)
-        fail(f"policy {doc.file} has errors; fix them first (kinerja validate {doc.file})", EXIT_FINDINGS)
+        fail(_("policy {file} has errors; fix them first (kinerja validate {file})").format(file=doc.file), EXIT_FINDINGS)
     return policy
 
 
@@ -50,7 +51,7 @@ class Output:
                 self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
                                newline=None if binary else "")
             except OSError as exc:
-                fail(f"cannot write {path}: {exc.strerror or exc}")
+                fail(_("cannot write {path}: {value}").format(path=path, value=exc.strerror or exc))
 
     @property
     def stream(self):

@@ -8,6 +8,7 @@ import click
 
 from kinerja.engine.compare import Comparison, Options, check_options
 from kinerja.engine.fairness import parse_favourable
+from kinerja.engine.i18n import _
 from kinerja.engine.records import RecordsError
 from kinerja.engine.report.compare_out import RENDERERS
 
@@ -68,6 +69,6 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         out.close()
     s = data["summary"]
     if output and output != "-":
-        click.echo(f"records: {s['records']}, valid: {s['valid']}, invalid: {s['invalid']}, "
-                   f"changed: {s['changed']}; report written to {output}", err=True)
+        click.echo(_("records: {records}, valid: {valid}, invalid: {invalid}, changed: {changed}; report written to {output}").format(
+            records=s["records"], valid=s["valid"], invalid=s["invalid"], changed=s["changed"], output=output), err=True)
     sys.exit(EXIT_FINDINGS if fail_on_change and s["changed"] else EXIT_OK)

@@ -12,6 +12,7 @@ import sys
 import click
 
 from kinerja.engine.evaluate import Evaluator
+from kinerja.engine.i18n import _
 from kinerja.engine.records import RecordsError
 from kinerja.engine.report.results import dumps, error_text
 
@@ -74,10 +75,10 @@ def ekinerja(export, policy_ref, map_file, sheet, header_row, input_format, fmt,
     finally:
         out.close()
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(_("note: {note}").format(note=note), err=True)
     kinds = {k: sum(r["finding"] == k for r in found) for k in ("predikat-tidak-sesuai", "hasil-akhir-kosong", "error")}
-    click.echo(f"rows: {total}, disagree: {kinds['predikat-tidak-sesuai']}, "
-               f"hasil_akhir empty: {kinds['hasil-akhir-kosong']}, unreadable: {kinds['error']}", err=True)
+    click.echo(_("rows: {total}, disagree: {disagree}, hasil_akhir empty: {empty}, unreadable: {unreadable}").format(
+        total=total, disagree=kinds["predikat-tidak-sesuai"], empty=kinds["hasil-akhir-kosong"], unreadable=kinds["error"]), err=True)
     sys.exit(EXIT_FINDINGS if found else EXIT_OK)
 
 

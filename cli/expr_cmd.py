@@ -25,6 +25,7 @@ import click
 
 from kinerja.engine.expr import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.engine.functions import EvalError
+from kinerja.engine.i18n import _
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 RUNTIME_CODE = "K406"  # findings catalogue: "evaluation error"
@@ -42,9 +43,9 @@ def _where(line: int, column: int) -> str:
 
 
 def report_problem(code: str, message: str, line: int = 1, column: int = 1, hint: str | None = None) -> None:
-    click.echo(f"error {code} at {_where(line, column)}: {_one_line(message)}", err=True)
+    click.echo(_("error {code} at {value}: {value2}").format(code=code, value=_where(line, column), value2=_one_line(message)), err=True)
     if hint:
-        click.echo(f"hint: {_one_line(hint)}", err=True)
+        click.echo(_("hint: {value}").format(value=_one_line(hint)), err=True)
 
 
 def format_value(value: Any) -> str:
@@ -95,17 +96,17 @@ def parse_record(spec: str) -> dict[str, Any]:
                 spec = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise click.BadParameter(f"cannot read {path}: {reason}", param_hint="'--record'") from None
+            raise click.BadParameter(_("cannot read {path}: {reason}").format(path=path, reason=reason), param_hint="'--record'") from None
         source = path
     try:
         data = json.loads(spec, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise click.BadParameter(f"{source} is not valid JSON: {_one_line(str(exc))}",
+        raise click.BadParameter(_("{source} is not valid JSON: {value}").format(source=source, value=_one_line(str(exc))),
                                  param_hint="'--record'") from None
     except RecursionError:
-        raise click.BadParameter(f"{source} is nested too deeply", param_hint="'--record'") from None
+        raise click.BadParameter(_("{source} is nested too deeply").format(source=source), param_hint="'--record'") from None
     if not isinstance(data, dict):
-        raise click.BadParameter(f"{source} must be a JSON object like {{\"x\": 1}}", param_hint="'--record'")
+        raise click.BadParameter(_("{source} must be a JSON object like {{\"x\": 1}}").format(source=source), param_hint="'--record'")
     return data
 
 
@@ -129,8 +130,8 @@ def load_policy(path: str):
     policy, findings = compile_policy(resolved)
     if policy is None or has_errors(findings):
         for f in [f for f in findings if f.severity == "error"][:20]:
-            click.echo(f"{f.location()}: error {f.code}: {_one_line(f.message)}", err=True)
-        click.echo(f"kinerja expr: {path} has errors, so its names cannot be used", err=True)
+            click.echo(_("{value}: error {code}: {value2}").format(value=f.location(), code=f.code, value2=_one_line(f.message)), err=True)
+        click.echo(_("kinerja expr: {path} has errors, so its names cannot be used").format(path=path), err=True)
         raise SystemExit(EXIT_USAGE)
     compiler = Compiler(resolved)
     compiler.compile()
@@ -158,7 +159,7 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
 
 
 def report_record_problem(code: str, message: str) -> None:
-    click.echo(f"error {code} in the record: {_one_line(message)}", err=True)
+    click.echo(_("error {code} in the record: {value}").format(code=code, value=_one_line(message)), err=True)
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -193,8 +194,7 @@ def expr_command(expression: str, record_spec: str | None, policy_path: str | No
             env: Mapping[str, Any] = dict(policy.params)
             unknown = sorted(expr.names - set(env))
             if unknown:  # nothing to evaluate with: the static check passed, say what it gives
-                click.echo(f"ok: gives {expr.type}; give --record to evaluate it "
-                           f"(it reads {', '.join(unknown)})")
+                click.echo(_("ok: gives {type}; give --record to evaluate it (it reads {value})").format(type=expr.type, value=', '.join(unknown)))
                 raise SystemExit(EXIT_OK)
         else:
             env = policy_env(policy, raw)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import click
 
 from kinerja.engine.fairness import DERIVED, FairnessTally, parse_favourable
+from kinerja.engine.i18n import _
 from kinerja.engine.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.engine.population import PopulationRun
 from kinerja.engine.report.results import dumps
@@ -26,10 +27,10 @@ def org_predikat_option(spec: str | None, checks: list) -> dict | None:
     except ValueError as exc:
         fail(f"--org-predikat: {exc}")
     if not any(c.kind == "distribution" for c in checks):
-        fail("--org-predikat: the policy has no distribution check (population: kind: distribution)")
+        fail(_("--org-predikat: the policy has no distribution check (population: kind: distribution)"))
     mapping, problems = normalise_org_predikat(checks, given)
     if problems:
-        fail("--org-predikat: " + "; ".join(problems))
+        fail(_("--org-predikat: ") + "; ".join(problems))
     return mapping
 
 
@@ -61,7 +62,7 @@ class PopulationReport:
             known = set(policy.fields) | set(policy.output_names()) | set(DERIVED)
             for name in fairness:
                 if name not in known:
-                    fail(f"--fairness {name}: not a field or output of the policy")
+                    fail(_("--fairness {name}: not a field or output of the policy").format(name=name))
             derived = frozenset(n for n in fairness if n in DERIVED and n not in policy.fields)
             self.fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived, min_group=5)
 
@@ -92,7 +93,7 @@ class PopulationReport:
                 with open(self.output, "w", encoding="utf-8") as fh:
                     fh.write(dumps(doc, indent=2) + "\n")
             except OSError as exc:
-                fail(f"cannot write {self.output}: {exc.strerror or exc}")
+                fail(_("cannot write {output}: {value}").format(output=self.output, value=exc.strerror or exc))
         return any(o.failed_error for o in outcomes)
 
 

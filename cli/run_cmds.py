@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
+from decimal import Decimal
 
 import click
 
 from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.i18n import document_lang
+from kinerja.engine.i18n import _, document_lang, num
 from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS
 
@@ -34,7 +35,7 @@ def open_records(records, input_format, sheet, header_row, map_file, notes=None)
         mapping = load_mapping(map_file)
     stdin = sys.stdin.buffer if records == "-" else None
     if records == "-" and not input_format:
-        fail("reading records from stdin needs --input-format")
+        fail(_("reading records from stdin needs --input-format"))
     return read_records(records, input_format, stdin=stdin, sheet=sheet, header_row=header_row, mapping=mapping,
                         notes=notes)
 
@@ -49,7 +50,7 @@ class Progress:
 
     def tick(self, n: int) -> None:
         if self.enabled and n % 2000 == 0 and time.perf_counter() - self.start > 1.0:
-            click.echo(f"\r{n:,} records…", nl=False, err=True)
+            click.echo("\r" + _("{n} records…").format(n=num(n, group=True)), nl=False, err=True)
             self.shown = True
 
     def done(self) -> None:
@@ -75,10 +76,9 @@ def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, he
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
-        fail("--format xlsx needs -o FILE.xlsx")
+        fail(_("--format xlsx needs -o FILE.xlsx"))
     if with_explain and fmt not in ("json", "jsonl", "xlsx"):
-        fail(f"--explain adds explanations to json or jsonl rows, not to {fmt} "
-             "(xlsx always has an explanation sheet; for one employee use kinerja explain)")
+        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation sheet; for one employee use kinerja explain)").format(fmt=fmt))
     evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
     started = time.perf_counter()
     counts = {"records": 0, "ok": 0, "error": 0}
@@ -115,9 +115,9 @@ def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, he
     progress.done()
     elapsed = time.perf_counter() - started
     for note in notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
-               f"time: {elapsed:.2f} s", err=True)
+        click.echo(_("note: {note}").format(note=note), err=True)
+    click.echo(_("records: {records}, ok: {ok}, errors: {errors}, time: {seconds} s").format(
+        records=counts["records"], ok=counts["ok"], errors=counts["error"], seconds=num(Decimal(f"{elapsed:.2f}"))), err=True)
     population_failed = population.finish() if population.active else False
     sys.exit(EXIT_FINDINGS if counts["error"] or population_failed else EXIT_OK)
 
@@ -137,7 +137,7 @@ def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header
 
     lang = document_lang()
     if not nip and not rows:
-        fail("say which record to explain: --nip NIP or --row N")
+        fail(_("say which record to explain: --nip NIP or --row N"))
     compiled = load_policy(policy)
     evaluator = Evaluator(compiled, keep_env=True)
     wanted_nips, wanted_rows = set(nip), set(rows)
@@ -163,5 +163,5 @@ def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header
     finally:
         out.close()
     if missing:
-        fail("not found in the records: " + ", ".join(missing), EXIT_FINDINGS)
+        fail(_("not found in the records: ") + ", ".join(missing), EXIT_FINDINGS)
     sys.exit(EXIT_OK)

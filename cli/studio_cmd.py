@@ -9,6 +9,8 @@ import webbrowser
 
 import click
 
+from kinerja.engine.i18n import _
+
 from .common import EXIT_OK, fail
 
 
@@ -27,29 +29,29 @@ def studio(folder, host, port, no_browser):
         from kinerja.cli.studio.app import create_app
         from kinerja.engine.workbench import Refused
     except ImportError as exc:  # a partial install
-        fail(f"the workbench needs {exc.name}: pip install kinerja")
+        fail(_("the workbench needs {name}: pip install kinerja").format(name=exc.name))
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except (OSError, OverflowError) as exc:
-        fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+        fail(_("cannot listen on {host}:{port}: {value}").format(host=host, port=port, value=getattr(exc, 'strerror', None) or exc))
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     hosts = {f"{shown}:{port}"}
     if _loopback(host):
         hosts |= {f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"}
     else:
-        click.echo(f"kinerja: warning: listening on {host}, reachable from other computers", err=True)
+        click.echo(_("kinerja: warning: listening on {host}, reachable from other computers").format(host=host), err=True)
     token = secrets.token_urlsafe(24)
     try:
         app = create_app(folder, token, hosts)
     except (Refused, OSError) as exc:
         sock.close()
-        fail(f"cannot open {folder}: {getattr(exc, 'strerror', None) or exc}")
+        fail(_("cannot open {folder}: {value}").format(folder=folder, value=getattr(exc, 'strerror', None) or exc))
     url = f"http://{shown}:{port}/?token={token}"
-    click.echo(f"kinerja studio: {url}\n(press Ctrl+C to stop)", err=True)
+    click.echo(_("kinerja studio: {url}\n(press Ctrl+C to stop)").format(url=url), err=True)
     if not no_browser:
         webbrowser.open(url)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))

@@ -10,7 +10,7 @@ import click
 
 from kinerja.engine import __version__
 from kinerja.engine.findings import has_errors
-from kinerja.engine.i18n import document_lang
+from kinerja.engine.i18n import _, document_lang, ngettext
 from kinerja.engine.report.findings import ReportContext, render
 
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
@@ -46,7 +46,7 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, no_explai
     from kinerja.engine.testing import collect, run
 
     if "-" in paths:
-        fail("kinerja test reads policy and test files, not standard input: give files or folders")
+        fail(_("kinerja test reads policy and test files, not standard input: give files or folders"))
     minimum = Decimal(str(min_coverage)).normalize() if min_coverage is not None else None
     test_run = collect(list(paths) or ["."])
     if test_run.missing:
@@ -59,7 +59,7 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, no_explai
     if output and output != "-":
         click.echo(summary(test_run, minimum), err=True)
     if not test_run.suites and not test_run.findings:
-        click.echo("kinerja: no policies or policy tests found", err=True)
+        click.echo(_("kinerja: no policies or policy tests found"), err=True)
     failed = test_run.failed or test_run.broken or (minimum is not None and any(
         s.coverage is not None and not s.broken and not s.coverage.meets(minimum) for s in test_run.suites))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
@@ -80,10 +80,10 @@ def show(policy, resolved, fmt, output):
     from kinerja.engine.report.results import dumps
 
     if os.path.isdir(policy):
-        fail(f"{policy} is a folder: give one policy file")
+        fail(_("{policy} is a folder: give one policy file").format(policy=policy))
     doc = read_document(policy) if os.path.exists(policy) else find_policy(policy, None)
     if doc is None:
-        fail(f"policy {policy!r} not found (give a file path or a shipped policy id)")
+        fail(_("policy {policy!r} not found (give a file path or a shipped policy id)").format(policy=policy))
     if doc.root is None or (resolved and has_errors(doc.findings)):
         _findings_exit(doc.findings, doc.file)
     if not resolved:
@@ -100,7 +100,7 @@ def show(policy, resolved, fmt, output):
 
 def _findings_exit(findings, file: str) -> None:
     click.echo(render(findings, "text", ReportContext([file], __version__)), err=True)
-    fail(f"policy {file} has errors; fix them first (kinerja validate {file})", EXIT_FINDINGS)
+    fail(_("policy {file} has errors; fix them first (kinerja validate {file})").format(file=file), EXIT_FINDINGS)
 
 
 @click.command()
@@ -118,27 +118,28 @@ def init(agency, parent, directory, pid):
 
     pid = pid or slug(agency)
     if not pid:
-        fail("the agency name gives no id: pass --id")
+        fail(_("the agency name gives no id: pass --id"))
     existing = [str(p) for p in paths_for(directory, pid) if p.exists()]
     if existing:
-        fail(f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
-             "not overwriting (choose another --id or --dir)")
+        fail(ngettext("{files} already exists; not overwriting (choose another --id or --dir)",
+                      "{files} already exist; not overwriting (choose another --id or --dir)",
+                      len(existing)).format(files=_(" and ").join(existing)))
     if os.path.exists(directory) and not os.path.isdir(directory):
-        fail(f"{directory} is not a folder")
+        fail(_("{directory} is not a folder").format(directory=directory))
     try:
         os.makedirs(directory, exist_ok=True)
         made = scaffold(agency, parent, directory, pid)
     except ScaffoldError as exc:
         fail(str(exc), exc.code)
     except OSError as exc:
-        fail(f"cannot create {directory}: {exc.strerror or exc}")
+        fail(_("cannot create {directory}: {value}").format(directory=directory, value=exc.strerror or exc))
     for path, text in ((made.policy_path, made.policy_text), (made.test_path, made.test_text)):
         try:
             with open(path, "x", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         except OSError as exc:
-            fail(f"cannot write {path}: {exc.strerror or exc}")
-        click.echo(f"created {path}")
-    click.echo(f"next: kinerja validate {made.policy_path} && kinerja test {made.policy_path}")
+            fail(_("cannot write {path}: {value}").format(path=path, value=exc.strerror or exc))
+        click.echo(_("created {path}").format(path=path))
+    click.echo(_("next: kinerja validate {policy_path} && kinerja test {policy_path}").format(policy_path=made.policy_path))
     sys.exit(EXIT_OK)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
+from .i18n import _, num
 from .model import Band, Policy, Table
 
 KINDS = ("rule", "band", "row")
@@ -62,7 +63,7 @@ class Coverage:
         return self.covered * 100 >= minimum * self.total
 
     def summary(self) -> str:
-        return f"coverage {self.percent_text()}% ({self.covered}/{self.total})"
+        return _("coverage {percent}% ({covered}/{total})").format(percent=num(Decimal(self.percent_text())), covered=self.covered, total=self.total)
 
     def as_dict(self, minimum: Decimal | None = None) -> dict:
         return {"percent": self.percent_text(), "covered": self.covered, "total": self.total,
@@ -96,7 +97,7 @@ class Tracker:
         ordered: list[Item] = []
         for rule in policy.rules:
             entry = sections["rules"][rule.id]
-            item = Item("rule", rule.id, f"rule {rule.id} never fired", *_where(entry, [], key=True))
+            item = Item("rule", rule.id, _("rule {id} never fired").format(id=rule.id), *_where(entry, [], key=True))
             self.rule_items[rule.id] = item
             ordered.append(item)
         by_band = {b.name: b for b in self.bands}
@@ -108,7 +109,7 @@ class Tracker:
             for d in band.bands:
                 i = next((k for k, s in enumerate(specs) if s.get("label") == d.label and
                           Decimal(str(s.get("min"))) == d.min), 0)
-                item = Item("band", name, f"band {name} entry {_label(d.label)} never hit", *_where(entry, ["bands", i]))
+                item = Item("band", name, _("band {name} entry {value} never hit").format(name=name, value=_label(d.label)), *_where(entry, ["bands", i]))
                 self.band_items[(name, id(d))] = item
             ordered.extend(sorted((self.band_items[(name, id(d))] for d in band.bands), key=lambda it: it.line))
         by_table = {t.name: t for t in self.tables}
@@ -117,7 +118,7 @@ class Tracker:
             if table is None:
                 continue
             for row in table.rows:
-                item = Item("row", name, f"table {name} row {row.index + 1} [{row_text(table, row.index)}] never hit",
+                item = Item("row", name, _("table {name} row {value} [{value2}] never hit").format(name=name, value=row.index + 1, value2=row_text(table, row.index)),
                             *_where(entry, ["rows", row.index]))
                 self.row_items[(name, row.index)] = item
                 ordered.append(item)

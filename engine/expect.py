@@ -16,6 +16,7 @@ from typing import Any
 
 import jsonschema
 
+from .i18n import _
 from .policy import TESTS_SCHEMA, schema
 from .report.results import dumps
 
@@ -134,7 +135,7 @@ class Context:
 
 def _close(name: str, names) -> str:
     hit = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    return f' (did you mean "{hit[0]}"?)' if hit else ""
+    return _(" (did you mean \"{hit}\"?)").format(hit=hit[0]) if hit else ""
 
 
 def _error_text(error: dict) -> str:
@@ -146,7 +147,7 @@ def unknown_fields(record: Any, ctx: Context) -> list[Failure]:
     """A test record naming a field the policy does not declare is a mistake in the test."""
     if not isinstance(record, dict):
         return []
-    return [Failure("record", f'unknown field "{key}"{_close(str(key), ctx.fields)}', key, None)
+    return [Failure("record", _("unknown field \"{key}\"{value}").format(key=key, value=_close(str(key), ctx.fields)), key, None)
             for key in record if not str(key).startswith("\x00") and key not in ctx.fields]
 
 
@@ -163,20 +164,20 @@ def compare(expect: dict, result, ctx: Context) -> list[Failure]:
                 out.append(Failure(key, f'no rule "{rid}" in the policy{_close(rid, ctx.all_rules)}', rid))
     for name in expect.get("outputs") or {}:
         if name not in ctx.outputs:
-            out.append(Failure(f"outputs.{name}", f'no output named "{name}"{_close(name, ctx.output_list)}', name))
+            out.append(Failure(f"outputs.{name}", _("no output named \"{name}\"{value}").format(name=name, value=_close(name, ctx.output_list)), name))
     want = expect.get("status") or ("error" if expect.get("errors") else "ok")
     if result.status != want:
         got = result.status
         if result.errors:
             got += " (" + "; ".join(_error_text(e) for e in result.errors) + ")"
-        out.append(Failure("status", f"expected {want}, got {got}", want, result.status))
+        out.append(Failure("status", _("expected {want}, got {got}").format(want=want, got=got), want, result.status))
         return out
     if result.status == "error":
         reported = [e.get("field") or e.get("name") for e in result.errors]
         for name in expect.get("errors") or []:
             if name not in reported:
-                shown = ", ".join(str(r) for r in reported if r) or "none"
-                out.append(Failure("errors", f'expected an error for "{name}", got errors for: {shown}',
+                shown = ", ".join(str(r) for r in reported if r) or _("none")
+                out.append(Failure("errors", _("expected an error for \"{name}\", got errors for: {shown}").format(name=name, shown=shown),
                                    name, reported))
         return out
     out.extend(_outputs(expect, result, ctx))
@@ -190,7 +191,7 @@ def _outputs(expect: dict, result, ctx: Context) -> list[Failure]:
         if name in ctx.outputs:
             actual = result.outputs.get(name)
             if not same(value, actual):
-                out.append(Failure(f"outputs.{name}", f"expected {_shown_like(value, actual)}, got {show(actual)}",
+                out.append(Failure(f"outputs.{name}", _("expected {value}, got {value2}").format(value=_shown_like(value, actual), value2=show(actual)),
                                    value, actual))
     return out
 
@@ -204,37 +205,33 @@ def _actions(expect: dict, result, ctx: Context) -> list[Failure]:
         if set(want) != set(fired):
             missing = [r for r in want if r not in fired]
             extra = [r for r in fired if r not in want]
-            parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
-                    ([f"unexpected {', '.join(extra)}"] if extra else [])
-            out.append(Failure("actions", f"expected [{', '.join(want)}], got [{', '.join(fired)}] "
-                               f"({'; '.join(parts)})", want, fired))
+            parts = ([_("missing {rules}").format(rules=", ".join(missing))] if missing else []) + \
+                    ([_("unexpected {rules}").format(rules=", ".join(extra))] if extra else [])
+            out.append(Failure("actions", _("expected [{value}], got [{value2}] ({value3})").format(value=', '.join(want), value2=', '.join(fired), value3='; '.join(parts)), want, fired))
     for rid in expect.get("actions_include") or []:
         if rid not in fired and rid in ctx.all_rules:
-            out.append(Failure("actions_include", f"{rid} did not fire (fired: [{', '.join(fired)}])", rid, fired))
+            out.append(Failure("actions_include", _("{rid} did not fire (fired: [{value}])").format(rid=rid, value=', '.join(fired)), rid, fired))
     for rid in expect.get("actions_exclude") or []:
         if rid in fired:
-            out.append(Failure("actions_exclude", f"{rid} fired: {by_id[rid].get('reason', '')}", rid, fired))
+            out.append(Failure("actions_exclude", _("{rid} fired: {value}").format(rid=rid, value=by_id[rid].get('reason', '')), rid, fired))
     for rid, params in (expect.get("params") or {}).items():
         if rid not in ctx.all_rules:
             continue
         if rid not in by_id:
-            out.append(Failure(f"params.{rid}", f"{rid} did not fire, so it has no params", params, None))
+            out.append(Failure(f"params.{rid}", _("{rid} did not fire, so it has no params").format(rid=rid), params, None))
             continue
         for pname, value in (params or {}).items() if isinstance(params, dict) else ():
             if pname not in ctx.rule_params.get(rid, ()):
-                out.append(Failure(f"params.{rid}.{pname}", f'{rid} has no param "{pname}"'
-                                   f"{_close(pname, ctx.rule_params.get(rid, ()))}", value, None))
+                out.append(Failure(f"params.{rid}.{pname}", _("{rid} has no param \"{pname}\"{value}").format(rid=rid, pname=pname, value=_close(pname, ctx.rule_params.get(rid, ()))), value, None))
             elif not same(value, by_id[rid].get(pname)):
                 actual = by_id[rid].get(pname)
-                out.append(Failure(f"params.{rid}.{pname}", f"expected {_shown_like(value, actual)}, "
-                                   f"got {show(actual)}", value, actual))
+                out.append(Failure(f"params.{rid}.{pname}", _("expected {value}, got {value2}").format(value=_shown_like(value, actual), value2=show(actual)), value, actual))
     for rid, text in (expect.get("reason_contains") or {}).items():
         if rid not in ctx.all_rules:
             continue
         if rid not in by_id:
-            out.append(Failure(f"reason_contains.{rid}", f"{rid} did not fire, so it has no reason", text, None))
+            out.append(Failure(f"reason_contains.{rid}", _("{rid} did not fire, so it has no reason").format(rid=rid), text, None))
         elif str(text) not in by_id[rid].get("reason", ""):
             reason = by_id[rid].get("reason", "")
-            out.append(Failure(f"reason_contains.{rid}", f"expected a reason containing {show(text)}, "
-                               f"got {show(reason)}", text, reason))
+            out.append(Failure(f"reason_contains.{rid}", _("expected a reason containing {value}, got {value2}").format(value=show(text), value2=show(reason)), text, reason))
     return out

@@ -14,64 +14,37 @@ from typing import Any
 
 from .expr import Expression
 from .functions import EvalError
+from .i18n import LANGS, N_, _, gettext_in, num, using
 from .model import Band, Policy, Scorecard, Table, Value, format_value
 
-TEXTS = {
-    "id": {
-        "header": "Penjelasan hasil penilaian — kebijakan {policy} versi {version} (sha256 {sha})",
-        "who": "Pegawai: NIP {nip}, baris {row}",
-        "error": "Data pegawai tidak dapat dinilai:",
-        "error_item": "  - {field}: {reason}",
-        "scorecard": "Kartu skor {name} ({label}) = {total}",
-        "scorecard_na": "Kartu skor {name} tidak berlaku: syarat {cond} tidak terpenuhi",
-        "indicator": "  - indikator {name} ({label}): skor {score} × bobot {weight}% = kontribusi {contrib}",
-        "value": "Nilai {name} = {value}, dihitung dari {expr}{inputs}",
-        "value_na": "Nilai {name} tidak berlaku (kosong): syarat {cond} tidak terpenuhi{inputs}",
-        "band": "Pita {name}: {input} = {value} → {label} ({range})",
-        "band_next": "  {input} {value} perlu +{gap} untuk mencapai {label} (≥ {min})",
-        "band_missing": "Pita {name}: {input} kosong, jadi {name} kosong",
-        "table": "Tabel {name}: {inputs} → baris {row} → {output}",
-        "table_default": "Tabel {name}: {inputs} → tidak ada baris yang cocok → nilai bawaan {output}",
-        "table_missing": "Tabel {name}: masukan {inputs} kosong, jadi {name} kosong",
-        "fired": "Tindak lanjut {id} ({kind}) BERLAKU: {reason}",
-        "cond_ok": "  ✓ {cond}{inputs}",
-        "not_fired": "Tindak lanjut {id} ({kind}) tidak berlaku:",
-        "cond_fail": "  ✗ {cond} tidak terpenuhi{inputs}",
-        "cond_error": "  ! {cond} tidak dapat dinilai: {reason}",
-        "gap_up": "    perlu +{gap} untuk mencapai {target}",
-        "gap_down": "    perlu turun {gap} untuk mencapai {target}",
-        "range_closed": "≥ {min} dan {upper_op} {upper}",
-        "range_open": "≥ {min}",
-        "inputs": " ({values})",
-    },
-    "en": {
-        "header": "Explanation of the appraisal result — policy {policy} version {version} (sha256 {sha})",
-        "who": "Employee: NIP {nip}, row {row}",
-        "error": "The record could not be appraised:",
-        "error_item": "  - {field}: {reason}",
-        "scorecard": "Scorecard {name} ({label}) = {total}",
-        "scorecard_na": "Scorecard {name} does not apply: condition {cond} is not met",
-        "indicator": "  - indicator {name} ({label}): score {score} × weight {weight}% = contribution {contrib}",
-        "value": "Value {name} = {value}, computed as {expr}{inputs}",
-        "value_na": "Value {name} does not apply (empty): condition {cond} is not met{inputs}",
-        "band": "Band {name}: {input} = {value} → {label} ({range})",
-        "band_next": "  {input} {value} needs +{gap} to reach {label} (≥ {min})",
-        "band_missing": "Band {name}: {input} is empty, so {name} is empty",
-        "table": "Table {name}: {inputs} → row {row} → {output}",
-        "table_default": "Table {name}: {inputs} → no row matches → default {output}",
-        "table_missing": "Table {name}: input {inputs} is empty, so {name} is empty",
-        "fired": "Action {id} ({kind}) APPLIES: {reason}",
-        "cond_ok": "  ✓ {cond}{inputs}",
-        "not_fired": "Action {id} ({kind}) does not apply:",
-        "cond_fail": "  ✗ {cond} is not met{inputs}",
-        "cond_error": "  ! {cond} cannot be evaluated: {reason}",
-        "gap_up": "    needs +{gap} to reach {target}",
-        "gap_down": "    needs to come down by {gap} to reach {target}",
-        "range_closed": "≥ {min} and {upper_op} {upper}",
-        "range_open": "≥ {min}",
-        "inputs": " ({values})",
-    },
+_TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "header": N_("Explanation of the appraisal result — policy {policy} version {version} (sha256 {sha})"),
+    "who": N_("Employee: NIP {nip}, row {row}"),
+    "error": N_("The record could not be appraised:"),
+    "error_item": N_("  - {field}: {reason}"),
+    "scorecard": N_("Scorecard {name} ({label}) = {total}"),
+    "scorecard_na": N_("Scorecard {name} does not apply: condition {cond} is not met"),
+    "indicator": N_("  - indicator {name} ({label}): score {score} × weight {weight}% = contribution {contrib}"),
+    "value": N_("Value {name} = {value}, computed as {expr}{inputs}"),
+    "value_na": N_("Value {name} does not apply (empty): condition {cond} is not met{inputs}"),
+    "band": N_("Band {name}: {input} = {value} → {label} ({range})"),
+    "band_next": N_("  {input} {value} needs +{gap} to reach {label} (≥ {min})"),
+    "band_missing": N_("Band {name}: {input} is empty, so {name} is empty"),
+    "table": N_("Table {name}: {inputs} → row {row} → {output}"),
+    "table_default": N_("Table {name}: {inputs} → no row matches → default {output}"),
+    "table_missing": N_("Table {name}: input {inputs} is empty, so {name} is empty"),
+    "fired": N_("Action {id} ({kind}) APPLIES: {reason}"),
+    "cond_ok": N_("  ✓ {cond}{inputs}"),
+    "not_fired": N_("Action {id} ({kind}) does not apply:"),
+    "cond_fail": N_("  ✗ {cond} is not met{inputs}"),
+    "cond_error": N_("  ! {cond} cannot be evaluated: {reason}"),
+    "gap_up": N_("    needs +{gap} to reach {target}"),
+    "gap_down": N_("    needs to come down by {gap} to reach {target}"),
+    "range_closed": N_("≥ {min} and {upper_op} {upper}"),
+    "range_open": N_("≥ {min}"),
+    "inputs": N_(" ({values})"),
 }
+TEXTS = {lang: {key: gettext_in(lang, text) for key, text in _TEXTS_EN.items()} for lang in LANGS}
 
 
 @dataclass
@@ -101,6 +74,9 @@ class Explanation:
 
 
 def _v(x) -> str:
+    """A value in the explanation's language: numbers as prose (`88,40` in Indonesian)."""
+    if isinstance(x, Decimal):
+        return num(x)
     return format_value(x) if not isinstance(x, str) else x
 
 
@@ -114,7 +90,13 @@ def _inputs(expr: Expression | None, env, t, skip=()) -> str:
 
 
 def explain(policy: Policy, result, lang: str = "id") -> Explanation:
-    """The explanation of one evaluated record (`result.env` must be kept)."""
+    """The explanation of one evaluated record (`result.env` must be kept), in `lang`: its
+    numbers, and the errors of conditions it evaluates, too."""
+    with using(lang):
+        return _explain(policy, result, lang)
+
+
+def _explain(policy: Policy, result, lang: str) -> Explanation:
     t = TEXTS[lang]
     ex = Explanation(result.row, result.nip, result.status, lang, policy.info())
     if result.errors and result.env is None:
@@ -268,7 +250,7 @@ def _gap_lines(cond: Expression, env, t) -> list[str]:
         return []
     target = f"{op} {_v(bound)}"
     if op in (">=", ">"):
-        more = {"id": " (lebih)", "en": " (more)"}["id" if t is TEXTS["id"] else "en"] if op == ">" else ""
+        more = _(" (more)") if op == ">" else ""
         return [t["gap_up"].format(gap=_v(bound - value) + more, target=target)]
     if op in ("<=", "<"):
         return [t["gap_down"].format(gap=_v(value - bound), target=target)]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Band, Cell, Policy, Scorecard, Table, Value
+from .i18n import LANGS, N_, gettext_in
 from .phrase import Names, Segment, conjuncts, phrase, show_value
 from .policy import Entry, find_policy, resolve, ParentRefused
 from .policy_diff import diff_policies
@@ -24,28 +25,42 @@ CMP_SIGNS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 GRID_MAX = 8  # a two-input table is drawn as a grid when each input has at most this many labels
 UNCERTAIN = re.compile(r"\[(?:S/)?U\]")  # the policies' marker of a fact not confirmed in a source
 
-TYPE_WORDS = {
-    "id": {"string": "teks", "integer": "bilangan bulat", "number": "angka", "boolean": "ya/tidak",
-           "date": "tanggal", "enum": "pilihan", "nip": "NIP (18 digit)", "list": "daftar"},
-    "en": {"string": "text", "integer": "whole number", "number": "number", "boolean": "yes/no",
-           "date": "date", "enum": "choice", "nip": "NIP (18 digits)", "list": "list"},
+_TYPE_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "string": N_("text"),
+    "integer": N_("whole number"),
+    "number": N_("number"),
+    "boolean": N_("yes/no"),
+    "date": N_("date"),
+    "enum": N_("choice"),
+    "nip": N_("NIP (18 digits)"),
+    "list": N_("list"),
 }
-KIND_WORDS = {
-    "id": {"promosi": "promosi / kenaikan pangkat", "pelatihan": "pelatihan", "pengembangan": "pengembangan",
-           "pembinaan": "pembinaan", "sanksi": "sanksi", "penghargaan": "penghargaan", "talenta": "manajemen talenta",
-           "mutasi": "mutasi", "pendidikan": "pendidikan", "catatan": "catatan"},
-    "en": {"promosi": "promotion", "pelatihan": "training", "pengembangan": "development",
-           "pembinaan": "coaching", "sanksi": "sanction", "penghargaan": "award", "talenta": "talent management",
-           "mutasi": "transfer", "pendidikan": "education", "catatan": "note"},
+TYPE_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _TYPE_WORDS_EN.items()} for lang in LANGS}
+_KIND_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "promosi": N_("promotion"),
+    "pelatihan": N_("training"),
+    "pengembangan": N_("development"),
+    "pembinaan": N_("coaching"),
+    "sanksi": N_("sanction"),
+    "penghargaan": N_("award"),
+    "talenta": N_("talent management"),
+    "mutasi": N_("transfer"),
+    "pendidikan": N_("education"),
+    "catatan": N_("note"),
 }
-SECTION_WORDS = {
-    "id": {"params": "Parameter", "fields": "Data pegawai", "scorecards": "Kartu skor", "values": "Nilai turunan",
-           "bands": "Rentang nilai", "tables": "Tabel keputusan", "rules": "Tindak lanjut",
-           "population": "Pemeriksaan populasi", "rounding": "Pembulatan"},
-    "en": {"params": "Parameter", "fields": "Employee data", "scorecards": "Scorecard", "values": "Derived value",
-           "bands": "Band", "tables": "Decision table", "rules": "Action", "population": "Population check",
-           "rounding": "Rounding"},
+KIND_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _KIND_WORDS_EN.items()} for lang in LANGS}
+_SECTION_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "params": N_("Parameter"),
+    "fields": N_("Employee data"),
+    "scorecards": N_("Scorecard"),
+    "values": N_("Derived value"),
+    "bands": N_("Band"),
+    "tables": N_("Decision table"),
+    "rules": N_("Action"),
+    "population": N_("Population check"),
+    "rounding": N_("Rounding"),
 }
+SECTION_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _SECTION_WORDS_EN.items()} for lang in LANGS}
 CHANGE_WORDS = {  # the technical words of policy_diff, as an officer says them
     "id": [(r"^band (.*): min$", r"rentang \1: batas bawah"), (r"^band (.*): max$", r"rentang \1: batas atas"),
            (r"^band (.*): below$", r"rentang \1: di bawah"), (r"^band (.*)$", r"rentang \1"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -27,6 +28,7 @@ DOMAIN = "kinerja"
 LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 _flag: str | None = None  # the --lang option of the command being run
+_override: list[str] = []  # `using(lang)` blocks: a document written in a language of its own
 
 
 def set_lang(lang: str | None) -> None:
@@ -54,7 +56,20 @@ def _locale_lang() -> str | None:
 
 def lang() -> str:
     """The language of messages, help and reports."""
+    if _override:
+        return _override[-1]
     return _flag or _env_lang() or _locale_lang() or "en"
+
+
+@contextmanager
+def using(language: str):
+    """Within the block, every message is in `language` (an explanation written in Indonesian
+    says its evaluation errors in Indonesian too, whatever the messages around it use)."""
+    _override.append(language)
+    try:
+        yield
+    finally:
+        _override.pop()
 
 
 def document_lang() -> str:

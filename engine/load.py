@@ -27,7 +27,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
 from yaml.reader import ReaderError
 
 from .findings import Finding
-from .i18n import N_, _, num
+from .i18n import N_, _, lang, num
 
 __all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "to_plain", "node_at", "key_at",
            "format_path"]
@@ -210,7 +210,9 @@ def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
         noun = _(next((n for part, n in _NOUNS if part in context), N_("block")))
         plain += _("; the {noun} starts at line {value}").format(noun=noun, value=start.line + 1)
     code = "K007" if problem.startswith("found undefined tag handle") else "K004"
-    return Finding(code, _("{plain} [YAML: {value}]").format(plain=plain, value=problem or context), file=file,
+    if lang() == "en":  # PyYAML's own words, for readers of English only
+        plain += f" [YAML: {problem or context}]"
+    return Finding(code, plain, file=file,
                    line=mark.line + 1 if mark else 0, column=mark.column + 1 if mark else 0)
 
 

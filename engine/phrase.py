@@ -15,22 +15,34 @@ from decimal import Decimal
 from typing import Any
 
 from .expr import parse
+from .i18n import LANGS, N_, gettext_in
 from .model import plain_decimal
 
 Segment = tuple[str, str]
 
-WORDS = {
-    "id": {"==": "adalah", "!=": "bukan", ">=": "paling sedikit", ">": "lebih dari", "<=": "paling banyak",
-           "<": "kurang dari", "in": "adalah", "not in": "tidak termasuk", "or_last": " atau ", "nor_last": " dan ",
-           "and": " dan ", "or": ", atau ", "missing": "kosong (tidak diisi)", "present": "terisi",
-           "true": "ya", "false": "tidak", "is_true": "bernilai ya", "is_false": "bernilai tidak",
-           "not": "tidak benar bahwa ", "param": "parameter"},
-    "en": {"==": "is", "!=": "is not", ">=": "is at least", ">": "is more than", "<=": "is at most",
-           "<": "is less than", "in": "is", "not in": "is none of", "or_last": " or ", "nor_last": ", ",
-           "and": " and ", "or": ", or ", "missing": "is empty (not filled in)", "present": "is filled in",
-           "true": "yes", "false": "no", "is_true": "is yes", "is_false": "is no",
-           "not": "it is not the case that ", "param": "parameter"},
+_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "==": N_("is"),
+    "!=": N_("is not"),
+    ">=": N_("is at least"),
+    ">": N_("is more than"),
+    "<=": N_("is at most"),
+    "<": N_("is less than"),
+    "in": N_("is"),
+    "not in": N_("is none of"),
+    "or_last": N_(" or "),
+    "nor_last": N_(", "),
+    "and": N_(" and "),
+    "or": N_(", or "),
+    "missing": N_("is empty (not filled in)"),
+    "present": N_("is filled in"),
+    "true": N_("yes"),
+    "false": N_("no"),
+    "is_true": N_("is yes"),
+    "is_false": N_("is no"),
+    "not": N_("it is not the case that "),
+    "param": N_("parameter"),
 }
+WORDS = {lang: {key: gettext_in(lang, text) for key, text in _WORDS_EN.items()} for lang in LANGS}
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<",
         ast.In: "in", ast.NotIn: "not in"}
 

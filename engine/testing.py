@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .compile import compile_policy
+from .i18n import _
 from .coverage import Coverage, Tracker
 from .evaluate import Evaluator
 from .expect import Context, Failure, compare, expect_problems, unknown_fields
@@ -155,9 +156,9 @@ class _Collector:
             names = list(self.by_id) + list(_shipped_index())
             close = difflib.get_close_matches(ref, names, n=1, cutoff=0.6)
             self.run.findings.append(doc.finding(
-                "K503", f'policy "{ref}" not found', ["policy"],
-                f'did you mean "{close[0]}"?' if close else
-                "give a path relative to this test file or the id of a shipped policy"))
+                "K503", _("policy \"{ref}\" not found").format(ref=ref), ["policy"],
+                _("did you mean \"{close}\"?").format(close=close[0]) if close else
+                _("give a path relative to this test file or the id of a shipped policy")))
             return None
         return self.add_policy(found, embedded=False)
 
@@ -195,7 +196,7 @@ def collect(paths: list[str]) -> TestRun:
         try:
             data = Path(f).read_bytes()
         except OSError as exc:
-            col.run.findings.append(Finding("K001", f"cannot read the file: {exc.strerror or exc}", f))
+            col.run.findings.append(Finding("K001", _("cannot read the file: {value}").format(value=exc.strerror or exc), f))
             continue
         if not _looks_like_policy(data):
             if real in explicit:
@@ -238,7 +239,7 @@ def _test_def(spec: dict, doc: Document, path: list) -> TestDef:
     elif "records" in spec:
         for i, raw in enumerate(spec["records"]):
             rline = doc.locate(path + ["records", i])[0]
-            test.cases.append(Case(raw, expect, f"record {i + 1} (line {rline})", rline))
+            test.cases.append(Case(raw, expect, _("record {value} (line {rline})").format(value=i + 1, rline=rline), rline))
     elif "records_file" in spec:
         _records_file(test, spec["records_file"], doc, expect)
     return test
@@ -248,18 +249,18 @@ def _records_file(test: TestDef, ref: str, doc: Document, expect: dict) -> None:
     try:
         path = project_path(ref, Path(doc.file).parent, "records_file")
     except ParentRefused as exc:
-        test.problems.append(f"records_file {ref}: {exc}")
+        test.problems.append(_("records_file {ref}: {exc}").format(ref=ref, exc=exc))
         return
     try:
         for source in read_records(str(path)):
             raw, own, problems = split_expect(source.data)
-            label = f"{ref} record {source.row} ({source.where})"
+            label = _("{ref} record {row} ({where})").format(ref=ref, row=source.row, where=source.where)
             own_source = Source(source.row, raw, source.where, source.cells, source.problem)
             test.cases.append(Case(own_source, merge_expect(expect, own), label, source.row, problems))
     except RecordsError as exc:
-        test.problems.append(f"records_file {ref}: {exc}")
+        test.problems.append(_("records_file {ref}: {exc}").format(ref=ref, exc=exc))
     if not test.cases and not test.problems:
-        test.problems.append(f"records_file {ref} has no records")
+        test.problems.append(_("records_file {ref} has no records").format(ref=ref))
 
 
 def split_expect(raw: Any) -> tuple[Any, dict, list[Failure]]:
@@ -344,7 +345,7 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
     failures = [Failure("test", p) for p in test.problems]
     explanations = []
     for n, case in enumerate(test.cases, 1):
-        source = case.raw if isinstance(case.raw, Source) else Source(n, case.raw, f"line {case.line}")
+        source = case.raw if isinstance(case.raw, Source) else Source(n, case.raw, _("line {line}").format(line=case.line))
         result = evaluator.evaluate(source)
         if tracker is not None:
             tracker.add(result)
@@ -377,10 +378,10 @@ def fallback_explanation(result) -> str:
     from .expect import show
 
     if result.status != "ok":
-        return "errors: " + "; ".join(f"{e.get('field') or e.get('name') or e.get('stage', '')}: "
-                                       f"{e.get('reason', '')}" for e in result.errors)
-    lines = ["outputs: " + ", ".join(f"{k} = {show(v)}" for k, v in result.outputs.items())]
-    lines.append("actions: " + (", ".join(a["id"] for a in result.actions) or "none"))
+        return _("errors: ") + "; ".join(f"{e.get('field') or e.get('name') or e.get('stage', '')}: {e.get('reason', '')}"
+                                   for e in result.errors)
+    lines = [_("outputs: ") + ", ".join(f"{k} = {show(v)}" for k, v in result.outputs.items())]
+    lines.append(_("actions: ") + (", ".join(a["id"] for a in result.actions) or _("none")))
     for a in result.actions:
         lines.append(f"  {a['id']}: {a.get('reason', '')}")
     return "\n".join(lines)

@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Callable
 
 from ..findings import ERROR, Finding, sort_key
+from ..i18n import _, ngettext, num
 from ..testing import Suite, TestRun
+from .findings import SEVERITY_WORDS
 from .results import dumps
 
 INDENT = "  "
@@ -24,13 +26,19 @@ def below_minimum(suite: Suite, minimum: Decimal | None) -> bool:
 
 
 def _number(value: Decimal) -> str:
+    """A percentage in prose (`87,5` in Indonesian)."""
+    return num(value.normalize())
+
+
+def _plain_number(value: Decimal) -> str:
+    """A percentage in JUnit names, the same in every language."""
     return format(value.normalize(), "f")
 
 
 def _finding_lines(f: Finding, pad: str) -> list[str]:
-    lines = [f"{pad}{f.location()}: {f.severity} {f.code} {f.message}"]
+    lines = [f"{pad}{f.location()}: {_(SEVERITY_WORDS.get(f.severity, f.severity))} {f.code} {f.message}"]
     if f.hint:
-        lines.append(f"{pad}    hint: {f.hint}")
+        lines.append(f"{pad}    " + _("hint: {hint}").format(hint=f.hint))
     return lines
 
 
@@ -46,7 +54,7 @@ def report_text(run: TestRun, minimum: Decimal | None = None) -> str:
     for f in sorted(run.findings, key=sort_key):
         lines.extend(_finding_lines(f, ""))
     for name in run.skipped:
-        lines.append(f"{name}: skipped, not a kinerja policy (no top-level `kinerja:` key)")
+        lines.append(_("{name}: skipped, not a kinerja policy (no top-level `kinerja:` key)").format(name=name))
     for suite in run.suites:
         if lines:
             lines.append("")
@@ -60,26 +68,27 @@ def report_text(run: TestRun, minimum: Decimal | None = None) -> str:
 def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
     lines = [f"{suite.file} ({suite.id})"]
     if suite.broken:
-        lines.append(f"{INDENT}policy has errors" + (f"; its {_plural(len(suite.tests), 'test')} did not run:"
-                                                     if suite.tests else ":"))
+        lines.append(INDENT + (ngettext("policy has errors; its {n} test did not run:",
+                                        "policy has errors; its {n} tests did not run:", len(suite.tests))
+                               .format(n=len(suite.tests)) if suite.tests else _("policy has errors:")))
     for f in sorted(suite.findings, key=sort_key):
         lines.extend(_finding_lines(f, INDENT * 2))
     if suite.broken:
         return lines
     if not suite.outcomes:
-        lines.append(f"{INDENT}no tests")
+        lines.append(INDENT + _("no tests"))
     for o in suite.outcomes:
         if o.passed:
-            lines.append(f"{INDENT}PASS  {o.name}")
+            lines.append(INDENT + _("PASS  {name}").format(name=o.name))
             continue
         pad = INDENT + " " * 6
-        lines.append(f"{INDENT}FAIL  {o.name}")
-        lines.append(f"{pad}at {o.file}:{o.line}")
+        lines.append(INDENT + _("FAIL  {name}").format(name=o.name))
+        lines.append(pad + _("at {file}:{line}").format(file=o.file, line=o.line))
         lines.extend(_indented("\n".join(failure_lines(o)), pad))
     if suite.coverage is not None:
         line = f"{INDENT}{suite.coverage.summary()}"
         if below_minimum(suite, minimum):
-            line += f", below the minimum {_number(minimum)}%"
+            line += _(", below the minimum {percent}%").format(percent=_number(minimum))
         lines.append(line)
         for item in suite.coverage.uncovered:
             lines.append(f"{INDENT * 2}{item.file}:{item.line}: {item.message}")
@@ -95,28 +104,25 @@ def failure_lines(o) -> list[str]:
         lines.extend(f.text() for f in o.failures if f.record == label)
         if label in explained and label not in done:
             done.add(label)
-            lines.append(f"{'result of ' + label if label else 'result'}:")
+            lines.append(_("result of {record}:").format(record=label) if label else _("result:"))
             lines.extend(_indented(explained[label], INDENT))
     return lines
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def summary(run: TestRun, minimum: Decimal | None = None) -> str:
     passed = run.tests - run.failed
-    text = f"{len(run.suites)} {'policy' if len(run.suites) == 1 else 'policies'}, " \
-           f"{_plural(run.tests, 'test')}: {passed} passed, {run.failed} failed"
+    text = ngettext("{n} policy", "{n} policies", len(run.suites)).format(n=len(run.suites)) + ", " + \
+        ngettext("{n} test: {passed} passed, {failed} failed", "{n} tests: {passed} passed, {failed} failed",
+                 run.tests).format(n=run.tests, passed=passed, failed=run.failed)
     broken = sum(1 for s in run.suites if s.broken)
     if broken:
-        text += f"; {broken} {'policy has' if broken == 1 else 'policies have'} errors"
+        text += ngettext("; {n} policy has errors", "; {n} policies have errors", broken).format(n=broken)
     bad_files = len({f.file for f in run.findings})
     if bad_files:
-        text += f"; {bad_files} test {'file has' if bad_files == 1 else 'files have'} errors"
+        text += ngettext("; {n} test file has errors", "; {n} test files have errors", bad_files).format(n=bad_files)
     low = sum(1 for s in run.suites if below_minimum(s, minimum))
     if low:
-        text += f"; {low} below {_number(minimum)}% coverage"
+        text += _("; {n} below {percent}% coverage").format(n=low, percent=_number(minimum))
     return text
 
 
@@ -210,10 +216,10 @@ def report_junit(run: TestRun, minimum: Decimal | None = None) -> str:
                 el.text = _clean("\n".join([f"at {o.file}:{o.line}"] + body))
         if minimum is not None and suite.coverage is not None:
             case = ET.SubElement(suite_el, "testcase", classname=_clean(suite.file),
-                                 name=f"coverage at least {_number(minimum)}%", time="0.000")
+                                 name=f"coverage at least {_plain_number(minimum)}%", time="0.000")
             if low:
                 el = ET.SubElement(case, "failure", type="K502",
-                                   message=f"{suite.coverage.summary()}, below the minimum {_number(minimum)}%")
+                                   message=f"{suite.coverage.summary()}, below the minimum {_plain_number(minimum)}%")
                 el.text = _clean("\n".join(f"{i.file}:{i.line}: {i.message}" for i in suite.coverage.uncovered))
         totals["tests"] += tests
         totals["failures"] += failures

@@ -104,22 +104,22 @@ def text_lines(outcomes: list, fairness: dict) -> list[str]:
             f = o.finding
             lines.append(f"{f.location()}: {f.severity} {f.code} {f.message}")
         elif o.status == "pass":
-            lines.append(f"population: ok: {o.message}")
+            lines.append(_("population: ok: {message}").format(message=o.message))
         elif o.status == "action":
             a = o.action
-            lines.append(f"population: action {a['id']} ({a['kind']}) for {o.group_by} {o.group}: {a['reason']}")
+            lines.append(_("population: action {a} ({a2}) for {group_by} {group}: {a3}").format(a=a['id'], a2=a['kind'], group_by=o.group_by, group=o.group, a3=a['reason']))
         else:
             why = o.message.rsplit("(", 1)[-1].rstrip(")")
             not_checked.setdefault((o.check, why), []).append(o.group)
     for (check, why), groups in not_checked.items():
-        shown = ", ".join(groups[:NAMES_SHOWN]) + (f", … ({len(groups) - NAMES_SHOWN} more)"
+        shown = ", ".join(groups[:NAMES_SHOWN]) + (_(", … ({value} more)").format(value=len(groups) - NAMES_SHOWN)
                                                      if len(groups) > NAMES_SHOWN else "")
-        lines.append(f"population: {check}: {len(groups)} group(s) not checked ({why}): {shown}")
+        lines.append(_("population: {check}: {groups} group(s) not checked ({why}): {shown}").format(check=check, groups=len(groups), why=why, shown=shown))
     for name, table in fairness.items():
-        lines.append(f"fairness by {name} ({table['favourable']}; best: {table['best'] or '-'}):")
+        lines.append(_("fairness by {name} ({table}; best: {value}):").format(name=name, table=table['favourable'], value=table['best'] or '-'))
         for g in table["groups"]:
             rate = "-" if g["rate"] is None else f"{(g['rate'] * 100).quantize(Decimal('0.1'))}%"
             ratio = "-" if g["ratio"] is None else str(g["ratio"])
-            lines.append(f"  {g['group']}: {g['favourable']} of {g['records']} ({rate}), ratio {ratio}"
-                         + ("  below 0.8" if g["flag"] else "  too few to judge" if g.get("too_small") else ""))
+            lines.append(_("  {g}: {g2} of {g3} ({rate}), ratio {ratio}").format(g=g['group'], g2=g['favourable'], g3=g['records'], rate=rate, ratio=ratio)
+                         + (_("  below 0.8") if g["flag"] else _("  too few to judge") if g.get("too_small") else ""))
     return lines

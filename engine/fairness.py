@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from .i18n import _
 from .population import NO_GROUP, group_value
 
 DEFAULT_FAVOURABLE = "kenaikan-pangkat-reguler"
@@ -35,7 +36,7 @@ class Favourable:
 
     def text(self) -> str:
         if self.kind == "action":
-            return f"action {self.name}"
+            return _("action {name}").format(name=self.name)
         return f"{self.name} in ({', '.join(self.values)})"
 
 

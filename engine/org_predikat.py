@@ -6,6 +6,8 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from .i18n import _
+
 
 def read_org_predikat(spec: str) -> dict[str, str]:
     """`Dinas A=Baik,Dinas B=Istimewa`, or `@file` (.csv with unit,predikat; .json/.yaml: a mapping
@@ -25,7 +27,7 @@ def read_org_predikat(spec: str) -> dict[str, str]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             text = fh.read()
     except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ValueError(_("cannot read {path}: {value}").format(path=path, value=exc.strerror or exc)) from None
     if path.lower().endswith(".csv"):
         import csv
         rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
@@ -34,19 +36,19 @@ def read_org_predikat(spec: str) -> dict[str, str]:
         data: Any = []
         for i, r in enumerate(rows):
             if len(r) < 2:
-                raise ValueError(f"{path}: line {i + 1} needs two columns: unit,predikat")
+                raise ValueError(_("{path}: line {value} needs two columns: unit,predikat").format(path=path, value=i + 1))
             data.append({"unit": r[0], "predikat": r[1]})
     else:
         import yaml
         try:
             data = yaml.safe_load(text)  # JSON is YAML too
         except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid JSON/YAML ({str(exc).splitlines()[0]})") from None
+            raise ValueError(_("{path}: not valid JSON/YAML ({value})").format(path=path, value=str(exc).splitlines()[0])) from None
     if isinstance(data, dict):
         data = [{"unit": k, "predikat": v} for k, v in data.items()]
     if not isinstance(data, list) or not all(isinstance(d, dict) and "unit" in d and "predikat" in d
                                              for d in data):
-        raise ValueError(f"{path}: give a mapping of unit to predikat, or a list of {{unit, predikat}}")
+        raise ValueError(_("{path}: give a mapping of unit to predikat, or a list of {{unit, predikat}}").format(path=path))
     return {str(d["unit"]).strip(): str(d["predikat"]).strip() for d in data}
 
 
@@ -64,8 +66,8 @@ def normalise_org_predikat(checks: list, given: dict[str, str]) -> tuple[dict[st
         hit = folded.get(" ".join(str(label).lower().split()))
         if hit is None:
             close = difflib.get_close_matches(str(label), known, n=1, cutoff=0.5)
-            problems.append(f'organisation predikat "{label}" for "{group}" is not one of: {", ".join(known)}'
-                            + (f' (did you mean "{close[0]}"?)' if close else ""))
+            problems.append(_("organisation predikat \"{label}\" for \"{group}\" is not one of: {value}").format(label=label, group=group, value=", ".join(known))
+                            + (_(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""))
         else:
             out[group] = hit
     return out, problems

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from .expr import Expression
+from .i18n import _, num
 from .findings import Finding
 from .functions import EvalError
 from .model import format_value, render_template, template_names
@@ -43,17 +44,17 @@ class Limit:
         return count <= self.bound
 
     def text(self) -> str:
-        who = " or ".join(self.labels)
+        who = _(" or ").join(self.labels)
         if len(self.labels) > 1 and self.measure.endswith("pct"):
-            who += " together"
-        bound = format_value(self.bound)
+            who += _(" together")
+        bound = num(self.bound)
         if self.measure == "max_pct":
-            return f"{who} at most {bound}%"
+            return _("{who} at most {bound}%").format(who=who, bound=bound)
         if self.measure == "min_pct":
-            return f"{who} at least {bound}%"
+            return _("{who} at least {bound}%").format(who=who, bound=bound)
         if self.measure == "min_count":
-            return f"at least {bound} {who}"
-        return f"no {who}" if self.bound == 0 else f"at most {bound} {who}"
+            return _("at least {bound} {who}").format(bound=bound, who=who)
+        return _("no {who}").format(who=who) if self.bound == 0 else _("at most {bound} {who}").format(bound=bound, who=who)
 
     def as_dict(self) -> dict:
         key = {"label": self.labels[0]} if len(self.labels) == 1 else {"any_of": list(self.labels)}
@@ -106,8 +107,7 @@ def compile_checks(resolved: Resolved, names: dict) -> tuple[list, list[Finding]
         if group_by not in names or group_by in resolved.sections["params"]:
             known = list(fields) + [n for n in names if n not in fields and n not in resolved.sections["params"]]
             close = difflib.get_close_matches(str(group_by), known, n=1, cutoff=0.6)
-            findings.append(entry.finding("K219", f"population check groups by `{group_by}`, which is not a "
-                                          "field or output of this policy", ["group_by"],
+            findings.append(entry.finding("K219", _("population check groups by `{group_by}`, which is not a field or output of this policy").format(group_by=group_by), ["group_by"],
                                           f'did you mean "{close[0]}"?' if close else None))
             group_by = None
         if spec.get("kind") == "distribution":
@@ -123,13 +123,12 @@ def _distribution(cid: str, entry: Entry, spec: dict, names: dict, findings: lis
     output = spec.get("output")
     if output not in names:
         close = difflib.get_close_matches(str(output), list(names), n=1, cutoff=0.6)
-        findings.append(entry.finding("K302", f"unknown name `{output}` as the output of a distribution",
-                                      ["output"], f'did you mean "{close[0]}"?' if close else None))
+        findings.append(entry.finding("K302", _("unknown name `{output}` as the output of a distribution").format(output=output),
+                                      ["output"], _("did you mean \"{close}\"?").format(close=close[0]) if close else None))
         return None
     labels = names[output].labels
     if labels is None:
-        findings.append(entry.finding("K603", f"`{output}` has no fixed list of labels, so its distribution "
-                                      "cannot be checked", ["output"], "use a table or band output with labels"))
+        findings.append(entry.finding("K603", _("`{output}` has no fixed list of labels, so its distribution cannot be checked").format(output=output), ["output"], _("use a table or band output with labels")))
         return None
     limits, ok = {}, True
     for org, items in (spec.get("limits") or {}).items():
@@ -148,12 +147,12 @@ def _distribution(cid: str, entry: Entry, spec: dict, names: dict, findings: lis
 
 def _limit(entry: Entry, sub: list, item: dict, labels, findings: list) -> Limit | None:
     if "label" in item and "any_of" in item:
-        findings.append(entry.finding("K603", "a limit names either `label` or `any_of`, not both", sub))
+        findings.append(entry.finding("K603", _("a limit names either `label` or `any_of`, not both"), sub))
         return None
     measures = [m for m in MEASURES if m in item]
     if len(measures) != 1:
-        findings.append(entry.finding("K603", "a limit has exactly one of " + ", ".join(MEASURES)
-                                      + (f" (this one has {', '.join(measures)})" if measures else ""), sub))
+        findings.append(entry.finding("K603", _("a limit has exactly one of ") + ", ".join(MEASURES)
+                                      + (_(" (this one has {value})").format(value=', '.join(measures)) if measures else ""), sub))
         return None
     names = [item["label"]] if "label" in item else list(item.get("any_of") or [])
     key = "label" if "label" in item else "any_of"
@@ -162,7 +161,7 @@ def _limit(entry: Entry, sub: list, item: dict, labels, findings: list) -> Limit
             close = difflib.get_close_matches(str(name), labels, n=1, cutoff=0.4)
             findings.append(entry.finding("K603", f'"{name}" is not a label of the output',
                                           sub + ([key] if key == "label" else [key, j]),
-                                          f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(labels)))
+                                          _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(labels)))
             return None
     bound = Decimal(str(item[measures[0]]))
     return Limit(tuple(names), measures[0], bound)
@@ -173,7 +172,7 @@ def _consistent(entry: Entry, sub: list, limits: list, findings: list) -> bool:
     mins = [lim for lim in limits if lim is not None and lim.measure == "min_pct" and len(lim.labels) == 1]
     total = sum((lim.bound for lim in mins), Decimal(0))
     if total > 100:
-        findings.append(entry.finding("K603", f"minimum shares add up to {format_value(total)}%, more than 100%",
+        findings.append(entry.finding("K603", _("minimum shares add up to {total}%, more than 100%").format(total=format_value(total)),
                                       sub, key=True))
         return False
     for lo in limits:
@@ -181,7 +180,7 @@ def _consistent(entry: Entry, sub: list, limits: list, findings: list) -> bool:
             if lo is not None and hi is not None and lo.labels == hi.labels and \
                     (lo.measure, hi.measure) in (("min_pct", "max_pct"), ("min_count", "max_count")) \
                     and lo.bound > hi.bound:
-                findings.append(entry.finding("K603", f"{lo.text()} contradicts {hi.text()}", sub, key=True))
+                findings.append(entry.finding("K603", _("{value} contradicts {value2}").format(value=lo.text(), value2=hi.text()), sub, key=True))
                 return False
     return True
 
@@ -199,7 +198,7 @@ def _count(cid: str, entry: Entry, spec: dict, names: dict, compiler) -> CountCh
     for ref in template_names(action.get("reason") or ""):
         if ref not in ACTION_PLACEHOLDERS:
             compiler.findings.append(entry.finding(
-                "K215", f"reason mentions {{{ref}}}; a group action can only use "
+                "K215", _("reason mentions {{{ref}}}; a group action can only use ").format(ref=ref)
                 + ", ".join("{" + p + "}" for p in ACTION_PLACEHOLDERS), ["action", "reason"]))
             return None
     if len(when) != len(items):
@@ -282,8 +281,7 @@ class PopulationRun:
                         out.append(_group_action(check, group, tally))
                     if tally.errors:
                         out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
-                                           tally.invalid, f"{check.id}: {group}: {tally.errors} record(s) not "
-                                           f"counted (condition failed: {tally.first_error})"))
+                                           tally.invalid, _("{id}: {group}: {errors} record(s) not counted (condition failed: {first_error})").format(id=check.id, group=group, errors=tally.errors, first_error=tally.first_error)))
         return out
 
 
@@ -336,10 +334,10 @@ def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None)
     base = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group, valid=tally.valid,
                 invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts)
     if org is None or org not in check.limits:
-        why = "no organisation predikat given" if org is None else f'no limits for "{org}"'
-        return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked ({why})", **base)
+        why = _("no organisation predikat given") if org is None else _("no limits for \"{org}\"").format(org=org)
+        return Outcome(status="not_checked", message=_("{id}: {group}: not checked ({why})").format(id=check.id, group=group, why=why), **base)
     if tally.valid == 0:
-        return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked (no valid records)", **base)
+        return Outcome(status="not_checked", message=_("{id}: {group}: not checked (no valid records)").format(id=check.id, group=group), **base)
     n, limits, broken, first = tally.valid, [], [], None
     for i, lim in enumerate(check.limits[org]):
         count = sum(counts.get(label, 0) for label in lim.labels)
@@ -347,10 +345,10 @@ def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None)
         limits.append({**lim.as_dict(), "text": lim.text(), "count": count, "pct": _pct(count, n), "ok": ok})
         if not ok:
             first = i if first is None else first
-            broken.append(f"{lim.text()}, but {' + '.join(lim.labels)} = {count} of {n} ({_pct(count, n)}%)")
-    head = f"{check.id}: {group} (predikat organisasi {org}, {n} records)"
+            broken.append(_("{value}, but {value2} = {count} of {n} ({value3}%)").format(value=lim.text(), value2=' + '.join(lim.labels), count=count, n=n, value3=num(_pct(count, n))))
+    head = _("{id}: {group} (predikat organisasi {org}, {n} records)").format(id=check.id, group=group, org=org, n=n)
     if not broken:
-        return Outcome(status="pass", message=f"{head}: kurva met", limits=limits, **base)
+        return Outcome(status="pass", message=_("{head}: kurva met").format(head=head), limits=limits, **base)
     message = f"{head}: " + "; ".join(broken)
     finding = check.entry.finding(check.code, message, ["limits", org, first])
     return Outcome(status="fail", code=check.code, message=message, limits=limits, finding=finding, **base)
@@ -365,7 +363,7 @@ def _group_action(check: CountCheck, group: str, tally: _Tally) -> Outcome:
         action["label"] = label
     action.update(group_by=check.group_by, group=group, count=tally.matched)
     action["reason"] = render_template(spec["reason"], values) if spec.get("reason") else \
-        f"{tally.matched} records in {group} satisfy {check.id}"
+        _("{matched} records in {group} satisfy {id}").format(matched=tally.matched, group=group, id=check.id)
     return Outcome(check=check.id, kind="count", group_by=check.group_by, group=group, status="action",
                    valid=tally.valid, invalid=tally.invalid, message=f"{check.id}: {group}: {action['reason']}",
                    action=action)

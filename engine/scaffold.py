@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .compile import compile_policy
+from .i18n import _
 from .evaluate import evaluate_record
 from .findings import has_errors
 from .model import FieldDef, Policy
@@ -74,8 +75,8 @@ def _parent(ref: str, directory: Path) -> tuple[Document, str]:
     doc = find_policy(ref, directory if directory.is_dir() else None)
     if doc is None:
         close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
-        raise ScaffoldError(f'policy "{ref}" not found' + (f'; did you mean "{close[0]}"?' if close else
-                                                           " (give a shipped policy id or a file path)"))
+        raise ScaffoldError(_("policy \"{ref}\" not found").format(ref=ref) + (_("; did you mean \"{close}\"?").format(close=close[0]) if close else
+                                                           _(" (give a shipped policy id or a file path)")))
     return doc, ref
 
 
@@ -84,7 +85,7 @@ def _compile(doc: Document) -> Policy:
     if policy is None or has_errors(findings):
         first = next((f for f in findings if f.severity == "error"), None)
         where = f": {first.location()}: {first.code} {first.message}" if first else ""
-        raise ScaffoldError(f"policy {doc.file} has errors{where}", 1)
+        raise ScaffoldError(_("policy {file} has errors{where}").format(file=doc.file, where=where), 1)
     return policy
 
 
@@ -119,7 +120,7 @@ def sample_record(policy: Policy, parent: Document) -> dict | None:
         result = evaluate_record(policy, record, keep_env=False)
         if result.ok:
             return {k: v for k, v in record.items() if v is not None}
-        dropped = [e["field"] for e in result.errors if "must be empty" in str(e.get("reason", ""))
+        dropped = [e["field"] for e in result.errors if str(e.get("reason", "")).startswith(_("must be empty here: "))
                    and e.get("field") in record]
         if not dropped:
             return None
@@ -140,7 +141,7 @@ def _condition(policy: Policy, record: dict) -> str:
     for name, f in policy.fields.items():
         if f.type == "enum" and record.get(name) in (f.values or ()):
             return f"{name} == {_q(record[name])}"
-    raise ScaffoldError("cannot build an example rule: the parent has no output or enum field to test")
+    raise ScaffoldError(_("cannot build an example rule: the parent has no output or enum field to test"))
 
 
 def _free(name: str, taken, sep: str) -> str:
@@ -150,15 +151,21 @@ def _free(name: str, taken, sep: str) -> str:
     return out
 
 
+def _comment(text: str, indent: str = "") -> list[str]:
+    """A translated paragraph as YAML comment lines (each line of the translation one line)."""
+    return [f"{indent}# {line}".rstrip() for line in text.split("\n")]
+
+
 def policy_text(pid: str, agency: str, extends: str, parent: Policy, rule: str, param: str, cond: str) -> str:
     lines = [
         f"# Kebijakan penilaian kinerja {agency}.",
-        f"# National rules: `extends: {extends}` ({parent.name or parent.id}).",
-        "# Everything not written here is inherited unchanged; see the merged result with",
-        f"#   kinerja show --resolved {pid}.yaml",
-        "# This file holds only the agency's own choices: overridden params, added or replaced",
-        "# entries (same name as a national entry replaces it), and `disable:` for national",
-        "# entries the agency does not use.",
+        *_comment(_("National rules: `extends: {extends}` ({name}).\n"
+                    "Everything not written here is inherited unchanged; see the merged result with\n"
+                    "  kinerja show --resolved {pid}.yaml\n"
+                    "This file holds only the agency's own choices: overridden params, added or replaced\n"
+                    "entries (same name as a national entry replaces it), and `disable:` for national\n"
+                    "entries the agency does not use.").format(extends=extends, name=parent.name or parent.id,
+                                                                pid=pid)),
         "kinerja: 1",
         f"id: {pid}",
         f"name: {_y('Penilaian Kinerja ' + agency)}",
@@ -169,16 +176,17 @@ def policy_text(pid: str, agency: str, extends: str, parent: Policy, rule: str, 
         "params:",
     ]
     if parent.params:
-        lines.append("  # National values (inherited). To make an agency choice, uncomment one and change it:")
+        lines += _comment(_("National values (inherited). To make an agency choice, uncomment one and change it:"),
+                          "  ")
         for name, value in parent.params.items():
             lines.append("  # " + entry_lines(name, value)[0])
     lines += [
-        "  # Agency choice (example): a param of the agency's own, used by the rule below.",
+        *_comment(_("Agency choice (example): a param of the agency's own, used by the rule below."), "  "),
         f"  {param}: 10",
         "",
         "rules:",
-        "  # Agency choice (example): a rule of the agency's own. Change or delete it; national",
-        "  # rules are inherited and can be replaced by writing a rule with the same id.",
+        *_comment(_("Agency choice (example): a rule of the agency's own. Change or delete it; national\n"
+                    "rules are inherited and can be replaced by writing a rule with the same id."), "  "),
         f"  {rule}:",
         "    kind: penghargaan",
         f"    label: {_y('Penghargaan kinerja ' + agency + ' (contoh)')}",
@@ -187,7 +195,7 @@ def policy_text(pid: str, agency: str, extends: str, parent: Policy, rule: str, 
         f"      poin: {param}",
         f"    reason: {_y('{poin} poin penghargaan instansi (contoh aturan instansi)')}",
         "",
-        f"# Tests: {pid}.test.yaml (run `kinerja test` in this folder).",
+        *_comment(_("Tests: {pid}.test.yaml (run `kinerja test` in this folder).").format(pid=pid)),
     ]
     return "\n".join(lines) + "\n"
 
@@ -200,9 +208,9 @@ def test_text(pid: str, rule: str, record: dict, outputs: dict, actions: list[st
     }
     body = to_yaml({"tests": [test]})
     return "\n".join([
-        f"# Tests for {pid}.yaml: a record, and what the policy must give for it.",
-        "# Add one test per case the agency cares about; `kinerja test --coverage` lists the rules,",
-        "# band entries and table rows no test reaches yet.",
+        *_comment(_("Tests for {pid}.yaml: a record, and what the policy must give for it.\n"
+                    "Add one test per case the agency cares about; `kinerja test --coverage` lists the rules,\n"
+                    "band entries and table rows no test reaches yet.").format(pid=pid)),
         "kinerja: 1",
         f"policy: {pid}.yaml",
     ]) + "\n" + body
@@ -212,16 +220,16 @@ def scaffold(agency: str, extends: str, directory: str, pid: str | None = None) 
     """Build (and check) the two files; nothing is written here."""
     pid = pid or slug(agency)
     if not ID_RE.match(pid or ""):
-        raise ScaffoldError(f'"{pid}" is not a valid policy id: use lower-case letters, digits and -'
-                            if pid else "the agency name gives no id: pass --id")
+        raise ScaffoldError(_("\"{pid}\" is not a valid policy id: use lower-case letters, digits and -").format(pid=pid)
+                            if pid else _("the agency name gives no id: pass --id"))
     folder = Path(directory)
     parent_doc, ref = _parent(extends, folder)
     if parent_doc.findings:
-        raise ScaffoldError(f"policy {parent_doc.file} has errors: run kinerja validate {parent_doc.file}", 1)
+        raise ScaffoldError(_("policy {file} has errors: run kinerja validate {file}").format(file=parent_doc.file), 1)
     parent = _compile(parent_doc)
     record = sample_record(parent, parent_doc)
     if record is None:
-        raise ScaffoldError(f"cannot make a sample record that {parent_doc.file} evaluates without error")
+        raise ScaffoldError(_("cannot make a sample record that {file} evaluates without error").format(file=parent_doc.file))
     names = set(parent.fields) | set(parent.params) | set(parent.output_names())
     param = _free("poin_penghargaan", names, "_")
     rule = _free("penghargaan-instansi", set(parent.resolved.sections["rules"]), "-")

@@ -116,7 +116,7 @@ def sample_record(policy: Policy, parent: Document) -> dict | None:
             if evaluate_record(policy, record, keep_env=False).ok:
                 return dict(record)
     record = {name: sample_value(f) for name, f in policy.fields.items()}
-    for _ in range(len(record) + 1):
+    for _attempt in range(len(record) + 1):
         result = evaluate_record(policy, record, keep_env=False)
         if result.ok:
             return {k: v for k, v in record.items() if v is not None}

@@ -121,7 +121,7 @@ def check_table(entry: Entry, table: Table, domains: list[list | None]) -> Itera
         yield entry.finding("K207", _("decision table is incomplete: no row for {shown}{more}").format(shown=shown, more=more), ["rows"],
                             _("add rows for these combinations, use \"-\" for any value, or set a default"), key=True)
     for (a, b), combo in overlaps.items():
-        yield entry.finding("K208", _("rows {value} and {value2} both match {value3} (hit policy unique)").format(value=a + 1, value2=b + 1, value3=', '.join(_show(v) for v in combo)), ["rows", b], _("make the rows exclusive, or use hit: first"))
+        yield entry.finding("K208", _("rows {value} and {value2} both match {value3} (`hit: unique`)").format(value=a + 1, value2=b + 1, value3=', '.join(_show(v) for v in combo)), ["rows", b], _("make the rows exclusive, or use `hit: first`"))
 
 
 def _show(v) -> str:

@@ -18,7 +18,7 @@ import yaml
 from . import checks
 from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, enum, infer_type, parse
 from .findings import Finding, has_errors
-from .i18n import _
+from .i18n import N_, _
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
@@ -28,6 +28,10 @@ from .policy import Entry, Resolved
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
 CMP_PREFIXES = (">=", "<=", "!=", "==", ">", "<")
+
+# The sections of a policy as a message names one entry of them ("declared twice: as a field").
+SECTION_NAMES = {"fields": N_("field"), "params": N_("param"), "values": N_("value"), "bands": N_("band"),
+                 "tables": N_("table"), "scorecards": N_("scorecard"), "rules": N_("rule")}
 
 
 class Compiler:
@@ -103,7 +107,7 @@ class Compiler:
         elif name in self.declared:
             first = self.declared[name]
             self.findings.append(entry.finding(
-                "K214", _("\"{name}\" is declared twice: as {section} at {file}:{line} and as {section2} here").format(name=name, section=first.section[:-1], file=first.file, line=(first.node() or entry.node()).line, section2=entry.section[:-1]), sub, key=True))
+                "K214", _("\"{name}\" is declared twice: as {section} at {file}:{line} and as {section2} here").format(name=name, section=_(SECTION_NAMES.get(first.section, first.section)), file=first.file, line=(first.node() or entry.node()).line, section2=_(SECTION_NAMES.get(entry.section, entry.section))), sub, key=True))
             return
         self.declared[name] = entry
 

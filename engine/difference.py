@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .functions import EvalError
+from .i18n import N_, _
 from .model import Band, Policy, Scorecard, Table, Value, format_value
 
 
@@ -45,7 +46,7 @@ def node_inputs(node) -> set[str]:
 def _band_range(band: Band, hit) -> str:
     x = band.input
     if hit is None:
-        return "no band"
+        return _("no band")
     if hit.upper is None:
         return f"{x} ≥ {format_value(hit.min)}"
     op = "≤" if hit.inclusive else "<"
@@ -57,15 +58,15 @@ def _row_text(table: Table, env) -> str:
     for row in table.rows:
         if all(c.matches(v) for c, v in zip(row.cells, values)):
             cells = " | ".join(str(c) for c in row.cells)
-            return f"row {row.index + 1} [{cells} → {format_value(row.output)}]"
-    return f"default {show(table.default)}" if table.has_default else "no row"
+            return _("row {value} [{cells} → {output}]").format(value=row.index + 1, cells=cells, output=format_value(row.output))
+    return _("default {value}").format(value=show(table.default)) if table.has_default else _("no row")
 
 
 def _safe(expr, env):
     try:
         return expr(env)
     except EvalError as exc:
-        return f"error: {exc}"
+        return _("error: {error}").format(error=exc)
 
 
 class Differ:
@@ -83,9 +84,9 @@ class Differ:
         na, nb = self.nodes[0].get(name), self.nodes[1].get(name)
         upstream = sorted(d for d in node_inputs(na) | node_inputs(nb) if ea.get(d) != eb.get(d))
         if upstream:
-            return "follows from " + ", ".join(f"{d} ({show(ea.get(d))} → {show(eb.get(d))})" for d in upstream)
+            return _("follows from ") + ", ".join(f"{d} ({show(ea.get(d))} → {show(eb.get(d))})" for d in upstream)
         if na is None or nb is None or type(na) is not type(nb):
-            return f"computed by {getattr(na, 'kind', 'nothing')} in A and by {getattr(nb, 'kind', 'nothing')} in B"
+            return _("computed by {value} in A and by {value2} in B").format(value=getattr(na, 'kind', 'nothing'), value2=getattr(nb, 'kind', 'nothing'))
         return getattr(self, "_" + na.kind)(na, nb, ea, eb)
 
     def _band(self, a: Band, b: Band, ea, eb) -> str:
@@ -94,13 +95,11 @@ class Differ:
         vb = b.round(value) if b.round and isinstance(value, Decimal) else value
         ha = a.lookup(va) if isinstance(va, Decimal) else None
         hb = b.lookup(vb) if isinstance(vb, Decimal) else None
-        return (f"{a.input} = {format_value(value)} is {format_value(ha.label if ha else None)} under A "
-                f"({_band_range(a, ha)}) and {format_value(hb.label if hb else None)} under B "
-                f"({_band_range(b, hb)})")
+        return (_("{input} = {value} is {value2} under A ({value3}) and {value4} under B ({value5})").format(input=a.input, value=format_value(value), value2=format_value(ha.label if ha else None), value3=_band_range(a, ha), value4=format_value(hb.label if hb else None), value5=_band_range(b, hb)))
 
     def _table(self, a: Table, b: Table, ea, eb) -> str:
         inputs = ", ".join(f"{n} = {show(ea.get(n))}" for n in a.inputs)
-        return f"{inputs}: A matches {_row_text(a, ea)}, B matches {_row_text(b, eb)}"
+        return _("{inputs}: A matches {value}, B matches {value2}").format(inputs=inputs, value=_row_text(a, ea), value2=_row_text(b, eb))
 
     def _value(self, a: Value, b: Value, ea, eb) -> str:
         parts = []
@@ -108,13 +107,13 @@ class Differ:
         wb = [c.text for c in b.when if _safe(c, eb) is not True]
         if wa != wb:
             if wa:
-                parts.append(f"A's condition `{wa[0]}` does not hold")
+                parts.append(_("A's condition `{wa}` does not hold").format(wa=wa[0]))
             if wb:
-                parts.append(f"B's condition `{wb[0]}` does not hold")
+                parts.append(_("B's condition `{wb}` does not hold").format(wb=wb[0]))
         if a.expr.text != b.expr.text:
-            parts.append(f"A computes `{a.expr.text}`, B computes `{b.expr.text}`")
+            parts.append(_("A computes `{text}`, B computes `{text2}`").format(text=a.expr.text, text2=b.expr.text))
         elif not parts:
-            parts.append(f"`{a.expr.text}` is rounded differently")
+            parts.append(_("`{text}` is rounded differently").format(text=a.expr.text))
         return "; ".join(parts)
 
     def _scorecard(self, a: Scorecard, b: Scorecard, ea, eb) -> str:
@@ -123,12 +122,13 @@ class Differ:
         for name in dict.fromkeys([*ia, *ib]):
             x, y = ia.get(name), ib.get(name)
             if x is None or y is None:
-                parts.append(f"indicator {name} only in {'B' if x is None else 'A'}")
+                parts.append(_("indicator {name} only in {side}").format(name=name, side="B" if x is None else "A"))
             elif x.weight != y.weight:
-                parts.append(f"indicator {name}: weight {format_value(x.weight)} → {format_value(y.weight)}")
+                parts.append(_("indicator {name}: weight {a} → {b}").format(name=name, a=format_value(x.weight),
+                                                                            b=format_value(y.weight)))
             elif ea.get(name) != eb.get(name):
-                parts.append(f"indicator {name}: score {show(ea.get(name))} → {show(eb.get(name))}")
-        return "; ".join(parts) or "rounded differently"
+                parts.append(_("indicator {name}: score {value} → {value2}").format(name=name, value=show(ea.get(name)), value2=show(eb.get(name))))
+        return "; ".join(parts) or _("rounded differently")
 
     # --- actions -------------------------------------------------------------------------
 
@@ -142,9 +142,9 @@ class Differ:
     def action_reason(self, rid: str, ea: dict, eb: dict, acts_a: dict, acts_b: dict) -> str:
         ra, rb = self.rules[0].get(rid), self.rules[1].get(rid)
         if ra is None:
-            return "rule only in B" + ("" if rid in acts_a else "; its conditions hold")
+            return _("rule only in B") + ("" if rid in acts_a else _("; its conditions hold"))
         if rb is None:
-            return "rule only in A" + ("" if rid in acts_b else "; its conditions hold")
+            return _("rule only in A") + ("" if rid in acts_b else _("; its conditions hold"))
         ca, cb = self.conditions(ra, ea), self.conditions(rb, eb)
         parts = []
         for text in dict.fromkeys([*ca, *cb]):
@@ -156,16 +156,16 @@ class Differ:
             names = sorted(expr.names | (y[1].names if y else set()))
             values = "; ".join(f"{n} = {show(ea.get(n))}" + (f" → {show(eb.get(n))}" if ea.get(n) != eb.get(n)
                                                                else "") for n in names)
-            parts.append(f"`{text}` is {_truth(vx)} under A and {_truth(vy)} under B"
-                         + (f" ({values})" if values else ""))
+            parts.append(_("`{text}` is {value} under A and {value2} under B").format(text=text, value=_truth(vx), value2=_truth(vy))
+                         + (_(" ({values})").format(values=values) if values else ""))
         if not parts and rid in acts_a and rid in acts_b:
             x, y = acts_a[rid], acts_b[rid]
             for key in dict.fromkeys([*x, *y]):
                 if key not in ("label", "reason") and x.get(key) != y.get(key):
                     parts.append(f"{key}: {show(x.get(key))} → {show(y.get(key))}")
-        return "; ".join(parts) or "the rule changed"
+        return "; ".join(parts) or _("the rule changed")
 
 
 def _truth(v) -> str:
-    return {True: "true", False: "false", "absent": "absent"}.get(v, str(v)) if isinstance(v, (bool, str)) \
-        else str(v)
+    words = {True: N_("true"), False: N_("false"), "absent": N_("absent")}
+    return _(words[v]) if isinstance(v, (bool, str)) and v in words else str(v)

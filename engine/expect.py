@@ -157,11 +157,11 @@ def compare(expect: dict, result, ctx: Context) -> list[Failure]:
     for key in ("actions", "actions_include", "actions_exclude"):
         for rid in expect.get(key) or []:
             if rid not in ctx.all_rules:
-                out.append(Failure(key, f'no rule "{rid}" in the policy{_close(rid, ctx.all_rules)}', rid))
+                out.append(Failure(key, _("no rule \"{rid}\" in the policy{value}").format(rid=rid, value=_close(rid, ctx.all_rules)), rid))
     for key in ("params", "reason_contains"):
         for rid in expect.get(key) or {}:
             if rid not in ctx.all_rules:
-                out.append(Failure(key, f'no rule "{rid}" in the policy{_close(rid, ctx.all_rules)}', rid))
+                out.append(Failure(key, _("no rule \"{rid}\" in the policy{value}").format(rid=rid, value=_close(rid, ctx.all_rules)), rid))
     for name in expect.get("outputs") or {}:
         if name not in ctx.outputs:
             out.append(Failure(f"outputs.{name}", _("no output named \"{name}\"{value}").format(name=name, value=_close(name, ctx.output_list)), name))

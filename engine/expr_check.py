@@ -232,7 +232,8 @@ class _Checker:
             self.report(node, "K304", _("{name}() needs its first {min_args} argument(s) without a name=, got {args}").format(name=name, min_args=fn.min_args, args=len(node.args)))
         elif count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             want = (f"{fn.min_args}" if fn.max_args == fn.min_args else
-                    f"{fn.min_args} to {fn.max_args}" if fn.max_args else f"at least {fn.min_args}")
+                    _("{min} to {max}").format(min=fn.min_args, max=fn.max_args) if fn.max_args
+                    else _("at least {min}").format(min=fn.min_args))
             self.report(node, "K304", _("{name}() takes {want} argument(s), got {count}").format(name=name, want=want, count=count))
         self._argument_types(node, name, arg_types)
         return Type(fn.returns)

@@ -187,7 +187,7 @@ _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain
     ("mapping keys are not allowed", N_("found a '? ' complex key where it is not allowed")),
     ("expected <block end>", N_("this line's indentation does not match the lines above")),
     ("expected ',' or ']'", N_("a [ list ] is not closed, or its items are not separated by commas")),
-    ("expected ',' or '}'", N_("a { mapping } is not closed, or its entries are not separated by commas")),
+    ("expected ',' or '}'", N_("a mapping { … } is not closed, or its entries are not separated by commas")),
     ("found unexpected end of stream", N_("quoted text is never closed")),
     ("found unexpected document separator", N_("quoted text runs into a '---' or '...' line; close the quote")),
     ("found unknown escape character", N_("unknown backslash escape in double-quoted text; write \\\\ for a backslash or use single quotes")),

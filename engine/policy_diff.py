@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .i18n import _, lang as current_lang
 from .model import format_value
 from .policy import SECTIONS, Resolved
 
@@ -151,18 +152,21 @@ def diff_policies(a: Resolved, b: Resolved) -> dict:
 
 def describe(diff: dict) -> list[str]:
     """One line per change, for text and markdown reports."""
-    lines = [f"{c['what']}: {format_value(c['a'])} → {format_value(c['b'])}" for c in diff["meta"]]
+    from .handbook import _what  # the officer's words for a change (handbook imports this module)
+
+    lang = current_lang()
+    lines = [f"{_what(c['what'], lang)}: {format_value(c['a'])} → {format_value(c['b'])}" for c in diff["meta"]]
     for section, d in diff["sections"].items():
         for name in d["added"]:
-            lines.append(f"{section}: {name} added in B")
+            lines.append(_("{section}: {name} added in B").format(section=section, name=name))
         for name in d["removed"]:
-            lines.append(f"{section}: {name} removed in B")
+            lines.append(_("{section}: {name} removed in B").format(section=section, name=name))
         for name, changes in d["changed"].items():
             for c in changes:
-                lines.append(f"{section}: {name}: {c['what']}: {_short(c['a'])} → {_short(c['b'])}")
+                lines.append(f"{section}: {name}: {_what(c['what'], lang)}: {_short(c['a'])} → {_short(c['b'])}")
     return lines
 
 
 def _short(value: Any, limit: int = 80) -> str:
-    text = "(none)" if value is None else format_value(value) if not isinstance(value, (dict, list)) else str(value)
+    text = _("(none)") if value is None else format_value(value) if not isinstance(value, (dict, list)) else str(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"

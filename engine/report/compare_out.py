@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
+from ..i18n import N_, _, num
 from ..model import format_value
 from ..policy_diff import describe
 from .results import dumps
@@ -16,23 +17,23 @@ TEXT_CHANGED_CAP = 200
 
 def _v(value) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return format_value(value)
 
 
 def _pct(x) -> str:
-    return "-" if x is None else f"{(x * 100).quantize(Decimal('0.1'))}%"
+    return "-" if x is None else f"{num((x * 100).quantize(Decimal('0.1')))}%"
 
 
 def _ratio(x) -> str:
-    return "-" if x is None else str(x.quantize(Decimal("0.01")))
+    return "-" if x is None else num(x.quantize(Decimal("0.01")))
 
 
 def _change(x) -> str:
     if x is None:
         return "-"
     q = x.quantize(Decimal("0.01"))
-    return f"+{q}" if q > 0 else str(q)
+    return f"+{num(q)}" if q > 0 else num(q)
 
 
 def _grid(rows: list[list[str]], indent: str = "  ") -> list[str]:
@@ -46,30 +47,35 @@ def _policy_line(side: str, p: dict) -> str:
 
 
 def _summary_line(s: dict) -> str:
-    return (f"records: {s['records']}, valid: {s['valid']}, invalid: {s['invalid']}, changed: {s['changed']} "
-            f"(outputs {s['outputs_changed']}, actions {s['actions_changed']})")
+    return _("records: {records}, valid: {valid}, invalid: {invalid}, changed: {changed} "
+             "(outputs {outputs}, actions {actions})").format(
+        records=s["records"], valid=s["valid"], invalid=s["invalid"], changed=s["changed"],
+        outputs=s["outputs_changed"], actions=s["actions_changed"])
 
 
 def _matrix(data: dict) -> list[list[str]]:
     labels = data["labels"]
     used = [x for x in labels if sum(data["transitions"][x].values()) or
             sum(data["transitions"][y][x] for y in labels)] or labels
-    rows = [["A \\ B"] + used + ["total"]]
+    total = _("total")
+    rows = [["A \\ B"] + used + [total]]
     for x in used:
         row = data["transitions"][x]
         rows.append([x] + [str(row[y]) for y in used] + [str(sum(row.values()))])
-    rows.append(["total"] + [str(sum(data["transitions"][x][y] for x in labels)) for y in used]
+    rows.append([total] + [str(sum(data["transitions"][x][y] for x in labels)) for y in used]
                 + [str(data["summary"]["valid"])])
     return rows
 
 
 def _fair_rows(fair: dict) -> list[list[str]]:
-    rows = [["field", "group", "records", "rate A", "ratio A", "rate B", "ratio B", "change", "flag"]]
+    rows = [[_("field"), _("group"), _("records"), _("rate A"), _("ratio A"), _("rate B"), _("ratio B"),
+             _("change"), _("flag")]]
     for name, t in fair["fields"].items():
         for g in t["groups"]:
             a, b = g["a"], g["b"]
             flag = ("A" if a["flag"] else "") + ("B" if b["flag"] else "")
-            note = f"< 0.8 in {flag}" if flag else ("too few to judge" if a.get("too_small") else "")
+            note = _("< {ratio} in {sides}").format(ratio=num(Decimal("0.8")), sides=flag) if flag else (
+                _("too few to judge") if a.get("too_small") else "")
             rows.append([name, str(g["group"]), str(g["records"]), _pct(a["rate"]), _ratio(a["ratio"]),
                          _pct(b["rate"]), _ratio(b["ratio"]), _change(g["ratio_change"]), note])
     return rows
@@ -82,50 +88,59 @@ def _errors(errs) -> str:
                      for e in errs)
 
 
+def _action_head() -> list[str]:
+    return [_("action"), "A", "B", _("gained"), _("lost"), _("changed")]
+
+
 def render_text(data: dict) -> str:
     s = data["summary"]
     out = ["kinerja compare", "  " + _policy_line("A", data["policies"]["a"]),
            "  " + _policy_line("B", data["policies"]["b"]), "", _summary_line(s)]
     if s["outputs_only_a"] or s["outputs_only_b"]:
-        out.append(f"outputs only in A: {', '.join(s['outputs_only_a']) or '-'}; "
-                   f"only in B: {', '.join(s['outputs_only_b']) or '-'}")
-    out += ["", f"{data['by_output']} transitions (rows: A, columns: B):"] + _grid(_matrix(data))
+        out.append(_("outputs only in A: {a}; only in B: {b}").format(a=", ".join(s["outputs_only_a"]) or "-",
+                                                                      b=", ".join(s["outputs_only_b"]) or "-"))
+    out += ["", _("{output} transitions (rows: A, columns: B):").format(output=data["by_output"])]
+    out += _grid(_matrix(data))
     if data["actions"]:
-        out += ["", "actions:"]
-        rows = [["id", "A", "B", "gained", "lost", "changed"]]
+        out += ["", _("actions:")]
+        rows = [_action_head()]
         rows += [[k, *(str(v[c]) for c in ("a", "b", "gained", "lost", "changed"))] for k, v in data["actions"].items()]
         out += _grid(rows)
     changed = data["changed"]
     if changed:
-        out += ["", f"changed records ({len(changed)}):"]
+        out += ["", _("changed records ({n}):").format(n=len(changed))]
         for entry in changed[:TEXT_CHANGED_CAP]:
-            out.append(f"  row {entry['row']}, nip {entry['nip'] or '-'}")
+            out.append("  " + _("row {row}, nip {nip}").format(row=entry["row"], nip=entry["nip"] or "-"))
             for d in entry["differences"]:
                 sign = ("+" if d["b"] else "-") if d["kind"] == "action" else ""
                 what = f"{sign}{d['name']}" if d["kind"] == "action" else f"{d['name']}: {_v(d['a'])} → {_v(d['b'])}"
                 out.append(f"    {what}: {d['reason']}")
         if len(changed) > TEXT_CHANGED_CAP:
-            out.append(f"  … and {len(changed) - TEXT_CHANGED_CAP} more (use --format json for all)")
+            out.append("  " + _("… and {n} more (use --format json for all)").format(n=len(changed) - TEXT_CHANGED_CAP))
     if data["invalid"]:
-        out += ["", f"invalid records ({len(data['invalid'])}):"]
+        out += ["", _("invalid records ({n}):").format(n=len(data["invalid"]))]
         for e in data["invalid"][:TEXT_CHANGED_CAP]:
-            out.append(f"  row {e['row']}, nip {e['nip'] or '-'}: A: {_errors(e['a'])}; B: {_errors(e['b'])}")
+            out.append("  " + _("row {row}, nip {nip}").format(row=e["row"], nip=e["nip"] or "-")
+                       + f": A: {_errors(e['a'])}; B: {_errors(e['b'])}")
     for name, groups in data["groups"].items():
-        out += ["", f"by {name}:"]
-        rows = [[name, "records", "valid", "invalid", "changed"]]
+        out += ["", _("by {field}:").format(field=name)]
+        rows = [[name, _("records"), _("valid"), _("invalid"), _("changed")]]
         rows += [[str(k), *(str(g[c]) for c in ("records", "valid", "invalid", "changed"))] for k, g in groups.items()]
         out += _grid(rows)
     if data["fairness"]["fields"]:
-        out += ["", f"fairness (favourable: {data['fairness']['favourable']}; ratio to the best group, "
-                    "below 0.8 flagged):"] + _grid(_fair_rows(data["fairness"]))
+        out += ["", _("fairness (favourable: {favourable}; ratio to the best group, below {ratio} flagged):").format(
+            favourable=data["fairness"]["favourable"], ratio=num(Decimal("0.8")))] + _grid(_fair_rows(data["fairness"]))
     for side, outcomes in data["population"].items():
         shown = [o for o in outcomes if o["status"] != "pass"] or outcomes
         if shown:
-            out += ["", f"population checks, {side.upper()}:"]
-            out += [f"  {o['status']}: {o['message']}" for o in shown]
+            out += ["", _("population checks, {side}:").format(side=side.upper())]
+            out += [f"  {_(STATUS_WORDS.get(o['status'], o['status']))}: {o['message']}" for o in shown]
     lines = describe(data["policy_diff"])
-    out += ["", "policy differences:" if lines else "policy differences: none"] + [f"  {x}" for x in lines]
+    out += ["", _("policy differences:") if lines else _("policy differences: none")] + [f"  {x}" for x in lines]
     return "\n".join(out) + "\n"
+
+
+STATUS_WORDS = {"pass": N_("pass"), "fail": N_("fail"), "not_checked": N_("not_checked")}  # as JSON says them
 
 
 def _md_row(cells) -> str:
@@ -137,20 +152,27 @@ def _md_table(rows: list[list[str]], left: int = 1) -> list[str]:
     return [_md_row(rows[0]), _md_row(align)] + [_md_row(r) for r in rows[1:]]
 
 
+def _more(n: int) -> str:
+    return "\n" + _("… and {n} more").format(n=n)
+
+
 def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
     s, pa, pb = data["summary"], data["policies"]["a"], data["policies"]["b"]
     out = [f"### kinerja compare: `{pa['id']}` {pa['version']} → `{pb['id']}` {pb['version']}", "",
-           f"**{s['changed']}** of {s['valid']} valid records change ({s['outputs_changed']} in outputs, "
-           f"{s['actions_changed']} in actions); {s['records']} records, {s['invalid']} invalid.", ""]
-    out += [f"#### {data['by_output']} (rows: A, columns: B)", ""] + _md_table(_matrix(data)) + [""]
+           _("**{changed}** of {valid} valid records change ({outputs} in outputs, {actions} in actions); "
+             "{records} records, {invalid} invalid.").format(
+               changed=s["changed"], valid=s["valid"], outputs=s["outputs_changed"], actions=s["actions_changed"],
+               records=s["records"], invalid=s["invalid"]), ""]
+    out += ["#### " + _("{output} (rows: A, columns: B)").format(output=data["by_output"]), ""]
+    out += _md_table(_matrix(data)) + [""]
     moved = {k: v for k, v in data["actions"].items() if v["gained"] or v["lost"] or v["changed"]}
     if moved:
-        rows = [["action", "A", "B", "gained", "lost", "changed"]]
+        rows = [_action_head()]
         rows += [[f"`{k}`", *(str(v[c]) for c in ("a", "b", "gained", "lost", "changed"))] for k, v in moved.items()]
-        out += ["#### Actions", ""] + _md_table(rows) + [""]
+        out += ["#### " + _("Actions"), ""] + _md_table(rows) + [""]
     if data["changed"]:
-        out += [f"#### Changed records ({len(data['changed'])})", ""]
-        rows = [["row", "NIP", data["by_output"], "differences"]]
+        out += ["#### " + _("Changed records ({n})").format(n=len(data["changed"])), ""]
+        rows = [[_("row"), "NIP", data["by_output"], _("differences")]]
         for e in data["changed"][:cap]:
             diffs = "; ".join((f"{'+' if d['b'] else '−'}`{d['name']}`" if d["kind"] == "action"
                                else f"`{d['name']}` {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
@@ -158,27 +180,29 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
             rows.append([str(e["row"]), e["nip"] or "-", f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
         out += _md_table(rows, left=4)
         if len(data["changed"]) > cap:
-            out.append(f"\n… and {len(data['changed']) - cap} more")
+            out.append(_more(len(data["changed"]) - cap))
         out.append("")
     if data["invalid"]:
-        out += [f"#### Invalid records ({len(data['invalid'])})", ""]
-        rows = [["row", "NIP", "A", "B"]]
+        out += ["#### " + _("Invalid records ({n})").format(n=len(data["invalid"])), ""]
+        rows = [[_("row"), "NIP", "A", "B"]]
         rows += [[str(e["row"]), e["nip"] or "-", _errors(e["a"]), _errors(e["b"])] for e in data["invalid"][:cap]]
         out += _md_table(rows, left=4)
         if len(data["invalid"]) > cap:
-            out.append(f"\n… and {len(data['invalid']) - cap} more")
+            out.append(_more(len(data["invalid"]) - cap))
         out.append("")
-    flagged = [r for r in _fair_rows(data["fairness"])[1:] if r[-1] or r[-2] not in ("-", "0.00")]
+    fair = _fair_rows(data["fairness"])
+    flagged = [r for r in fair[1:] if r[-1] or r[-2] not in ("-", _ratio(Decimal(0)))]
     if flagged:
-        out += [f"#### Fairness ({data['fairness']['favourable']}; groups flagged or changed)", ""]
-        out += _md_table([_fair_rows(data["fairness"])[0]] + flagged[:cap], left=2)
-        out += [f"\n… and {len(flagged) - cap} more" if len(flagged) > cap else "", ""]
+        out += ["#### " + _("Fairness ({favourable}; groups flagged or changed)").format(
+            favourable=data["fairness"]["favourable"]), ""]
+        out += _md_table([fair[0]] + flagged[:cap], left=2)
+        out += [_more(len(flagged) - cap) if len(flagged) > cap else "", ""]
     fails = [(side, o) for side, os in data["population"].items() for o in os if o["status"] == "fail"]
     if fails:
-        out += ["#### Population checks not met", ""] + [f"- {side.upper()}: {o['message']}" for side, o in fails]
+        out += ["#### " + _("Population checks not met"), ""] + [f"- {side.upper()}: {o['message']}" for side, o in fails]
         out.append("")
     lines = describe(data["policy_diff"])
-    out += ["#### Policy differences", ""] + ([f"- {x}" for x in lines] or ["none"])
+    out += ["#### " + _("Policy differences"), ""] + ([f"- {x}" for x in lines] or [_("none")])
     return "\n".join(out) + "\n"
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import click
 
-from kinerja.engine.fairness import DERIVED, FairnessTally, parse_favourable
+from kinerja.engine.fairness import DERIVED, FairnessTally, parse_favourable, shown_favourable
 from kinerja.engine.i18n import _
 from kinerja.engine.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.engine.population import PopulationRun
@@ -116,7 +116,7 @@ def text_lines(outcomes: list, fairness: dict) -> list[str]:
                                                      if len(groups) > NAMES_SHOWN else "")
         lines.append(_("population: {check}: {groups} group(s) not checked ({why}): {shown}").format(check=check, groups=len(groups), why=why, shown=shown))
     for name, table in fairness.items():
-        lines.append(_("fairness by {name} ({table}; best: {value}):").format(name=name, table=table['favourable'], value=table['best'] or '-'))
+        lines.append(_("fairness by {name} ({table}; best: {value}):").format(name=name, table=shown_favourable(table['favourable']), value=table['best'] or '-'))
         for g in table["groups"]:
             rate = "-" if g["rate"] is None else f"{(g['rate'] * 100).quantize(Decimal('0.1'))}%"
             ratio = "-" if g["ratio"] is None else str(g["ratio"])

@@ -36,8 +36,13 @@ class Favourable:
 
     def text(self) -> str:
         if self.kind == "action":
-            return _("action {name}").format(name=self.name)
+            return f"action {self.name}"  # in JSON too: the same in every language; reports translate it
         return f"{self.name} in ({', '.join(self.values)})"
+
+
+def shown_favourable(text: str) -> str:
+    """`describe()`'s text as a report shows it, in the reader's language."""
+    return _("action {name}").format(name=text[len("action "):]) if text.startswith("action ") else text
 
 
 def parse_favourable(spec: str | None) -> Favourable:

@@ -152,3 +152,48 @@ def test_a_failing_policy_test_speaks_the_chosen_language():
         assert english_words(text.output + text.stderr) == [], text.output + text.stderr
     english = run(["test", case], "flag-en")
     assert "FAIL" in english.output
+
+
+VARIANT = """kinerja: 1
+id: varian-potensial
+extends: permenpanrb-6-2022
+name: varian
+version: "2"
+bands:
+  kategori_potensial:
+    label: Kategori potensial
+    input: potensial
+    range: {min: 0, max: 100}
+    bands:
+      - {min: 85, label: Tinggi}
+      - {min: 70, label: Menengah}
+      - {min: 0, label: Rendah}
+"""
+SAMPLE = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.sample.csv"
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: no scripts, styles or tags; attribute texts a reader meets kept."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    shown = " ".join(re.findall(r'(?:placeholder|aria-label|title)="([^"]*)"', html))
+    return re.sub(r"<[^>]+>", "\n", html) + "\n" + shown
+
+
+def test_compare_html_speaks_the_chosen_language(tmp_path):
+    variant = tmp_path / "varian.yaml"
+    variant.write_text(VARIANT, encoding="utf-8")
+    args = ["compare", str(NATIONAL), str(variant), str(SAMPLE), "--group-by", "unit_kerja",
+            "--group-by", "jenis_kelamin"]
+    html = {how: run(args + ["--format", "html"], how) for how in RUNS}
+    docs = {how: json.loads(run(args + ["--format", "json"], how).stdout) for how in RUNS}
+    assert {r.exit_code for r in html.values()} == {0}
+    assert docs["flag-en"]["summary"]["changed"] > 0
+    assert machine(docs["flag-id"]) == machine(docs["locale-id"]) == machine(docs["flag-en"])
+    for how in ("flag-id", "locale-id"):
+        page = html[how].stdout
+        assert '<html lang="id">' in page and "Pegawai yang hasilnya berubah" in page
+        assert english_words(visible_text(page)) == [], english_words(visible_text(page))
+        text = run(args, how).stdout  # the text report too
+        assert english_words(text) == [], text
+    english = html["flag-en"].stdout
+    assert '<html lang="en">' in english and "Changed employees" in english

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
+from ..fairness import shown_favourable
 from ..i18n import N_, _, num
 from ..model import format_value
 from ..policy_diff import describe
@@ -67,9 +68,13 @@ def _matrix(data: dict) -> list[list[str]]:
     return rows
 
 
+def _fair_head() -> list[str]:
+    return [_("field"), _("group"), _("records"), _("rate A"), _("ratio A"), _("rate B"), _("ratio B"),
+            _("change"), _("flag")]
+
+
 def _fair_rows(fair: dict) -> list[list[str]]:
-    rows = [[_("field"), _("group"), _("records"), _("rate A"), _("ratio A"), _("rate B"), _("ratio B"),
-             _("change"), _("flag")]]
+    rows = [_fair_head()]
     for name, t in fair["fields"].items():
         for g in t["groups"]:
             a, b = g["a"], g["b"]
@@ -129,7 +134,7 @@ def render_text(data: dict) -> str:
         out += _grid(rows)
     if data["fairness"]["fields"]:
         out += ["", _("fairness (favourable: {favourable}; ratio to the best group, below {ratio} flagged):").format(
-            favourable=data["fairness"]["favourable"], ratio=num(Decimal("0.8")))] + _grid(_fair_rows(data["fairness"]))
+            favourable=shown_favourable(data["fairness"]["favourable"]), ratio=num(Decimal("0.8")))] + _grid(_fair_rows(data["fairness"]))
     for side, outcomes in data["population"].items():
         shown = [o for o in outcomes if o["status"] != "pass"] or outcomes
         if shown:
@@ -194,7 +199,7 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
     flagged = [r for r in fair[1:] if r[-1] or r[-2] not in ("-", _ratio(Decimal(0)))]
     if flagged:
         out += ["#### " + _("Fairness ({favourable}; groups flagged or changed)").format(
-            favourable=data["fairness"]["favourable"]), ""]
+            favourable=shown_favourable(data["fairness"]["favourable"])), ""]
         out += _md_table([fair[0]] + flagged[:cap], left=2)
         out += [_more(len(flagged) - cap) if len(flagged) > cap else "", ""]
     fails = [(side, o) for side, os in data["population"].items() for o in os if o["status"] == "fail"]

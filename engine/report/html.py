@@ -10,9 +10,11 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
+from ..fairness import shown_favourable
+from ..i18n import N_, _, lang, num
 from ..model import format_value
 from ..policy_diff import describe
-from .compare_out import _errors, _pct, _ratio, _change
+from .compare_out import STATUS_WORDS, _change, _errors, _fair_head, _pct, _ratio
 from .results import dumps
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
@@ -46,9 +48,10 @@ JS = """
   var rows = data.changed || [], body = document.getElementById('changed-body');
   var count = document.getElementById('changed-count'), box = document.getElementById('search');
   var LIMIT = %d;
+  var W = JSON.parse(document.getElementById('kinerja-words').textContent);
   function esc(s){return String(s).replace(/[&<>"]/g,function(c){
     return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];});}
-  function val(v){return v===null||v===undefined?'-':(v===true?'yes':(v===false?'no':String(v)));}
+  function val(v){return v===null||v===undefined?'-':(v===true?W.yes:(v===false?W.no:String(v)));}
   function text(e){var g=e.groups||{},parts=[e.row,e.nip||''];for(var k in g){parts.push(g[k]);}
     e.differences.forEach(function(d){parts.push(d.name,val(d.a),val(d.b),d.reason);});
     return parts.join(' ').toLowerCase();}
@@ -68,7 +71,8 @@ JS = """
       if(ok){n++;if(html.length<LIMIT){html.push(row(rows[i]));}}
     }
     body.innerHTML=html.join('');
-    count.textContent=n+' of '+rows.length+' shown'+(n>LIMIT?' (first '+LIMIT+' drawn)':'');
+    count.textContent=W.shown.replace('{n}',n).replace('{total}',rows.length)+
+      (n>LIMIT?W.drawn.replace('{limit}',LIMIT):'');
     count.setAttribute('data-matches', n);
   }
   if(box){
@@ -82,15 +86,21 @@ JS = """
 """
 
 
+HEADINGS = {"summary": N_("Summary"), "groups": N_("Per group"), "groups_kurva": N_("Per group against the kurva limits"),
+            "fairness": N_("Fairness"), "changed": N_("Changed employees"),
+            "search": N_("search NIP, unit, output, reason…"), "search_label": N_("search"), "row": N_("row"),
+            "group": N_("group"), "differences": N_("differences"), "policy_diff": N_("Policy differences")}
+
+
 def _e(value) -> str:
     return escape(format_value(value) if not isinstance(value, str) else value, quote=True)
 
 
 def _cards(s: dict) -> str:
-    items = [("records", "records"), ("valid", "valid"), ("invalid", "invalid"), ("changed", "changed"),
-             ("outputs_changed", "outputs changed"), ("actions_changed", "actions changed")]
+    items = [("records", _("records")), ("valid", _("valid")), ("invalid", _("invalid")), ("changed", _("changed")),
+             ("outputs_changed", _("outputs changed")), ("actions_changed", _("actions changed"))]
     return '<div class="cards">' + "".join(
-        f'<div class="card" data-key="{k}"><b>{s[k]}</b><span>{label}</span></div>' for k, label in items) + "</div>"
+        f'<div class="card" data-key="{k}"><b>{s[k]}</b><span>{_e(label)}</span></div>' for k, label in items) + "</div>"
 
 
 def _heat(data: dict) -> str:
@@ -108,10 +118,11 @@ def _heat(data: dict) -> str:
                          f'style="background:rgba({colour},{alpha:.2f})">{n}</td>')
         rows.append(f"<tr><th>{_e(x)}</th>{''.join(cells)}<td class=\"n\">{sum(t[x].values())}</td></tr>")
     totals = "".join(f'<td class="n">{sum(t[x][y] for x in labels)}</td>' for y in labels)
-    return (f'<table class="heat" id="transition-table"><tr><th>A \\ B</th>{head}<th>total</th></tr>{"".join(rows)}'
-            f'<tr><th>total</th>{totals}<td class="n">{data["summary"]["valid"]}</td></tr></table>'
-            '<p class="legend"><span class="sw" style="background:#3b6ea8"></span>same predikat'
-            '<span class="sw" style="background:#d9822b"></span>changed</p>')
+    total = _e(_("total"))
+    return (f'<table class="heat" id="transition-table"><tr><th>A \\ B</th>{head}<th>{total}</th></tr>{"".join(rows)}'
+            f'<tr><th>{total}</th>{totals}<td class="n">{data["summary"]["valid"]}</td></tr></table>'
+            f'<p class="legend"><span class="sw" style="background:#3b6ea8"></span>{_e(_("same predikat"))}'
+            f'<span class="sw" style="background:#d9822b"></span>{_e(_("changed"))}</p>')
 
 
 def _bars(series: dict[str, dict[str, int]], labels: list[str], chart: str, scale: str = "count",
@@ -166,7 +177,8 @@ def _limit_items(limits_a: list, limits_b: list) -> str:
     for i, lim in enumerate(limits_a or limits_b):
         oka = limits_a[i]["ok"] if limits_a else None
         okb = limits_b[i]["ok"] if limits_b else None
-        mark = " ".join(f"{side}: {'✓' if ok else '✗'} {lim_['count']} ({lim_['pct']}%)" for side, ok, lim_ in
+        mark = " ".join(f"{side}: {'✓' if ok else '✗'} {lim_['count']} ({num(Decimal(str(lim_['pct'])))}%)"
+                        for side, ok, lim_ in
                         (("A", oka, limits_a[i] if limits_a else None), ("B", okb, limits_b[i] if limits_b else None))
                         if ok is not None)
         bad = (oka is False) or (okb is False)
@@ -199,7 +211,8 @@ def _panels(data: dict) -> str:
                 if "label" in lim and ("max_pct" in lim or "min_pct" in lim):
                     marks.setdefault(lim["label"], []).append((lim.get("max_pct", lim.get("min_pct")), lim["ok"]))
         badges = "".join(f'<span class="badge {o["status"]}" data-variant="{s}" data-status="{o["status"]}">'
-                         f'{s.upper()}: {o["status"].replace("_", " ")}</span>' for s, o in sides.items())
+                         f'{s.upper()}: {_e(_(STATUS_WORDS.get(o["status"], o["status"])))}</span>'
+                         for s, o in sides.items())
         org = any_o.get("org_predikat")
         title = f"{_e(group)} <span class=\"muted\">({_e(field)}; predikat organisasi {_e(org or '—')})</span>"
         chart = f"{check}:{group}"
@@ -214,18 +227,18 @@ def _panels(data: dict) -> str:
                 empty.append(f"{group} ({field})")
                 continue
             out.append(f'<div class="panel" data-group="{_e(group)}" data-field="{_e(field)}">'
-                       f'<h3>{_e(group)} <span class="muted">({_e(field)}; {g["valid"]} valid)</span></h3>'
+                       f'<h3>{_e(group)} <span class="muted">({_e(field)}; '
+                       f'{_e(_("{n} valid").format(n=g["valid"]))})</span></h3>'
                        + _bars({"a": g["a"], "b": g["b"]}, labels, f"{field}:{group}", "pct") + "</div>")
-    note = f'<p class="muted">no valid records: {_e(", ".join(empty))}</p>' if empty else ""
-    return (f'<div class="panels">{"".join(out)}</div>' if out else '<p class="muted">no groups</p>') + note
+    note = f'<p class="muted">{_e(_("no valid records: {groups}").format(groups=", ".join(empty)))}</p>' if empty else ""
+    return (f'<div class="panels">{"".join(out)}</div>' if out else f'<p class="muted">{_e(_("no groups"))}</p>') + note
 
 
 def _fairness(data: dict) -> str:
     fair = data["fairness"]
     if not fair["fields"]:
-        return '<p class="muted">no group fields (use --group-by)</p>'
-    rows = ['<tr><th>field</th><th>group</th><th>records</th><th>rate A</th><th>ratio A</th><th>rate B</th>'
-            '<th>ratio B</th><th>change</th></tr>']
+        return f'<p class="muted">{_e(_("no group fields (use --group-by)"))}</p>'
+    rows = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in _fair_head()[:-1]) + "</tr>"]
     for name, t in fair["fields"].items():
         for g in t["groups"]:
             a, b = g["a"], g["b"]
@@ -236,8 +249,11 @@ def _fairness(data: dict) -> str:
                         f'<td{cls(a["flag"])}>{_ratio(a["ratio"])}</td><td class="n">{_pct(b["rate"])}</td>'
                         f'<td{cls(b["flag"])}>{_ratio(b["ratio"])}</td><td class="n">{_change(g["ratio_change"])}</td>'
                         "</tr>")
-    return (f'<p class="legend">favourable: {_e(fair["favourable"])}; ratio = group rate ÷ best group rate; '
-            f'<span class="flag">below 0.8</span> flagged (four-fifths rule)</p><table id="fairness-table">'
+    legend = _("favourable: {favourable}; ratio = group rate ÷ best group rate; {flag} flagged (four-fifths rule)")
+    before, _sep, after = legend.partition("{flag}")
+    flag = f'<span class="flag">{_e(_("below {ratio}").format(ratio=num(Decimal("0.8"))))}</span>'
+    return (f'<p class="legend">{_e(before.format(favourable=shown_favourable(fair["favourable"])))}{flag}{_e(after)}</p>'
+            '<table id="fairness-table">'
             + "".join(rows) + "</table>")
 
 
@@ -256,12 +272,13 @@ def _changed_rows(data: dict) -> str:
 
 def _invalid(data: dict) -> str:
     if not data["invalid"]:
-        return '<p class="muted">none</p>'
+        return f'<p class="muted">{_e(_("none"))}</p>'
     rows = "".join(f'<tr><td class="n">{e["row"]}</td><td>{_e(e["nip"] or "-")}</td><td>{_e(_errors(e["a"]))}</td>'
                    f'<td>{_e(_errors(e["b"]))}</td></tr>' for e in data["invalid"][:STATIC_ROWS])
     more = len(data["invalid"]) - STATIC_ROWS
-    return ('<table id="invalid-table"><tr><th>row</th><th>NIP</th><th>A</th><th>B</th></tr>' + rows + "</table>"
-            + (f'<p class="muted">… and {more} more (see the embedded JSON)</p>' if more > 0 else ""))
+    return (f'<table id="invalid-table"><tr><th>{_e(_("row"))}</th><th>NIP</th><th>A</th><th>B</th></tr>' + rows
+            + "</table>" + (f'<p class="muted">{_e(_("… and {n} more (see the embedded JSON)").format(n=more))}</p>'
+                            if more > 0 else ""))
 
 
 def _embed(data: dict) -> str:
@@ -272,30 +289,36 @@ def _embed(data: dict) -> str:
 def render(data: dict) -> str:
     s, pa, pb = data["summary"], data["policies"]["a"], data["policies"]["b"]
     lines = describe(data["policy_diff"])
-    diff = "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>" if lines else '<p class="muted">none</p>'
-    kurva = " against the kurva limits" if data["population"] else ""
+    diff = "<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines) + "</ul>" if lines else \
+        f'<p class="muted">{_e(_("none"))}</p>'
+    t = {key: _e(_(text)) for key, text in HEADINGS.items()}
+    words = {"yes": _("yes"), "no": _("no"), "shown": _("{n} of {total} shown"), "drawn": _(" (first {limit} drawn)")}
+    groups_title = t["groups_kurva"] if data["population"] else t["groups"]
+    shown = _e(_("{n} of {total} shown").format(n=s["changed"], total=s["changed"]))
+    output = _e(data["by_output"])
     return f"""<!doctype html>
-<html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="{lang()}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>kinerja compare: {_e(pa['id'])} → {_e(pb['id'])}</title><style>{CSS}</style></head>
 <body data-js="off"><header><h1>kinerja compare</h1>
 <p>A: <b>{_e(pa['id'])}</b> {_e(pa['version'])} <span class="muted">({_e(pa['file'])})</span></p>
 <p>B: <b>{_e(pb['id'])}</b> {_e(pb['version'])} <span class="muted">({_e(pb['file'])})</span></p></header><main>
-<section id="summary"><h2>Summary</h2>{_cards(s)}</section>
-<section id="transitions"><h2>{_e(data['by_output'])}: A (rows) → B (columns)</h2>{_heat(data)}</section>
-<section id="distribution"><h2>{_e(data['by_output'])} distribution</h2>
+<section id="summary"><h2>{t["summary"]}</h2>{_cards(s)}</section>
+<section id="transitions"><h2>{_e(_("{output}: A (rows) → B (columns)").format(output=data["by_output"]))}</h2>{_heat(data)}</section>
+<section id="distribution"><h2>{_e(_("{output} distribution").format(output=data["by_output"]))}</h2>
 <p class="legend"><span class="sw" style="background:#3b6ea8"></span>A<span class="sw" style="background:#d9822b">
 </span>B</p>{_overall(data)}</section>
-<section id="groups"><h2>Per group{kurva}</h2>{_panels(data)}</section>
-<section id="fairness"><h2>Fairness</h2>{_fairness(data)}</section>
-<section id="changed"><h2>Changed employees</h2>
-<input id="search" type="search" placeholder="search NIP, unit, output, reason…" aria-label="search">
-<p id="changed-count" class="muted" data-matches="{s['changed']}">{s['changed']} of {s['changed']} shown</p>
-<table id="changed-table"><thead><tr><th>row</th><th>NIP</th><th>group</th><th>{_e(data['by_output'])}</th>
-<th>differences</th></tr></thead><tbody id="changed-body">{_changed_rows(data)}</tbody></table></section>
-<section id="invalid"><h2>Invalid records ({s['invalid']})</h2>{_invalid(data)}</section>
-<section id="policy-diff"><h2>Policy differences</h2>{diff}</section>
+<section id="groups"><h2>{groups_title}</h2>{_panels(data)}</section>
+<section id="fairness"><h2>{t["fairness"]}</h2>{_fairness(data)}</section>
+<section id="changed"><h2>{t["changed"]}</h2>
+<input id="search" type="search" placeholder="{t["search"]}" aria-label="{t["search_label"]}">
+<p id="changed-count" class="muted" data-matches="{s['changed']}">{shown}</p>
+<table id="changed-table"><thead><tr><th>{t["row"]}</th><th>NIP</th><th>{t["group"]}</th><th>{output}</th>
+<th>{t["differences"]}</th></tr></thead><tbody id="changed-body">{_changed_rows(data)}</tbody></table></section>
+<section id="invalid"><h2>{_e(_("Invalid records ({n})").format(n=s["invalid"]))}</h2>{_invalid(data)}</section>
+<section id="policy-diff"><h2>{t["policy_diff"]}</h2>{diff}</section>
 </main>
 <script type="application/json" id="kinerja-data">{_embed(data)}</script>
+<script type="application/json" id="kinerja-words">{_embed(words)}</script>
 <script>{JS % STATIC_ROWS}</script>
 </body></html>
 """

@@ -28,10 +28,11 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from .i18n import N_, _, ngettext
 from .records import BadCell, RecordsError, Source, open_binary
 
 HEADER_SCAN = 30  # rows looked at to find the header below a title block
-NO_SAVED_VALUE = "formula has no saved value; open and save the file in Excel"
+NO_SAVED_VALUE = N_("formula has no saved value; open and save the file in Excel")
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
 _T, _R = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
 
@@ -106,17 +107,17 @@ class _Book:
                 self.sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
                                if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
         except zipfile.BadZipFile:
-            raise RecordsError(f"{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
-                               "save it as .xlsx)") from None
+            raise RecordsError(_("{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
+                                 "save it as .xlsx)").format(name=name)) from None
         except (InvalidFileException, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError) as exc:
-            raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
+            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: {error}").format(name=name, error=exc)) from None
         self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
 
     def choose(self, wanted: str | None) -> tuple[str, str]:
         """(title, path inside the zip) of the sheet asked for, or of the first one."""
-        titles = [t for t, _ in self.sheets]
+        titles = [t for t, _path in self.sheets]
         if not titles:
-            raise RecordsError(f"{self.name} has no worksheet")
+            raise RecordsError(_("{name} has no worksheet").format(name=self.name))
         if wanted is None:
             return self.sheets[0]
         hits = [s for s in self.sheets if s[0] == wanted] or \
@@ -124,9 +125,9 @@ class _Book:
         if len(hits) == 1:
             return hits[0]
         close = difflib.get_close_matches(wanted, titles, n=1, cutoff=0.6)
-        tip = f' (did you mean "{close[0]}"?)' if close else ""
-        raise RecordsError(f'{self.name} has no sheet named "{wanted}"{tip}; its sheets are: '
-                           + ", ".join(f'"{t}"' for t in titles))
+        tip = _(' (did you mean "{close}"?)').format(close=close[0]) if close else ""
+        raise RecordsError(_('{name} has no sheet named "{wanted}"{tip}; its sheets are: {sheets}').format(
+            name=self.name, wanted=wanted, tip=tip, sheets=", ".join(f'"{t}"' for t in titles)))
 
 
 class CellRefs(Mapping):
@@ -169,15 +170,15 @@ def cell_value(cell: dict) -> Any:
     """A cell's value as the records pipeline wants it (see the module docstring)."""
     kind, v = cell["data_type"], cell["value"]
     if kind == "formula":
-        return BadCell(None, NO_SAVED_VALUE)
+        return BadCell(None, _(NO_SAVED_VALUE))
     if kind == "e":
-        return BadCell(v, f"the cell shows the Excel error {v}")
+        return BadCell(v, _("the cell shows the Excel error {error}").format(error=v))
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, int):
         return _maybe_rounded(v)
     if isinstance(v, float):
-        return v if math.isfinite(v) else BadCell(str(v), "not a finite number")
+        return v if math.isfinite(v) else BadCell(str(v), _("not a finite number"))
     if isinstance(v, dt.datetime):
         return v.date() if v.time() == dt.time(0) else v
     if isinstance(v, (dt.time, dt.timedelta)):
@@ -245,31 +246,32 @@ class _Sheet:
         ahead = [(i, v) for i, v in head if i > hrow]
         source = self._data(hrow, header, ahead, rows)
         if mapping is not None:
-            source = mapping.apply(source, [h for h in header.values()], where=f"sheet {self.title} row {hrow}")
+            source = mapping.apply(source, [h for h in header.values()], where=_("sheet {sheet} row {row}").format(sheet=self.title, row=hrow))
         yield from source
 
     def _find_header(self, head, header_row, mapping) -> tuple[int, dict]:
         if header_row is not None:
             hit = next((v for i, v in head if i == header_row), None)
             if hit is None:
-                raise RecordsError(f"sheet {self.title}: row {header_row} is empty; expected the header "
-                                   "(the column names) there")
+                raise RecordsError(_("sheet {sheet}: row {row} is empty; expected the header (the column names) "
+                                     "there").format(sheet=self.title, row=header_row))
             return header_row, hit
         if not head:
-            raise RecordsError(f"sheet {self.title} is empty: expected a header row with the column names")
+            raise RecordsError(_("sheet {sheet} is empty: expected a header row with the column names").format(
+                sheet=self.title))
         if mapping is not None:
             for i, v in head:
                 if mapping.matches(_texts(v)):
                     if mapping.header_row is not None and mapping.header_row != i:
-                        self._note(f"header found on row {i}, not on row {mapping.header_row} as mapping "
-                                   f"{mapping.id} expects")
+                        self._note(_("header found on row {row}, not on row {expected} as mapping {id} expects")
+                                   .format(row=i, expected=mapping.header_row, id=mapping.id))
                     return i, v
             if mapping.header_row is not None:
                 hit = next((v for i, v in head if i == mapping.header_row), None)
                 return mapping.header_row, hit or {}
         # The header is all text and names most columns; a title line ("Periode", "2024") is
         # narrower than the row that follows it, a header is not.
-        widths = [sum(not _blank(x) for x in v.values()) for _, v in head]
+        widths = [sum(not _blank(x) for x in v.values()) for _row, v in head]
         need = max(2, math.ceil(max(widths) / 2))
         for k, (i, v) in enumerate(head):
             texts = all(isinstance(x, str) for x in v.values() if not _blank(x))
@@ -289,10 +291,12 @@ class _Sheet:
             seen.setdefault(text, []).append(cell_ref(self.title, col, hrow))
         dupes = {h: refs for h, refs in seen.items() if len(refs) > 1}
         if dupes:
-            raise RecordsError(f"sheet {self.title}: the header names a column twice: "
-                               + "; ".join(f'"{h}" at {", ".join(r)}' for h, r in dupes.items()))
+            raise RecordsError(_("sheet {sheet}: the header names a column twice: {columns}").format(
+                sheet=self.title, columns="; ".join(_('"{header}" at {cells}').format(header=h, cells=", ".join(r))
+                                                    for h, r in dupes.items())))
         if not header:
-            raise RecordsError(f"sheet {self.title}: row {hrow} is empty; expected the header there")
+            raise RecordsError(_("sheet {sheet}: row {row} is empty; expected the header there").format(
+                sheet=self.title, row=hrow))
         return header
 
     def _data(self, hrow: int, header: dict[int, str], ahead, rows) -> Iterator[Source]:
@@ -301,11 +305,12 @@ class _Sheet:
         last_data = hrow
         prefix = sheet_prefix(self.title)
         letters = {h: get_column_letter(c) for c, h in header.items()}
+        row_word = _("{sheet} row {row}")  # looked up once: the loop runs once per record
         for idx, values in _chain(ahead, rows):
             if idx <= hrow or all(_blank(v) for v in values.values()):
                 continue
             if last_data == hrow and _numbering(values, header):
-                self._note(f"row {idx} holds column numbers (1, 2, 3, …) and was ignored")
+                self._note(_("row {row} holds column numbers (1, 2, 3, …) and was ignored").format(row=idx))
                 last_data = idx
                 continue
             inner_blanks += idx - last_data - 1 if n else 0
@@ -313,18 +318,20 @@ class _Sheet:
             n += 1
             last_data = idx
             record = {h: values.get(c) for c, h in header.items()}
-            yield Source(n, record, f"{self.title} row {idx}", CellRefs(prefix, idx, letters))
+            yield Source(n, record, row_word.format(sheet=self.title, row=idx), CellRefs(prefix, idx, letters))
         trailing = self.last_row - last_data  # rows present in the file (formatted, say) but empty
         if inner_blanks:
-            self._note(f"{inner_blanks} empty row{'s' if inner_blanks > 1 else ''} between records ignored")
+            self._note(ngettext("{n} empty row between records ignored", "{n} empty rows between records ignored",
+                                inner_blanks).format(n=inner_blanks))
         if not n:
-            self._note(f"no records below the header on row {hrow}")
+            self._note(_("no records below the header on row {row}").format(row=hrow))
         if trailing > 0 and n:
-            self._note(f"{trailing} empty row{'s' if trailing > 1 else ''} after row {last_data} ignored")
+            self._note(ngettext("{n} empty row after row {row} ignored", "{n} empty rows after row {row} ignored",
+                                trailing).format(n=trailing, row=last_data))
         if stray:
             cols = ", ".join(get_column_letter(c) for c in sorted(stray))
-            self._note(f"values in column{'s' if len(stray) > 1 else ''} {cols}, which "
-                       f"{'have' if len(stray) > 1 else 'has'} no header, ignored")
+            self._note(ngettext("values in column {columns}, which has no header, ignored",
+                                "values in columns {columns}, which have no header, ignored", len(stray)).format(columns=cols))
         self._note_merged(hrow)
 
     def _note_merged(self, hrow: int) -> None:
@@ -332,9 +339,9 @@ class _Sheet:
         refs = [m.ref for m in getattr(merged, "mergeCell", None) or ()]
         inside = [r for r in refs if _last_row(r) >= hrow]
         if inside:
-            shown = ", ".join(inside[:5]) + (f" and {len(inside) - 5} more" if len(inside) > 5 else "")
-            self._note(f"merged cells {shown}: only the top-left cell of each holds a value; "
-                       "the other cells were read as empty")
+            shown = ", ".join(inside[:5]) + (_(" and {n} more").format(n=len(inside) - 5) if len(inside) > 5 else "")
+            self._note(_("merged cells {cells}: only the top-left cell of each holds a value; the other cells were "
+                         "read as empty").format(cells=shown))
 
 
 def _chain(first, rest):

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import yaml
 
+from ..i18n import _
 from ..policy import SECTIONS, Resolved
 from .results import dumps
 
@@ -85,9 +86,9 @@ def origin(entry) -> str:
 def resolved_yaml(resolved: Resolved) -> str:
     plain = resolved.plain()
     chain = " → ".join(resolved.chain)
-    lines = [f"# {resolved.id}, resolved: {chain}",
-             f"# sha256: {resolved.sha256()} (the policy.sha256 every result carries)",
-             "# Each entry's comment names the file and line it comes from."]
+    lines = ["# " + _("{id}, resolved: {chain}").format(id=resolved.id, chain=chain),
+             "# " + _("sha256: {sha256} (the policy.sha256 every result carries)").format(sha256=resolved.sha256()),
+             "# " + _("Each entry's comment names the file and line it comes from.")]
     for key, value in plain.items():
         if key not in SECTIONS:
             lines.extend(entry_lines(key, value))
@@ -97,7 +98,7 @@ def resolved_yaml(resolved: Resolved) -> str:
             continue
         lines.append(f"{section}:")
         for name, entry in entries.items():
-            lines.extend("  " + line for line in entry_lines(name, entry.spec, f"from {origin(entry)}"))
+            lines.extend("  " + line for line in entry_lines(name, entry.spec, _("from {origin}").format(origin=origin(entry))))
     return "\n".join(lines) + "\n"
 
 

@@ -13,6 +13,7 @@ import shutil
 from decimal import Decimal
 from typing import IO, Any
 
+from ..i18n import _
 from ..evaluate import Result
 from ..model import plain_decimal
 
@@ -163,29 +164,30 @@ class TableWriter(Writer):
             actions = ", ".join(a["id"] for a in result.actions)
         else:
             detail = [""] * len(self.outputs)
-            actions = "ERROR " + error_text(result.errors)
+            actions = _("ERROR {errors}").format(errors=error_text(result.errors))
         self.rows.append(([str(result.row), result.nip or "", result.status, *detail], actions))
 
     def close(self) -> None:
-        header = ["row", "nip", "status", *self.outputs]
-        cells = [header] + [r for r, _ in self.rows]
+        header = [_("row"), "nip", "status", *self.outputs]
+        cells = [header] + [r for r, _actions in self.rows]
         widths = [min(max(len(r[i]) for r in cells), self.MAX_CELL) for i in range(len(header))]
-        budget = self.width - 2 - min(max([len("actions")] + [len(a) for _, a in self.rows]), 40)
+        actions_head = _("actions")
+        budget = self.width - 2 - min(max([len(actions_head)] + [len(a) for _cells, a in self.rows]), 40)
         keep, used = [], 0
         for i, w in enumerate(widths):
             if i < 3 or used + w + 2 <= budget:
                 keep.append(i)
                 used += w + 2
         dropped = [header[i] for i in range(len(header)) if i not in keep]
-        for cols, actions in [(header, "actions")] + self.rows:
+        for cols, actions in [(header, actions_head)] + self.rows:
             parts = [_fit(cols[i], widths[i]) for i in keep]
             line = ("  ".join(parts) + "  " + actions).rstrip()
             if len(line) > self.width:
                 line = line[: self.width - 1] + "…"
             self.out.write(line + "\n")
         if dropped:
-            self.out.write(f"({len(dropped)} more column(s) not shown: {', '.join(dropped)}; "
-                           "use --format csv or json for all)\n")
+            self.out.write(_("({n} more column(s) not shown: {columns}; use --format csv or json for all)").format(
+                n=len(dropped), columns=", ".join(dropped)) + "\n")
 
 
 def _fit(text: str, width: int) -> str:

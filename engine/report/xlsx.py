@@ -19,6 +19,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..i18n import LANGS, N_, gettext_in
 from ..evaluate import Result
 from ..model import Table
 from .results import cell_text, error_text
@@ -46,19 +47,29 @@ MAX_TEXT = 32767  # Excel's limit for one cell
 WIDTH_SAMPLE = 500  # rows held back to fit column widths
 MAX_WIDTH = 60
 
-TEXTS = {
-    "id": {"no": "No", "nip": "NIP", "nama": "Nama", "status": "Status", "actions": "Tindak lanjut",
-           "reasons": "Alasan", "errors": "Kesalahan", "where": "Lokasi", "line": "Penjelasan",
-           "title": "Ringkasan hasil evaluasi", "policy": "Kebijakan", "name": "Nama kebijakan",
-           "version": "Versi", "records": "Jumlah catatan", "count": "Jumlah", "predikat": "Predikat",
-           "by_action": "Tindak lanjut", "by_unit": "Unit kerja", "none": "tidak ada tindak lanjut",
-           "error": "(error)"},
-    "en": {"no": "Row", "nip": "NIP", "nama": "Name", "status": "Status", "actions": "Actions",
-           "reasons": "Reasons", "errors": "Errors", "where": "Source", "line": "Explanation",
-           "title": "Evaluation summary", "policy": "Policy", "name": "Policy name", "version": "Version",
-           "records": "Records", "count": "Count", "predikat": "Predikat", "by_action": "Action",
-           "by_unit": "Unit", "none": "no action", "error": "(error)"},
+_TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "no": N_("Row"),
+    "nip": N_("NIP"),
+    "nama": N_("Name"),
+    "status": N_("Status"),
+    "actions": N_("Actions"),
+    "reasons": N_("Reasons"),
+    "errors": N_("Errors"),
+    "where": N_("Source"),
+    "line": N_("Explanation"),
+    "title": N_("Evaluation summary"),
+    "policy": N_("Policy"),
+    "name": N_("Policy name"),
+    "version": N_("Version"),
+    "records": N_("Records"),
+    "count": N_("Count"),
+    "predikat": N_("Predikat"),
+    "by_action": N_("Action"),
+    "by_unit": N_("Unit"),
+    "none": N_("no action"),
+    "error": N_("(error)"),
 }
+TEXTS = {lang: {key: gettext_in(lang, text) for key, text in _TEXTS_EN.items()} for lang in LANGS}
 
 
 def _clean(value: Any) -> Any:

@@ -10,7 +10,7 @@ import click
 from kinerja.engine import __version__
 from kinerja.engine.compile import compile_policy
 from kinerja.engine.findings import has_errors
-from kinerja.engine.i18n import _
+from kinerja.engine.i18n import _, os_reason
 from kinerja.engine.model import Policy
 from kinerja.engine.policy import find_policy, read_document, resolve
 from kinerja.engine.report.findings import ReportContext, render
@@ -51,7 +51,7 @@ class Output:
                 self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
                                newline=None if binary else "")
             except OSError as exc:
-                fail(_("cannot write {path}: {value}").format(path=path, value=exc.strerror or exc))
+                fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
 
     @property
     def stream(self):

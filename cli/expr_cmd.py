@@ -25,7 +25,7 @@ import click
 
 from kinerja.engine.expr import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.engine.functions import EvalError
-from kinerja.engine.i18n import _
+from kinerja.engine.i18n import _, os_reason
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 RUNTIME_CODE = "K406"  # findings catalogue: "evaluation error"
@@ -39,7 +39,8 @@ def _one_line(text: str) -> str:
 
 
 def _where(line: int, column: int) -> str:
-    return f"line {line}, column {column}" if line > 1 else f"column {column}"
+    return (_("line {line}, column {column}").format(line=line, column=column) if line > 1
+            else _("column {column}").format(column=column))
 
 
 def report_problem(code: str, message: str, line: int = 1, column: int = 1, hint: str | None = None) -> None:
@@ -74,7 +75,7 @@ def format_value(value: Any) -> str:
 
 
 def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number kinerja accepts")
+    raise ValueError(_("{name} is not a number kinerja accepts").format(name=name))
 
 
 def _freeze(value: Any) -> Any:
@@ -95,7 +96,7 @@ def parse_record(spec: str) -> dict[str, Any]:
             with open(path, encoding="utf-8") as fh:
                 spec = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            reason = os_reason(exc)
             raise click.BadParameter(_("cannot read {path}: {reason}").format(path=path, reason=reason), param_hint="'--record'") from None
         source = path
     try:
@@ -152,7 +153,7 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
         error = result.errors[0] if result.errors else {}
         code = str(error.get("code") or RUNTIME_CODE)
         where = error.get("field") or error.get("name") or ""
-        reason = error.get("reason") or error.get("message") or "the record cannot be evaluated"
+        reason = error.get("reason") or error.get("message") or _("the record cannot be evaluated")
         report_record_problem(code, f"{where}: {reason}" if where else str(reason))
         raise SystemExit(EXIT_PROBLEM)
     return result.env or {}

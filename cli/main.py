@@ -60,7 +60,7 @@ def emit(text: str, output: str | None = None) -> None:
             with open(output, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         except OSError as exc:
-            raise click.FileError(output, hint=exc.strerror or str(exc))
+            raise click.FileError(output, hint=i18n.os_reason(exc))
     else:
         click.echo(text, nl=False)
 

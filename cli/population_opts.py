@@ -8,7 +8,7 @@ from decimal import Decimal
 import click
 
 from kinerja.engine.fairness import DERIVED, FairnessTally, parse_favourable, shown_favourable
-from kinerja.engine.i18n import _
+from kinerja.engine.i18n import _, os_reason
 from kinerja.engine.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.engine.population import PopulationRun
 from kinerja.engine.report.results import dumps
@@ -93,7 +93,7 @@ class PopulationReport:
                 with open(self.output, "w", encoding="utf-8") as fh:
                     fh.write(dumps(doc, indent=2) + "\n")
             except OSError as exc:
-                fail(_("cannot write {output}: {value}").format(output=self.output, value=exc.strerror or exc))
+                fail(_("cannot write {output}: {value}").format(output=self.output, value=os_reason(exc)))
         return any(o.failed_error for o in outcomes)
 
 

@@ -108,7 +108,7 @@ def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, he
     except RecordsError as exc:
         progress.done()
         out.close()
-        done = f" ({counts['records']} record(s) before it were written)" if counts["records"] else ""
+        done = _(" ({n} record(s) before it were written)").format(n=counts["records"]) if counts["records"] else ""
         fail(f"{exc}{done}")
     finally:
         out.close()

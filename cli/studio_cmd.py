@@ -9,7 +9,7 @@ import webbrowser
 
 import click
 
-from kinerja.engine.i18n import _
+from kinerja.engine.i18n import _, os_reason
 
 from .common import EXIT_OK, fail
 
@@ -36,7 +36,7 @@ def studio(folder, host, port, no_browser):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except (OSError, OverflowError) as exc:
-        fail(_("cannot listen on {host}:{port}: {value}").format(host=host, port=port, value=getattr(exc, 'strerror', None) or exc))
+        fail(_("cannot listen on {host}:{port}: {value}").format(host=host, port=port, value=os_reason(exc)))
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     hosts = {f"{shown}:{port}"}
@@ -49,7 +49,7 @@ def studio(folder, host, port, no_browser):
         app = create_app(folder, token, hosts)
     except (Refused, OSError) as exc:
         sock.close()
-        fail(_("cannot open {folder}: {value}").format(folder=folder, value=getattr(exc, 'strerror', None) or exc))
+        fail(_("cannot open {folder}: {value}").format(folder=folder, value=os_reason(exc)))
     url = f"http://{shown}:{port}/?token={token}"
     click.echo(_("kinerja studio: {url}\n(press Ctrl+C to stop)").format(url=url), err=True)
     if not no_browser:

@@ -10,7 +10,7 @@ import click
 
 from kinerja.engine import __version__
 from kinerja.engine.findings import has_errors
-from kinerja.engine.i18n import _, document_lang, ngettext
+from kinerja.engine.i18n import _, document_lang, ngettext, os_reason
 from kinerja.engine.report.findings import ReportContext, render
 
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
@@ -132,13 +132,13 @@ def init(agency, parent, directory, pid):
     except ScaffoldError as exc:
         fail(str(exc), exc.code)
     except OSError as exc:
-        fail(_("cannot create {directory}: {value}").format(directory=directory, value=exc.strerror or exc))
+        fail(_("cannot create {directory}: {value}").format(directory=directory, value=os_reason(exc)))
     for path, text in ((made.policy_path, made.policy_text), (made.test_path, made.test_text)):
         try:
             with open(path, "x", encoding="utf-8", newline="") as fh:
                 fh.write(text)
         except OSError as exc:
-            fail(_("cannot write {path}: {value}").format(path=path, value=exc.strerror or exc))
+            fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
         click.echo(_("created {path}").format(path=path))
     click.echo(_("next: kinerja validate {policy_path} && kinerja test {policy_path}").format(policy_path=made.policy_path))
     sys.exit(EXIT_OK)

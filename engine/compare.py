@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .i18n import _
 from .difference import Differ
 from .evaluate import Evaluator, Result
 from .fairness import DERIVED, Favourable, FairnessTally, compare_rates, grouper, parse_favourable
@@ -40,19 +41,20 @@ def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
     if options.by_output not in outs_a or options.by_output not in outs_b:
         known = sorted(outs_a & outs_b)
         close = difflib.get_close_matches(options.by_output, known, n=1, cutoff=0.6)
-        problems.append(f"--by-output {options.by_output}: not an output of both policies"
-                        + (f' (did you mean "{close[0]}"?)' if close else f" (outputs: {', '.join(known)})"))
+        problems.append(_("--by-output {name}: not an output of both policies").format(name=options.by_output)
+                        + (_(' (did you mean "{close}"?)').format(close=close[0]) if close else
+                           _(" (outputs: {names})").format(names=", ".join(known))))
     names = set(a.fields) | set(b.fields) | outs_a | outs_b | set(DERIVED)
     for name in options.group_by:
         if name not in names:
             close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
-            problems.append(f"--group-by {name}: not a field or output of either policy"
-                            + (f' (did you mean "{close[0]}"?)' if close else ""))
+            problems.append(_("--group-by {name}: not a field or output of either policy").format(name=name)
+                            + (_(' (did you mean "{close}"?)').format(close=close[0]) if close else ""))
     fav = options.favourable
     if fav.kind == "output" and fav.name not in outs_a | outs_b:
-        problems.append(f"--favourable {fav.name}=…: not an output of either policy")
+        problems.append(_("--favourable {name}=…: not an output of either policy").format(name=fav.name))
     if fav.kind == "action" and fav.name not in {r.id for r in a.rules} | {r.id for r in b.rules}:
-        problems.append(f"--favourable {fav.name}: not a rule of either policy")
+        problems.append(_("--favourable {name}: not a rule of either policy").format(name=fav.name))
     return problems
 
 

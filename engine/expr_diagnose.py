@@ -54,7 +54,7 @@ def _interpret(node: ast.AST, env: Mapping[str, Any]) -> Any:
 
 def _explain_failure(node, env, exc) -> str:
     if isinstance(exc, KeyError) and isinstance(node, ast.Name):
-        return f"`{node.id}` is not in this record"
+        return _("`{name}` is not in this record").format(name=node.id)
     if isinstance(exc, EvalError) and isinstance(node, ast.Call) and exc.missing:
         missing = [a.id for a in node.args if isinstance(a, ast.Name) and env.get(a.id, 0) is None]
         if missing:
@@ -119,4 +119,4 @@ def _step(node: ast.AST, env: Mapping[str, Any]) -> Any:
         args = [_interpret(a, env) for a in node.args]
         kwargs = {kw.arg: _interpret(kw.value, env) for kw in node.keywords}
         return FUNCTIONS[node.func.id].impl(*args, **kwargs)
-    raise EvalError(f"{type(node).__name__} cannot be evaluated")
+    raise EvalError(_("{name} cannot be evaluated").format(name=type(node).__name__))

@@ -54,7 +54,7 @@ def parse_favourable(spec: str | None) -> Favourable:
         return Favourable("action", spec.strip())
     labels = tuple(v.strip() for v in values.split(",") if v.strip())
     if not name.strip() or not labels:
-        raise ValueError(f'"{spec}" is not OUTPUT=LABEL[,LABEL…] or an action id')
+        raise ValueError(_('"{spec}" is not OUTPUT=LABEL[,LABEL…] or an action id').format(spec=spec))
     return Favourable("output", name.strip(), labels)
 
 

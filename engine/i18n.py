@@ -107,6 +107,19 @@ def N_(message: str) -> str:
     return message
 
 
+_OS_WORDS = ((FileNotFoundError, N_("it does not exist")), (IsADirectoryError, N_("this is a folder, not a file")),
+             (NotADirectoryError, N_("a part of the path is a file, not a folder")),
+             (PermissionError, N_("permission was denied")), (FileExistsError, N_("it already exists")))
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a file operation failed, in the reader's language (the system's own text otherwise)."""
+    for kind, words in _OS_WORDS:
+        if isinstance(exc, kind):
+            return _(words)
+    return getattr(exc, "strerror", None) or str(exc)
+
+
 def num(value, language: str | None = None, group: bool = False) -> str:
     """A number written for people: `87,5` in Indonesian, `87.5` in English; `group` adds
     thousands separators (`1.048.576` / `1,048,576`). Never for JSON, CSV or codes."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Callable
 
+from .i18n import _, num
 from .expr import ExprError, Expression
 from .functions import EvalError, short
 
@@ -155,7 +156,7 @@ class Scorecard:
         for ind in self.indicators:
             score = ind.round(_run(ind.score, env, "indicator", ind.name))
             if not isinstance(score, Decimal):
-                raise NodeError("indicator", ind.name, EvalError(f"score must be a number, got {short(score)}"))
+                raise NodeError("indicator", ind.name, EvalError(_("score must be a number, got {value}").format(value=short(score))))
             env[ind.name] = score
             total += score * ind.weight / 100
         env[self.name] = self.round(total)
@@ -248,12 +249,12 @@ class Band:
             env[self.name] = None
             return
         if not isinstance(value, Decimal) or isinstance(value, bool):
-            raise NodeError("band", self.name, EvalError(f"`{self.input}` must be a number, got {short(value)}"))
+            raise NodeError("band", self.name, EvalError(_("`{input}` must be a number, got {value}").format(input=self.input, value=short(value))))
         if self.round:
             value = self.round(value)
         hit = self.lookup(value)
         if hit is None:
-            raise NodeError("band", self.name, EvalError(f"`{self.input}` = {value} falls outside every band"))
+            raise NodeError("band", self.name, EvalError(_("`{input}` = {value} falls outside every band").format(input=self.input, value=num(value))))
         env[self.name] = hit.label
 
 
@@ -331,7 +332,7 @@ class Table:
             env[self.name] = self.default
             return
         shown = ", ".join(f"{n} = {short(v)}" for n, v in zip(self.inputs, values))
-        raise NodeError("table", self.name, EvalError(f"no row matches {shown}"))
+        raise NodeError("table", self.name, EvalError(_("no row matches {values}").format(values=shown)))
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .i18n import _
+from .i18n import _, os_reason
 
 
 def read_org_predikat(spec: str) -> dict[str, str]:
@@ -27,7 +27,7 @@ def read_org_predikat(spec: str) -> dict[str, str]:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             text = fh.read()
     except OSError as exc:
-        raise ValueError(_("cannot read {path}: {value}").format(path=path, value=exc.strerror or exc)) from None
+        raise ValueError(_("cannot read {path}: {value}").format(path=path, value=os_reason(exc))) from None
     if path.lower().endswith(".csv"):
         import csv
         rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]

@@ -108,7 +108,7 @@ def compile_checks(resolved: Resolved, names: dict) -> tuple[list, list[Finding]
             known = list(fields) + [n for n in names if n not in fields and n not in resolved.sections["params"]]
             close = difflib.get_close_matches(str(group_by), known, n=1, cutoff=0.6)
             findings.append(entry.finding("K219", _("population check groups by `{group_by}`, which is not a field or output of this policy").format(group_by=group_by), ["group_by"],
-                                          f'did you mean "{close[0]}"?' if close else None))
+                                          _('did you mean "{close}"?').format(close=close[0]) if close else None))
             group_by = None
         if spec.get("kind") == "distribution":
             check = _distribution(cid, entry, spec, names, findings)
@@ -159,7 +159,7 @@ def _limit(entry: Entry, sub: list, item: dict, labels, findings: list) -> Limit
     for j, name in enumerate(names):
         if name not in labels:
             close = difflib.get_close_matches(str(name), labels, n=1, cutoff=0.4)
-            findings.append(entry.finding("K603", f'"{name}" is not a label of the output',
+            findings.append(entry.finding("K603", _('"{name}" is not a label of the output').format(name=name),
                                           sub + ([key] if key == "label" else [key, j]),
                                           _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(labels)))
             return None

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .i18n import _
+from .i18n import _, os_reason
 
 FORMATS = ("csv", "json", "jsonl", "yaml", "xlsx")
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -67,7 +67,7 @@ def open_binary(name: str, stdin: IO[bytes] | None = None) -> IO[bytes]:
     except IsADirectoryError:
         raise RecordsError(_("{name} is a folder, not a records file").format(name=name)) from None
     except OSError as exc:
-        raise RecordsError(_("cannot read {name}: {value}").format(name=name, value=exc.strerror or exc)) from None
+        raise RecordsError(_("cannot read {name}: {value}").format(name=name, value=os_reason(exc))) from None
 
 
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,

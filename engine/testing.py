@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .compile import compile_policy
-from .i18n import _
+from .i18n import _, os_reason
 from .coverage import Coverage, Tracker
 from .evaluate import Evaluator
 from .expect import Context, Failure, compare, expect_problems, unknown_fields
@@ -196,7 +196,7 @@ def collect(paths: list[str]) -> TestRun:
         try:
             data = Path(f).read_bytes()
         except OSError as exc:
-            col.run.findings.append(Finding("K001", _("cannot read the file: {value}").format(value=exc.strerror or exc), f))
+            col.run.findings.append(Finding("K001", _("cannot read the file: {value}").format(value=os_reason(exc)), f))
             continue
         if not _looks_like_policy(data):
             if real in explicit:

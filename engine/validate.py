@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .compile import compile_policy
 from .findings import Finding, sort_key
-from .i18n import _
+from .i18n import _, os_reason
 from .load import MAX_BYTES
 from .policy import TESTS_SCHEMA, read_document, resolve
 
@@ -97,7 +97,7 @@ def validate_file(path: str, policies_only: bool = False) -> list[Finding] | Non
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)  # enough to tell it is too large (K003); /dev/zero ends too
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        return [Finding("K001", _("cannot read the file: {why}").format(why=getattr(exc, "strerror", None) or exc), path)]
+        return [Finding("K001", _("cannot read the file: {why}").format(why=os_reason(exc)), path)]
     if policies_only and (is_sample_file(path) or not is_kinerja_text(data)):
         return None
     return validate_text(data, path)

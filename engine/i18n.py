@@ -19,6 +19,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -28,7 +29,9 @@ DOMAIN = "kinerja"
 LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 _flag: str | None = None  # the --lang option of the command being run
-_override: list[str] = []  # `using(lang)` blocks: a document written in a language of its own
+# `using(lang)` blocks: a document written in a language of its own, or one request of the workbench
+# (a context variable, so concurrent requests each keep theirs)
+_override: ContextVar[str | None] = ContextVar("kinerja_lang", default=None)
 
 
 def set_lang(lang: str | None) -> None:
@@ -56,8 +59,9 @@ def _locale_lang() -> str | None:
 
 def lang() -> str:
     """The language of messages, help and reports."""
-    if _override:
-        return _override[-1]
+    override = _override.get()
+    if override:
+        return override
     return _flag or _env_lang() or _locale_lang() or "en"
 
 
@@ -65,11 +69,11 @@ def lang() -> str:
 def using(language: str):
     """Within the block, every message is in `language` (an explanation written in Indonesian
     says its evaluation errors in Indonesian too, whatever the messages around it use)."""
-    _override.append(language)
+    token = _override.set(language)
     try:
         yield
     finally:
-        _override.pop()
+        _override.reset(token)
 
 
 def document_lang() -> str:

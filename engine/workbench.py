@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .i18n import _
 from .compare import Comparison, Options
 from .compile import compile_policy
 from .evaluate import Evaluator
@@ -51,24 +52,24 @@ class Workspace:
     def __init__(self, folder: str | os.PathLike):
         self.root = Path(folder).resolve(strict=True)
         if not self.root.is_dir():
-            raise Refused(f"{folder} is not a folder")
+            raise Refused(_("{folder} is not a folder").format(folder=folder))
 
     # --- confinement ------------------------------------------------------------------------
 
     def path(self, rel: str, *, must_exist: bool = True) -> Path:
         """`rel` inside the folder, or Refused: absolute paths, `..`, links, hidden parts."""
         if not isinstance(rel, str) or not rel or "\\" in rel or "\x00" in rel:
-            raise Refused("give a file inside the workbench folder")
+            raise Refused(_("give a file inside the workbench folder"))
         parts = PurePosixPath(rel).parts
         if PurePosixPath(rel).is_absolute() or any(p in ("..", ".") or p.startswith(".") for p in parts):
-            raise Refused(f"{rel!r} is not a file inside the workbench folder")
+            raise Refused(_("{rel!r} is not a file inside the workbench folder").format(rel=rel))
         current = self.root
         for part in parts:
             current = current / part
             if current.is_symlink():
-                raise Refused(f"{rel!r} goes through a symbolic link")
+                raise Refused(_("{rel!r} goes through a symbolic link").format(rel=rel))
         if must_exist and not current.is_file():
-            raise Refused(f"{rel!r} is not a file in the workbench folder")
+            raise Refused(_("{rel!r} is not a file in the workbench folder").format(rel=rel))
         return current
 
     def rel(self, path: Path) -> str:
@@ -111,7 +112,7 @@ class Workspace:
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            raise Refused(f"{rel} is larger than {MAX_BYTES // 1024} KiB")
+            raise Refused(_("{rel} is larger than {value} KiB").format(rel=rel, value=MAX_BYTES // 1024))
         return data.decode("utf-8", errors="replace")
 
     # --- reading and editing ----------------------------------------------------------------
@@ -190,7 +191,7 @@ class Workspace:
             if upload is not None:
                 name, data = upload
                 if len(data) > MAX_UPLOAD:
-                    raise Refused(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MiB")
+                    raise Refused(_("the file is larger than {value} MiB").format(value=MAX_UPLOAD // (1024 * 1024)))
                 return list(read_records("-", _format_of(name), stdin=io.BytesIO(data)))
             return list(read_records(str(self.path(records))))
         except RecordsError as exc:
@@ -222,7 +223,7 @@ class Workspace:
             return {"ok": False, "findings": [finding_dict(f) for f in result.findings]}
         source = next((s for s in sources if s.row == row), None)
         if source is None:
-            raise Refused(f"there is no record {row}")
+            raise Refused(_("there is no record {row}").format(row=row))
         evaluated = Evaluator(result.policy, keep_env=True).evaluate(source)
         return {"ok": True, "row": row, "nama": _name(source.data), "lines": explain(result.policy, evaluated,
                                                                                      lang).lines()}
@@ -256,7 +257,7 @@ class Workspace:
         the edited policy has errors. The previous text is kept for `undo`."""
         current = self.read_text(rel)
         if sha(current) != expected_sha:
-            raise Refused("the file was changed outside the workbench since you opened it; reopen it")
+            raise Refused(_("the file was changed outside the workbench since you opened it; reopen it"))
         result = self.edited(rel, edits, current)
         if result.policy is None:
             return {"ok": False, "findings": [finding_dict(f) for f in result.findings]}
@@ -270,7 +271,7 @@ class Workspace:
     def undo(self, rel: str) -> dict:
         path, backup = self.path(rel), self._backup(rel)
         if not backup.is_file() or backup.is_symlink():
-            raise Refused(f"there is no earlier version of {rel} to go back to")
+            raise Refused(_("there is no earlier version of {rel} to go back to").format(rel=rel))
         previous = backup.read_bytes()
         backup.unlink()
         _write(path, previous.decode("utf-8", errors="replace"))
@@ -279,7 +280,7 @@ class Workspace:
     def _backup(self, rel: str) -> Path:
         history = self.root / HISTORY
         if history.is_symlink():
-            raise Refused(f"{HISTORY} is a symbolic link")
+            raise Refused(_("{HISTORY} is a symbolic link").format(HISTORY=HISTORY))
         return history / (rel.replace("/", "__") + ".previous")
 
 
@@ -297,7 +298,7 @@ def sha(text: str) -> str:
 def _format_of(name: str) -> str:
     fmt = EXTENSIONS.get(Path(name).suffix.lower())
     if fmt is None:
-        raise Refused(f"cannot tell the format of {name!r}: use .csv, .json, .jsonl, .yaml or .xlsx")
+        raise Refused(_("cannot tell the format of {name!r}: use .csv, .json, .jsonl, .yaml or .xlsx").format(name=name))
     return fmt
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .i18n import _
 from .load import _BREAKS, Mapping, Node, Scalar, Sequence, load_text, node_at
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
@@ -50,11 +51,11 @@ def scalar_at(root: Node, path: list) -> Scalar:
         elif isinstance(node, Sequence) and isinstance(part, int) and 0 <= part < len(node.items):
             node = node.items[part]
         else:
-            raise EditError(f"no value at {'/'.join(map(str, path))}")
+            raise EditError(_("no value at {path}").format(path="/".join(map(str, path))))
     if not isinstance(node, Scalar):
-        raise EditError(f"{'/'.join(map(str, path))} is not a single value")
+        raise EditError(_("{path} is not a single value").format(path="/".join(map(str, path))))
     if node.end_line != node.line or node.style in ("|", ">"):
-        raise EditError(f"{'/'.join(map(str, path))} spans several lines; edit it in the file")
+        raise EditError(_("{path} spans several lines; edit it in the file").format(path="/".join(map(str, path))))
     return node
 
 
@@ -100,7 +101,7 @@ def apply_edits(text: str, edits: list[tuple[list, str]]) -> str:
     body = text[len(bom):]
     root, findings = load_text(body)
     if root is None:
-        raise EditError(findings[0].message if findings else "the file cannot be read")
+        raise EditError(findings[0].message if findings else _("the file cannot be read"))
     starts = _offsets(body)
     spans = []
     for path, typed in edits:
@@ -111,7 +112,7 @@ def apply_edits(text: str, edits: list[tuple[list, str]]) -> str:
     spans.sort(reverse=True)
     for (start, end, _), (nxt, _, _) in zip(spans[1:], spans):
         if end > nxt:
-            raise EditError("two edits change the same value")
+            raise EditError(_("two edits change the same value"))
     for start, end, new in spans:
         body = body[:start] + new + body[end:]
     return bom + body

@@ -100,7 +100,8 @@ def server(folder):
 
 @pytest.fixture()
 def client(server):
-    return Client(server, {"X-Kinerja-Token": TOKEN})
+    # the page sends its language with each request; these tests read the English messages
+    return Client(server, {"X-Kinerja-Token": TOKEN, "X-Kinerja-Lang": "en"})
 
 
 def post(client, url, body, **headers):
@@ -291,3 +292,11 @@ def test_studio_command_usage_errors(tmp_path):
     result = CliRunner().invoke(main, ["studio", str(tmp_path / "tidak-ada"), "--no-browser"])
     assert result.exit_code == 2 and "kinerja: cannot open" in result.stderr
     assert os.path.exists(tmp_path)
+
+
+def test_messages_follow_the_language_the_page_asks_for(server):
+    indonesian = Client(server, {"X-Kinerja-Token": TOKEN, "X-Kinerja-Lang": "id"})
+    english = Client(server, {"X-Kinerja-Token": TOKEN, "X-Kinerja-Lang": "en"})
+    path = "/api/policy?path=../rahasia.yaml"
+    assert indonesian.get(path).json()["error"] == "'../rahasia.yaml' bukan berkas di dalam folder meja kerja"
+    assert english.get(path).json()["error"] == "'../rahasia.yaml' is not a file inside the workbench folder"

@@ -93,7 +93,7 @@ def test_change_a_threshold_see_the_impact_and_save(studio, tmp_path):
         box.send_keys("9o")  # a typo: the letter o for a zero
         finding = wait(driver, lambda d: box.find_element(By.XPATH, "..").find_elements(
             By.CSS_SELECTOR, '.finding [data-code="K103"]'))
-        assert "min must be a number" in finding[0].text
+        assert "min harus berupa angka" in finding[0].text  # the page is Indonesian, so are its findings
         assert driver.find_element(By.ID, "save").get_attribute("disabled") == "true"
         shot(driver, "studio-temuan.png")
         box.clear()

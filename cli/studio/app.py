@@ -21,6 +21,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from kinerja.engine import i18n
+from kinerja.engine.i18n import _
 from kinerja.engine.report.handbook import render as render_handbook
 from kinerja.engine.report.results import dumps
 from kinerja.engine.workbench import MAX_UPLOAD, Refused, Workspace
@@ -69,16 +71,16 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         try:
             data = json.loads(raw or b"{}")
         except ValueError:
-            raise Refused("the request is not JSON") from None
+            raise Refused(_("the request is not JSON")) from None
         if not isinstance(data, dict):
-            raise Refused("the request is not a JSON object")
+            raise Refused(_("the request is not a JSON object"))
         return data
 
     def edits_of(data: dict) -> list:
         edits = data.get("edits") or []
         if not isinstance(edits, list) or not all(isinstance(e, dict) and isinstance(e.get("path"), list)
                                                   and isinstance(e.get("value"), str) for e in edits):
-            raise Refused("edits must be a list of {path, value}")
+            raise Refused(_("edits must be a list of {{path, value}}").format())
         return [(e["path"], e["value"]) for e in edits]
 
     def sources_of(data: dict):
@@ -86,12 +88,12 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         if isinstance(records, str) and records.startswith("upload:"):
             upload = uploads.get(records[7:])
             if upload is None:
-                raise Refused("that uploaded file is gone; drop it again")
+                raise Refused(_("that uploaded file is gone; drop it again"))
             return workspace.sources("", upload)
         return workspace.sources(records if isinstance(records, str) else "")
 
     async def page(request: Request) -> Response:
-        html = _asset("index.html").replace("{{csrf}}", csrf)
+        html = _asset("index.html").replace("{{csrf}}", csrf).replace("{{lang}}", i18n.document_lang())
         response = HTMLResponse(html, headers=SECURITY_HEADERS)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response
@@ -99,7 +101,7 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in ASSETS:
-            return _error("not found", 404)
+            return _error(_("not found"), 404)
         return Response(_asset(name), media_type=ASSETS[name], headers=SECURITY_HEADERS)
 
     async def files(request: Request) -> Response:
@@ -115,7 +117,7 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         result = workspace.edited(request.query_params.get("path", ""),
                                   [(e["path"], e["value"]) for e in edits if isinstance(e, dict)])
         if result.policy is None:
-            return _error("the policy has errors; the handbook is shown once they are fixed", 409)
+            return _error(_("the policy has errors; the handbook is shown once they are fixed"), 409)
         html = render_handbook(result.policy, "html", lang if lang in ("id", "en") else "id")
         return HTMLResponse(html, headers={**SECURITY_HEADERS, "Content-Security-Policy":
                                            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"})
@@ -132,7 +134,7 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         data = await body(request)
         row = data.get("row")
         if not isinstance(row, int):
-            raise Refused("row must be a number")
+            raise Refused(_("row must be a number"))
         lang = data.get("lang") if data.get("lang") in ("id", "en") else "id"
         return _json(workspace.explain(str(data.get("path", "")), edits_of(data), sources_of(data), row, lang))
 
@@ -169,26 +171,31 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
               Route("/api/save", save, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
               Route("/api/upload", upload, methods=["POST"])]
     async def guard(request: Request, call_next):
+        asked = request.headers.get("x-kinerja-lang") or request.query_params.get("lang")
+        with i18n.using(asked if asked in i18n.LANGS else i18n.document_lang()):
+            return await _guarded(request, call_next)
+
+    async def _guarded(request: Request, call_next):
         if request.headers.get("host", "") not in hosts:
-            return _error("this workbench answers only on its own address", 403)
+            return _error(_("this workbench answers only on its own address"), 403)
         if not authorised(request):
-            return _error("the workbench token is missing or wrong: open the address kinerja studio printed", 403)
+            return _error(_("the workbench token is missing or wrong: open the address kinerja studio printed"), 403)
         if request.method not in ("GET", "HEAD"):
             origin = request.headers.get("origin")
             if origin is not None and origin.split("://", 1)[-1] not in hosts:
-                return _error("a request from another site is refused", 403)
+                return _error(_("a request from another site is refused"), 403)
             if not hmac.compare_digest(request.headers.get("x-csrf-token", "").encode(), csrf.encode()):
-                return _error("the request lacks the workbench's CSRF token: reload the page", 403)
+                return _error(_("the request lacks the workbench's CSRF token: reload the page"), 403)
         return await call_next(request)
 
     async def refused(request: Request, exc: Exception) -> Response:
         return _error(str(exc), 400)
 
     async def too_large(request: Request, exc: Exception) -> Response:
-        return _error(f"the upload is larger than {MAX_UPLOAD // (1024 * 1024)} MiB", 413)
+        return _error(_("the upload is larger than {size} MiB").format(size=MAX_UPLOAD // (1024 * 1024)), 413)
 
     async def broken(request: Request, exc: Exception) -> Response:  # a bug: one line, never a traceback
-        return _error(f"internal error: {type(exc).__name__}: {exc} (please report it)", 500)
+        return _error(_("internal error: {error} (please report it)").format(error=f"{type(exc).__name__}: {exc}"), 500)
 
     return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
                      exception_handlers={Refused: refused, _TooLarge: too_large, Exception: broken})

@@ -36,7 +36,7 @@
       fairness_same: "No ratio changes."}
   };
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
-  var lang = "id", state = {files: null, policy: null, edits: {}, findings: [], tab: "read"}, timer = null, seq = 0;
+  var lang = document.documentElement.lang === "en" ? "en" : "id", state = {files: null, policy: null, edits: {}, findings: [], tab: "read"}, timer = null, seq = 0;
   if (location.search) { history.replaceState(null, "", location.pathname); }  // the token stays in the cookie
 
   function t(key) { return T[lang][key] || key; }
@@ -52,7 +52,7 @@
   }
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } return node; }
   function api(method, url, body, raw) {
-    var headers = {"X-CSRF-Token": csrf};
+    var headers = {"X-CSRF-Token": csrf, "X-Kinerja-Lang": lang};  // the server answers in the page's language
     if (!raw) { headers["Content-Type"] = "application/json"; }
     return fetch(url, {method: method, headers: Object.assign(headers, raw ? raw.headers : {}), credentials: "same-origin",
       body: raw ? raw.body : (body === undefined ? undefined : JSON.stringify(body))}).then(function (r) {

@@ -110,7 +110,7 @@ def apply_edits(text: str, edits: list[tuple[list, str]]) -> str:
         end = starts[node.end_line - 1] + node.end_column - 1
         spans.append((start, end, render(node, str(typed))))
     spans.sort(reverse=True)
-    for (start, end, _), (nxt, _, _) in zip(spans[1:], spans):
+    for (start, end, _value), (nxt, _end, _next_value) in zip(spans[1:], spans):
         if end > nxt:
             raise EditError(_("two edits change the same value"))
     for start, end, new in spans:

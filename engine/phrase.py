@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .expr import parse
-from .i18n import LANGS, N_, gettext_in
+from .i18n import LANGS, N_, gettext_in, num
 from .model import plain_decimal
 
 Segment = tuple[str, str]
@@ -62,9 +62,9 @@ def show_value(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return WORDS[lang]["true" if value else "false"]
     if isinstance(value, Decimal):
-        return plain_decimal(value)
+        return num(value, lang)  # 87,5 in Indonesian prose
     if isinstance(value, float):
-        return plain_decimal(Decimal(str(value)))
+        return num(Decimal(str(value)), lang)
     return str(value)
 
 

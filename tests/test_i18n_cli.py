@@ -197,3 +197,41 @@ def test_compare_html_speaks_the_chosen_language(tmp_path):
         assert english_words(text) == [], text
     english = html["flag-en"].stdout
     assert '<html lang="en">' in english and "Changed employees" in english
+
+
+def test_init_writes_its_comments_in_the_chosen_language(tmp_path):
+    written = {}
+    for how in ("flag-id", "flag-en"):
+        folder = tmp_path / how
+        result = run(["init", "--agency", "BKPSDM Kota Contoh", "--extends", "permenpanrb-6-2022",
+                      "--dir", str(folder)], how)
+        assert result.exit_code == 0, result.output
+        written[how] = [(folder / name).read_text("utf-8") for name in ("bkpsdm-kota-contoh.yaml",
+                                                                         "bkpsdm-kota-contoh.test.yaml")]
+    comments = "\n".join(line for text in written["flag-id"] for line in text.splitlines() if line.startswith("#"))
+    assert "# Semua yang tidak ditulis di sini diwarisi apa adanya" in comments
+    assert english_words(comments.replace("#", " ")) == [], comments
+    english = "\n".join(written["flag-en"])
+    assert "# Everything not written here is inherited unchanged" in english
+
+    def data(text):  # the YAML itself, without its comments, is the same in both languages
+        return [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert [data(t) for t in written["flag-id"]] == [data(t) for t in written["flag-en"]]
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github"])
+def test_sarif_and_github_keep_rule_ids_and_locations(fmt):
+    case = str(CASES / "k203_weights_95.yaml")
+    out = {how: run(["validate", case, "--format", fmt], how) for how in ("flag-id", "flag-en")}
+    assert out["flag-id"].exit_code == out["flag-en"].exit_code == 1
+    if fmt == "sarif":
+        docs = {how: json.loads(r.stdout) for how, r in out.items()}
+        results = {how: [(x["ruleId"], x["level"], x["locations"]) for x in d["runs"][0]["results"]]
+                   for how, d in docs.items()}
+        rules = {how: [(r["id"], r["name"]) for r in d["runs"][0]["tool"]["driver"]["rules"]] for how, d in docs.items()}
+        assert results["flag-id"] == results["flag-en"] and rules["flag-id"] == rules["flag-en"]
+        assert docs["flag-id"]["runs"][0]["results"][0]["message"]["text"].startswith("jumlah bobot 95")
+    else:
+        head = {how: r.stdout.split("::")[1].split(",title=")[0] for how, r in out.items()}
+        assert head["flag-id"] == head["flag-en"]
+        assert "jumlah bobot 95, seharusnya 100" in out["flag-id"].stdout

@@ -20,7 +20,7 @@ CASES = [
     ("ge-param", "tahun_dalam_pangkat >= kp_min",
      "Masa dalam pangkat (tahun) paling sedikit 4 (parameter `kp_min`)",
      "Masa dalam pangkat (tahun) is at least 4 (parameter `kp_min`)"),
-    ("lt", "nilai < 60.50", "nilai kurang dari 60.50", "nilai is less than 60.50"),
+    ("lt", "nilai < 60.50", "nilai kurang dari 60,50", "nilai is less than 60.50"),  # Indonesian: decimal comma
     ("gt", "nilai > 1", "nilai lebih dari 1", "nilai is more than 1"),
     ("le", "nilai <= -2", "nilai paling banyak -2", "nilai is at most -2"),
     ("eq", 'predikat == "Sangat Kurang"', "Predikat kinerja adalah “Sangat Kurang”",

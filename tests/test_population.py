@@ -305,7 +305,7 @@ def test_read_org_predikat_inline_and_files(tmp_path):
 @pytest.mark.parametrize("spec,message", [
     ("Dinas A", '"Dinas A" is not UNIT=PREDIKAT'),
     ("=Baik", '"=Baik" is not UNIT=PREDIKAT'),
-    ("@/nonexistent/org.csv", "cannot read /nonexistent/org.csv: No such file or directory"),
+    ("@/nonexistent/org.csv", "cannot read /nonexistent/org.csv: it does not exist"),
 ])
 def test_read_org_predikat_problems(spec, message):
     with pytest.raises(ValueError) as info:

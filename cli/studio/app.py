@@ -27,6 +27,8 @@ from kinerja.engine.report.handbook import render as render_handbook
 from kinerja.engine.report.results import dumps
 from kinerja.engine.workbench import MAX_UPLOAD, Refused, Workspace
 
+from .words import page_words
+
 COOKIE = "kinerja_studio"
 MAX_BODY = MAX_UPLOAD + 64 * 1024
 ASSETS = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
@@ -93,7 +95,9 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         return workspace.sources(records if isinstance(records, str) else "")
 
     async def page(request: Request) -> Response:
-        html = _asset("index.html").replace("{{csrf}}", csrf).replace("{{lang}}", i18n.document_lang())
+        words = dumps(page_words()).replace("<", "\\u003c")  # no `</script>` inside the data block
+        html = _asset("index.html").replace("{{csrf}}", csrf).replace("{{lang}}", i18n.document_lang()) \
+            .replace("{{words}}", words)
         response = HTMLResponse(html, headers=SECURITY_HEADERS)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
         return response

@@ -1,40 +1,7 @@
 // kinerja studio: the browser side. Every value from the server is written with textContent.
 (function () {
   "use strict";
-  var T = {
-    id: {language: "Bahasa", policies: "Kebijakan", records: "Data pegawai", drop: "Tarik berkas data ke sini atau pilih di bawah",
-      pick: "Pilih kebijakan di sebelah kiri.", tab_read: "Pedoman", tab_edit: "Ubah", tab_try: "Coba", tab_impact: "Dampak",
-      discard: "Batalkan perubahan", undo: "Urungkan simpan terakhir", save: "Simpan", params: "Parameter",
-      bands: "Rentang nilai", weights: "Bobot kartu skor", tables: "Tabel keputusan", rules: "Tindak lanjut",
-      label: "Kategori", min: "Mulai dari (≥)", max: "Sampai (≤)", below: "Di bawah (<)", rule_label: "Nama tindak lanjut",
-      reason: "Alasan", when: "Syarat", column: "kolom", unsaved: "perubahan belum disimpan", no_changes: "Tidak ada perubahan.",
-      errors: "temuan harus diperbaiki sebelum menyimpan", saved: "Tersimpan. Simpan ini bisa diurungkan.", undone: "Versi sebelumnya dipulihkan.",
-      no_records: "Pilih data pegawai di sebelah kiri.", employees: "pegawai", invalid: "tidak dapat dinilai",
-      row: "No", nip: "NIP", name: "Nama", predikat: "Predikat", actions: "Tindak lanjut", status: "Status",
-      changed_people: "Pegawai yang berubah", changed_of: "{n} dari {m} pegawai berubah bila perubahan ini disimpan.",
-      nothing_changes: "Tidak ada pegawai yang berubah.", unit: "Unit kerja", what: "Apa yang berubah",
-      fix_first: "Perbaiki temuan dulu untuk melihat hasil.", handbook_errors: "Pedoman ditampilkan setelah temuan diperbaiki.",
-      from_to: "Predikat sekarang → sesudah perubahan", click_row: "Klik satu baris untuk melihat penjelasannya.", total: "jumlah",
-      action: "Tindak lanjut", before: "Sekarang", after: "Sesudah", gained: "Bertambah", lost: "Berkurang",
-      fairness: "Keadilan antar unit ({fav}): rasio tiap unit terhadap unit terbaik; di bawah 0,8 ditandai merah.",
-      fairness_same: "Tidak ada rasio yang berubah."},
-    en: {language: "Language", policies: "Policies", records: "Employee data", drop: "Drop a data file here or choose one below",
-      pick: "Choose a policy on the left.", tab_read: "Handbook", tab_edit: "Edit", tab_try: "Try", tab_impact: "Impact",
-      discard: "Discard changes", undo: "Undo last save", save: "Save", params: "Parameters",
-      bands: "Bands", weights: "Scorecard weights", tables: "Decision tables", rules: "Actions",
-      label: "Category", min: "From (≥)", max: "To (≤)", below: "Below (<)", rule_label: "Action name",
-      reason: "Reason", when: "Conditions", column: "column", unsaved: "unsaved change(s)", no_changes: "No changes.",
-      errors: "finding(s) to fix before saving", saved: "Saved. This save can be undone.", undone: "The previous version is back.",
-      no_records: "Choose employee data on the left.", employees: "employees", invalid: "could not be appraised",
-      row: "No", nip: "NIP", name: "Name", predikat: "Predikat", actions: "Actions", status: "Status",
-      changed_people: "Employees who change", changed_of: "{n} of {m} employees change if this edit is saved.",
-      nothing_changes: "Nobody changes.", unit: "Unit", what: "What changes",
-      fix_first: "Fix the findings first to see results.", handbook_errors: "The handbook is shown once the findings are fixed.",
-      from_to: "Predikat now → after the change", click_row: "Click a row to see its explanation.", total: "total",
-      action: "Action", before: "Now", after: "After", gained: "Gained", lost: "Lost",
-      fairness: "Fairness between units ({fav}): each unit's rate against the best unit's; below 0.8 is marked red.",
-      fairness_same: "No ratio changes."}
-  };
+  var T = JSON.parse(document.getElementById("kinerja-words").textContent);  // cli/studio/words.py
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var lang = document.documentElement.lang === "en" ? "en" : "id", state = {files: null, policy: null, edits: {}, findings: [], tab: "read"}, timer = null, seq = 0;
   if (location.search) { history.replaceState(null, "", location.pathname); }  // the token stays in the cookie

@@ -27,6 +27,7 @@ from .policy import Entry, Resolved
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
 CMP_PREFIXES = (">=", "<=", "!=", "==", ">", "<")
+EXCLUDED_KIND = "dikecualikan"  # a rule of this kind takes the record out of the appraisal
 
 
 class Compiler:
@@ -164,10 +165,14 @@ class Compiler:
                 nodes.append(node)
         rules = self.compile_rules()
         population = self.compile_population()
+        from .cycle import compile_cycle
+        cycle = compile_cycle(self.r, fields, self.types, self.findings)
         if has_errors(self.findings):
             return None
+        exclusions = [r for r in rules if r.kind == EXCLUDED_KIND]
+        rules = [r for r in rules if r.kind != EXCLUDED_KIND]
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
-                      self.r.sha256(), fields, params, nodes, rules, self.r, population)
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population, exclusions, cycle)
 
     def declare_outputs(self) -> dict[str, tuple[str, Entry]]:
         """Primary name → (section, entry); indicator names are declared too."""
@@ -417,17 +422,21 @@ class Compiler:
 
     def compile_rules(self) -> list[Rule]:
         names = self.names()
+        # an exclusion is decided before anything is computed, so it reads fields and params only
+        inputs = {n: t for n, t in names.items()
+                  if n in self.r.sections["fields"] or n in self.r.sections["params"]}
         rules = []
         for rid, entry in self.r.sections["rules"].items():
             spec = entry.spec
-            when = self.conditions(entry, "when", names)
+            readable = inputs if spec.get("kind") == EXCLUDED_KIND else names
+            when = self.conditions(entry, "when", readable)
             params = {}
             for pname, text in (spec.get("params") or {}).items():
-                expr = self.compile_expr(entry, ["params", pname], text, names)
+                expr = self.compile_expr(entry, ["params", pname], text, readable)
                 if expr is not None:
                     params[pname] = expr
             reason = spec.get("reason") or ""
-            self.check_reason(entry, reason, set(names) | set(spec.get("params") or {}))
+            self.check_reason(entry, reason, set(readable) | set(spec.get("params") or {}))
             if spec.get("enabled", True) is False:
                 continue
             rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder))

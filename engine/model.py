@@ -403,6 +403,8 @@ class Policy:
     rules: list[Rule]
     resolved: Any  # policy.Resolved, for explain / show / compare
     population: list = field(default_factory=list)
+    exclusions: list = field(default_factory=list)  # rules of kind `dikecualikan`, judged before anything is computed
+    cycle: Any = None  # cycle.Cycle: the `cycle` section (periods, annual rule), when declared
 
     def output_names(self) -> list[str]:
         return [name for node in self.nodes for name in node.outputs()]

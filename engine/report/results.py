@@ -13,7 +13,7 @@ import shutil
 from decimal import Decimal
 from typing import IO, Any
 
-from ..evaluate import Result
+from ..evaluate import Result, excluded_reason
 from ..model import plain_decimal
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -82,9 +82,14 @@ class JsonlWriter(Writer):
     def line(self, result: Result) -> str:
         """One result row as JSON (the same shape as `result_row`, built without a dict)."""
         head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        if result.annual is not None:
+            head += ', "annual": ' + _compact(result.annual)
         tail = self.tail
         if result.explanation is not None:
             tail = tail[:-1] + ', "explain": ' + _compact(result.explanation) + "}"
+        if result.status == "excluded":
+            return head + ', "reason": ' + _compact(excluded_reason(result)) + ', "actions": ' + \
+                _compact(result.actions) + tail
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
@@ -142,8 +147,10 @@ class CsvWriter(Writer):
     def write(self, result: Result) -> None:
         outs = [cell_text(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
+        # an excluded row carries in the errors column the reason it was not appraised
+        why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)
         self.csv.writerow([result.row, result.nip or "", result.status, *outs, actions,
-                           error_text(result.errors), self.info["id"], self.info["version"], self.info["sha256"]])
+                           why, self.info["id"], self.info["version"], self.info["sha256"]])
 
 
 class TableWriter(Writer):
@@ -161,6 +168,9 @@ class TableWriter(Writer):
         if result.ok:
             detail = [cell_text(result.outputs.get(n)) for n in self.outputs]
             actions = ", ".join(a["id"] for a in result.actions)
+        elif result.status == "excluded":
+            detail = [""] * len(self.outputs)
+            actions = "EXCLUDED " + excluded_reason(result)
         else:
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)

@@ -104,7 +104,8 @@ def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_for
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info)
+            periode = compiled.cycle.period_field if annual else None
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode)
         explainer = None
         if with_explain:
             from kinerja.engine.explain import explain

@@ -86,16 +86,22 @@ def compile_cycle(resolved, fields: dict, types: dict, findings: list[Finding]) 
         output = annual.get("output")
         if output not in types or output in fields:
             bad(f"`{output}` is not an output of this policy", ["annual", "output"])
-        for period_name, annual_name in (annual.get("rater") or {}).items():
-            if period_name not in fields or annual_name not in fields:
-                bad(f"`{period_name}: {annual_name}` must name two fields of this policy", ["annual", "rater", period_name])
-            elif fields[period_name].type != fields[annual_name].type or \
-                    fields[period_name].values != fields[annual_name].values:
+        rater = dict(annual.get("rater") or {})
+        for period_name, annual_name in rater.items():
+            if annual_name not in fields:
+                bad(f"`{annual_name}` (the rater's annual {period_name}) must be a field of this policy",
+                    ["annual", "rater", period_name])
+            elif period_name in fields and (fields[period_name].type != fields[annual_name].type or
+                                            fields[period_name].values != fields[annual_name].values):
                 bad(f"`{annual_name}` must have the same type and values as `{period_name}`",
                     ["annual", "rater", period_name])
+        if any(name not in fields for name in rater):
+            # a policy that computes a rating its parent reads from the record (an agency's 360
+            # rating) cannot take the rater's annual value of it: the declared fallback applies
+            rater = {}
         for i, name in enumerate(annual.get("sum") or []):
             if name not in types or name in fields or types[name].kind not in ("number", "any"):
                 bad(f"`{name}` in sum must be a number output of this policy", ["annual", "sum", i])
-        cycle.annual = Annual(output, dict(annual.get("rater") or {}), tuple(annual.get("otherwise") or ("last_period",)),
+        cycle.annual = Annual(output, rater, tuple(annual.get("otherwise") or ("last_period",)),
                               tuple(annual.get("sum") or ()))
     return cycle

@@ -220,7 +220,7 @@ def test_decimal_outputs_keep_declared_places(tmp_path):
 
 
 @pytest.mark.parametrize("lang,lines", [
-    ("id", ["Tabel predikat: rating_hasil_kerja = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
+    ("id", ["Tabel predikat: rating_hasil_kerja_akhir = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
             "→ baris 3 → Baik",
             "Pita kategori_potensial: potensial = 88.40 → Menengah (≥ 78 dan < 90)",
             "  potensial 88.40 perlu +1.60 untuk mencapai Tinggi (≥ 90)",
@@ -228,7 +228,7 @@ def test_decimal_outputs_keep_declared_places(tmp_path):
             "  ✗ `tahun_dalam_pangkat >= kp_min_tahun_dalam_pangkat` tidak terpenuhi "
             "(kp_min_tahun_dalam_pangkat = 4, tahun_dalam_pangkat = 3.5)",
             "    perlu +0.5 untuk mencapai >= 4"]),
-    ("en", ["Table predikat: rating_hasil_kerja = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
+    ("en", ["Table predikat: rating_hasil_kerja_akhir = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
             "→ row 3 → Baik",
             "  potensial 88.40 needs +1.60 to reach Tinggi (≥ 90)",
             "Action kenaikan-pangkat-reguler (promosi) does not apply:",
@@ -249,7 +249,7 @@ def test_explain_json_and_missing_nip(tmp_path):
     path.write_text(_csv([record()]))
     res = CliRunner().invoke(main, ["explain", str(POLICY), str(path), "--row", "1", "--format", "json"])
     [ex] = json.loads(res.stdout)
-    assert [s["kind"] for s in ex["steps"]][:2] == ["table", "table"]
+    assert [s["kind"] for s in ex["steps"]][:3] == ["table", "value", "table"]
     res = CliRunner().invoke(main, ["explain", str(POLICY), str(path), "--nip", "199999999999999999"])
     assert res.exit_code == 1 and "not found in the records: NIP 199999999999999999" in res.stderr
 

@@ -63,8 +63,16 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
-    def __init__(self, out: IO[str], outputs: list[str], info: dict):
-        self.out, self.outputs, self.info = out, outputs, info
+    def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
+        """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
+        each row's period, and "tahunan" on an annual row."""
+        self.out, self.outputs, self.info, self.periode = out, outputs, info, periode
+
+    def period_of(self, result: Result) -> str:
+        if result.annual is not None:
+            return str(result.annual.get("periode", ""))
+        raw = result.raw if isinstance(result.raw, dict) else {}
+        return cell_text(raw.get(self.periode)).strip() if self.periode else ""
 
     def write(self, result: Result) -> None:
         raise NotImplementedError
@@ -74,8 +82,8 @@ class Writer:
 
 
 class JsonlWriter(Writer):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.tail = f', "policy": {dumps(self.info)}}}'
         self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
 
@@ -102,8 +110,8 @@ class JsonlWriter(Writer):
 
 
 class JsonWriter(JsonlWriter):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.first = True
         self.out.write("[")
 
@@ -138,18 +146,19 @@ def error_text(errors: list[dict]) -> str:
 
 
 class CsvWriter(Writer):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.csv = csv.writer(self.out, lineterminator="\n")
-        self.csv.writerow(["row", "nip", "status", *self.outputs, "actions", "errors",
-                           "policy_id", "policy_version", "policy_sha256"])
+        self.csv.writerow(["row", "nip", *(["periode"] if self.periode else []), "status", *self.outputs, "actions",
+                           "errors", "policy_id", "policy_version", "policy_sha256"])
 
     def write(self, result: Result) -> None:
         outs = [cell_text(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
         # an excluded row carries in the errors column the reason it was not appraised
         why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)
-        self.csv.writerow([result.row, result.nip or "", result.status, *outs, actions,
+        lead = [result.row, result.nip or ""] + ([self.period_of(result)] if self.periode else [])
+        self.csv.writerow([*lead, result.status, *outs, actions,
                            why, self.info["id"], self.info["version"], self.info["sha256"]])
 
 
@@ -159,8 +168,8 @@ class TableWriter(Writer):
 
     MAX_CELL = 24
 
-    def __init__(self, *args, width: int | None = None):
-        super().__init__(*args)
+    def __init__(self, *args, width: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.rows: list[tuple[list[str], str]] = []
         self.width = width or shutil.get_terminal_size((160, 24)).columns
 
@@ -174,7 +183,8 @@ class TableWriter(Writer):
         else:
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)
-        self.rows.append(([str(result.row), result.nip or "", result.status, *detail], actions))
+        status = result.status if not self.periode else f"{result.status} {self.period_of(result)}".strip()
+        self.rows.append(([str(result.row), result.nip or "", status, *detail], actions))
 
     def close(self) -> None:
         header = ["row", "nip", "status", *self.outputs]

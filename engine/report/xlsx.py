@@ -192,7 +192,7 @@ class XlsxWriter:
                 value = result.outputs.get(name)
                 style = predikat_style(value) or (None, None)
                 outs.append(s.cell(value, *style))
-            status = s.cell("ok")
+            status = s.cell("ok" if result.annual is None else f"ok ({result.annual.get('periode', '')})")
         else:
             outs = [s.cell(None) for _ in self.outputs]
             status = s.cell(result.status, font=ERROR_FONT if result.status == "error" else None)

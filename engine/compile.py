@@ -429,6 +429,8 @@ class Compiler:
         for rid, entry in self.r.sections["rules"].items():
             spec = entry.spec
             readable = inputs if spec.get("kind") == EXCLUDED_KIND else names
+            if readable is inputs and not self.reads_fields_only(entry, names, inputs):
+                continue
             when = self.conditions(entry, "when", readable)
             params = {}
             for pname, text in (spec.get("params") or {}).items():
@@ -441,6 +443,23 @@ class Compiler:
                 continue
             rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder))
         return rules
+
+    def reads_fields_only(self, entry: Entry, names: dict, inputs: dict) -> bool:
+        """An exclusion is decided before anything is computed: a computed name in it is K302."""
+        raw = entry.spec.get("when")
+        items = raw if isinstance(raw, list) else [raw]
+        ok = True
+        for i, text in enumerate(items):
+            tree, _ = parse(text) if isinstance(text, str) else (None, None)
+            computed = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                               and n.id in names and n.id not in inputs}) if tree is not None else []
+            for name in computed:
+                ok = False
+                self.findings.append(entry.finding(
+                    "K302", f"`{name}` is computed, but a rule of kind {EXCLUDED_KIND} is decided before anything "
+                    "is computed", ["when", i] if isinstance(raw, list) else ["when"],
+                    "read fields and params only (e.g. status_pegawai)"))
+        return ok
 
     def check_reason(self, entry: Entry, reason: str, known: set[str]) -> None:
         """Each `{name}` in a reason text names something; the finding points at the placeholder."""

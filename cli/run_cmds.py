@@ -90,7 +90,7 @@ def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_for
     yearly = None
     if annual:
         from kinerja.engine.annual import AnnualRun
-        yearly = AnnualRun(evaluator, compiled.cycle)
+        yearly = AnnualRun(evaluator, compiled.cycle, units)
     unit_check = None
     if units is not None:
         from kinerja.engine.units import UnitCheck
@@ -110,7 +110,7 @@ def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_for
         if with_explain:
             from kinerja.engine.explain import explain
             explainer = explain
-        if units is not None or compiled.cycle is not None:
+        if units is not None:
             from kinerja.engine.units import prepare
             sources = prepare(sources, compiled, units, unit_check)
 
@@ -178,8 +178,6 @@ def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, 
     """Explain, step by step, how the result of one employee was reached."""
     from kinerja.engine.explain import explain as build
     from kinerja.engine.report.results import dumps
-    from kinerja.engine.units import prepare
-
     if not nip and not rows:
         fail("say which record to explain: --nip NIP or --row N")
     compiled = load_policy(policy)
@@ -189,7 +187,10 @@ def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, 
     found = []
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file)
-        for source in prepare(sources, compiled, units):
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units)
+        for source in sources:
             data = source.data if isinstance(source.data, dict) else {}
             raw_nip = str(data.get("nip", "")).strip()
             if source.row in wanted_rows or raw_nip in wanted_nips:

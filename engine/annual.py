@@ -33,8 +33,10 @@ class _Employee:
 class AnnualRun:
     """Feed it each periodic result in file order; it hands back the results to write."""
 
-    def __init__(self, evaluator: Evaluator, cycle: Cycle):
-        self.evaluator, self.cycle, self.annual = evaluator, cycle, cycle.annual
+    def __init__(self, evaluator: Evaluator, cycle: Cycle, units=None):
+        """`units`: the units file, whose annual predikat organisasi (its rows without a periode)
+        the annual record takes instead of the last period's."""
+        self.evaluator, self.cycle, self.annual, self.units = evaluator, cycle, cycle.annual, units
         self.order = {p: i for i, p in enumerate(cycle.months)}
         self.current: _Employee | None = None
         self.done: dict[str, int] = {}  # NIP → the first row of its finished group
@@ -137,6 +139,10 @@ class AnnualRun:
             raw[field] = min(months, Decimal(12))
         if self.cycle.period_field:
             raw[self.cycle.period_field] = None
+        if self.units is not None:
+            from .units import FILLED
+            wanted = {n for n in FILLED if n in self.evaluator.policy.fields}
+            raw = self.units.fill({k: v for k, v in raw.items() if k not in wanted}, wanted, None)
         info["basis"] = "; ".join([basis] + notes)
         ev = self.evaluator
         values, problems = ev.coercer.coerce(raw, ev.policy.params, None)

@@ -50,8 +50,13 @@ class Evaluator:
             reason = source.problem or f"a record must be a mapping of field names to values, got {_kind(raw)}"
             return Result(source.row, "error", _nip_of(raw), errors=[{"code": "K407", "reason": reason}],
                           where=source.where, raw=raw)
-        values, problems = self.coercer.coerce(raw, self.policy.params, source.cells)
+        values, problems = self.coercer.coerce(self.prepare(raw), self.policy.params, source.cells)
         return self.evaluate_coerced(source, values, problems)
+
+    def prepare(self, raw: dict) -> dict:
+        """A period row without its months field covers its period's months (`cycle: periods`)."""
+        cycle = self.policy.cycle
+        return cycle.fill_months(raw) if cycle is not None and cycle.months_field else raw
 
     def evaluate_coerced(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
         """The rest of `evaluate`, for values coerced already (compare coerces once for two policies).

@@ -248,14 +248,12 @@ def known_labels(policy) -> list[str]:
 
 
 def prepare(sources, policy, units: Units | None = None, check: UnitCheck | None = None, also: dict = None):
-    """The records as the policy reads them in a cycle: the units file's fields filled in, and
-    a period row's months (`months_field`) from its period when left empty. `also`: the fields
-    of a second policy (compare) that the units file should fill too."""
+    """The records with the units file's fields filled in (for the fields the policy declares;
+    `also`: the fields of a second policy, for compare), each checked against the units."""
     from dataclasses import replace
     wanted = {n for n in FILLED if n in policy.fields or n in (also or {})}
     cycle = policy.cycle
     period_field = cycle.period_field if cycle is not None else None
-    fill_months = cycle is not None and cycle.months_field
     for source in sources:
         raw = source.data
         if isinstance(raw, dict) and not source.problem:
@@ -263,8 +261,6 @@ def prepare(sources, policy, units: Units | None = None, check: UnitCheck | None
                 check.add(source.row, raw)
             if units is not None and wanted:
                 raw = units.fill(raw, wanted, period_field)
-            if fill_months:
-                raw = cycle.fill_months(raw)
             if raw is not source.data:
                 source = replace(source, data=raw)
         yield source

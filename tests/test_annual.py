@@ -177,3 +177,21 @@ def test_the_shipped_quarterly_sample_with_units(tmp_path):
     assert [o["outputs"]["rating_hasil_kerja_akhir"] for o in head] == [SE, SE, DA, SE, SE]
     kurva = {o.get("periode", ""): o["org_predikat"] for o in json.loads(pop.read_text())["population"]}
     assert kurva == {"TW1": "Baik", "TW2": "Baik", "TW3": "Istimewa", "TW4": "Baik", "": "Baik"}
+
+
+def test_the_annual_record_takes_the_units_annual_predikat(tmp_path):
+    units = tmp_path / "units.csv"
+    units.write_text("unit_kerja,induk,predikat_organisasi,nip_pimpinan,periode\n"
+                     f"Dinas A,,Istimewa,{NIP},\nDinas A,,Baik,{NIP},TW1\n")
+    rows = [row("TW1", jenis_jabatan="Administrator", jenjang_fungsional="")]
+    _, out = annual(tmp_path, rows, "--units", units)
+    assert [o["outputs"]["rating_hasil_kerja_pimpinan"] for o in out] == [SE, DA]
+    # the annual predikat itself follows the declared rule (here: the last period present, none → most frequent)
+    assert out[-1]["annual"]["basis"].startswith("predikat Baik from the most frequent")
+
+
+def test_a_quarter_row_takes_its_periods_months_in_policy_tests_and_compare_too(tmp_path):
+    recs = write_csv(tmp_path / "r.csv", [row("TW1")])
+    r = invoke("compare", POLICY, POLICY, recs, "--format", "json", "--by-output", "angka_kredit")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["transitions"]["3.13"]["3.13"] == 1

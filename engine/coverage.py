@@ -94,7 +94,7 @@ class Tracker:
         self.band_items: dict[tuple[str, int], Item] = {}  # (band, id(BandDef))
         self.row_items: dict[tuple[str, int], Item] = {}  # (table, row index)
         ordered: list[Item] = []
-        for rule in policy.rules:
+        for rule in policy.exclusions + policy.rules:
             entry = sections["rules"][rule.id]
             item = Item("rule", rule.id, f"rule {rule.id} never fired", *_where(entry, [], key=True))
             self.rule_items[rule.id] = item
@@ -125,6 +125,11 @@ class Tracker:
 
     def add(self, result) -> None:
         """Count one result (only successful ones: an error result computed nothing reliable)."""
+        if result.status == "excluded":  # the exclusion rule that took the record out fired
+            for action in result.actions:
+                if action["id"] in self.rule_items:
+                    self.rule_items[action["id"]].covered = True
+            return
         if result.status != "ok" or result.env is None:
             return
         env = result.env

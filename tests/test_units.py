@@ -283,3 +283,39 @@ def test_pppk_golongan(tmp_path, golongan, jenis, ok):
     recs = write_csv(tmp_path / "r.csv", [record(nip(1), jenis_asn=jenis, golongan=golongan)])
     [row] = jsonl(invoke("evaluate", POLICY, recs, "--format", "jsonl").stdout)
     assert (row["status"] == "ok") is ok
+
+
+def test_explain_of_an_excluded_record_says_why(tmp_path):
+    recs = write_csv(tmp_path / "r.csv", [record(nip(1), status_pegawai="cltn", rating_hasil_kerja="")])
+    r = invoke("explain", POLICY, recs, "--row", "1", "--lang", "en")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines()[2] == ("The employee is NOT APPRAISED (tidak-dinilai-cltn): cuti di luar tanggungan "
+                                        "negara; tidak dinilai selama cuti (domain.md §7) [U]")
+
+
+def test_compare_lists_a_record_one_policy_excludes(tmp_path):
+    variant = tmp_path / "v.yaml"
+    variant.write_text("kinerja: 1\nid: v\nname: V\nversion: '1'\nextends: permenpanrb-6-2022\nrules:\n"
+                       "  tidak-dinilai-tugas-belajar:\n    kind: dikecualikan\n"
+                       "    when: status_pegawai == \"tugas_belajar\"\n    reason: tugas belajar tidak dinilai\n")
+    recs = write_csv(tmp_path / "r.csv", [record(nip(1), status_pegawai="tugas_belajar"), record(nip(2))])
+    r = invoke("compare", POLICY, variant, recs, "--format", "json")
+    data = json.loads(r.stdout)
+    assert (data["summary"]["valid"], data["summary"]["invalid"], data["summary"]["excluded"]) == (1, 1, 0)
+    [entry] = data["invalid"]
+    assert entry["a"] is None
+    assert entry["b"] == [{"field": "status", "reason": "not appraised: tugas belajar tidak dinilai"}]
+
+
+def test_coverage_counts_an_exclusion_rule_only_when_it_took_a_record_out(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text("kinerja: 1\nid: p\nname: P\nversion: '1'\nfields:\n  nip: {type: nip}\n"
+                      "  status: {type: enum, values: [aktif, cltn], default: aktif}\nrules:\n"
+                      "  keluar:\n    kind: dikecualikan\n    when: status == \"cltn\"\n"
+                      "tests:\n  - name: aktif\n    record: {nip: \"198609262015051001\"}\n    expect: {status: ok}\n")
+    r = invoke("test", policy, "--coverage")
+    assert "rule keluar never fired" in r.stdout
+    policy.write_text(policy.read_text() + "  - name: cltn\n    record: {nip: \"198609262015051001\", status: cltn}\n"
+                      "    expect: {status: excluded, actions: [keluar]}\n")
+    r = invoke("test", policy, "--coverage")
+    assert r.exit_code == 0 and "coverage 100% (1/1)" in r.stdout

@@ -110,8 +110,9 @@ class PopulationReport:
         if self.fair is not None:
             self.fair.add(result)
 
-    def finish(self) -> bool:
-        """Print the outcomes to stderr, write --population-output; True when an error-severity check failed."""
+    def finish(self, unit_findings: list | None = None) -> bool:
+        """Print the outcomes to stderr, write --population-output (with the units file's findings);
+        True when an error-severity check failed."""
         outcomes = self.run.finish(self.org) if self.run is not None else []
         fairness = self.fair.table() if self.fair is not None else {}
         for line in text_lines(outcomes, fairness):
@@ -120,6 +121,8 @@ class PopulationReport:
             org = self.org or (self.units.org_predikat() if self.units is not None else {})
             doc = {"policy": self.policy.info(), "org_predikat": org,
                    "population": [o.as_dict() for o in outcomes], "fairness": fairness}
+            if self.units is not None:
+                doc["units"] = {"file": self.units.file, "findings": [f.as_dict() for f in unit_findings or []]}
             try:
                 with open(self.output, "w", encoding="utf-8") as fh:
                     fh.write(dumps(doc, indent=2) + "\n")

@@ -158,7 +158,7 @@ def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_for
                + (f"annual: {sum(annual_counts.values())} (ok: {annual_counts['ok']}, errors: "
                   f"{annual_counts['error']}, excluded: {annual_counts['excluded']}), " if yearly is not None else "")
                + f"time: {elapsed:.2f} s", err=True)
-    population_failed = population.finish() if population.active else False
+    population_failed = population.finish(unit_findings) if population.active else False
     units_failed = any(f.severity == "error" for f in unit_findings)
     failed = counts["error"] or annual_counts["error"] or population_failed or units_failed
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -194,6 +194,7 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
                 break
             path_.append(u.parent)
             u = units[u.parent]
+    findings.sort(key=lambda f: f.line)  # in the order of the file
     return Units(path, units, findings, heads)
 
 

@@ -120,6 +120,8 @@ def test_cltn_is_excluded_with_a_reason_and_the_sums_add_up(sample_runs):
                     "policy": last["policy"]}
     assert "records: 201, ok: 200, errors: 0, excluded: 1," in with_units.stderr
     assert with_units.exit_code == 0
+    assert pop["units"]["file"] == str(UNITS)
+    assert [(f["code"], f["line"]) for f in pop["units"]["findings"]] == []
     [sosial] = [o for o in pop["population"] if o["group"] == "Dinas Sosial"]
     assert sosial["excluded"] == 1 and sosial["valid"] == 11 and sum(sosial["counts"].values()) == 11
     assert sosial["org_predikat"] == "Baik"
@@ -212,8 +214,11 @@ def test_units_file_findings_and_the_run_goes_on(tmp_path):
                      "dinas a,Pemkot,Baik,\n")                            # line 7: twice
     recs = write_csv(tmp_path / "r.csv", [record(nip(1)), record(nip(2), unit="Dinas X"),
                                           record(nip(3), unit="Dinas X")])
-    r = invoke("evaluate", POLICY, recs, "--units", units, "--format", "jsonl")
+    pop = tmp_path / "pop.json"
+    r = invoke("evaluate", POLICY, recs, "--units", units, "--format", "jsonl", "--population-output", pop)
     assert len(r.stdout.splitlines()) == 3
+    assert [(f["code"], f["line"]) for f in json.loads(pop.read_text())["units"]["findings"]] == [
+        ("K610", 4), ("K611", 5), ("K613", 6), ("K612", 7), ("K614", 4), ("K615", 3)]
     err = r.stderr
     assert f'{units}:4:1: error K610 induk "Dinas Z" of Dinas B is not a unit in this file' in err
     assert f"{units}:5:1: error K611 the units form a cycle: Dinas C → Dinas D → Dinas C" in err

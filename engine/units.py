@@ -135,7 +135,8 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
 
     for src in rows:
         data = src.data if isinstance(src.data, dict) else {}
-        line = src.row + 1  # the header is line 1
+        tail = (src.where or "").rsplit(" ", 1)[-1]
+        line = int(tail) if tail.isdigit() else src.row + 1  # "line 5" (csv), "Sheet1 row 14" (xlsx)
         name = " ".join(str(data.get("unit_kerja") or "").split())
         if not name:
             finding("K610", "a row without unit_kerja", line, "unit_kerja")
@@ -182,18 +183,18 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
                 unit.parent = None
             else:
                 unit.parent = hit
-    reported: set[str] = set()
+    done: set[str] = set()  # units whose chain up is known to end (or to be reported): each is walked once
     for unit in units.values():
-        path_, u = [unit.name], unit
-        while u.parent is not None:
-            if u.parent in path_:
-                cycle = path_[path_.index(u.parent):] + [u.parent]
-                if not reported & set(cycle):
-                    finding("K611", "the units form a cycle: " + " → ".join(cycle), units[cycle[0]].line, "induk")
-                reported.update(cycle)
+        chain, on_chain, u = [], set(), unit
+        while u is not None and u.name not in done:
+            if u.name in on_chain:
+                cycle = chain[chain.index(u.name):] + [u.name]
+                finding("K611", "the units form a cycle: " + " → ".join(cycle), units[cycle[0]].line, "induk")
                 break
-            path_.append(u.parent)
-            u = units[u.parent]
+            chain.append(u.name)
+            on_chain.add(u.name)
+            u = units.get(u.parent) if u.parent is not None else None
+        done.update(chain)
     findings.sort(key=lambda f: f.line)  # in the order of the file
     return Units(path, units, findings, heads)
 

@@ -324,3 +324,19 @@ def test_coverage_counts_an_exclusion_rule_only_when_it_took_a_record_out(tmp_pa
                       "    expect: {status: excluded, actions: [keluar]}\n")
     r = invoke("test", policy, "--coverage")
     assert r.exit_code == 0 and "coverage 100% (1/1)" in r.stdout
+
+
+def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path):
+    import time
+    from kinerja.engine.units import read_units
+
+    def timed(n: int) -> float:
+        path = tmp_path / f"u{n}.csv"
+        path.write_text("unit_kerja,induk\n" + "".join(f"U{i},U{i + 1}\n" for i in range(n)) + f"U{n},U0\n")
+        start = time.perf_counter()
+        units = read_units(str(path))
+        assert [f.code for f in units.findings] == ["K611"]
+        return time.perf_counter() - start
+
+    small, large = timed(2000), timed(20000)
+    assert large < small * 30  # 10× the units: linear is ~10×, the quadratic walk was ~100×

@@ -20,14 +20,13 @@ from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_
 from .findings import Finding, has_errors
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
-from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
-                    make_rounder, template_names)
+from .model import (EXCLUDED_KIND, Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table,
+                    Value, make_rounder, template_names)
 from .policy import Entry, Resolved
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
 CMP_PREFIXES = (">=", "<=", "!=", "==", ">", "<")
-EXCLUDED_KIND = "dikecualikan"  # a rule of this kind takes the record out of the appraisal
 
 
 class Compiler:
@@ -169,10 +168,10 @@ class Compiler:
         cycle = compile_cycle(self.r, fields, self.types, self.findings)
         if has_errors(self.findings):
             return None
-        exclusions = [r for r in rules if r.kind == EXCLUDED_KIND]
-        rules = [r for r in rules if r.kind != EXCLUDED_KIND]
+        labels = {n.name: list(self.types[n.name].labels) for n in nodes
+                  if isinstance(n, Value) and n.name in self.types and self.types[n.name].labels}
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
-                      self.r.sha256(), fields, params, nodes, rules, self.r, population, exclusions, cycle)
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population, cycle, labels)
 
     def declare_outputs(self) -> dict[str, tuple[str, Entry]]:
         """Primary name → (section, entry); indicator names are declared too."""

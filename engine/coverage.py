@@ -94,7 +94,7 @@ class Tracker:
         self.band_items: dict[tuple[str, int], Item] = {}  # (band, id(BandDef))
         self.row_items: dict[tuple[str, int], Item] = {}  # (table, row index)
         ordered: list[Item] = []
-        for rule in policy.exclusions + policy.rules:
+        for rule in policy.rules:
             entry = sections["rules"][rule.id]
             item = Item("rule", rule.id, f"rule {rule.id} never fired", *_where(entry, [], key=True))
             self.rule_items[rule.id] = item

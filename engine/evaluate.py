@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from .functions import EvalError
-from .model import NodeError, Policy
+from .model import EXCLUDED_KIND, NodeError, Policy
 from .coerce import Coercer
 from .records import Source
 
@@ -43,6 +43,8 @@ class Evaluator:
         self.outputs = _declared_order(policy)
         self.keep_env = keep_env
         self.info = policy.info()
+        self.exclusions = policy.exclusions
+        self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
 
     def evaluate(self, source: Source) -> Result:
         raw = source.data
@@ -64,7 +66,7 @@ class Evaluator:
         a node whose outputs are all fixed is not computed."""
         raw = source.data
         nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
-        if self.policy.exclusions:  # decided on the fields alone, so a record left empty for it is no error
+        if self.exclusions:  # decided on the fields alone, so a record left empty for it is no error
             excluded = self.excluded(values)
             if excluded is not None:
                 return Result(source.row, "excluded", nip, actions=[excluded],
@@ -79,7 +81,7 @@ class Evaluator:
                     env.update((name, fixed[name]) for name in node.outputs())
                     continue
                 node.compute(env)
-            actions = [rule.action(env) for rule in self.policy.rules if rule.fires(env)]
+            actions = [rule.action(env) for rule in self.rules if rule.fires(env)]
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
@@ -94,7 +96,7 @@ class Evaluator:
     def excluded(self, values: dict) -> dict | None:
         """The action of the first exclusion rule that holds; a condition that cannot be judged
         (a missing or bad field) does not hold, and the record's own problems then show."""
-        for rule in self.policy.exclusions:
+        for rule in self.exclusions:
             try:
                 if rule.fires(values):
                     return rule.action(values)

@@ -33,10 +33,12 @@ TYPE_WORDS = {
 KIND_WORDS = {
     "id": {"promosi": "promosi / kenaikan pangkat", "pelatihan": "pelatihan", "pengembangan": "pengembangan",
            "pembinaan": "pembinaan", "sanksi": "sanksi", "penghargaan": "penghargaan", "talenta": "manajemen talenta",
-           "mutasi": "mutasi", "pendidikan": "pendidikan", "catatan": "catatan"},
+           "mutasi": "mutasi", "pendidikan": "pendidikan", "catatan": "catatan",
+           "dikecualikan": "tidak dinilai (dikecualikan)"},
     "en": {"promosi": "promotion", "pelatihan": "training", "pengembangan": "development",
            "pembinaan": "coaching", "sanksi": "sanction", "penghargaan": "award", "talenta": "talent management",
-           "mutasi": "transfer", "pendidikan": "education", "catatan": "note"},
+           "mutasi": "transfer", "pendidikan": "education", "catatan": "note",
+           "dikecualikan": "not appraised (excluded)"},
 }
 SECTION_WORDS = {
     "id": {"params": "Parameter", "fields": "Data pegawai", "scorecards": "Kartu skor", "values": "Nilai turunan",

@@ -340,3 +340,21 @@ def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path):
 
     small, large = timed(2000), timed(20000)
     assert large < small * 30  # 10× the units: linear is ~10×, the quadratic walk was ~100×
+
+
+def test_an_xlsx_units_file_reports_sheet_rows(tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Unit"
+    ws.append(["Daftar unit kerja 2025"])  # a title block above the header
+    ws.append([])
+    ws.append(["unit_kerja", "induk", "predikat_organisasi", "nip_pimpinan"])
+    ws.append(["Dinas A", "", "Baik", nip(1)])
+    ws.append(["Dinas B", "Dinas Q", "Baik", ""])
+    wb.save(tmp_path / "units.xlsx")
+    recs = write_csv(tmp_path / "r.csv", [record(nip(1))])
+    r = invoke("evaluate", POLICY, recs, "--units", tmp_path / "units.xlsx", "--format", "jsonl")
+    assert f'{tmp_path / "units.xlsx"}:5:1: error K610 induk "Dinas Q" of Dinas B is not a unit in this file' in r.stderr
+    [row] = [json.loads(line) for line in r.stdout.splitlines()]
+    assert row["actions"][0]["id"] == "pimpinan-unit" and row["outputs"]["rating_hasil_kerja_akhir"] == SE

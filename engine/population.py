@@ -270,8 +270,11 @@ class PopulationRun:
         for check, tallies in zip(self.checks, self.tallies):
             group = group_value(result, check.group_by)
             groups = [group]
-            if getattr(check, "rollup", False) and self.units is not None:
-                groups += self.units.ancestors(group)
+            if self.units is not None:  # a unit of the file by its own name, however a record spells it
+                unit = self.units.find(group)
+                groups = [unit.name] if unit is not None else groups
+                if getattr(check, "rollup", False):
+                    groups += self.units.ancestors(group)
             for group in groups:
                 self._add(check, tallies, (periode, group), result)
 

@@ -255,7 +255,7 @@ def test_rollup_judges_a_parent_on_everyone_below(tmp_path):
     units = tmp_path / "units.csv"
     units.write_text("unit_kerja,induk,predikat_organisasi,nip_pimpinan\nPemkot,,Baik,\n"
                      "Dinas A,Pemkot,Baik,\nDinas B,Pemkot,Baik,\n")
-    rows = [record(nip(1)), record(nip(2), rating_hasil_kerja=DB),
+    rows = [record(nip(1)), record(nip(2), unit=" dinas  A", rating_hasil_kerja=DB),
             record(nip(3), unit="Dinas B"), record(nip(4), unit="Dinas B", rating_hasil_kerja=DB)]
     pop = tmp_path / "pop.json"
     invoke("evaluate", policy, write_csv(tmp_path / "r.csv", rows), "--units", units, "--population-output", pop)

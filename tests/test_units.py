@@ -333,13 +333,16 @@ def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path):
     def timed(n: int) -> float:
         path = tmp_path / f"u{n}.csv"
         path.write_text("unit_kerja,induk\n" + "".join(f"U{i},U{i + 1}\n" for i in range(n)) + f"U{n},U0\n")
-        start = time.perf_counter()
-        units = read_units(str(path))
+        best = float("inf")
+        for _ in range(3):  # the best of three: these machines are shared
+            start = time.perf_counter()
+            units = read_units(str(path))
+            best = min(best, time.perf_counter() - start)
         assert [f.code for f in units.findings] == ["K611"]
-        return time.perf_counter() - start
+        return best
 
-    small, large = timed(2000), timed(20000)
-    assert large < small * 30  # 10× the units: linear is ~10×, the quadratic walk was ~100×
+    small, large = timed(3000), timed(30000)
+    assert large < small * 40  # 10× the units: linear is ~10×, the quadratic walk was ~100×
 
 
 def test_an_xlsx_units_file_reports_sheet_rows(tmp_path):

@@ -104,10 +104,12 @@ class PopulationReport:
     def needs_env(self) -> bool:
         return self.run is not None and self.run.needs_env or self.fair is not None
 
+    annual = False  # with `evaluate --annual` fairness counts each employee once, on the annual result
+
     def add(self, result) -> None:
         if self.run is not None:
             self.run.add(result)
-        if self.fair is not None:
+        if self.fair is not None and (not self.annual or result.annual is not None):
             self.fair.add(result)
 
     def finish(self, unit_findings: list | None = None) -> bool:

@@ -76,6 +76,7 @@ def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_for
         fail("--annual: the policy declares no annual rule (cycle: annual)")
     units = load_units(units_file, [compiled])
     population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units)
+    population.annual = annual
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):

@@ -324,7 +324,9 @@ class PopulationRun:
             else:
                 for (periode, group), tally in tallies.items():
                     if tally.matched >= check.at_least:
-                        out.append(_group_action(check, group, tally))
+                        action = _group_action(check, group, tally)
+                        action.periode = periode
+                        out.append(action)
                     if tally.errors:
                         out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
                                            tally.invalid, f"{check.id}: {group}: {tally.errors} record(s) not "

@@ -195,3 +195,19 @@ def test_a_quarter_row_takes_its_periods_months_in_policy_tests_and_compare_too(
     r = invoke("compare", POLICY, POLICY, recs, "--format", "json", "--by-output", "angka_kredit")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["transitions"]["3.13"]["3.13"] == 1
+
+
+def test_json_names_the_period_and_fairness_counts_each_employee_once(tmp_path):
+    recs = write_csv(tmp_path / "r.csv", [row("TW1"), row("TW2")])
+    r = invoke("evaluate", POLICY, recs, "--annual", "--format", "jsonl", "--fairness", "jenis_kelamin")
+    out = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [o.get("periode") for o in out] == ["TW1", "TW2", None]
+    assert "  P: 0 of 1 (0.0%)" in r.stderr  # one employee (NIP digit 15: 2 = wanita), not three rows
+
+
+def test_xlsx_marks_the_annual_row(tmp_path):
+    from openpyxl import load_workbook
+    recs = write_csv(tmp_path / "r.csv", [row("TW1"), row("TW2")])
+    invoke("evaluate", POLICY, recs, "--annual", "--format", "xlsx", "-o", tmp_path / "h.xlsx")
+    header, *body = load_workbook(tmp_path / "h.xlsx")["Hasil"].iter_rows(values_only=True)
+    assert [r[header.index("Status")] for r in body] == ["ok", "ok", "ok (tahunan)"]

@@ -92,6 +92,8 @@ class JsonlWriter(Writer):
         head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
         if result.annual is not None:
             head += ', "annual": ' + _compact(result.annual)
+        elif self.periode:  # with --annual, each period row says which period it is
+            head += ', "periode": ' + _compact(self.period_of(result))
         tail = self.tail
         if result.explanation is not None:
             tail = tail[:-1] + ', "explain": ' + _compact(result.explanation) + "}"

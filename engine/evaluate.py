@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from .functions import EvalError
-from .model import EXCLUDED_KIND, NodeError, Policy
+from .model import EXCLUDED_KIND, NodeError, Policy, show_rounded, shown_rounders
 from .coerce import Coercer
 from .records import Source
 
@@ -45,6 +45,7 @@ class Evaluator:
         self.info = policy.info()
         self.exclusions = policy.exclusions
         self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
+        self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
     def evaluate(self, source: Source) -> Result:
         raw = source.data
@@ -90,6 +91,9 @@ class Evaluator:
             return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
                           where=source.where, raw=raw)
         outputs = {name: env.get(name) for name in self.outputs}
+        for name, rounder in self.shown.items():  # `intermediates: exact`: round where shown
+            if name in outputs:
+                outputs[name] = show_rounded(rounder, outputs[name])
         return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
                       where=source.where, raw=raw)
 

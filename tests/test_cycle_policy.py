@@ -71,3 +71,18 @@ def test_skip_when_names_are_checked(tmp_path):
     r = CliRunner().invoke(main, ["validate", str(path)])
     assert r.exit_code == 1
     assert f"{path}:12:16: error K302 unknown name `plt_plhh`" in r.stdout
+
+
+def test_compare_shows_a_changed_cycle(tmp_path):
+    (tmp_path / "p.yaml").write_text(HEAD + "cycle:\n  periods: {field: periode, months: {S1: 6, S2: 6}}\n"
+                                     "  annual: {output: nilai, otherwise: [last_period]}\n")
+    (tmp_path / "q.yaml").write_text(HEAD.replace("id: p", "id: q") + "cycle:\n  periods: {field: periode, "
+                                     "months: {S1: 6, S2: 6}}\n  annual: {output: nilai, otherwise: [most_frequent]}\n")
+    recs = tmp_path / "r.csv"
+    recs.write_text("nip,periode\n198609262015051001,S1\n")
+    r = CliRunner().invoke(main, ["compare", str(tmp_path / "p.yaml"), str(tmp_path / "q.yaml"), str(recs),
+                                  "--by-output", "nilai", "--favourable", "nilai=2", "--format", "json"])
+    import json
+    assert r.exit_code == 0, r.output
+    meta = [c for c in json.loads(r.stdout)["policy_diff"]["meta"] if c["what"].startswith("cycle")]
+    assert meta == [{"what": "cycle.annual.otherwise", "a": ["last_period"], "b": ["most_frequent"]}]

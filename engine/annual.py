@@ -144,6 +144,7 @@ class AnnualRun:
             wanted = {n for n in FILLED if n in self.evaluator.policy.fields}
             raw = self.units.fill({k: v for k, v in raw.items() if k not in wanted}, wanted, None)
         info["basis"] = "; ".join([basis] + notes)
+        info["from_periods"] = list(fixed)  # outputs taken from the periods, not computed on the annual record
         ev = self.evaluator
         values, problems = ev.coercer.coerce(raw, ev.policy.params, None)
         result = ev.evaluate_coerced(Source(src.row, raw, src.where), values, problems, fixed)

@@ -136,9 +136,12 @@ def explain(policy: Policy, result, lang: str = "id") -> Explanation:
         ex.steps.append({"kind": "errors", "errors": result.errors, "lines": lines})
         return ex
     env = result.env or {}
+    from_periods = set((result.annual or {}).get("from_periods") or ())  # said by the annual step above
     for node in policy.nodes:
         if node.name not in env:
             break
+        if from_periods and all(name in from_periods for name in node.outputs()):
+            continue
         step = _node_step(node, env, t)
         if step:
             ex.steps.append(step)

@@ -63,7 +63,7 @@ def test_four_quarters_give_four_results_and_one_annual_with_the_summed_angka_kr
     year = out[-1]
     assert year["annual"] == {"periode": "tahunan", "periods": ["TW1", "TW2", "TW3", "TW4"], "rows": [1, 2, 3, 4],
                               "basis": "predikat Baik from the last period (TW4); angka_kredit = 3.13 + 3.13 + "
-                                       "6.25 + 6.25 = 18.76"}
+                                       "6.25 + 6.25 = 18.76", "from_periods": ["predikat", "angka_kredit"]}
     assert year["outputs"]["predikat"] == "Baik" and year["outputs"]["koefisien_angka_kredit"] == 25
     assert "records: 4, ok: 4, errors: 0, excluded: 0, annual: 1 (ok: 1, errors: 0, excluded: 0)," in r.stderr
 
@@ -211,3 +211,15 @@ def test_xlsx_marks_the_annual_row(tmp_path):
     invoke("evaluate", POLICY, recs, "--annual", "--format", "xlsx", "-o", tmp_path / "h.xlsx")
     header, *body = load_workbook(tmp_path / "h.xlsx")["Hasil"].iter_rows(values_only=True)
     assert [r[header.index("Status")] for r in body] == ["ok", "ok", "ok (tahunan)"]
+
+
+def test_the_annual_explanation_says_where_the_predikat_came_from(tmp_path):
+    # the annual record's own ratings would give Sangat Baik; the year's predikat is the last period's
+    rows = [row("TW1"), row("TW2", rating_hasil_kerja=DA, rating_perilaku_kerja=DA)]
+    rows[1]["periode"] = "TW4"
+    r, out = annual(tmp_path, rows, "--explain")
+    text = out[-1]["explain"]["text"]
+    assert text[2] == ("Penilaian tahunan dari periode TW1, TW4 (baris 1, 2): predikat Sangat Baik from the last "
+                       "period (TW4); angka_kredit = 3.13 + 4.69 = 7.82; periode TW2, TW3 not in the records (K620)")
+    assert not any(line.startswith("Tabel predikat:") for line in text)
+    assert any(line.startswith("Tabel sumbu_kinerja: predikat = Sangat Baik") for line in text)

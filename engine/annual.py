@@ -28,6 +28,7 @@ class _Employee:
     def __init__(self, nip: str):
         self.nip = nip
         self.rows: list[tuple[Source, Result, str]] = []  # (source, result, periode)
+        self.extra = 0  # rows past the most one employee can have: counted, not held
 
 
 class AnnualRun:
@@ -38,6 +39,7 @@ class AnnualRun:
         the annual record takes instead of the last period's."""
         self.evaluator, self.cycle, self.annual, self.units = evaluator, cycle, cycle.annual, units
         self.order = {p: i for i, p in enumerate(cycle.months)}
+        self.most = 2 * len(cycle.months)  # rows held per employee; more are surely duplicates (K621)
         self.current: _Employee | None = None
         self.done: dict[str, int] = {}  # NIP → the first row of its finished group
         self.missing = 0  # employees with a period missing (K620), for the summary
@@ -53,7 +55,10 @@ class AnnualRun:
             if self.current is None:
                 self.current = _Employee(nip)
             periode = _text(source.data.get(self.cycle.period_field)) if isinstance(source.data, dict) else ""
-            self.current.rows.append((source, result, periode))
+            if len(self.current.rows) < self.most:
+                self.current.rows.append((source, result, periode))
+            else:
+                self.current.extra += 1
         out.append(result)
         return out
 
@@ -77,6 +82,9 @@ class AnnualRun:
             return error("K622", f"rows of NIP {emp.nip} are not together (the first ones end before row {rows[0]}, "
                          f"from row {first}); sort the records by NIP for --annual")
         self.done[emp.nip] = rows[0]
+        if emp.extra:
+            return error("K621", f"{len(rows) + emp.extra} rows for one employee, more than the {len(self.order)} "
+                         "periods of the year twice over")
         seen: dict[str, list[int]] = {}
         for src, _, periode in emp.rows:
             seen.setdefault(periode, []).append(src.row)

@@ -14,7 +14,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from .findings import Finding
-from .records import RecordsError, read_records
+from .records import BadCell, RecordsError, read_records
 
 COLUMNS = ("unit_kerja", "induk", "predikat_organisasi", "nip_pimpinan", "periode")
 FILLED = ("predikat_organisasi", "pimpinan_unit", "unit_dipimpin")  # record fields a units file fills
@@ -134,7 +134,8 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
         findings.append(Finding(code, message, path, line, 1, f"$[{line - 1}].{column}", hint))
 
     for src in rows:
-        data = src.data if isinstance(src.data, dict) else {}
+        data = {k: (v.value if isinstance(v, BadCell) else v)  # an Excel error cell reads as its text (#REF!)
+                for k, v in src.data.items()} if isinstance(src.data, dict) else {}
         tail = (src.where or "").rsplit(" ", 1)[-1]
         line = int(tail) if tail.isdigit() else src.row + 1  # "line 5" (csv), "Sheet1 row 14" (xlsx)
         name = " ".join(str(data.get("unit_kerja") or "").split())

@@ -223,3 +223,12 @@ def test_the_annual_explanation_says_where_the_predikat_came_from(tmp_path):
                        "period (TW4); angka_kredit = 3.13 + 4.69 = 7.82; periode TW2, TW3 not in the records (K620)")
     assert not any(line.startswith("Tabel predikat:") for line in text)
     assert any(line.startswith("Tabel sumbu_kinerja: predikat = Sangat Baik") for line in text)
+
+
+def test_a_flood_of_rows_for_one_nip_is_counted_not_held(tmp_path):
+    rows = [row("TW1") for _ in range(50)]
+    r, out = annual(tmp_path, rows)
+    assert len(out) == 51 and out[-1]["status"] == "error"
+    assert out[-1]["errors"] == [{"code": "K621", "reason": "50 rows for one employee, more than the 4 periods of "
+                                                              "the year twice over"}]
+    assert out[-1]["annual"]["rows"] == list(range(1, 9))

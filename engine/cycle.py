@@ -32,6 +32,7 @@ class Cycle:
     months: dict[str, int] = field(default_factory=dict)  # period value → months, in the order of the year
     months_field: str | None = None
     annual: Annual | None = None
+    annual_rules: frozenset = frozenset()  # rule ids that never fire on a period row
 
     @property
     def last_period(self) -> str | None:
@@ -79,6 +80,14 @@ def compile_cycle(resolved, fields: dict, types: dict, findings: list[Finding]) 
         if mf is not None and (mf not in fields or fields[mf].type not in ("integer", "number")):
             bad(f"`months_field: {mf}` must be a number field of this policy", ["periods", "months_field"])
         cycle.period_field, cycle.months, cycle.months_field = name, months, mf
+    rules = resolved.sections["rules"]
+    for i, rid in enumerate(spec.get("annual_rules") or []):
+        if rid not in rules and doc is resolved.doc:  # a child that disabled an inherited rule has nothing to skip
+            import difflib
+            close = difflib.get_close_matches(str(rid), list(rules), n=1, cutoff=0.6)
+            bad(f"`{rid}` in annual_rules is not a rule of this policy", ["annual_rules", i],
+                f'did you mean "{close[0]}"?' if close else None)
+    cycle.annual_rules = frozenset(r for r in spec.get("annual_rules") or [] if r in rules)
     annual = spec.get("annual")
     if isinstance(annual, dict):
         if not isinstance(periods, dict):

@@ -45,6 +45,10 @@ class Evaluator:
         self.info = policy.info()
         self.exclusions = policy.exclusions
         self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
+        cycle = policy.cycle
+        self.period_field = cycle.period_field if cycle is not None and cycle.annual_rules else None
+        # a period row: the rules that follow from the year's appraisal only do not fire
+        self.period_rules = [r for r in self.rules if self.period_field is None or r.id not in cycle.annual_rules]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
     def evaluate(self, source: Source) -> Result:
@@ -82,7 +86,8 @@ class Evaluator:
                     env.update((name, fixed[name]) for name in node.outputs())
                     continue
                 node.compute(env)
-            actions = [rule.action(env) for rule in self.rules if rule.fires(env)]
+            rules = self.period_rules if self.period_field and env.get(self.period_field) is not None else self.rules
+            actions = [rule.action(env) for rule in rules if rule.fires(env)]
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,

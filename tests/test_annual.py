@@ -232,3 +232,16 @@ def test_a_flood_of_rows_for_one_nip_is_counted_not_held(tmp_path):
     assert out[-1]["errors"] == [{"code": "K621", "reason": "50 rows for one employee, more than the 4 periods of "
                                                               "the year twice over"}]
     assert out[-1]["annual"]["rows"] == list(range(1, 9))
+
+
+def test_annual_rules_fire_on_the_annual_result_only(tmp_path):
+    # a Pelaksana 4 years in pangkat, Baik, 12 JP: KP reguler and the 20 JP shortfall follow from
+    # the year's appraisal (cycle.annual_rules), not from each quarter
+    rows = [row(p, jenis_jabatan="Pelaksana", jenjang_fungsional="", tahun_dalam_pangkat="4",
+                predikat_tahun_lalu="Baik", jp_pengembangan="12") for p in ("TW1", "TW2")]
+    _, out = annual(tmp_path, rows)
+    assert [[a["id"] for a in o["actions"]] for o in out] == [
+        [], [], ["kenaikan-pangkat-reguler", "pengembangan-kompetensi"]]
+    recs = write_csv(tmp_path / "one.csv", [{**rows[0], "periode": ""}])
+    [plain] = [json.loads(line) for line in invoke("evaluate", POLICY, recs, "--format", "jsonl").stdout.splitlines()]
+    assert [a["id"] for a in plain["actions"]] == ["kenaikan-pangkat-reguler", "pengembangan-kompetensi"]

@@ -86,3 +86,13 @@ def test_compare_shows_a_changed_cycle(tmp_path):
     assert r.exit_code == 0, r.output
     meta = [c for c in json.loads(r.stdout)["policy_diff"]["meta"] if c["what"].startswith("cycle")]
     assert meta == [{"what": "cycle.annual.otherwise", "a": ["last_period"], "b": ["most_frequent"]}]
+
+
+def test_annual_rules_must_name_rules(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(HEAD + "rules:\n  catat:\n    kind: catatan\n    when: bulan > 1\n"
+                    "cycle:\n  periods: {field: periode, months: {S1: 6, S2: 6}}\n  annual_rules: [catatt]\n")
+    r = CliRunner().invoke(main, ["validate", str(path)])
+    assert r.exit_code == 1
+    assert f'{path}:21:18: error K230 `catatt` in annual_rules is not a rule of this policy' in r.stdout
+    assert 'did you mean "catat"?' in r.stdout

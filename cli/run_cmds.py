@@ -9,12 +9,12 @@ from decimal import Decimal
 import click
 
 from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.i18n import _, document_lang, num
+from kinerja.engine.i18n import _, document_lang, num, using
 from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import PopulationReport, population_options
+from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -65,23 +65,39 @@ class Progress:
               help="Output format (default: table on a terminal, jsonl otherwise; xlsx needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
+@click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
+              "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
-def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, header_row, map_file,
-             org_predikat, population_output, fairness, favourable):
+def evaluate(policy, records, fmt, output, with_explain, annual, input_format, sheet, header_row, map_file,
+             org_predikat, population_output, fairness, favourable, units_file):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     lang = document_lang()
     compiled = load_policy(policy)
-    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable)
+    if annual and (compiled.cycle is None or compiled.cycle.annual is None):
+        fail(_("--annual: the policy declares no annual rule (cycle: annual)"))
+    units = load_units(units_file, [compiled])
+    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units)
+    population.annual = annual
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
         fail(_("--format xlsx needs -o FILE.xlsx"))
     if with_explain and fmt not in ("json", "jsonl", "xlsx"):
-        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation sheet; for one employee use kinerja explain)").format(fmt=fmt))
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
+        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation "
+               "sheet; for one employee use kinerja explain)").format(fmt=fmt))
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual)
     started = time.perf_counter()
-    counts = {"records": 0, "ok": 0, "error": 0}
+    counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
+    annual_counts = {"ok": 0, "error": 0, "excluded": 0}
+    yearly = None
+    if annual:
+        from kinerja.engine.annual import AnnualRun
+        yearly = AnnualRun(evaluator, compiled.cycle, units)
+    unit_check = None
+    if units is not None:
+        from kinerja.engine.units import UnitCheck
+        unit_check = UnitCheck(units)
     progress = Progress()
     out = Output(output, binary=fmt == "xlsx")
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
@@ -91,19 +107,34 @@ def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, he
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info)
+            periode = compiled.cycle.period_field if annual else None
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode)
         explainer = None
         if with_explain:
             from kinerja.engine.explain import explain
             explainer = explain
-        for result in evaluator.run(sources):
-            counts["records"] += 1
-            counts[result.status] += 1
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units, unit_check)
+
+        def emit(result) -> None:
             if explainer is not None:
                 result.explanation = explainer(compiled, result, lang).as_dict()
             writer.write(result)
             population.add(result)
+
+        for source in sources:
+            result = evaluator.evaluate(source)
+            counts["records"] += 1
+            counts[result.status] += 1
+            for r in yearly.add(source, result) if yearly is not None else (result,):
+                if r is not result:
+                    annual_counts[r.status] += 1
+                emit(r)
             progress.tick(counts["records"])
+        for r in yearly.finish() if yearly is not None else ():
+            annual_counts[r.status] += 1
+            emit(r)
         writer.close()
     except RecordsError as exc:
         progress.done()
@@ -116,10 +147,25 @@ def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, he
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(_("note: {note}").format(note=note), err=True)
-    click.echo(_("records: {records}, ok: {ok}, errors: {errors}, time: {seconds} s").format(
-        records=counts["records"], ok=counts["ok"], errors=counts["error"], seconds=num(Decimal(f"{elapsed:.2f}"))), err=True)
-    population_failed = population.finish() if population.active else False
-    sys.exit(EXIT_FINDINGS if counts["error"] or population_failed else EXIT_OK)
+    unit_findings = list(units.findings) if units is not None else []
+    if unit_check is not None:
+        later = unit_check.findings(records)
+        unit_findings += later
+        for f in later:
+            click.echo(finding_line(f), err=True)
+    if yearly is not None and yearly.missing:
+        click.echo(_("note: {n} employee(s) with a periode missing (K620; see their annual results)").format(
+            n=yearly.missing), err=True)
+    click.echo(_("records: {records}, ok: {ok}, errors: {errors}, excluded: {excluded}, ").format(
+        records=counts["records"], ok=counts["ok"], errors=counts["error"], excluded=counts["excluded"])
+        + (_("annual: {n} (ok: {ok}, errors: {errors}, excluded: {excluded}), ").format(
+            n=sum(annual_counts.values()), ok=annual_counts["ok"], errors=annual_counts["error"],
+            excluded=annual_counts["excluded"]) if yearly is not None else "")
+        + _("time: {seconds} s").format(seconds=num(Decimal(f"{elapsed:.2f}"))), err=True)
+    population_failed = population.finish(unit_findings) if population.active else False
+    units_failed = any(f.severity == "error" for f in unit_findings)
+    failed = counts["error"] or annual_counts["error"] or population_failed or units_failed
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @click.command()
@@ -130,7 +176,8 @@ def evaluate(policy, records, fmt, output, with_explain, input_format, sheet, he
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
-def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file):
+@units_option
+def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
     from kinerja.engine.explain import explain as build
     from kinerja.engine.report.results import dumps
@@ -139,21 +186,27 @@ def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header
     if not nip and not rows:
         fail(_("say which record to explain: --nip NIP or --row N"))
     compiled = load_policy(policy)
+    units = load_units(units_file, [compiled])
     evaluator = Evaluator(compiled, keep_env=True)
     wanted_nips, wanted_rows = set(nip), set(rows)
     found = []
     try:
-        for source in open_records(records, input_format, sheet, header_row, map_file):
+        sources = open_records(records, input_format, sheet, header_row, map_file)
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units)
+        for source in sources:
             data = source.data if isinstance(source.data, dict) else {}
             raw_nip = str(data.get("nip", "")).strip()
             if source.row in wanted_rows or raw_nip in wanted_nips:
-                found.append(build(compiled, evaluator.evaluate(source), lang))
+                with using(lang):  # the record's errors are part of the explanation: in its language
+                    found.append(build(compiled, evaluator.evaluate(source), lang))
                 if len(found) >= len(wanted_rows) + len(wanted_nips) and not wanted_nips:
                     break
     except RecordsError as exc:
         fail(str(exc))
     missing = [f"NIP {n}" for n in wanted_nips if not any(e.nip == n for e in found)]
-    missing += [f"row {r}" for r in wanted_rows if not any(e.row == r for e in found)]
+    missing += [_("row {row}").format(row=r) for r in wanted_rows if not any(e.row == r for e in found)]
     out = Output(output)
     try:
         if fmt == "json":

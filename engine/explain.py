@@ -21,6 +21,8 @@ _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
     "header": N_("Explanation of the appraisal result — policy {policy} version {version} (sha256 {sha})"),
     "who": N_("Employee: NIP {nip}, row {row}"),
     "error": N_("The record could not be appraised:"),
+    "excluded": N_("The employee is NOT APPRAISED ({id}): {reason}"),
+    "annual": N_("Annual appraisal from the periods {periods} (rows {rows}): {basis}"),
     "error_item": N_("  - {field}: {reason}"),
     "scorecard": N_("Scorecard {name} ({label}) = {total}"),
     "scorecard_na": N_("Scorecard {name} does not apply: condition {cond} is not met"),
@@ -99,15 +101,27 @@ def explain(policy: Policy, result, lang: str = "id") -> Explanation:
 def _explain(policy: Policy, result, lang: str) -> Explanation:
     t = TEXTS[lang]
     ex = Explanation(result.row, result.nip, result.status, lang, policy.info())
+    if result.status == "excluded":
+        lines = [t["excluded"].format(id=a["id"], reason=a.get("reason", "")) for a in result.actions]
+        ex.steps.append({"kind": "excluded", "actions": result.actions, "lines": lines})
+        return ex
+    if result.annual is not None:
+        a = result.annual
+        ex.steps.append({"kind": "annual", **a, "lines": [t["annual"].format(
+            periods=", ".join(a.get("periods", [])), rows=", ".join(map(str, a.get("rows", []))),
+            basis=a.get("basis", ""))]})
     if result.errors and result.env is None:
         lines = [t["error"]] + [t["error_item"].format(field=e.get("cell") or e.get("field") or e.get("name", "-"),
                                                        reason=e.get("reason", "")) for e in result.errors]
         ex.steps.append({"kind": "errors", "errors": result.errors, "lines": lines})
         return ex
     env = result.env or {}
+    from_periods = set((result.annual or {}).get("from_periods") or ())  # said by the annual step above
     for node in policy.nodes:
         if node.name not in env:
             break
+        if from_periods and all(name in from_periods for name in node.outputs()):
+            continue
         step = _node_step(node, env, t)
         if step:
             ex.steps.append(step)

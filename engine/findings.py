@@ -62,6 +62,7 @@ CODES: dict[str, tuple[str, str]] = {
     "K218": (WARNING, N_("band range does not cover its input's range")),
     "K219": (ERROR, N_("unknown field in a population check")),
     "K220": (WARNING, N_("decision table too large to check completely")),
+    "K230": (ERROR, N_("the cycle section does not fit the policy")),
     # K3xx: expressions (static checks at load)
     "K301": (ERROR, N_("expression syntax error")),
     "K302": (ERROR, N_("unknown name")),
@@ -90,6 +91,16 @@ CODES: dict[str, tuple[str, str]] = {
     "K601": (WARNING, N_("population check not met")),
     "K602": (ERROR, N_("population check not met")),
     "K603": (ERROR, N_("population check limits are inconsistent")),
+    # K61x: the units file (--units); K62x: periods of one employee (--annual)
+    "K610": (ERROR, N_("unit's parent is not a unit")),
+    "K611": (ERROR, N_("units form a cycle")),
+    "K612": (ERROR, N_("unit listed twice")),
+    "K613": (ERROR, N_("predikat organisasi not known")),
+    "K614": (WARNING, N_("unit head is not in the records")),
+    "K615": (WARNING, N_("record's unit_kerja is not a known unit")),
+    "K620": (WARNING, N_("period missing for an employee")),
+    "K621": (ERROR, N_("period given twice for an employee")),
+    "K622": (ERROR, N_("an employee's period rows are not together")),
 }
 
 

@@ -47,6 +47,7 @@ _KIND_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "mutasi": N_("transfer"),
     "pendidikan": N_("education"),
     "catatan": N_("note"),
+    "dikecualikan": N_("not appraised (excluded)"),
 }
 KIND_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _KIND_WORDS_EN.items()} for lang in LANGS}
 _SECTION_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
@@ -255,6 +256,7 @@ def _band(node: Band, entry: Entry, labels: dict, lang: str) -> dict:
 def _domains(policy: Policy) -> dict[str, list]:
     """The labels a name can take, in the policy's own order, where that is known."""
     out: dict[str, list] = {name: list(f.values) for name, f in policy.fields.items() if f.values}
+    out.update(policy.labels)  # values with known labels (a head's rating: one of the field's ratings)
     for node in policy.nodes:
         if isinstance(node, Band):
             out[node.name] = [b.label for b in node.bands]  # highest first

@@ -12,7 +12,7 @@ from .i18n import _, lang as current_lang
 from .model import format_value
 from .policy import SECTIONS, Resolved
 
-META = ("rounding",)
+META = ("rounding", "cycle")
 
 
 def _as_list(x) -> list:

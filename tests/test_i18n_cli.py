@@ -235,3 +235,32 @@ def test_sarif_and_github_keep_rule_ids_and_locations(fmt):
         head = {how: r.stdout.split("::")[1].split(",title=")[0] for how, r in out.items()}
         assert head["flag-id"] == head["flag-en"]
         assert "jumlah bobot 95, seharusnya 100" in out["flag-id"].stdout
+
+
+SMALL = """kinerja: 1
+id: kecil-bagi
+name: bagi
+version: "1"
+fields:
+  nip: {type: nip, required: true}
+  x: {type: number, required: true}
+values:
+  y: {expr: 10 / x}
+"""
+
+
+def test_an_evaluation_error_and_an_unreadable_file_speak_the_chosen_language(tmp_path):
+    policy = tmp_path / "kecil.yaml"
+    policy.write_text(SMALL, encoding="utf-8")
+    records = tmp_path / "r.csv"
+    records.write_text("nip,x\n199001012020011001,0\n", encoding="utf-8")
+    rows = {how: json.loads(run(["evaluate", str(policy), str(records), "--format", "jsonl"], how).stdout)
+            for how in ("flag-id", "flag-en")}
+    assert [e["code"] for e in rows["flag-id"]["errors"]] == [e["code"] for e in rows["flag-en"]["errors"]] == ["K406"]
+    assert "pembagian dengan nol" in rows["flag-id"]["errors"][0]["reason"]
+    assert "division by zero" in rows["flag-en"]["errors"][0]["reason"]
+    missing = {how: run(["evaluate", str(policy), str(tmp_path / "tidak-ada.csv")], how) for how in ("flag-id", "flag-en")}
+    assert missing["flag-id"].exit_code == missing["flag-en"].exit_code == 2
+    assert missing["flag-id"].stderr.endswith("tidak dapat dibaca: berkas tidak ada\n")
+    assert english_words(missing["flag-id"].stderr) == []
+    assert missing["flag-en"].stderr.endswith("cannot read " + str(tmp_path / "tidak-ada.csv") + ": it does not exist\n")

@@ -185,7 +185,7 @@ def report_junit(run: TestRun, minimum: Decimal | None = None) -> str:
     for file, findings in by_file.items():
         suite_el = _suite_el(root, file, index, 1, 0, 1, 0.0, file)
         case = ET.SubElement(suite_el, "testcase", classname=_clean(file), name="test file", time="0.000")
-        _problem(case, "error", f"{len(findings)} error(s) in the test file", findings)
+        _problem(case, "error", _("{n} error(s) in the test file").format(n=len(findings)), findings)
         index += 1
         totals["tests"] += 1
         totals["errors"] += 1
@@ -196,7 +196,8 @@ def report_junit(run: TestRun, minimum: Decimal | None = None) -> str:
             case = ET.SubElement(suite_el, "testcase", classname=_clean(suite.file), name="policy compiles",
                                  time="0.000")
             errors = [f for f in suite.findings if f.severity == ERROR]
-            _problem(case, "error", f"policy has {len(errors)} error(s); its tests did not run", suite.findings)
+            _problem(case, "error", _("policy has {n} error(s); its tests did not run").format(n=len(errors)),
+                     suite.findings)
             totals["tests"] += 1
             totals["errors"] += 1
             index += 1
@@ -213,13 +214,14 @@ def report_junit(run: TestRun, minimum: Decimal | None = None) -> str:
             if not o.passed:
                 body = failure_lines(o)
                 el = ET.SubElement(case, "failure", message=_clean(o.failures[0].text()), type="K501")
-                el.text = _clean("\n".join([f"at {o.file}:{o.line}"] + body))
+                el.text = _clean("\n".join([_("at {file}:{line}").format(file=o.file, line=o.line)] + body))
         if minimum is not None and suite.coverage is not None:
             case = ET.SubElement(suite_el, "testcase", classname=_clean(suite.file),
                                  name=f"coverage at least {_plain_number(minimum)}%", time="0.000")
             if low:
                 el = ET.SubElement(case, "failure", type="K502",
-                                   message=f"{suite.coverage.summary()}, below the minimum {_plain_number(minimum)}%")
+                                   message=suite.coverage.summary()
+                                   + _(", below the minimum {percent}%").format(percent=_number(minimum)))
                 el.text = _clean("\n".join(f"{i.file}:{i.line}: {i.message}" for i in suite.coverage.uncovered))
         totals["tests"] += tests
         totals["failures"] += failures

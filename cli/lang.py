@@ -52,6 +52,10 @@ def localise(command: click.Command) -> None:
     for param in command.params + [command._help_option]:  # click caches its --help option there
         if isinstance(param, click.Option):
             _translated(param, "help")
+        if param is not None and isinstance(param.type, click.Path):  # click names it once, at import
+            kind = param.type
+            kind.name = _("file") if kind.file_okay and not kind.dir_okay else \
+                _("directory") if kind.dir_okay and not kind.file_okay else _("path")
     for sub in getattr(command, "commands", {}).values():
         localise(sub)
 

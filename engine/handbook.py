@@ -138,13 +138,14 @@ def _labels(policy: Policy) -> dict[str, str]:
     return labels
 
 
+ROUNDING_WORDS = {"half_up": N_("half up"), "half_even": N_("half to even"), "down": N_("down"), "up": N_("up")}
+
+
 def _rounding(spec: dict, lang: str) -> str:
     places = spec.get("places", 2)
     mode = spec.get("mode", "half_up")
-    modes = {"id": {"half_up": "setengah ke atas", "half_even": "setengah ke genap", "down": "ke bawah",
-                    "up": "ke atas"},
-             "en": {"half_up": "half up", "half_even": "half to even", "down": "down", "up": "up"}}[lang]
-    return {"places": str(places), "mode": modes.get(str(mode), str(mode))}
+    words = ROUNDING_WORDS.get(str(mode))
+    return {"places": str(places), "mode": gettext_in(lang, words) if words else str(mode)}
 
 
 def _conditions(texts: Any, names: Names, lang: str) -> list[dict]:
@@ -328,12 +329,15 @@ def _rule(rule, entry: Entry, names: Names, lang: str) -> dict:
             "reason": reason, "description": _text(spec.get("description"))}
 
 
-LIMIT_WORDS = {
-    "id": {"max_pct": "paling banyak {n}%", "min_pct": "paling sedikit {n}%", "max_count": "paling banyak {n} pegawai",
-           "min_count": "paling sedikit {n} pegawai", "or": " atau ", "none": "tidak boleh ada"},
-    "en": {"max_pct": "at most {n}%", "min_pct": "at least {n}%", "max_count": "at most {n} employees",
-           "min_count": "at least {n} employees", "or": " or ", "none": "none may be"},
+_LIMIT_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
+    "max_pct": N_("at most {n}%"),
+    "min_pct": N_("at least {n}%"),
+    "max_count": N_("at most {n} employees"),
+    "min_count": N_("at least {n} employees"),
+    "or": N_(" or "),
+    "none": N_("none may be"),
 }
+LIMIT_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _LIMIT_WORDS_EN.items()} for lang in LANGS}
 
 
 def _population(name: str, spec: dict, names: Names, labels: dict, lang: str) -> dict:

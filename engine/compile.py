@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 
 from . import checks
-from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, enum, infer_type, parse
+from .expr import (ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, constant_beyond_limits,
+                   enum, infer_type, parse)
 from .findings import Finding, has_errors
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
@@ -57,6 +58,9 @@ class Compiler:
 
     def compile_expr(self, entry: Entry, sub: list, text: Any, names: dict[str, Type], condition=False):
         expr, problems = compile_expression(text, names, condition=condition)
+        beyond = constant_beyond_limits(expr) if expr is not None else None
+        if beyond is not None:
+            problems, expr = [beyond], None
         seen = set()
         for p in problems:
             if (p.code, p.line, p.column, p.message) not in seen:

@@ -126,7 +126,7 @@ class Mapping:
                 yield source
                 continue
             if bound is None:
-                bound = self.bind([k for k in source.data if not k.startswith("\x00")], where)
+                bound = self.bind(list(source.data), where)
             yield bound.map(source)
 
 
@@ -163,7 +163,8 @@ class BoundMapping:
             hit = table.get(norm_value(v), _MISS)
             if hit is not _MISS:
                 out[f] = hit
-        return Source(source.row, out, source.where, out_cells or None, source.problem)
+        return Source(source.row, out, source.where, out_cells or None, source.problem, source.code,
+                      source.decimal_comma)
 
 
 _MISS = object()

@@ -7,11 +7,12 @@ output(s) back into it, raising `EvalError` with a message that names the node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, Callable
 
 from .expr import ExprError, Expression
 from .functions import EvalError, short
+from .limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
 
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
@@ -23,20 +24,32 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
     (a value's own `places`); otherwise at most that many, without trailing zeros (the
     policy default: 8 stays 8, 88.00 becomes 88, 3.14159 becomes 3.14)."""
     quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
+    wide = Context(prec=MAX_NUMBER_EXPONENT + 1 + places + 2)  # any number within the limits, to `places`
 
     def rounder(value):
         if not isinstance(value, Decimal) or not value.is_finite():
             return value
+        if value and value.adjusted() > MAX_NUMBER_EXPONENT:
+            raise EvalError(f"the result {shown(value)} is too large: kinerja's numbers stay below "
+                            f"10^{MAX_NUMBER_EXPONENT + 1}")
         if exact:
-            return value.quantize(quantum, rounding=rounding)
+            return value.quantize(quantum, rounding=rounding, context=wide)
         if value.as_tuple().exponent < -places:
-            value = value.quantize(quantum, rounding=rounding)
+            value = value.quantize(quantum, rounding=rounding, context=wide)
         if not value:
             return _ZERO  # not -0 or 0E-2
         value = value.normalize()  # 88.00 and 90.0 read as 88 and 90
         return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value  # 2E+1 reads as 20
 
     return rounder
+
+
+def _rounded(rounder: Callable, value, kind: str, name: str, where: str = ""):
+    """`rounder(value)`; a result beyond the number limits fails in the node that made it."""
+    try:
+        return rounder(value)
+    except EvalError as exc:
+        raise NodeError(kind, name, exc, where) from None
 
 
 class NodeError(EvalError):
@@ -129,12 +142,12 @@ class Scorecard:
             return
         total = Decimal(0)
         for ind in self.indicators:
-            score = ind.round(_run(ind.score, env, "indicator", ind.name))
+            score = _rounded(ind.round, _run(ind.score, env, "indicator", ind.name), "indicator", ind.name)
             if not isinstance(score, Decimal):
                 raise NodeError("indicator", ind.name, EvalError(f"score must be a number, got {short(score)}"))
             env[ind.name] = score
             total += score * ind.weight / 100
-        env[self.name] = self.round(total)
+        env[self.name] = _rounded(self.round, total, "scorecard", self.name)
 
 
 @dataclass
@@ -155,7 +168,7 @@ class Value:
             if self.when and not _all(self.when, env, "value", self.name):
                 env[self.name] = None
                 return
-            env[self.name] = self.round(_run(self.expr, env, "value", self.name))
+            env[self.name] = _rounded(self.round, _run(self.expr, env, "value", self.name), "value", self.name)
             return
         results = []
         for i, item in enumerate(env.get(self.each) or ()):
@@ -165,7 +178,7 @@ class Value:
                 item[self.name] = None  # never fall through to the record-level list of the same name
                 results.append(None)
                 continue
-            result = self.round(_run(self.expr, scope, "value", self.name, where))
+            result = _rounded(self.round, _run(self.expr, scope, "value", self.name, where), "value", self.name, where)
             item[self.name] = result
             results.append(result)
         env[self.name] = tuple(results)
@@ -226,7 +239,7 @@ class Band:
         if not isinstance(value, Decimal) or isinstance(value, bool):
             raise NodeError("band", self.name, EvalError(f"`{self.input}` must be a number, got {short(value)}"))
         if self.round:
-            value = self.round(value)
+            value = _rounded(self.round, value, "band", self.name)
         hit = self.lookup(value)
         if hit is None:
             raise NodeError("band", self.name, EvalError(f"`{self.input}` = {value} falls outside every band"))
@@ -329,12 +342,17 @@ class Rule:
             out["label"] = self.label
         params = {}
         for name, expr in self.params.items():
-            params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+            where = f"(param {name})"
+            params[name] = _rounded(self.round, _run(expr, env, "rule", self.id, where), "rule", self.id, where)
         out.update(params)
         if self.reason:
             scope = {**env, **params} if params else env
-            out["reason"] = "".join(part if i % 2 == 0 else format_value(scope.get(part))
-                                    for i, part in enumerate(self.parts))  # parts split once
+            reason = "".join(part if i % 2 == 0 else format_value(scope.get(part))
+                             for i, part in enumerate(self.parts))  # parts split once
+            if len(reason) > MAX_TEXT:
+                raise NodeError("rule", self.id, EvalError(f"the reason would be {len(reason):,} characters long "
+                                                           f"(limit {MAX_TEXT:,})"), "(reason)")
+            out["reason"] = reason
         else:
             out["reason"] = self.label or self.id
         return out
@@ -372,9 +390,12 @@ def template_names(template: str) -> list[str]:
 
 
 def plain_decimal(value: Decimal) -> str:
-    """A Decimal as people write it: 20, not 2E+1; 0.000001, not 1E-6."""
+    """A Decimal as people write it: 20, not 2E+1; 0.000001, not 1E-6. Beyond the number
+    limits (which only a bug could let through) it stays in E notation: never a huge string."""
     text = str(value)
-    return format(value, "f") if "E" in text else text
+    if "E" not in text:
+        return text
+    return format(value, "f") if value.is_finite() and abs(value.adjusted()) <= 2 * MAX_NUMBER_EXPONENT else text
 
 
 def format_value(value) -> str:

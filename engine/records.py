@@ -34,6 +34,8 @@ class Source:
     where: str = ""  # e.g. "line 5" or "Sheet1 row 14"
     cells: dict | None = None  # field -> cell reference (xlsx), for messages
     problem: str | None = None  # a reader-level problem with this record (bad JSON line, …)
+    code: str = "K407"  # the code the problem is reported with
+    decimal_comma: bool = False  # read "1.234,5" as 1234.5 (a `;`-separated CSV, as Excel writes it)
 
 
 @dataclass(frozen=True)
@@ -150,9 +152,7 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
             problem = f"the line has {len(cells)} cells but the header has {len(header)} columns"
         record = dict(zip(header, cells))
-        if delimiter == ";":
-            record["\x00decimal_comma"] = True
-        yield Source(row, record, f"line {line}", problem=problem)
+        yield Source(row, record, f"line {line}", problem=problem, decimal_comma=delimiter == ";")
 
 
 def _read_jsonl(stream: IO[bytes]) -> Iterator[Source]:

@@ -254,7 +254,8 @@ def _records_file(test: TestDef, ref: str, doc: Document, expect: dict) -> None:
         for source in read_records(str(path)):
             raw, own, problems = split_expect(source.data)
             label = f"{ref} record {source.row} ({source.where})"
-            own_source = Source(source.row, raw, source.where, source.cells, source.problem)
+            own_source = Source(source.row, raw, source.where, source.cells, source.problem, source.code,
+                                source.decimal_comma)
             test.cases.append(Case(own_source, merge_expect(expect, own), label, source.row, problems))
     except RecordsError as exc:
         test.problems.append(f"records_file {ref}: {exc}")

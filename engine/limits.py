@@ -6,6 +6,7 @@ deliberately far above anything a real appraisal needs (a budget in rupiah stays
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 # Numbers: a record value or computed result must lie below 10^21 in absolute value and have at
@@ -20,12 +21,15 @@ MAX_NUMBER_TEXT = 100  # characters in a number written as text (longer is not a
 MAX_TEXT = 32_768
 
 # A cell of a CSV or XLSX file (and a CSV header line) holds at most this many characters.
-MAX_CELL = 131_072
+MAX_CELL = csv.field_size_limit()  # 131,072: Python's csv module enforces it; xlsx does the same
 MAX_HEADER_LINE = 4 * 1024 * 1024
+MAX_LINE = 16 * 1024 * 1024  # one physical line of a CSV file
 MAX_COLUMNS = 100_000
 
-# A record in JSON, JSONL or YAML is nested at most this deep (lists and mappings).
+# A record in JSON, JSONL or YAML is nested at most this deep (lists and mappings), and a JSON
+# record or JSONL line is at most this long.
 MAX_DEPTH = 32
+MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 # A quoted CSV cell may run over several lines (an address with line breaks), but a record that
 # covers more physical lines than this is taken for a stray quote.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 from decimal import Decimal
 from typing import IO, Any
@@ -132,18 +133,33 @@ def error_text(errors: list[dict]) -> str:
     return "; ".join(parts)
 
 
+FORMULA_START = frozenset("=+-@\t\r")  # what makes a spreadsheet run a cell as a formula
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs: a leading ' before =, +, -, @, tab or CR
+    (the OWASP advice for CSV injection). Numbers are written as numbers and never pass here."""
+    return "'" + text if text[:1] in FORMULA_START else text
+
+
+def _csv_cell(value: Any) -> str:
+    text = cell_text(value)
+    return text if value is None or isinstance(value, (Decimal, bool, int, float)) else inert(text)
+
+
 class CsvWriter(Writer):
     def __init__(self, *args):
         super().__init__(*args)
         self.csv = csv.writer(self.out, lineterminator="\n")
-        self.csv.writerow(["row", "nip", "status", *self.outputs, "actions", "errors",
-                           "policy_id", "policy_version", "policy_sha256"])
+        self.csv.writerow([inert(h) for h in ["row", "nip", "status", *self.outputs, "actions", "errors",
+                                              "policy_id", "policy_version", "policy_sha256"]])
+        self.tail = [inert(str(self.info["id"])), inert(str(self.info["version"])), self.info["sha256"]]
 
     def write(self, result: Result) -> None:
-        outs = [cell_text(result.outputs.get(n)) for n in self.outputs]
+        outs = [_csv_cell(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
-        self.csv.writerow([result.row, result.nip or "", result.status, *outs, actions,
-                           error_text(result.errors), self.info["id"], self.info["version"], self.info["sha256"]])
+        self.csv.writerow([result.row, inert(result.nip or ""), result.status, *outs, inert(actions),
+                           inert(error_text(result.errors)), *self.tail])
 
 
 class TableWriter(Writer):
@@ -164,7 +180,8 @@ class TableWriter(Writer):
         else:
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)
-        self.rows.append(([str(result.row), result.nip or "", result.status, *detail], actions))
+        cells = [str(result.row), result.nip or "", result.status, *detail]
+        self.rows.append(([_printable(c) for c in cells], _printable(actions)))
 
     def close(self) -> None:
         header = ["row", "nip", "status", *self.outputs]
@@ -186,6 +203,15 @@ class TableWriter(Writer):
         if dropped:
             self.out.write(f"({len(dropped)} more column(s) not shown: {', '.join(dropped)}; "
                            "use --format csv or json for all)\n")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    """Record text on a terminal: control characters (escape sequences that could move the
+    cursor or retitle the window, bidi overrides) shown as U+FFFD, never sent to the terminal."""
+    return _CONTROL.sub("\ufffd", text) if _CONTROL.search(text) else text
 
 
 def _fit(text: str, width: int) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .model import FieldDef
-from .limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
+from .limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
 from .records import BadCell
 
 NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -55,6 +55,8 @@ def to_number(v, comma: bool = False) -> Decimal:
         if not _NUMBER_RE.fullmatch(s):  # ASCII digits only: no "1_000", "٣", "NaN", "Infinity"
             if s.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
                 raise Invalid("K402", "expected a finite number (not NaN or infinity)")
+            if any(ch.isdigit() and not ch.isascii() for ch in s):
+                raise Invalid("K402", "expected a number written with the digits 0-9")
             raise Invalid("K402", "expected a number")
         d = Decimal(s)
     else:
@@ -67,14 +69,14 @@ def to_number(v, comma: bool = False) -> Decimal:
 def _bounded(d: Decimal) -> Decimal:
     """`d` within the number limits (engine/limits.py), or K412. Zeros and trailing zeros
     beyond the places limit are exact, so 0E-30 and 1.5000…0 are read as 0 and 1.5."""
+    if not d:
+        return d if -MAX_NUMBER_PLACES <= d.as_tuple().exponent <= 0 else Decimal(0)
     why = number_problem(d)
     if why is None:
         return d
-    if not d:
-        return Decimal(0)
     if d.adjusted() <= MAX_NUMBER_EXPONENT:
         short = d.normalize()
-        if number_problem(short) is None:
+        if short == d and number_problem(short) is None:
             return short.quantize(Decimal(1)) if short.as_tuple().exponent > 0 else short
     raise Invalid("K412", why)
 

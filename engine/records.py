@@ -141,6 +141,7 @@ class _Lines:
         self.replay: list[tuple[int, str]] = []  # reversed: pop() gives the next line
         self.data_lines = 0
         self.too_long: set[int] = set()
+        self.ended_inside = False
 
     def __iter__(self):
         return self
@@ -151,6 +152,7 @@ class _Lines:
         else:
             line = self.text.readline(MAX_LINE)
             if not line:
+                self.ended_inside = bool(self.held)  # csv asked for more: a quote is still open
                 raise StopIteration
             self.last += 1
             number = self.last
@@ -187,8 +189,8 @@ def _alone(line: str, header: list[str], delimiter: str) -> dict | None:
     """The cells of one physical line read on its own: what an error row can show (its NIP)."""
     try:
         return dict(zip(header, next(csv.reader([line], delimiter=delimiter))))
-    except (csv.Error, StopIteration):
-        return None
+    except (csv.Error, StopIteration):  # a cell over the limit: the cells as the delimiters cut them
+        return dict(zip(header, line.rstrip("\r\n").split(delimiter)))
 
 
 def _csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
@@ -228,7 +230,10 @@ def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
         try:
             cells = next(reader)
             problem = None
-            if len(lines.held) > 1 and _swallowed(lines.held[1:], delimiter, len(header)):
+            if lines.ended_inside:
+                problem = (f"a quote opened on line {lines.held[0][0]} is never closed before the end of the "
+                           "file: a stray \"?")
+            elif len(lines.held) > 1 and _swallowed(lines.held[1:], delimiter, len(header)):
                 problem = (f"a quoted cell opened on line {lines.held[0][0]} runs over {len(lines.held)} lines "
                            "that look like records: a stray \" (a quote that is never closed)?")
         except StopIteration:
@@ -244,7 +249,7 @@ def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
         if problem is not None:
             if not lines.held:
                 break
-            n = len(lines.held)
+            n, lines.ended_inside = len(lines.held), False
             opening = lines.held[0][1]
             first = lines.again()
             if n > 1:

@@ -58,6 +58,24 @@ class _Decoder:
         return None, "K407"
 
 
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _end_of_value(buf: str, pos: int) -> int | None:
+    """Where the list or mapping starting at `pos` ends (just past its closing bracket), found
+    without building it; None when the text read so far ends inside it."""
+    depth = 0
+    for m in _TOKEN.finditer(buf, pos):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return None
+
+
 def _depth(data: Any) -> int:
     deepest, stack = 0, [(data, 1)]
     while stack:
@@ -182,7 +200,14 @@ def read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]:
                 data, end = decoder.json.raw_decode(buf, pos)
                 break
             except RecursionError:
-                raise RecordsError(f"record {row + 1} is nested more than {MAX_DEPTH} levels deep") from None
+                end = _end_of_value(buf, pos)
+                if end is None and more(max(chunk_size, len(buf) - pos)):
+                    continue
+                if end is None:
+                    raise RecordsError(f"record {row + 1} is nested more than {MAX_DEPTH} levels deep "
+                                       "and its end cannot be found") from None
+                data = None
+                break
             except ValueError as exc:  # JSONDecodeError, or a record not read whole yet
                 if len(buf) - pos > MAX_RECORD_BYTES:
                     raise RecordsError(f"record {row + 1} is longer than {MAX_RECORD_BYTES:,} characters, "
@@ -190,7 +215,11 @@ def read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]:
                 if not more(max(chunk_size, len(buf) - pos)):
                     raise RecordsError(f"invalid JSON in record {row + 1}: {_json_reason(exc)}") from None
         row += 1
-        yield _source(row, data, f"record {row}", buf[pos:end], decoder)
+        if data is None and buf[pos] in "[{":  # skipped: nested too deeply for the decoder
+            yield Source(row, None, f"record {row}", problem=f"the record is nested more than {MAX_DEPTH} levels "
+                                                            "deep", code="K410")
+        else:
+            yield _source(row, data, f"record {row}", buf[pos:end], decoder)
         pos = end
         if not skip(" \t\r\n"):
             raise RecordsError("the JSON list is not closed with ]")

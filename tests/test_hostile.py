@@ -1,0 +1,240 @@
+"""Hostile and malformed records: every record comes out as a row, in order; none crashes the
+run, hides the records after it, or leaves a huge string in an output.
+
+The corpus is tests/cases/hostile/: one records file per case, named by what it does, and its
+exact outcome in expected.yaml (exit code, every row's status and first error, the notes).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from kinerja.cli.main import main
+
+CASES = Path(__file__).parent / "cases" / "hostile"
+EXPECTED = yaml.safe_load((CASES / "expected.yaml").read_text(encoding="utf-8"))
+
+
+def evaluate(policy: Path, records: Path, *args: str):
+    result = CliRunner().invoke(main, ["evaluate", str(policy), str(records), *args])
+    output = result.stdout + result.stderr
+    assert "internal error" not in output and "Traceback" not in output, output
+    assert result.exit_code in (0, 1, 2), (result.exit_code, output)
+    return result
+
+
+def row_summary(line: str) -> list:
+    d = json.loads(line)
+    first = (d.get("errors") or [None])[0]
+    return [d["row"], d["nip"], d["status"]] + ([first["code"], first.get("reason")] if first else [])
+
+
+def test_every_case_file_has_an_expected_outcome():
+    files = {p.name for p in CASES.iterdir() if p.name not in ("policy.yaml", "expected.yaml")}
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_hostile_corpus(name):
+    expected = EXPECTED[name]
+    result = evaluate(CASES / "policy.yaml", CASES / name, "--format", "jsonl")
+    assert result.exit_code == expected["exit"], result.stderr
+    assert [row_summary(line) for line in result.stdout.splitlines()] == expected.get("rows", [])
+    notes = [line[6:] for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert notes == expected.get("notes", [])
+    messages = [line for line in result.stderr.splitlines() if line.startswith("kinerja: ")]
+    assert messages == ([expected["message"]] if "message" in expected else [])
+
+
+# --- item 1: numbers of absurd size -------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw,code,reason", [
+    ("1e999999999", "K412", "is too large: kinerja reads numbers below 10^21"),
+    ("1e21", "K412", "is too large: kinerja reads numbers below 10^21"),
+    ("-1e21", "K412", "is too large: kinerja reads numbers below 10^21"),
+    ("1e-999999999", "K412", "has more than 20 digits after the decimal point"),
+    ("9" * 101, "K412", "is 101 characters long; a number has at most 100"),
+    (10 ** 30, "K412", "is too large: kinerja reads numbers below 10^21"),
+    (1e300, "K412", "is too large: kinerja reads numbers below 10^21"),
+    ("NaN", "K402", "expected a finite number (not NaN or infinity)"),
+    ("1_000", "K402", "expected a number"),
+    ("\u0663", "K402", "expected a number written with the digits 0-9"),
+], ids=["exp-999999999", "1e21", "minus-1e21", "exp-minus-999999999", "101-chars", "int-1e30", "float-1e300",
+        "nan", "underscore", "arabic-indic-3"])
+def test_numbers_beyond_the_limits_are_k412(raw, code, reason):
+    from kinerja.engine.coerce import Invalid, to_number
+    with pytest.raises(Invalid) as info:
+        to_number(raw)
+    assert (info.value.code, info.value.reason) == (code, reason)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("1e20", "1E+20"), ("0E-30", "0"), ("1.5000000000000000000000000", "1.5"), ("1234567890123456789012", None),
+], ids=["1e20-allowed", "zero-any-exponent", "trailing-zeros", "21-digits"])
+def test_numbers_at_the_limits(raw, expected):
+    from decimal import Decimal
+
+    from kinerja.engine.coerce import Invalid, to_number
+    if expected is None:
+        with pytest.raises(Invalid):
+            to_number(raw)
+    else:
+        assert to_number(raw) == Decimal(expected) and str(to_number(raw)) == expected
+
+
+@pytest.mark.parametrize("raw,reason", [
+    ("\u00b2", "expected a number written with the digits 0-9"),
+    ("1e25", "is too large: kinerja reads numbers below 10^21"),
+    ("2.5", "expected a whole number"),
+], ids=["superscript-two", "1e25", "fraction"])
+def test_integer_field(raw, reason):
+    from kinerja.engine.coerce import Invalid, to_integer
+    with pytest.raises(Invalid) as info:
+        to_integer(raw)
+    assert info.value.reason == reason
+
+
+POLICY_HEAD = 'kinerja: 1\nid: t\nname: t\nversion: "1"\nfields:\n  nip: {type: nip}\n  nilai: {type: number}\n'
+
+
+@pytest.mark.parametrize("values,finding", [
+    ('  a: {expr: "10 ** 30", places: 2}\n',
+     "p.yaml:9:14: error K308 `10 ** 30` is 1E+30, beyond the limit of 10^21 (in values/a/expr)"),
+    ('  a: "1e30 + 1"\n', "p.yaml:9:7: error K308 `1e30 + 1` is 1E+30, beyond the limit of 10^21 (in values/a)"),
+    ('  a: "2 ** 1001"\n', "p.yaml:9:7: error K308 `2 ** 1001` exponent 1001 is too large (limit 1000) (in values/a)"),
+], ids=["pow-10-30", "literal-1e30", "pow-exponent"])
+def test_constant_beyond_the_limits_is_found_at_validate(tmp_path, values, finding):
+    path = tmp_path / "p.yaml"
+    path.write_text(POLICY_HEAD + "values:\n" + values)
+    result = CliRunner().invoke(main, ["validate", "--format", "text", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == str(path.parent / finding), result.stdout
+
+
+def test_result_beyond_the_limits_is_an_error_row_not_a_huge_string(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY_HEAD + 'values:\n  a: {expr: "nilai * 1e20 * 1e20", places: 2}\n'
+                      '  b: {expr: "(nilai * 1e20) ** 1000", places: 2}\n')
+    records = tmp_path / "r.csv"
+    records.write_text("nip,nilai\n198609262015051001,5\n198609262015051002,0\n")
+    result = evaluate(policy, records, "--format", "jsonl")
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first["errors"] == [{"code": "K406", "stage": "value", "name": "a",
+                                "reason": "the result 5E+40 is too large: kinerja's numbers stay below 10^21"}]
+    assert second["outputs"] == {"a": 0, "b": 0}
+    assert len(result.stdout) < 1000
+
+
+def test_plain_decimal_never_expands_a_huge_exponent():
+    from decimal import Decimal
+
+    from kinerja.engine.model import plain_decimal
+    assert plain_decimal(Decimal("1E+999999999")) == "1E+999999999"
+    assert plain_decimal(Decimal("2E+1")) == "20"
+    assert plain_decimal(Decimal("1E-6")) == "0.000001"
+
+
+# --- item 2: text length --------------------------------------------------------------------
+
+
+def test_reason_text_over_the_cap_is_an_error_row(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text('kinerja: 1\nid: t\nname: t\nversion: "1"\nfields:\n  nip: {type: nip}\n  nama: {type: string}\n'
+                      'rules:\n  r:\n    kind: catatan\n    when: "nama != \'\'"\n    reason: "{nama} {nama}"\n')
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"nip": "198609262015051001", "nama": "a" * 20000}) + "\n"
+                       + json.dumps({"nip": "198609262015051002", "nama": "b"}) + "\n")
+    result = evaluate(policy, records, "--format", "jsonl")
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first["errors"] == [{"code": "K406", "stage": "rule", "name": "r",
+                                "reason": "the reason would be 40,001 characters long (limit 32,768)"}]
+    assert second["actions"][0]["reason"] == "b b"
+
+
+# --- item 3: record streams ---------------------------------------------------------------
+
+
+def test_csv_header_cell_over_the_field_limit_is_a_clean_error(tmp_path):
+    records = tmp_path / "r.csv"
+    records.write_text('nip,"' + "x" * 200_000 + '"\n198609262015051001,1\n')
+    result = evaluate(CASES / "policy.yaml", records)
+    assert result.exit_code == 2
+    assert result.stderr == ("kinerja: line 1: the header cannot be read: field larger than field limit (131072) "
+                             "(a cell holds at most 131,072 characters)\n")
+
+
+def test_csv_data_cell_over_the_field_limit_is_one_error_row(tmp_path):
+    records = tmp_path / "r.csv"
+    records.write_text("nip,nama,nilai\n198609262015051001," + "x" * 200_000 + ",1\n198609262015051002,b,2\n")
+    result = evaluate(CASES / "policy.yaml", records, "--format", "jsonl")
+    assert [row_summary(line) for line in result.stdout.splitlines()] == [
+        [1, "198609262015051001", "error", "K410", "CSV error: field larger than field limit (131072)"],
+        [2, "198609262015051002", "ok"]]
+
+
+def test_csv_stray_quote_far_from_its_end_is_bounded(tmp_path):
+    records = tmp_path / "r.csv"
+    lines = [f"1986092620150510{i:02d},n{i},{i}" for i in range(10, 60)]
+    records.write_text("nip,nama,nilai\n" + lines[0].replace(",n", ',"n', 1) + "\n" + "\n".join(lines[1:]) + "\n")
+    result = evaluate(CASES / "policy.yaml", records, "--format", "jsonl")
+    rows = [row_summary(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 50 and [r[0] for r in rows] == list(range(1, 51))
+    assert rows[0] == [1, "198609262015051010", "error", "K410",
+                       'a quoted cell opened on line 2 is still open after 20 lines: a stray " (a quote that is '
+                       "never closed)?; the 20 lines after it are read again"]
+    assert all(r[2] == "ok" for r in rows[1:])
+
+
+def test_decimal_comma_is_the_readers_switch_not_a_key():
+    from kinerja.engine.coerce import Coercer
+    from kinerja.engine.model import FieldDef
+    coercer = Coercer({"nilai": FieldDef("nilai", "number")})
+    assert coercer.coerce({"nilai": "1.234,5", "\x00decimal_comma": True}, {})[1][0].reason == "expected a number"
+    assert coercer.coerce({"nilai": "1.234,5"}, {}, comma=True)[0]["nilai"] == 1234.5
+
+
+# --- item 5: outputs are inert ---------------------------------------------------------------
+
+
+def test_csv_output_neutralises_formulas_in_every_echoed_text(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text('kinerja: 1\nid: t\nname: t\nversion: "=1"\nfields:\n  nip: {type: nip}\n  nama: {type: string}\n'
+                      '  nilai: {type: number}\nvalues:\n  sapa: "nama + \'\'"\n  minus: "nilai - 10"\n')
+    records = tmp_path / "r.csv"
+    records.write_text('nip,nama,nilai\n198609262015051001,"=HYPERLINK(""http://x"")",1\n=1+1,b,2\n'
+                       '198609262015051003,@SUM(A1),3\n198609262015051004,"\tx",4\n198609262015051005,-5,5\n')
+    result = evaluate(policy, records, "--format", "csv")
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith('1,198609262015051001,ok,"\'=HYPERLINK(""http://x"")",-9,,,t,\'=1,')
+    assert lines[2].startswith("2,'=1+1,error,,,,nip = '=1+1': a NIP is 18 digits;")
+    assert lines[3].startswith("3,198609262015051003,ok,'@SUM(A1),-7,,,t,'=1,")
+    assert lines[4].startswith("4,198609262015051004,ok,x,-6,,,t,'=1,")  # the reader strips the tab
+    assert lines[5].startswith("5,198609262015051005,ok,'-5,-5,,,t,'=1,")
+
+
+def test_table_output_never_sends_control_characters_to_the_terminal(tmp_path):
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"nip": "\x1b]0;owned\x07", "nilai": 1}) + "\n")
+    result = evaluate(CASES / "policy.yaml", records, "--format", "table")
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\ufffd]0;owned\ufffd" in result.stdout
+
+
+def test_writers_escape_text_that_is_not_valid_unicode(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text('kinerja: 1\nid: t\nname: t\nversion: "1\\ud800"\nfields:\n  nip: {type: nip}\n')
+    records = tmp_path / "r.csv"
+    records.write_text("nip\n198609262015051001\n")
+    for fmt in ("jsonl", "csv", "json"):
+        out = tmp_path / f"out.{fmt}"
+        result = evaluate(policy, records, "--format", fmt, "-o", str(out))
+        assert result.exit_code == 0, result.stderr
+        assert "1\\ud800" in out.read_text(encoding="utf-8")
+    result = evaluate(policy, records, "--format", "xlsx", "-o", str(tmp_path / "out.xlsx"))
+    assert result.exit_code == 0, result.stderr

@@ -28,7 +28,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from .limits import MAX_CELL
 from .records import BadCell, RecordsError, Source, open_binary
+from .xlsx_guard import CUT, GuardedZip
 
 HEADER_SCAN = 30  # rows looked at to find the header below a title block
 NO_SAVED_VALUE = "formula has no saved value; open and save the file in Excel"
@@ -56,13 +58,28 @@ class _Parser(WorkSheetParser):
                 value = (child.findtext(_T) or "") + "".join(r.findtext(_T) or "" for r in child.findall(_R))
             return {"row": row, "column": column, "value": value, "data_type": "s",
                     "style_id": int(element.get("s", 0) or 0)}
-        cell = super().parse_cell(element)
+        try:
+            cell = super().parse_cell(element)
+        except (ValueError, TypeError, OverflowError):  # a stored value that is not of its type ("1x" as a number)
+            return self._bad_cell(element)
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
             saved = element.find(VALUE_TAG)
             # <v></v> under t="str" is a formula whose saved result is empty text
             if saved is None or element.get("t", "n") != "str":
                 cell["data_type"] = "formula"
         return cell
+
+
+    def _bad_cell(self, element) -> dict:
+        coordinate = element.get("r")
+        try:
+            row, column = coordinate_to_tuple(coordinate) if coordinate else (self.row_counter, self.col_counter + 1)
+        except (ValueError, TypeError):
+            raise ValueError(f"a cell has the reference {str(coordinate)[:20]!r}, which is not a cell reference") \
+                from None
+        self.col_counter = column
+        text = element.findtext(VALUE_TAG) or ""
+        return {"row": row, "column": column, "value": text, "data_type": "bad", "style_id": 0}
 
 
 def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None, mapping=None,
@@ -99,6 +116,7 @@ class _Book:
             with warnings.catch_warnings():  # unsupported extensions, missing styles: not the user's problem
                 warnings.simplefilter("ignore")
                 reader = ExcelReader(stream, read_only=True, data_only=True)
+                reader.archive = GuardedZip(stream)  # every XML part through the guard (xlsx_guard.py)
                 reader.read_manifest()
                 reader.read_strings()
                 reader.read_workbook()
@@ -108,6 +126,9 @@ class _Book:
         except zipfile.BadZipFile:
             raise RecordsError(f"{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
                                "save it as .xlsx)") from None
+        except SyntaxError as exc:  # xml.etree's ParseError: a part is not well-formed XML
+            raise RecordsError(f"{name} cannot be read as an .xlsx workbook: its XML is not well-formed ({exc})") \
+                from None
         except (InvalidFileException, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError) as exc:
             raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
         self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
@@ -172,7 +193,15 @@ def cell_value(cell: dict) -> Any:
         return BadCell(None, NO_SAVED_VALUE)
     if kind == "e":
         return BadCell(v, f"the cell shows the Excel error {v}")
-    if isinstance(v, bool) or v is None or isinstance(v, str):
+    if kind == "bad":
+        if CUT in v:
+            return BadCell(v[:40] + "…", f"the cell holds more than {MAX_CELL:,} characters", "K410")
+        return BadCell(v[:40], "the value stored in the cell is not valid for its type")
+    if isinstance(v, str):
+        if CUT in v:
+            return BadCell(v[:40] + "…", f"the cell holds more than {MAX_CELL:,} characters", "K410")
+        return v
+    if isinstance(v, bool) or v is None:
         return v
     if isinstance(v, int):
         return _maybe_rounded(v)
@@ -216,6 +245,13 @@ class _Sheet:
                     idx, cells = next(events)
                 except StopIteration:
                     return
+                except SyntaxError as exc:  # xml.etree's ParseError
+                    after = f" (after row {self.last_row})" if self.last_row else ""
+                    raise RecordsError(f"sheet {self.title}: the sheet's XML is not well-formed: {exc}{after}") \
+                        from None
+                except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:  # a bad row number…
+                    after = f" after row {self.last_row}" if self.last_row else ""
+                    raise RecordsError(f"sheet {self.title} cannot be read{after}: {str(exc)[:200]}") from None
             for w in caught:
                 self._note(str(w.message))
             self.last_row = idx

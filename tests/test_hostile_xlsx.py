@@ -1,0 +1,160 @@
+"""Hostile .xlsx workbooks: DOCTYPE, malformed XML and huge cells are clean errors, and a huge
+cell or shared-strings table costs linear time and bounded memory.
+
+The workbooks are written by hand (`workbook`: only the parts Excel needs), so a test can put
+anything into the sheet or shared-strings XML; tests/cases/hostile/xlsx_*.xlsx were made with it.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import tracemalloc
+import zipfile
+
+import pytest
+
+from kinerja.engine.records import RecordsError, read_records
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    '</Types>')
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>')
+WORKBOOK = (f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{REL}">'
+            '<sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>')
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+
+HEADER = ["nip", "nama", "nilai", "jumlah"]
+ROWS = [["198609262015051001", "Budi", 1, 1], ["198609262015051002", "Sari", 2, 2],
+        ["198609262015051003", "Tono", 3, 3]]
+
+
+def _cell(ref: str, value, strings: list[str]) -> str:
+    if isinstance(value, str):
+        strings.append(value)
+        return f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>'
+    return f'<c r="{ref}"><v>{value}</v></c>'
+
+
+def sheet_xml(rows: list[list]) -> tuple[str, list[str]]:
+    strings: list[str] = []
+    body = "".join(f'<row r="{i}">' + "".join(_cell(f"{'ABCD'[j]}{i}", v, strings) for j, v in enumerate(row))
+                   + "</row>" for i, row in enumerate(rows, 1))
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}"><sheetData>{body}</sheetData></worksheet>', \
+        strings
+
+
+def strings_xml(strings: list[str]) -> str:
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}" count="{len(strings)}">{items}</sst>'
+
+
+def workbook(sheet: str | bytes | None = None, shared: str | bytes | None = None, rows=None) -> bytes:
+    """An .xlsx of HEADER + ROWS (or `rows`), with the sheet or shared-strings XML replaced when given."""
+    default_sheet, strings = sheet_xml([HEADER, *(rows or ROWS)])
+    parts = {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": ROOT_RELS, "xl/workbook.xml": WORKBOOK,
+             "xl/_rels/workbook.xml.rels": WORKBOOK_RELS, "xl/worksheets/sheet1.xml": sheet or default_sheet,
+             "xl/sharedStrings.xml": shared or strings_xml(strings)}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+def read(path) -> list:
+    return [(s.row, s.data) for s in read_records(str(path))]
+
+
+def _seconds(fn) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("where", ["sheet", "shared"])
+def test_a_huge_cell_costs_linear_time_and_bounded_memory(tmp_path, where):
+    """A cell ten times larger takes about ten times longer (not a hundred), and reading a
+    40 MB cell holds well under 40 MB: the guard cuts it at MAX_CELL as it streams by."""
+    def build(size: int):
+        path = tmp_path / f"{where}{size}.xlsx"
+        if where == "shared":
+            rows = [list(r) for r in ROWS]
+            rows[1][1] = "x" * size
+            path.write_bytes(workbook(rows=rows))
+        else:
+            sheet, _ = sheet_xml([HEADER, *ROWS])
+            path.write_bytes(workbook(sheet=sheet.replace('<c r="C3"><v>2</v></c>',
+                                                          '<c r="C3" t="str"><v>' + "9" * size + "</v></c>")))
+        return path
+
+    small, big = build(4_000_000), build(40_000_000)
+    ratio = _seconds(lambda: read(big)) / _seconds(lambda: read(small))
+    assert ratio < 25, ratio
+    tracemalloc.start()
+    try:
+        rows = read(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000, peak
+    assert [r for r, _ in rows] == [1, 2, 3]
+    bad = rows[1][1]["nama" if where == "shared" else "nilai"]
+    assert (bad.code, bad.reason) == ("K410", "the cell holds more than 131,072 characters")
+
+
+def test_doctype_hidden_behind_a_long_prolog_is_still_found(tmp_path):
+    sheet, _ = sheet_xml([HEADER, *ROWS])
+    sheet = sheet.replace("?>", "?><!--" + " " * 200_000 + '--><!DOCTYPE worksheet [<!ENTITY a "a">]>', 1)
+    path = tmp_path / "d.xlsx"
+    path.write_bytes(workbook(sheet=sheet))
+    with pytest.raises(RecordsError, match="xl/worksheets/sheet1.xml in the workbook declares a DOCTYPE or ENTITY"):
+        read(path)
+
+
+@pytest.mark.parametrize("sheet_change,message", [
+    (('<row r="3"', '<row r="x3"'), "sheet Data cannot be read after row 2: could not convert string to float: 'x3'"),
+    (('<c r="C3"><v>2</v>', '<c r="??"><v>2</v>'),
+     "sheet Data cannot be read after row 2: a cell has the reference '??', which is not a cell reference"),
+], ids=["bad-row-number", "bad-cell-reference"])
+def test_broken_sheet_structure_is_a_clean_error(tmp_path, sheet_change, message):
+    sheet, _ = sheet_xml([HEADER, *ROWS])
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(workbook(sheet=sheet.replace(*sheet_change)))
+    with pytest.raises(RecordsError) as info:
+        read(path)
+    assert str(info.value) == message
+
+
+def test_a_stored_value_not_of_its_type_is_an_error_on_its_cell(tmp_path):
+    sheet, _ = sheet_xml([HEADER, *ROWS])
+    path = tmp_path / "v.xlsx"
+    path.write_bytes(workbook(sheet=sheet.replace('<c r="C3"><v>2</v>', '<c r="C3"><v>2x</v>')))
+    rows = read(path)
+    bad = rows[1][1]["nilai"]
+    assert (bad.value, bad.code, bad.reason) == ("2x", "K402", "the value stored in the cell is not valid for its type")
+    assert [r for r, _ in rows] == [1, 2, 3]

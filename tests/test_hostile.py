@@ -239,3 +239,79 @@ def test_writers_escape_text_that_is_not_valid_unicode(tmp_path):
         assert "1\\ud800" in out.read_text(encoding="utf-8")
     result = evaluate(policy, records, "--format", "xlsx", "-o", str(tmp_path / "out.xlsx"))
     assert result.exit_code == 0, result.stderr
+
+
+# --- item 5: `kinerja test` output cannot carry workflow commands --------------------------
+
+HOSTILE_TESTS = '''\
+kinerja: 1
+id: nama-jahat
+name: Nama jahat
+version: "1"
+fields:
+  nip: {type: nip}
+  nama: {type: string}
+values:
+  sapa: "nama + '!'"
+tests:
+  - name: "lulus\\n::add-mask::rahasia"
+    record: {nip: "198609262015051001", nama: "a"}
+    expect: {outputs: {sapa: "a!"}}
+  - name: "gagal ##[error]palsu\\r\\n  ::error file=x.yaml,line=1::disuntik"
+    record: {nip: "198609262015051001", nama: "\\n::warning::dari record"}
+    expect: {outputs: {sapa: "::error::harapan <x> & ]]>"}}
+'''
+
+
+def run_test_command(tmp_path, *args, env=None):
+    path = tmp_path / "jahat.yaml"
+    path.write_text(HOSTILE_TESTS)
+    result = CliRunner().invoke(main, ["test", str(path), *args], env={"GITHUB_ACTIONS": None, **(env or {})})
+    assert "internal error" not in result.output and result.exit_code == 1, result.output
+    return result.stdout
+
+
+def test_test_text_output_has_no_workflow_command(tmp_path):
+    out = run_test_command(tmp_path)
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("::") or "##[" in line], out
+    assert out.splitlines()[1:3] == ["  PASS  lulus⏎::add-mask::rahasia",
+                                     "  FAIL  gagal ##\\[error]palsu⏎⏎  ::error file=x.yaml,line=1::disuntik"]
+
+
+@pytest.mark.parametrize("env,args", [({"GITHUB_ACTIONS": "true"}, []), ({}, ["--format", "github"])],
+                         ids=["auto-under-github-actions", "asked-for"])
+def test_test_github_format_escapes_every_value(tmp_path, env, args):
+    out = run_test_command(tmp_path, *args, env=env)
+    lines = out.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines[:-1]] == ["::error"]
+    assert lines[0].startswith(f"::error file={escape_path(tmp_path / 'jahat.yaml')},line=14,title=K501 test failed%3A "
+                               "gagal ##[error]palsu⏎⏎  %3A%3Aerror file=x.yaml%2Cline=1%3A%3Adisuntik::outputs.sapa: "
+                               'expected "::error::harapan <x> & ]]>", got "::warning::dari record!"%0Aresult:%0A')
+    assert "%0A" in lines[0] and "\n" not in lines[0]
+    assert lines[-1] == "1 policy, 2 tests: 1 passed, 1 failed"
+
+
+def escape_path(path: Path) -> str:
+    return str(path).replace(":", "%3A").replace(",", "%2C")
+
+
+def test_test_junit_and_json_stay_well_formed_for_any_name(tmp_path):
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(run_test_command(tmp_path, "--format", "junit"))
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert names == ["lulus\n::add-mask::rahasia", "gagal ##[error]palsu\r\n  ::error file=x.yaml,line=1::disuntik"]
+    doc = json.loads(run_test_command(tmp_path, "--format", "json"))
+    assert [t["name"] for t in doc["policies"][0]["tests"]] == [
+        "lulus\n::add-mask::rahasia", "gagal ##[error]palsu\r\n  ::error file=x.yaml,line=1::disuntik"]
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("::error::x", "\\::error::x"),
+    ("    ::set-output name=a::b", "    \\::set-output name=a::b"),
+    ("a ##[error]b", "a ##\\[error]b"),
+    ("no command :: here", "no command :: here"),
+    ("\x1b[31mred", "\ufffd[31mred"),
+], ids=["at-start", "after-spaces", "v1-anywhere", "inside", "escape-sequence"])
+def test_inert_line(line, expected):
+    from kinerja.engine.report.tests_out import inert_line
+    assert inert_line(line) == expected

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any, Callable, Iterable, Iterator
 
 from .findings import Finding
-from .policy import read_document
+from .policy import LINK_REFUSED, link_escapes, read_document
 from .records import BadCell, RecordsError, Source
 
 MAPPING_SCHEMA = "mapping.schema.json"
@@ -191,6 +191,8 @@ def load_mapping(ref: str) -> Mapping:
     """A mapping file path, or the id of a shipped mapping (e.g. `ekinerja-bkn`).
     Raises MappingError (a RecordsError) with located findings when it is wrong."""
     if os.path.isfile(ref):
+        if link_escapes(ref):
+            raise RecordsError(f"{ref} {LINK_REFUSED}")
         doc = read_document(ref, schema_name=MAPPING_SCHEMA)
     else:
         shipped = shipped_mappings()

@@ -315,3 +315,78 @@ def test_test_junit_and_json_stay_well_formed_for_any_name(tmp_path):
 def test_inert_line(line, expected):
     from kinerja.engine.report.tests_out import inert_line
     assert inert_line(line) == expected
+
+
+# --- item 6: paths stay inside the project, symlinks included --------------------------------
+
+SECRET_POLICY = 'kinerja: 1\nid: rahasia\nname: "SECRET-TOKEN-123"\nversion: "1"\nfields:\n  nip: {type: nip}\n'
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder holding links to files outside it (a pull request can add those)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "rahasia.yaml").write_text(SECRET_POLICY)
+    (outside / "kolom.map.yaml").write_text("kinerja_map: 1\nid: kolom\ncolumns: {nip: NIP}\n")
+    (outside / "data.csv").write_text("nip\n198609262015051001\n")
+    root = tmp_path / "project"
+    (root / "kebijakan").mkdir(parents=True)
+    (root / "kebijakan" / "rahasia.yaml").symlink_to(outside / "rahasia.yaml")
+    (root / "kebijakan" / "kolom.map.yaml").symlink_to(outside / "kolom.map.yaml")
+    (root / "kebijakan" / "data.csv").symlink_to(outside / "data.csv")
+    (root / "kebijakan" / "anak.yaml").write_text('kinerja: 1\nid: anak\nname: Anak\nversion: "1"\nextends: rahasia\n')
+    (root / "kebijakan" / "anak.test.yaml").write_text(
+        "kinerja: 1\npolicy: anak.yaml\ntests:\n  - name: dari berkas\n    records_file: data.csv\n    expect: {status: ok}\n")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_extends_by_id_never_reads_a_link_to_outside(project):
+    from kinerja.engine.policy import read_document, resolve
+    resolved = resolve(read_document("kebijakan/anak.yaml"))
+    assert [(f.code, f.line, f.message) for f in resolved.findings] == [
+        ("K210", 5, 'parent policy "rahasia" not found')]
+
+
+def test_validate_folder_walk_refuses_a_link_to_outside(project):
+    result = CliRunner().invoke(main, ["validate", "--format", "text", "kebijakan"], env={"GITHUB_ACTIONS": None})
+    assert "SECRET-TOKEN" not in result.output
+    assert result.stdout.splitlines()[0] == ("kebijakan/anak.yaml:5:10: error K210 parent policy \"rahasia\" not found")
+    assert "kebijakan/rahasia.yaml: error K001 is a link to a file outside this project; kinerja does not read it" \
+        in result.stdout.splitlines()
+    assert result.exit_code == 1
+
+
+def test_test_discovery_refuses_a_link_to_outside(project):
+    result = CliRunner().invoke(main, ["test", "kebijakan"], env={"GITHUB_ACTIONS": None})
+    assert "SECRET-TOKEN" not in result.output
+    assert result.exit_code == 2
+    assert result.stderr == ("kinerja: kebijakan/rahasia.yaml: is a link to a file outside this project; "
+                             "kinerja does not read it\n")
+
+
+def test_records_file_link_to_outside_is_refused(project):
+    from kinerja.engine.testing import _records_file, TestDef
+    from kinerja.engine.policy import read_document
+    test = TestDef("t", "kebijakan/anak.yaml", 7, [])
+    _records_file(test, "data.csv", read_document("kebijakan/anak.yaml"), {})
+    assert test.problems == ['records_file data.csv: "data.csv" points outside this project\'s folders']
+
+
+def test_map_link_to_outside_is_refused(project):
+    (project / "p.yaml").write_text('kinerja: 1\nid: p\nname: p\nversion: "1"\nfields:\n  nip: {type: nip}\n')
+    (project / "r.csv").write_text("NIP\n198609262015051001\n")
+    result = CliRunner().invoke(main, ["evaluate", "p.yaml", "r.csv", "--map", "kebijakan/kolom.map.yaml"])
+    assert result.exit_code == 2
+    assert result.stderr == ("kinerja: kebijakan/kolom.map.yaml is a link to a file outside this project; "
+                             "kinerja does not read it\n")
+
+
+def test_a_named_pipe_never_hangs_test_discovery(tmp_path, monkeypatch):
+    import os
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipa.yaml")
+    result = CliRunner().invoke(main, ["test", "pipa.yaml"], env={"GITHUB_ACTIONS": None})
+    assert result.exit_code == 1
+    assert result.stdout.startswith("pipa.yaml: error K001 cannot read the file: it is a named pipe or socket")

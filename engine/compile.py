@@ -24,6 +24,7 @@ from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
                     make_rounder, template_names)
 from .policy import Entry, Resolved
+from .suggest import close_match
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
@@ -41,6 +42,7 @@ class Compiler:
         self.places = int(rounding.get("places", 2))
         self.mode = str(rounding.get("mode", "half_up"))
         self.rounder = make_rounder(self.places, self.mode, exact=False)
+        self._lines: dict[int, tuple] = {}
 
     # --- locations ------------------------------------------------------------------------
 
@@ -50,11 +52,18 @@ class Compiler:
         if isinstance(node, Scalar) and node.source == text:
             lines = text.split("\n")
             offset = sum(len(s) + 1 for s in lines[:max(p.line, 1) - 1]) + p.column - 1
-            line, col = source_position(entry.doc.text.splitlines(), node, min(max(offset, 0), len(text))) \
+            line, col = source_position(self.lines_of(entry.doc), node, min(max(offset, 0), len(text))) \
                 or (line, col)
         where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
         return Finding(p.code, f"{p.message} (in {where})", entry.file, line, col,
                        entry.finding("K000", "", sub).path, p.hint)
+
+    def lines_of(self, doc) -> list[str]:
+        """The lines of a policy file, split once (a policy with thousands of findings stays linear)."""
+        cached = self._lines.get(id(doc))
+        if cached is None or cached[0] is not doc:
+            cached = self._lines[id(doc)] = (doc, doc.text.splitlines())
+        return cached[1]
 
     def compile_expr(self, entry: Entry, sub: list, text: Any, names: dict[str, Type], condition=False):
         expr, problems = compile_expression(text, names, condition=condition)
@@ -447,9 +456,9 @@ class Compiler:
                 continue
             before = reason[:at]
             line, col = before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
-            close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
+            close = close_match(ref, sorted(known))
             problem = Problem("K215", f"reason mentions {{{ref}}}, which is not a field, value, param or rule param",
-                              line, col, f'did you mean "{close[0]}"?' if close else None)
+                              line, col, f'did you mean "{close}"?' if close else None)
             self.findings.append(self.expr_finding(entry, ["reason"], problem, reason))
 
     def compile_population(self) -> list:

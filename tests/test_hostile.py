@@ -390,3 +390,69 @@ def test_a_named_pipe_never_hangs_test_discovery(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["test", "pipa.yaml"], env={"GITHUB_ACTIONS": None})
     assert result.exit_code == 1
     assert result.stdout.startswith("pipa.yaml: error K001 cannot read the file: it is a named pipe or socket")
+
+
+# --- item 4: no quadratic paths on hostile sizes (ratios in one process, never wall-clock) ---
+
+
+def _best_seconds(fn, repeat: int = 2) -> float:
+    import time
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_csv_header_of_80000_columns_is_linear(tmp_path):
+    from kinerja.engine.records import read_records
+
+    def build(columns: int) -> Path:
+        path = tmp_path / f"h{columns}.csv"
+        path.write_text(",".join(f"kolom_{i}" for i in range(columns)) + "\n" + ",".join("1" * columns) + "\n")
+        return path
+
+    small, big = build(8_000), build(80_000)
+    ratio = _best_seconds(lambda: list(read_records(str(big)))) / _best_seconds(lambda: list(read_records(str(small))))
+    assert ratio < 30, ratio  # ten times the columns: about ten times the time, not a hundred
+    [source] = read_records(str(big))
+    assert len(source.data) == 80_000
+
+
+def test_one_huge_json_record_is_linear(tmp_path):
+    from kinerja.engine.records import read_records
+
+    def build(size: int) -> Path:
+        path = tmp_path / f"j{size}.json"
+        path.write_text(json.dumps([{"nip": "198609262015051001", "nama": "x" * size}, {"nip": "198609262015051002"}]))
+        return path
+
+    small, big = build(2_000_000), build(20_000_000)
+    ratio = _best_seconds(lambda: list(read_records(str(big)))) / _best_seconds(lambda: list(read_records(str(small))))
+    assert ratio < 30, ratio
+    assert [s.row for s in read_records(str(big))] == [1, 2]
+
+
+def test_thousands_of_unknown_names_are_linear(tmp_path):
+    from kinerja.engine.validate import validate_file
+
+    def build(n: int, known: bool) -> Path:
+        lines = ["kinerja: 1", "id: banyak", "name: b", 'version: "1"', "fields:"]
+        lines += [f"  kolom_{i}: {{type: number}}" for i in range(n)]
+        lines += ["values:"] + [f'  v_{i}: "{"kolom" if known else "tidak_ada"}_{i} + 1"' for i in range(n)]
+        path = tmp_path / f"p{n}{known}.yaml"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    known, unknown = build(800, True), build(800, False)
+    ratio = _best_seconds(lambda: validate_file(str(unknown)), 1) / _best_seconds(lambda: validate_file(str(known)), 1)
+    assert ratio < 5, ratio  # the "did you mean" search costs about as much as checking known names
+    findings = validate_file(str(unknown))
+    assert len(findings) == 800 and {f.code for f in findings} == {"K302"}
+
+
+def test_did_you_mean_still_finds_a_typo_among_thousands_of_names():
+    from kinerja.engine.suggest import close_match
+    names = [f"kolom_{i}" for i in range(5000)] + ["realisasi_anggaran"]
+    assert close_match("realisasi_angaran", names) == "realisasi_anggaran"

@@ -179,10 +179,11 @@ class _Lines:
         return first
 
 
-def _swallowed(lines: list[tuple[int, str]], delimiter: str, columns: int) -> bool:
-    """A multi-line quoted cell that holds lines shaped like whole records took in the records
-    after a stray quote. (An address with line breaks does not have a cell per column.)"""
-    return columns >= 3 and any(line.count(delimiter) >= columns - 1 for _, line in lines)
+def _swallowed(cells: list[str], delimiter: str, columns: int) -> bool:
+    """A quoted cell holding lines shaped like whole records took in the records after a stray
+    quote. (An address with line breaks does not have a delimiter per column on a line.)"""
+    return columns >= 3 and any(
+        line.count(delimiter) >= columns - 1 for c in cells if "\n" in c or "\r" in c for line in c.splitlines()[1:])
 
 
 def _alone(line: str, header: list[str], delimiter: str) -> dict | None:
@@ -233,7 +234,7 @@ def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
             if lines.ended_inside:
                 problem = (f"a quote opened on line {lines.held[0][0]} is never closed before the end of the "
                            "file: a stray \"?")
-            elif len(lines.held) > 1 and _swallowed(lines.held[1:], delimiter, len(header)):
+            elif len(lines.held) > 1 and _swallowed(cells, delimiter, len(header)):
                 problem = (f"a quoted cell opened on line {lines.held[0][0]} runs over {len(lines.held)} lines "
                            "that look like records: a stray \" (a quote that is never closed)?")
         except StopIteration:

@@ -17,7 +17,15 @@ from typing import IO, Any
 from ..evaluate import Result
 from ..model import plain_decimal
 
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _encode_str(s: str) -> str:
+    """A JSON string; U+0085, U+2028 and U+2029 escaped too, so a JSONL line is one line for
+    every reader (Python's splitlines and JavaScript split lines at them)."""
+    text = _json_str(s)
+    return text if text.isascii() else text.translate(_LINE_SEPARATORS)
 
 
 _decimal = plain_decimal

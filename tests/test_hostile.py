@@ -455,3 +455,15 @@ def test_did_you_mean_still_finds_a_typo_among_thousands_of_names():
     from kinerja.engine.suggest import close_match
     names = [f"kolom_{i}" for i in range(5000)] + ["realisasi_anggaran"]
     assert close_match("realisasi_angaran", names) == "realisasi_anggaran"
+
+
+def test_ekinerja_csv_and_table_echo_the_export_inertly(tmp_path):
+    export = tmp_path / "e.csv"
+    export.write_text("nip,nama,skp_unor,skp_unor_induk,skp_jabatan,hasil_kerja,perilaku_kerja,hasil_akhir\n"
+                      '198609262015051002,"=HYPERLINK(""http://x"")",@Umum,,,SESUAI EKSPEKTASI,SESUAI EKSPEKTASI,\n'
+                      "198609262015051003,\x1b]0;judul\x07Sari,Umum,,,SESUAI EKSPEKTASI,SESUAI EKSPEKTASI,\n")
+    r = CliRunner().invoke(main, ["ekinerja", str(export), "--format", "csv"])
+    assert r.stdout.splitlines()[1].startswith("1,line 2,198609262015051002,\"'=HYPERLINK(\"\"http://x\"\")\","
+                                               "'@Umum,,Baik,hasil-akhir-kosong,"), r.output
+    r = CliRunner().invoke(main, ["ekinerja", str(export)])
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\ufffd]0;judul\ufffdSari" in r.stdout, r.output

@@ -189,7 +189,7 @@ class TableWriter(Writer):
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)
         cells = [str(result.row), result.nip or "", result.status, *detail]
-        self.rows.append(([_printable(c) for c in cells], _printable(actions)))
+        self.rows.append(([printable(c) for c in cells], printable(actions)))
 
     def close(self) -> None:
         header = ["row", "nip", "status", *self.outputs]
@@ -216,7 +216,7 @@ class TableWriter(Writer):
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Record text on a terminal: control characters (escape sequences that could move the
     cursor or retitle the window, bidi overrides) shown as U+FFFD, never sent to the terminal."""
     return _CONTROL.sub("\ufffd", text) if _CONTROL.search(text) else text

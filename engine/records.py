@@ -133,49 +133,58 @@ class _Runaway(Exception):
 
 class _Lines:
     """The physical lines of a CSV text, numbered, holding the lines of the record being read
-    so that after a stray quote they can be read again, one by one."""
+    so that after a stray quote they can be read again, one by one. `feed` is what csv.reader
+    reads (a generator: the per-line cost stays small)."""
 
     def __init__(self, text: io.TextIOWrapper, last: int):
-        self.text, self.last = text, last
-        self.held: list[tuple[int, str]] = []
+        self.text, self.last, self.header_lines = text, last, last
+        self.held: list[str] = []  # the lines of the record being read, from line `first`
+        self.first = last + 1
         self.replay: list[tuple[int, str]] = []  # reversed: pop() gives the next line
-        self.data_lines = 0
+        self.blank = 0
         self.too_long: set[int] = set()
         self.ended_inside = False
+        self.feed = self._feed()
 
-    def __iter__(self):
-        return self
+    @property
+    def data_lines(self) -> int:
+        return self.last - self.header_lines - self.blank
 
-    def __next__(self) -> str:
-        if self.replay:
-            number, line = self.replay.pop()
-        else:
-            line = self.text.readline(MAX_LINE)
-            if not line:
-                self.ended_inside = bool(self.held)  # csv asked for more: a quote is still open
-                raise StopIteration
-            self.last += 1
-            number = self.last
-            if len(line) >= MAX_LINE and line[-1] not in "\r\n":
-                while (rest := self.text.readline(MAX_LINE)) and rest[-1] not in "\r\n":
-                    pass  # the rest of a line beyond the limit is never held in memory
-                self.too_long.add(number)
-                line = "\n"
-            if line.strip() or number in self.too_long:
-                self.data_lines += 1
-        self.held.append((number, line))
-        if number in self.too_long:
-            raise _Runaway(f"line {number} is longer than {MAX_LINE:,} characters")
-        if len(self.held) > MAX_RECORD_LINES:
-            raise _Runaway(f"a quoted cell opened on line {self.held[0][0]} is still open after "
-                           f"{MAX_RECORD_LINES} lines: a stray \" (a quote that is never closed)?")
-        return line
+    def _feed(self) -> Iterator[str]:
+        readline, held, replay = self.text.readline, self.held, self.replay
+        while True:
+            if replay:
+                number, line = replay.pop()
+            else:
+                line = readline(MAX_LINE)
+                if not line:
+                    self.ended_inside = bool(held)  # csv asked for more: a quote is still open
+                    return
+                self.last += 1
+                number = self.last
+                if line[-1] not in "\r\n" and len(line) >= MAX_LINE:
+                    while (rest := readline(MAX_LINE)) and rest[-1] not in "\r\n":
+                        pass  # the rest of a line beyond the limit is never held in memory
+                    self.too_long.add(number)
+                    line = "\n"
+                elif line.isspace():
+                    self.blank += 1
+            if not held:
+                self.first = number
+            held.append(line)
+            if number in self.too_long:
+                raise _Runaway(f"line {number} is longer than {MAX_LINE:,} characters")
+            if len(held) > MAX_RECORD_LINES:
+                raise _Runaway(f"a quoted cell opened on line {self.first} is still open after "
+                               f"{MAX_RECORD_LINES} lines: a stray \" (a quote that is never closed)?")
+            yield line
 
     def again(self) -> int:
         """Read the lines after the first of the held record again; the line number of that first."""
-        first = self.held[0][0]
-        self.replay.extend(reversed(self.held[1:]))
-        self.held = []
+        first = self.first
+        self.replay.extend(reversed([(first + i, line) for i, line in enumerate(self.held) if i]))
+        self.held.clear()
+        self.feed = self._feed()  # a generator that raised is finished
         return first
 
 
@@ -223,20 +232,24 @@ def _csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
 def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
     header, delimiter = _csv_header(text)
     lines = _Lines(text, 1)
-    reader = csv.reader(lines, delimiter=delimiter)
+    held, width, comma = lines.held, len(header), delimiter == ";"
+    reader = csv.reader(lines.feed, delimiter=delimiter)
     row = 0
     spans: list[tuple[int, int]] = []  # (first line, lines) of records over several lines
     while True:
-        lines.held = []
+        held.clear()
         try:
             cells = next(reader)
             problem = None
-            if lines.ended_inside:
-                problem = (f"a quote opened on line {lines.held[0][0]} is never closed before the end of the "
-                           "file: a stray \"?")
-            elif len(lines.held) > 1 and _swallowed(cells, delimiter, len(header)):
-                problem = (f"a quoted cell opened on line {lines.held[0][0]} runs over {len(lines.held)} lines "
-                           "that look like records: a stray \" (a quote that is never closed)?")
+            if len(held) > 1:
+                if lines.ended_inside:
+                    problem = f"a quote opened on line {lines.first} is never closed before the end of the file: " \
+                              "a stray \"?"
+                elif _swallowed(cells, delimiter, width):
+                    problem = (f"a quoted cell opened on line {lines.first} runs over {len(held)} lines that look "
+                               "like records: a stray \" (a quote that is never closed)?")
+            elif lines.ended_inside and held:
+                problem = f"a quote opened on line {lines.first} is never closed before the end of the file: a stray \"?"
         except StopIteration:
             break
         except UnicodeDecodeError as exc:
@@ -245,30 +258,28 @@ def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
         except _Runaway as exc:
             problem = str(exc)
         except csv.Error as exc:
-            held = len(lines.held)
-            problem = f"CSV error: {exc}" + (f" (in the record starting here, over {held} lines)" if held > 1 else "")
+            problem = f"CSV error: {exc}" + (f" (in the record starting here, over {len(held)} lines)"
+                                             if len(held) > 1 else "")
         if problem is not None:
-            if not lines.held:
+            if not held:
                 break
-            n, lines.ended_inside = len(lines.held), False
-            opening = lines.held[0][1]
+            n, opening, lines.ended_inside = len(held), held[0], False
             first = lines.again()
             if n > 1:
                 problem += f"; the {n - 1} line{'s' if n > 2 else ''} after it {'are' if n > 2 else 'is'} read again"
             row += 1
             yield Source(row, _alone(opening, header, delimiter), f"line {first}", problem=problem, code="K410")
-            reader = csv.reader(lines, delimiter=delimiter)
+            reader = csv.reader(lines.feed, delimiter=delimiter)
             continue
         if not cells or all(not c.strip() for c in cells):
             continue
-        first = lines.held[0][0]
-        if len(lines.held) > 1:
-            spans.append((first, len(lines.held)))
+        first = lines.first
+        if len(held) > 1:
+            spans.append((first, len(held)))
         row += 1
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            problem = f"the line has {len(cells)} cells but the header has {len(header)} columns"
-        record = dict(zip(header, cells))
-        yield Source(row, record, f"line {first}", problem=problem, decimal_comma=delimiter == ";")
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            problem = f"the line has {len(cells)} cells but the header has {width} columns"
+        yield Source(row, dict(zip(header, cells)), f"line {first}", problem=problem, decimal_comma=comma)
     if lines.data_lines != row:
         shown = ", ".join(f"line {a} ({n} lines)" for a, n in spans[:5]) + (" …" if len(spans) > 5 else "")
         notes.append(f"the file has {lines.data_lines} data lines and {row} records were read: "

@@ -52,6 +52,34 @@ def _rounded(rounder: Callable, value, kind: str, name: str, where: str = ""):
         raise NodeError(kind, name, exc, where) from None
 
 
+def keep(value):
+    """The rounder of a number carried exactly (`rounding.intermediates: exact`); it still
+    holds the number limits, as every rounder does."""
+    if value.__class__ is Decimal and value and value.is_finite() and value.adjusted() > MAX_NUMBER_EXPONENT:
+        raise EvalError(f"the result {shown(value)} is too large: kinerja's numbers stay below "
+                        f"10^{MAX_NUMBER_EXPONENT + 1}")
+    return value
+
+
+def shown_rounders(policy) -> dict[str, Callable]:
+    """`intermediates: exact`: each output carried unrounded → the rounder that shows it."""
+    rounding = policy.resolved.meta.get("rounding") or {}
+    show = make_rounder(int(rounding.get("places", 2)), str(rounding.get("mode", "half_up")), exact=False)
+    out = {}
+    for node in policy.nodes:
+        for part in (node, *getattr(node, "indicators", ())):
+            if getattr(part, "round", None) is keep:
+                out[part.name] = show
+    return out
+
+
+def show_rounded(rounder: Callable, value):
+    """Apply a rounder to a value or to each item of an `each` value's tuple."""
+    if isinstance(value, tuple):
+        return tuple(rounder(v) for v in value)
+    return rounder(value)
+
+
 class NodeError(EvalError):
     """Evaluation failed in a named node; says which node, which expression, which column."""
 
@@ -332,6 +360,7 @@ class Rule:
     params: dict[str, Expression]
     reason: str
     round: Callable
+    shown: dict = field(default_factory=dict)  # exact mode: name → rounder for the reason text
 
     def fires(self, env) -> bool:
         return _all(self.when, env, "rule", self.id)
@@ -347,7 +376,7 @@ class Rule:
         out.update(params)
         if self.reason:
             scope = {**env, **params} if params else env
-            reason = "".join(part if i % 2 == 0 else format_value(scope.get(part))
+            reason = "".join(part if i % 2 == 0 else format_value(self.show(part, scope.get(part)))
                              for i, part in enumerate(self.parts))  # parts split once
             if len(reason) > MAX_TEXT:
                 raise NodeError("rule", self.id, EvalError(f"the reason would be {len(reason):,} characters long "
@@ -356,6 +385,11 @@ class Rule:
         else:
             out["reason"] = self.label or self.id
         return out
+
+    def show(self, name: str, value):
+        """A value as the reason shows it: rounded here when the policy carries it exactly."""
+        rounder = self.shown.get(name)
+        return show_rounded(rounder, value) if rounder else value
 
     @property
     def parts(self) -> list[str]:

@@ -239,7 +239,7 @@ class Coercer:
                 if not isinstance(item, dict):
                     problems.append(Problem(f"{f.name}[{i + 1}]", item, "expected a mapping of fields", "K407"))
                     continue
-                values, errs = inner.coerce(item, {})
+                values, errs = inner.coerce(item, {}, comma=comma)
                 for e in errs:
                     e.field = f"{f.name}[{i + 1}].{e.field}"
                 problems.extend(errs)

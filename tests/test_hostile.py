@@ -467,3 +467,33 @@ def test_ekinerja_csv_and_table_echo_the_export_inertly(tmp_path):
                                                "'@Umum,,Baik,hasil-akhir-kosong,"), r.output
     r = CliRunner().invoke(main, ["ekinerja", str(export)])
     assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\ufffd]0;judul\ufffdSari" in r.stdout, r.output
+
+
+def test_exact_intermediates_keep_the_number_limits(tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY_HEAD + "rounding: {places: 2, mode: half_up, intermediates: exact}\n"
+                      'values:\n  a: "nilai * 1e20 * 1e20"\n')
+    records = tmp_path / "r.csv"
+    records.write_text("nip,nilai\n198609262015051001,5\n198609262015051002,0.5\n")
+    result = evaluate(policy, records, "--format", "jsonl")
+    first, second = map(json.loads, result.stdout.splitlines())
+    assert first["errors"] == [{"code": "K406", "stage": "value", "name": "a",
+                                "reason": "the result 5E+40 is too large: kinerja's numbers stay below 10^21"}]
+    assert second["errors"][0]["reason"] == "the result 5E+39 is too large: kinerja's numbers stay below 10^21"
+
+
+def test_decimal_comma_reaches_the_items_of_a_list_field():
+    from kinerja.engine.coerce import Coercer
+    from kinerja.engine.model import FieldDef
+    skp = FieldDef("skp", "list", items={"target": FieldDef("target", "number")})
+    values, problems = Coercer({"skp": skp}).coerce({"skp": [{"target": "1.234,5"}]}, {}, comma=True)
+    assert problems == [] and values["skp"][0]["target"] == 1234.5
+
+
+def test_a_text_constant_over_the_cap_is_found_at_validate():
+    from kinerja.engine.expr import Limits, compile_expression, constant_beyond_limits
+    text = '"' + "a" * 20_000 + '" + "' + "b" * 20_000 + '"'
+    expr, problems = compile_expression(text, {}, limits=Limits(max_length=100_000, max_nodes=400, max_depth=32))
+    assert problems == []
+    beyond = constant_beyond_limits(expr)
+    assert (beyond.code, beyond.message[-60:]) == ("K308", "` +: the text would be 40,000 characters long (limit 32,768)")

@@ -143,3 +143,45 @@ def test_arbitrary_bytes_end_cleanly(fmt, data, tmp_path):
     output = result.stdout + result.stderr
     assert "internal error" not in output and "Traceback" not in output, output[-2000:]
     assert result.exit_code in (0, 1, 2)
+
+
+EXPRESSIONS = ["nilai * 2", "nilai * 1e20 * 1e20", "nilai ** 1000", "(nilai * 1e20) ** 1000", "nilai / (nilai - nilai)",
+               "nama + nama", "nama + nama + nama + nama", "round(nilai, 12)", "capaian(nilai, jumlah)",
+               "coalesce(nilai, 0) * 1e15", "floor(nilai * 1e18)", "jumlah % 7", "-nilai", "nilai > 0",
+               "nama if nilai > 1 else 'x'", "count(nilai, jumlah)", "max(nilai, jumlah) * 1e19"]
+TYPES = ["number", "integer", "string", "boolean"]
+
+
+@st.composite
+def policies(draw) -> str:
+    nilai, jumlah = draw(st.sampled_from(TYPES)), draw(st.sampled_from(["number", "integer"]))
+    values = draw(st.lists(st.sampled_from(EXPRESSIONS), min_size=1, max_size=4))
+    lines = ["kinerja: 1", "id: acak", "name: Acak", 'version: "1"',
+             f"rounding: {{places: {draw(st.integers(0, 12))}, mode: half_up, "
+             f"intermediates: {draw(st.sampled_from(['rounded', 'exact']))}}}",
+             "fields:", "  nip: {type: nip, required: true}", "  nama: {type: string}",
+             f"  nilai: {{type: {nilai}}}", f"  jumlah: {{type: {jumlah}}}", "values:"]
+    for i, text in enumerate(values):
+        places = draw(st.one_of(st.none(), st.integers(0, 12)))
+        lines.append(f'  v{i}: {{expr: "{text}"' + (f", places: {places}" if places is not None else "") + "}")
+    lines += ["rules:", "  r:", "    kind: catatan", "    when: \"nama != ''\"", '    reason: "{nama} {v0}"']
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(policy=policies(), records=st.lists(record(value), min_size=1, max_size=4),
+       fmt=st.sampled_from(["csv", "jsonl"]))
+def test_generated_policies_never_lose_a_record(policy, records, fmt, tmp_path):
+    path = tmp_path / "acak.yaml"
+    path.write_text(policy)
+    data = tmp_path / f"records.{fmt}"
+    WRITERS[fmt](records, data)
+    result = CliRunner().invoke(main, ["evaluate", str(path), str(data), "--format", "jsonl"])
+    output = result.stdout + result.stderr
+    assert "internal error" not in output and "Traceback" not in output, output[-2000:]
+    assert result.exit_code in (0, 1, 2)
+    if result.exit_code == 2 or "has errors; fix them first" in result.stderr:
+        return  # the file or the policy refused as a whole, with its findings
+    rows = [json.loads(line)["row"] for line in result.stdout.split("\n") if line]
+    assert rows == list(range(1, len(records) + 1))

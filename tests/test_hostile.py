@@ -497,3 +497,12 @@ def test_a_text_constant_over_the_cap_is_found_at_validate():
     assert problems == []
     beyond = constant_beyond_limits(expr)
     assert (beyond.code, beyond.message[-60:]) == ("K308", "` +: the text would be 40,000 characters long (limit 32,768)")
+
+
+def test_explain_text_never_sends_control_characters_to_the_terminal(tmp_path):
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"nip": "198609262015051001", "nama": "\x1b[2J\x1b]0;x\x07Budi", "nilai": 1}) + "\n")
+    result = CliRunner().invoke(main, ["explain", str(CASES / "policy.yaml"), str(records), "--row", "1"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\ufffd[2J\ufffd]0;x\ufffdBudi" in result.stdout

@@ -59,6 +59,8 @@ def to_number(v, comma: bool = False) -> Decimal:
                 raise Invalid("K402", "expected a number written with the digits 0-9")
             raise Invalid("K402", "expected a number")
         d = Decimal(s)
+        if len(s) <= MAX_NUMBER_EXPONENT and "e" not in s and "E" not in s:
+            return d  # 20 characters without an exponent: within both number limits
     else:
         raise Invalid("K402", "expected a number")
     if not d.is_finite():

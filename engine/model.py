@@ -19,6 +19,15 @@ _ZERO = Decimal(0)
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
+class NumberLimit(EvalError):
+    """A computed number beyond the limits (engine/limits.py); the node that made it is named
+    where it is caught, so the happy path pays nothing for the check."""
+
+    def __init__(self, value: Decimal):
+        super().__init__(f"the result {shown(value)} is too large: kinerja's numbers stay below "
+                         f"10^{MAX_NUMBER_EXPONENT + 1}")
+
+
 def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Callable[[Any], Any]:
     """Round a computed number to `places` decimals. `exact`: always show that many places
     (a value's own `places`); otherwise at most that many, without trailing zeros (the
@@ -30,8 +39,7 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
         if not isinstance(value, Decimal) or not value.is_finite():
             return value
         if value and value.adjusted() > MAX_NUMBER_EXPONENT:
-            raise EvalError(f"the result {shown(value)} is too large: kinerja's numbers stay below "
-                            f"10^{MAX_NUMBER_EXPONENT + 1}")
+            raise NumberLimit(value)
         if exact:
             return value.quantize(quantum, rounding=rounding, context=wide)
         if value.as_tuple().exponent < -places:
@@ -44,20 +52,11 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
     return rounder
 
 
-def _rounded(rounder: Callable, value, kind: str, name: str, where: str = ""):
-    """`rounder(value)`; a result beyond the number limits fails in the node that made it."""
-    try:
-        return rounder(value)
-    except EvalError as exc:
-        raise NodeError(kind, name, exc, where) from None
-
-
 def keep(value):
     """The rounder of a number carried exactly (`rounding.intermediates: exact`); it still
     holds the number limits, as every rounder does."""
     if value.__class__ is Decimal and value and value.is_finite() and value.adjusted() > MAX_NUMBER_EXPONENT:
-        raise EvalError(f"the result {shown(value)} is too large: kinerja's numbers stay below "
-                        f"10^{MAX_NUMBER_EXPONENT + 1}")
+        raise NumberLimit(value)
     return value
 
 
@@ -170,12 +169,18 @@ class Scorecard:
             return
         total = Decimal(0)
         for ind in self.indicators:
-            score = _rounded(ind.round, _run(ind.score, env, "indicator", ind.name), "indicator", ind.name)
+            try:
+                score = ind.round(_run(ind.score, env, "indicator", ind.name))
+            except NumberLimit as exc:
+                raise NodeError("indicator", ind.name, exc) from None
             if not isinstance(score, Decimal):
                 raise NodeError("indicator", ind.name, EvalError(f"score must be a number, got {short(score)}"))
             env[ind.name] = score
             total += score * ind.weight / 100
-        env[self.name] = _rounded(self.round, total, "scorecard", self.name)
+        try:
+            env[self.name] = self.round(total)
+        except NumberLimit as exc:
+            raise NodeError("scorecard", self.name, exc) from None
 
 
 @dataclass
@@ -196,7 +201,10 @@ class Value:
             if self.when and not _all(self.when, env, "value", self.name):
                 env[self.name] = None
                 return
-            env[self.name] = _rounded(self.round, _run(self.expr, env, "value", self.name), "value", self.name)
+            try:
+                env[self.name] = self.round(_run(self.expr, env, "value", self.name))
+            except NumberLimit as exc:
+                raise NodeError("value", self.name, exc) from None
             return
         results = []
         for i, item in enumerate(env.get(self.each) or ()):
@@ -206,7 +214,10 @@ class Value:
                 item[self.name] = None  # never fall through to the record-level list of the same name
                 results.append(None)
                 continue
-            result = _rounded(self.round, _run(self.expr, scope, "value", self.name, where), "value", self.name, where)
+            try:
+                result = self.round(_run(self.expr, scope, "value", self.name, where))
+            except NumberLimit as exc:
+                raise NodeError("value", self.name, exc, where) from None
             item[self.name] = result
             results.append(result)
         env[self.name] = tuple(results)
@@ -267,7 +278,10 @@ class Band:
         if not isinstance(value, Decimal) or isinstance(value, bool):
             raise NodeError("band", self.name, EvalError(f"`{self.input}` must be a number, got {short(value)}"))
         if self.round:
-            value = _rounded(self.round, value, "band", self.name)
+            try:
+                value = self.round(value)
+            except NumberLimit as exc:
+                raise NodeError("band", self.name, exc) from None
         hit = self.lookup(value)
         if hit is None:
             raise NodeError("band", self.name, EvalError(f"`{self.input}` = {value} falls outside every band"))
@@ -371,8 +385,10 @@ class Rule:
             out["label"] = self.label
         params = {}
         for name, expr in self.params.items():
-            where = f"(param {name})"
-            params[name] = _rounded(self.round, _run(expr, env, "rule", self.id, where), "rule", self.id, where)
+            try:
+                params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+            except NumberLimit as exc:
+                raise NodeError("rule", self.id, exc, f"(param {name})") from None
         out.update(params)
         if self.reason:
             scope = {**env, **params} if params else env

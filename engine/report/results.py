@@ -17,14 +17,14 @@ from typing import IO, Any
 from ..evaluate import Result
 from ..model import plain_decimal
 
-_json_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader
+# (Python's splitlines and JavaScript split lines at them); in JSON text they occur only inside
+# strings, so the whole row is translated, once, and only when it is not ASCII.
 _LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-def _encode_str(s: str) -> str:
-    """A JSON string; U+0085, U+2028 and U+2029 escaped too, so a JSONL line is one line for
-    every reader (Python's splitlines and JavaScript split lines at them)."""
-    text = _json_str(s)
+def _one_line(text: str) -> str:
     return text if text.isascii() else text.translate(_LINE_SEPARATORS)
 
 
@@ -102,7 +102,7 @@ class JsonlWriter(Writer):
         return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + tail
 
     def write(self, result: Result) -> None:
-        self.out.write(self.line(result) + "\n")
+        self.out.write(_one_line(self.line(result)) + "\n")
 
 
 class JsonWriter(JsonlWriter):
@@ -114,7 +114,7 @@ class JsonWriter(JsonlWriter):
     def write(self, result: Result) -> None:
         self.out.write("\n  " if self.first else ",\n  ")
         self.first = False
-        self.out.write(self.line(result))
+        self.out.write(_one_line(self.line(result)))
 
     def close(self) -> None:
         self.out.write("\n]\n" if not self.first else "]\n")

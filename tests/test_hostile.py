@@ -506,3 +506,14 @@ def test_explain_text_never_sends_control_characters_to_the_terminal(tmp_path):
     assert result.exit_code == 0, result.output
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\ufffd[2J\ufffd]0;x\ufffdBudi" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_json_rows_escape_unicode_line_separators(tmp_path, fmt):
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"nip": "198609262015051001", "nama": "a\u2028b\x85c\u2029d", "nilai": 1}) + "\n")
+    result = evaluate(CASES / "policy.yaml", records, "--format", fmt)
+    assert "\u2028" not in result.stdout and "\x85" not in result.stdout and "\u2029" not in result.stdout
+    assert "nama a\\u2028b\\u0085c\\u2029d nilai 1" in result.stdout
+    rows = json.loads(result.stdout) if fmt == "json" else [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["actions"][0]["reason"] == "nama a\u2028b\x85c\u2029d nilai 1 skor 2.00"

@@ -517,3 +517,11 @@ def test_json_rows_escape_unicode_line_separators(tmp_path, fmt):
     assert "nama a\\u2028b\\u0085c\\u2029d nilai 1" in result.stdout
     rows = json.loads(result.stdout) if fmt == "json" else [json.loads(line) for line in result.stdout.splitlines()]
     assert rows[0]["actions"][0]["reason"] == "nama a\u2028b\x85c\u2029d nilai 1 skor 2.00"
+
+
+def test_test_discovery_reads_a_huge_file_only_up_to_the_limit(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "besar.yaml").write_text("kinerja: 1\n" + "# x\n" * 600_000)
+    result = CliRunner().invoke(main, ["test", "."], env={"GITHUB_ACTIONS": None})
+    assert result.exit_code == 1
+    assert "    ./besar.yaml: error K003 the file is larger than the limit of 1,048,576 bytes" in result.stdout.splitlines()

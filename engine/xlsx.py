@@ -26,11 +26,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
-from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from .limits import MAX_CELL
 from .records import BadCell, RecordsError, Source, open_binary
 from .xlsx_guard import CUT, GuardedZip
+from .xlsx_strings import SharedStrings
 
 HEADER_SCAN = 30  # rows looked at to find the header below a title block
 NO_SAVED_VALUE = "formula has no saved value; open and save the file in Excel"
@@ -60,7 +61,7 @@ class _Parser(WorkSheetParser):
                     "style_id": int(element.get("s", 0) or 0)}
         try:
             cell = super().parse_cell(element)
-        except (ValueError, TypeError, OverflowError):  # a stored value that is not of its type ("1x" as a number)
+        except (ValueError, TypeError, OverflowError, IndexError):  # "1x" as a number, a shared string not there
             return self._bad_cell(element)
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
             saved = element.find(VALUE_TAG)
@@ -93,7 +94,7 @@ def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None
         book = _Book(stream, name)
         try:
             title, path = book.choose(sheet or getattr(mapping, "sheet", None))
-            parser = _Parser(book.archive.open(path), book.reader.shared_strings, data_only=True,
+            parser = _Parser(book.archive.open(path), book.strings(path), data_only=True,
                              epoch=book.wb.epoch, date_formats=book.wb._date_formats,
                              timedelta_formats=book.wb._timedelta_formats)
             try:
@@ -118,7 +119,6 @@ class _Book:
                 reader = ExcelReader(stream, read_only=True, data_only=True)
                 reader.archive = GuardedZip(stream)  # every XML part through the guard (xlsx_guard.py)
                 reader.read_manifest()
-                reader.read_strings()
                 reader.read_workbook()
                 apply_stylesheet(reader.archive, reader.wb)
                 self.sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
@@ -132,6 +132,21 @@ class _Book:
         except (InvalidFileException, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError) as exc:
             raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
         self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
+
+    def strings(self, sheet_path: str) -> SharedStrings | list:
+        """The shared strings the sheet at `sheet_path` reads (xlsx_strings.py: fast, and for a
+        large table only the used ones)."""
+        ct = self.reader.package.find(SHARED_STRINGS)
+        if ct is None:
+            return []
+        try:
+            return SharedStrings(self.archive, ct.PartName[1:], sheet_path)
+        except SyntaxError as exc:  # xml.etree's ParseError
+            raise RecordsError(f"{self.name} cannot be read as an .xlsx workbook: its shared strings are not "
+                               f"well-formed XML ({exc})") from None
+        except KeyError:
+            raise RecordsError(f"{self.name} cannot be read as an .xlsx workbook: its shared strings are "
+                               "missing") from None
 
     def choose(self, wanted: str | None) -> tuple[str, str]:
         """(title, path inside the zip) of the sheet asked for, or of the first one."""

@@ -159,3 +159,49 @@ def test_a_stored_value_not_of_its_type_is_an_error_on_its_cell(tmp_path):
     bad = rows[1][1]["nilai"]
     assert (bad.value, bad.code, bad.reason) == ("2x", "K402", "the value stored in the cell is not valid for its type")
     assert [r for r, _ in rows] == [1, 2, 3]
+
+
+def _table(items: list[str]) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{NS}">{"".join(items)}</sst>'
+
+
+def _strings_sheet(indices: list[int], quote: str = '"') -> str:
+    rows = "".join(f'<row r="{i}"><c r="A{i}" t={quote}s{quote}><v>{n}</v></c></row>' for i, n in enumerate(indices, 1))
+    return f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{NS}"><sheetData>{rows}</sheetData></worksheet>'
+
+
+FILLER = 300_000  # about 12 MB of strings: over LAZY_FROM, so only the used ones are kept
+
+
+@pytest.mark.parametrize("quote", ['"', "'"], ids=["scanned", "missed-by-the-scan"])
+def test_a_large_shared_strings_table_gives_exactly_the_used_strings(tmp_path, quote):
+    special = ["<si><t>nama</t></si>", '<si><r><t>Bu</t></r><r><rPr><b/></rPr><t xml:space="preserve">di &amp; co</t></r>'
+               "<rPh sb=\"0\" eb=\"1\"><t>ふり</t></rPh></si>", "<si/>", "<si><t/></si>", "<si><t>A &lt; B</t></si>"]
+    items = [f"<si><t>isian {i}</t></si>" for i in range(FILLER)]
+    for k, item in zip((0, 5, 150_000, 150_001, FILLER - 1), special):
+        items[k] = item
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(workbook(sheet=_strings_sheet([0, 5, 150_002, FILLER - 1, 7], quote), shared=_table(items)))
+    rows = read(path)
+    assert [data["nama"] for _, data in rows] == ["Budi & co", "isian 150002", "A < B", "isian 7"]
+
+
+def test_a_large_shared_strings_table_costs_about_its_decompression(tmp_path):
+    items = "".join(f"<si><t>isian yang tidak dipakai {i}</t></si>" for i in range(FILLER))
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(workbook(sheet=_strings_sheet([0, 1, 2]), shared=_table(["<si><t>nama</t></si>", items,
+                                                                               "<si><t>x</t></si>"])))
+
+    def decompress():
+        with zipfile.ZipFile(path) as z:
+            z.read("xl/sharedStrings.xml").count(b"<si>")
+
+    ratio = _seconds(lambda: read(path)) / _seconds(decompress)
+    assert ratio < 30, ratio  # openpyxl's own reader: over 100
+    tracemalloc.start()
+    try:
+        read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000, peak

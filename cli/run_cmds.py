@@ -12,7 +12,7 @@ from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS, printable
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import PopulationReport, population_options
+from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -64,13 +64,19 @@ class Progress:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
+@click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
+              "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
-def evaluate(policy, records, fmt, output, with_explain, lang, input_format, sheet, header_row, map_file,
-             org_predikat, population_output, fairness, favourable):
+def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_format, sheet, header_row, map_file,
+             org_predikat, population_output, fairness, favourable, units_file):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     compiled = load_policy(policy)
-    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable)
+    if annual and (compiled.cycle is None or compiled.cycle.annual is None):
+        fail("--annual: the policy declares no annual rule (cycle: annual)")
+    units = load_units(units_file, [compiled])
+    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units)
+    population.annual = annual
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
@@ -78,9 +84,18 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     if with_explain and fmt not in ("json", "jsonl", "xlsx"):
         fail(f"--explain adds explanations to json or jsonl rows, not to {fmt} "
              "(xlsx always has an explanation sheet; for one employee use kinerja explain)")
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual)
     started = time.perf_counter()
-    counts = {"records": 0, "ok": 0, "error": 0}
+    counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
+    annual_counts = {"ok": 0, "error": 0, "excluded": 0}
+    yearly = None
+    if annual:
+        from kinerja.engine.annual import AnnualRun
+        yearly = AnnualRun(evaluator, compiled.cycle, units)
+    unit_check = None
+    if units is not None:
+        from kinerja.engine.units import UnitCheck
+        unit_check = UnitCheck(units)
     progress = Progress()
     out = Output(output, binary=fmt == "xlsx")
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
@@ -90,19 +105,34 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info)
+            periode = compiled.cycle.period_field if annual else None
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode)
         explainer = None
         if with_explain:
             from kinerja.engine.explain import explain
             explainer = explain
-        for result in evaluator.run(sources):
-            counts["records"] += 1
-            counts[result.status] += 1
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units, unit_check)
+
+        def emit(result) -> None:
             if explainer is not None:
                 result.explanation = explainer(compiled, result, lang).as_dict()
             writer.write(result)
             population.add(result)
+
+        for source in sources:
+            result = evaluator.evaluate(source)
+            counts["records"] += 1
+            counts[result.status] += 1
+            for r in yearly.add(source, result) if yearly is not None else (result,):
+                if r is not result:
+                    annual_counts[r.status] += 1
+                emit(r)
             progress.tick(counts["records"])
+        for r in yearly.finish() if yearly is not None else ():
+            annual_counts[r.status] += 1
+            emit(r)
         writer.close()
     except RecordsError as exc:
         progress.done()
@@ -115,10 +145,24 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(f"note: {note}", err=True)
+    unit_findings = list(units.findings) if units is not None else []
+    if unit_check is not None:
+        later = unit_check.findings(records)
+        unit_findings += later
+        for f in later:
+            click.echo(finding_line(f), err=True)
+    if yearly is not None and yearly.missing:
+        click.echo(f"note: {yearly.missing} employee(s) with a periode missing (K620; see their annual results)",
+                   err=True)
     click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
-               f"time: {elapsed:.2f} s", err=True)
-    population_failed = population.finish() if population.active else False
-    sys.exit(EXIT_FINDINGS if counts["error"] or population_failed else EXIT_OK)
+               f"excluded: {counts['excluded']}, "
+               + (f"annual: {sum(annual_counts.values())} (ok: {annual_counts['ok']}, errors: "
+                  f"{annual_counts['error']}, excluded: {annual_counts['excluded']}), " if yearly is not None else "")
+               + f"time: {elapsed:.2f} s", err=True)
+    population_failed = population.finish(unit_findings) if population.active else False
+    units_failed = any(f.severity == "error" for f in unit_findings)
+    failed = counts["error"] or annual_counts["error"] or population_failed or units_failed
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @click.command()
@@ -130,19 +174,24 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
-def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file):
+@units_option
+def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
     from kinerja.engine.explain import explain as build
     from kinerja.engine.report.results import dumps
-
     if not nip and not rows:
         fail("say which record to explain: --nip NIP or --row N")
     compiled = load_policy(policy)
+    units = load_units(units_file, [compiled])
     evaluator = Evaluator(compiled, keep_env=True)
     wanted_nips, wanted_rows = set(nip), set(rows)
     found = []
     try:
-        for source in open_records(records, input_format, sheet, header_row, map_file):
+        sources = open_records(records, input_format, sheet, header_row, map_file)
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units)
+        for source in sources:
             data = source.data if isinstance(source.data, dict) else {}
             raw_nip = str(data.get("nip", "")).strip()
             if source.row in wanted_rows or raw_nip in wanted_nips:

@@ -14,7 +14,7 @@ import shutil
 from decimal import Decimal
 from typing import IO, Any
 
-from ..evaluate import Result
+from ..evaluate import Result, excluded_reason
 from ..model import plain_decimal
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -72,8 +72,16 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
-    def __init__(self, out: IO[str], outputs: list[str], info: dict):
-        self.out, self.outputs, self.info = out, outputs, info
+    def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
+        """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
+        each row's period, and "tahunan" on an annual row."""
+        self.out, self.outputs, self.info, self.periode = out, outputs, info, periode
+
+    def period_of(self, result: Result) -> str:
+        if result.annual is not None:
+            return str(result.annual.get("periode", ""))
+        raw = result.raw if isinstance(result.raw, dict) else {}
+        return cell_text(raw.get(self.periode)).strip() if self.periode else ""
 
     def write(self, result: Result) -> None:
         raise NotImplementedError
@@ -83,17 +91,24 @@ class Writer:
 
 
 class JsonlWriter(Writer):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.tail = f', "policy": {dumps(self.info)}}}'
         self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
 
     def line(self, result: Result) -> str:
         """One result row as JSON (the same shape as `result_row`, built without a dict)."""
         head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        if result.annual is not None:
+            head += ', "annual": ' + _compact(result.annual)
+        elif self.periode:  # with --annual, each period row says which period it is
+            head += ', "periode": ' + _compact(self.period_of(result))
         tail = self.tail
         if result.explanation is not None:
             tail = tail[:-1] + ', "explain": ' + _compact(result.explanation) + "}"
+        if result.status == "excluded":
+            return head + ', "reason": ' + _compact(excluded_reason(result)) + ', "actions": ' + \
+                _compact(result.actions) + tail
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
@@ -106,8 +121,8 @@ class JsonlWriter(Writer):
 
 
 class JsonWriter(JsonlWriter):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.first = True
         self.out.write("[")
 
@@ -156,18 +171,21 @@ def _csv_cell(value: Any) -> str:
 
 
 class CsvWriter(Writer):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.csv = csv.writer(self.out, lineterminator="\n")
-        self.csv.writerow([inert(h) for h in ["row", "nip", "status", *self.outputs, "actions", "errors",
-                                              "policy_id", "policy_version", "policy_sha256"]])
+        self.csv.writerow([inert(h) for h in ["row", "nip", *(["periode"] if self.periode else []), "status",
+                                              *self.outputs, "actions", "errors", "policy_id", "policy_version",
+                                              "policy_sha256"]])
         self.tail = [inert(str(self.info["id"])), inert(str(self.info["version"])), self.info["sha256"]]
 
     def write(self, result: Result) -> None:
         outs = [_csv_cell(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
-        self.csv.writerow([result.row, inert(result.nip or ""), result.status, *outs, inert(actions),
-                           inert(error_text(result.errors)), *self.tail])
+        # an excluded row carries in the errors column the reason it was not appraised
+        why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)
+        lead = [result.row, inert(result.nip or "")] + ([inert(self.period_of(result))] if self.periode else [])
+        self.csv.writerow([*lead, result.status, *outs, inert(actions), inert(why), *self.tail])
 
 
 class TableWriter(Writer):
@@ -176,8 +194,8 @@ class TableWriter(Writer):
 
     MAX_CELL = 24
 
-    def __init__(self, *args, width: int | None = None):
-        super().__init__(*args)
+    def __init__(self, *args, width: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.rows: list[tuple[list[str], str]] = []
         self.width = width or shutil.get_terminal_size((160, 24)).columns
 
@@ -185,10 +203,14 @@ class TableWriter(Writer):
         if result.ok:
             detail = [cell_text(result.outputs.get(n)) for n in self.outputs]
             actions = ", ".join(a["id"] for a in result.actions)
+        elif result.status == "excluded":
+            detail = [""] * len(self.outputs)
+            actions = "EXCLUDED " + excluded_reason(result)
         else:
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)
-        cells = [str(result.row), result.nip or "", result.status, *detail]
+        status = result.status if not self.periode else f"{result.status} {self.period_of(result)}".strip()
+        cells = [str(result.row), result.nip or "", status, *detail]
         self.rows.append(([printable(c) for c in cells], printable(actions)))
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from .expr import (ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile
                    enum, infer_type, parse)
 from .findings import Finding, has_errors
 from .functions import FUNCTIONS
+from .limits import MAX_NUMBER_EXPONENT
 from .load import MAX_DIGITS, Scalar
 from .model import (EXCLUDED_KIND, Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table,
                     Value, keep, make_rounder, template_names)
@@ -179,6 +180,10 @@ class Compiler:
             params[name] = Decimal(str(entry.spec)) if isinstance(entry.spec, (int, Decimal)) and \
                 not isinstance(entry.spec, bool) else entry.spec
             self.types[name] = infer_type(params[name])
+            if isinstance(params[name], Decimal) and params[name] and params[name].adjusted() > MAX_NUMBER_EXPONENT:
+                self.findings.append(entry.finding(
+                    "K105", f'param "{name}" is beyond the limit of 10^{MAX_NUMBER_EXPONENT + 1} (README "Limits")',
+                    hint="every record that uses it would fail"))
         computed = self.declare_outputs()
         order = self.dependency_order(computed)
         for name, entry in self.declared.items():  # names in a cycle stay untyped: no second finding

@@ -525,3 +525,12 @@ def test_test_discovery_reads_a_huge_file_only_up_to_the_limit(tmp_path, monkeyp
     result = CliRunner().invoke(main, ["test", "."], env={"GITHUB_ACTIONS": None})
     assert result.exit_code == 1
     assert "    ./besar.yaml: error K003 the file is larger than the limit of 1,048,576 bytes" in result.stdout.splitlines()
+
+
+def test_a_param_beyond_the_number_limit_is_found_at_validate(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(POLICY_HEAD + "params:\n  pengali: 1e30\nvalues:\n  a: \"nilai * pengali\"\n")
+    result = CliRunner().invoke(main, ["validate", "--format", "text", str(path)], env={"GITHUB_ACTIONS": None})
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (f"{path}:9:12: error K105 param \"pengali\" is beyond the limit of 10^21 "
+                                             '(README "Limits")')

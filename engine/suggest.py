@@ -22,8 +22,8 @@ def close_match(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> st
     if len(pool) > SMALL and word:
         size = len(word)
         slack = max(2, size // 3)
-        shape = re.compile(f"^{re.escape(word[0])}[^\n]{{{max(0, size - slack - 1)},{size + slack - 1}}}$",
-                           re.MULTILINE | re.IGNORECASE)
+        first = "".join(sorted({re.escape(word[0].lower()), re.escape(word[0].upper())}))
+        shape = re.compile(f"^[{first}][^\\n]{{{max(0, size - slack - 1)},{size + slack - 1}}}$", re.MULTILINE)
         pool = shape.findall("\n".join(pool))[:MAX_COMPARED]  # one C-level scan, not a Python loop
     hits = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
     return hits[0] if hits else None

@@ -30,6 +30,8 @@ from .suggest import close_match
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
 CMP_PREFIXES = (">=", "<=", "!=", "==", ">", "<")
+MAX_REASON_FINDINGS = 20  # unknown placeholders located one by one in one reason text
+MAX_LOCATED_TEXT = 20_000  # a longer text's findings point at its start (locating inside is linear in it)
 
 
 class Compiler:
@@ -63,7 +65,7 @@ class Compiler:
     def expr_finding(self, entry: Entry, sub: list, p: Problem, text: str) -> Finding:
         node = entry.node(sub)
         line, col = (node.line, node.column) if node is not None else (1, 1)
-        if isinstance(node, Scalar) and node.source == text:
+        if isinstance(node, Scalar) and node.source == text and len(text) <= MAX_LOCATED_TEXT:
             lines = text.split("\n")
             offset = sum(len(s) + 1 for s in lines[:max(p.line, 1) - 1]) + p.column - 1
             line, col = source_position(self.lines_of(entry.doc), node, min(max(offset, 0), len(text))) \
@@ -493,19 +495,28 @@ class Compiler:
         return ok
 
     def check_reason(self, entry: Entry, reason: str, known: set[str]) -> None:
-        """Each `{name}` in a reason text names something; the finding points at the placeholder."""
-        start = 0
+        """Each `{name}` in a reason text names something; the finding points at the placeholder.
+        After MAX_REASON_FINDINGS unknown ones, one finding counts the rest: locating each in a
+        long text is linear, so thousands of them would make validate quadratic."""
+        start, unknown, names = 0, 0, None
         for ref in template_names(reason):
             at = reason.find("{", start)
             start = reason.find("}", at) + 1
             if ref in known:
                 continue
+            unknown += 1
+            if unknown > MAX_REASON_FINDINGS:
+                continue
             before = reason[:at]
             line, col = before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
-            close = close_match(ref, sorted(known))
+            names = names if names is not None else sorted(known)
+            close = close_match(ref, names)
             problem = Problem("K215", f"reason mentions {{{ref}}}, which is not a field, value, param or rule param",
                               line, col, f'did you mean "{close}"?' if close else None)
             self.findings.append(self.expr_finding(entry, ["reason"], problem, reason))
+        if unknown > MAX_REASON_FINDINGS:
+            self.findings.append(entry.finding("K215", f"the reason mentions {unknown - MAX_REASON_FINDINGS} more "
+                                               "names that are not a field, value, param or rule param", ["reason"]))
 
     def compile_population(self) -> list:
         from .population import compile_checks

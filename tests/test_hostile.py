@@ -534,3 +534,20 @@ def test_a_param_beyond_the_number_limit_is_found_at_validate(tmp_path):
     assert result.exit_code == 1
     assert result.stdout.splitlines()[0] == (f"{path}:9:12: error K105 param \"pengali\" is beyond the limit of 10^21 "
                                              '(README "Limits")')
+
+
+def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path):
+    """30,000 unknown `{x}` in one 260 KB reason: 20 located findings and one that counts the
+    rest (each was located by a scan of the whole text: quadratic, minutes)."""
+    reason = " ".join(f"{{x{i}}}" for i in range(30_000))
+    path = tmp_path / "p.yaml"
+    path.write_text(POLICY_HEAD + f'rules:\n  a:\n    kind: catatan\n    when: "nilai > 0"\n    reason: "{reason}"\n')
+    small = tmp_path / "q.yaml"
+    known = " ".join("{nilai}" for _ in range(30_000))  # the same size, every name known
+    small.write_text(POLICY_HEAD + f'rules:\n  a:\n    kind: catatan\n    when: "nilai > 0"\n    reason: "{known}"\n')
+    from kinerja.engine.validate import validate_file
+    ratio = _best_seconds(lambda: validate_file(str(path)), 1) / _best_seconds(lambda: validate_file(str(small)), 1)
+    assert ratio < 10, ratio
+    findings = validate_file(str(path))
+    assert [f.code for f in findings] == ["K215"] * 21
+    assert findings[-1].message == "the reason mentions 29980 more names that are not a field, value, param or rule param"

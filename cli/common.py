@@ -49,7 +49,7 @@ class Output:
         if path and path != "-":
             try:
                 self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
-                               newline=None if binary else "")
+                               newline=None if binary else "", errors=None if binary else "backslashreplace")
             except OSError as exc:
                 fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
 

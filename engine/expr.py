@@ -15,6 +15,7 @@ import ast
 import re
 import copy
 from dataclasses import dataclass, field
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any, Callable, Mapping
 
 from .expr_check import _Checker
@@ -22,7 +23,8 @@ from .expr_diagnose import _interpret, _Located, _plain
 from .expr_types import (ANY, BOOL, DATE, LIST, LIMITS, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
                          _CHECKED_BINOPS, _ERRORS, _col, _lines, _number_literal, _wrapped, enum, infer_type)
 from .functions import FUNCTIONS, OPERATOR_HELPERS, short, type_name
-from .i18n import N_, _
+from .i18n import N_, _, num
+from .limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
 
 _PYTHON_WORDS = [  # Python's syntax error texts an expression writer meets most, in the reader's language
     (re.compile(r"invalid syntax"), N_("invalid syntax")),
@@ -45,7 +47,7 @@ def _python_words(msg: str) -> str:
     return msg
 
 __all__ = ["ANY", "BOOL", "DATE", "LIST", "LIMITS", "NONE", "NUMBER", "STRING", "ExprError", "Expression", "Limits",
-           "Problem", "Type", "compile_expression", "enum", "infer_type", "parse"]
+           "Problem", "Type", "compile_expression", "constant_beyond_limits", "enum", "infer_type", "parse"]
 
 def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, list[Problem]]:
     """Parse and enforce the size limits; never raises."""
@@ -137,7 +139,7 @@ class _Rewriter(ast.NodeTransformer):
         kinds = {_kind(node.left), _kind(node.right)}
         self.generic_visit(node)
         helper = {ast.Pow: "_pow", ast.Mod: "_mod"}.get(type(node.op))
-        if helper is None and kinds != {"number"} and not (isinstance(node.op, ast.Add) and kinds == {"string"}):
+        if helper is None and kinds != {"number"}:  # text + text too: its length is capped
             helper = _CHECKED_BINOPS[type(node.op)]
         if helper:
             return ast.Call(ast.Name(helper, ast.Load()), [node.left, node.right], [])
@@ -159,6 +161,31 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
 
+
+
+_UNBOUNDED = Context(Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def constant_beyond_limits(expr: "Expression") -> Problem | None:
+    """K308 when the expression reads no name (`10 ** 30`, `"x" + "y"`) and so gives every
+    record a number or text beyond the limits (engine/limits.py). Used by policy compilation."""
+    if expr.names:
+        return None
+    try:
+        value, why = _interpret(expr.tree.body, {}), None
+    except _Located as loc:
+        value, why = None, loc.message if "too large" in loc.message or "characters long" in loc.message else None
+    except Exception:  # noqa: BLE001 - a constant that fails otherwise is not a limit (and is reported at run)
+        value, why = None, None
+    if isinstance(value, Decimal) and value.is_finite() and value and value.adjusted() > MAX_NUMBER_EXPONENT:
+        why = _("is {value}, beyond the limit of 10^{value2}").format(value=shown(value.normalize(_UNBOUNDED)), value2=MAX_NUMBER_EXPONENT + 1)
+    elif isinstance(value, str) and len(value) > MAX_TEXT:
+        why = _("is {value} characters long, beyond the limit of {MAX_TEXT}").format(value=num(len(value), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
+    if not why:
+        return None
+    seg = expr.text.strip()
+    seg = seg if len(seg) <= 40 else seg[:39] + "…"
+    return Problem("K308", f"`{seg}` {why}", 1, 1, hint=_("every record would fail here"))
 
 
 def _kind(node: ast.AST) -> str:

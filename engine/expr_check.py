@@ -8,6 +8,7 @@ import difflib
 from typing import Mapping
 
 from .expr_types import ANY, BOOL, NONE, NUMBER, STRING, Problem, Type, _col, _lines, _number_literal
+from .suggest import close_match
 from .functions import FUNCTIONS
 from .i18n import N_, _
 
@@ -95,9 +96,10 @@ class _Checker:
         if node.id in FUNCTIONS:
             self.report(node, "K305", _("`{id}` is a function: call it as {id}(...)").format(id=node.id))
             return ANY
-        close = difflib.get_close_matches(node.id, list(self.names), n=1, cutoff=0.6)
+        close = close_match(node.id, list(self.names))
         self.report(node, "K302", _("unknown name `{id}`").format(id=node.id),
-                    _("did you mean \"{close}\"?").format(close=close[0]) if close else _("names must be declared fields, values or params"))
+                    _('did you mean "{close}"?').format(close=close) if close
+                    else _("names must be declared fields, values or params"))
         return ANY
 
     def _Tuple(self, node) -> Type:

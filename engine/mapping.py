@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .i18n import _
 from .findings import Finding
-from .policy import read_document
+from .policy import LINK_REFUSED, link_escapes, read_document
 from .records import BadCell, RecordsError, Source
 
 MAPPING_SCHEMA = "mapping.schema.json"
@@ -128,7 +128,7 @@ class Mapping:
                 yield source
                 continue
             if bound is None:
-                bound = self.bind([k for k in source.data if not k.startswith("\x00")], where)
+                bound = self.bind(list(source.data), where)
             yield bound.map(source)
 
 
@@ -165,7 +165,8 @@ class BoundMapping:
             hit = table.get(norm_value(v), _MISS)
             if hit is not _MISS:
                 out[f] = hit
-        return Source(source.row, out, source.where, out_cells or None, source.problem)
+        return Source(source.row, out, source.where, out_cells or None, source.problem, source.code,
+                      source.decimal_comma)
 
 
 _MISS = object()
@@ -192,6 +193,8 @@ def load_mapping(ref: str) -> Mapping:
     """A mapping file path, or the id of a shipped mapping (e.g. `ekinerja-bkn`).
     Raises MappingError (a RecordsError) with located findings when it is wrong."""
     if os.path.isfile(ref):
+        if link_escapes(ref):
+            raise RecordsError(f"{ref} {_(LINK_REFUSED)}")
         doc = read_document(ref, schema_name=MAPPING_SCHEMA)
     else:
         shipped = shipped_mappings()

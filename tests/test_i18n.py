@@ -181,3 +181,21 @@ def test_no_function_both_binds_and_calls_the_translation_function():
                 if binds and calls:
                     bad.append(f"{path.name}:{fn.lineno} {fn.name}")
     assert bad == []
+
+
+def test_every_module_imports_the_translation_helpers_it_calls():
+    """A wrapped message in a module that never imported `_` or `num` fails only when the error
+    it reports happens: catch it here instead."""
+    import ast
+
+    helpers = {"_", "N_", "num", "ngettext", "gettext_in", "os_reason", "using"}
+    missing = []
+    for folder in i18n_catalog.SOURCE_DIRS:
+        for path in folder.rglob("*.py"):
+            tree = ast.parse(path.read_text("utf-8"))
+            used = {n.func.id for n in ast.walk(tree)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in helpers}
+            known = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+            known |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+            missing += [f"{path.name}: {name}" for name in sorted(used - known)]
+    assert missing == []

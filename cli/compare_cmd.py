@@ -9,11 +9,12 @@ import click
 from kinerja.engine.compare import Comparison, Options, check_options
 from kinerja.engine.fairness import parse_favourable
 from kinerja.engine.records import RecordsError
-from kinerja.engine.report.compare_out import RENDERERS
+from kinerja.engine.parallel import WorkerError
+from kinerja.engine.report.compare_out import RENDERERS, write_report
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import org_predikat_option
-from .run_cmds import Progress, open_records, records_options
+from .run_cmds import Progress, jobs_option, open_records, records_options, resolve_jobs
 
 
 @click.command()
@@ -34,8 +35,9 @@ from .run_cmds import Progress, open_records, records_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any record changes.")
 @records_options
+@jobs_option
 def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
-            fail_on_change, input_format, sheet, header_row, map_file):
+            fail_on_change, input_format, sheet, header_row, map_file, jobs):
     """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why."""
     a, b = load_policy(policy_a), load_policy(policy_b)
     try:
@@ -51,19 +53,23 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         fail("; ".join(problems))
     comparison = Comparison(a, b, options)
     progress = Progress()
+    jobs = resolve_jobs(jobs)
     try:
-        for source in open_records(records, input_format, sheet, header_row, map_file):
-            comparison.add(source)
-            progress.tick(comparison.records)
-    except RecordsError as exc:
+        sources = open_records(records, input_format, sheet, header_row, map_file)
+        if jobs > 1:
+            _compare_blocks(comparison, policy_a, policy_b, sources, jobs, progress)
+        else:
+            for source in sources:
+                comparison.add(source)
+                progress.tick(comparison.records)
+    except (RecordsError, WorkerError) as exc:
         progress.done()
         fail(str(exc))
     progress.done()
     data = comparison.report()
-    text = RENDERERS[fmt](data)
     out = Output(output)
     try:
-        out.stream.write(text)
+        write_report(data, fmt, out.stream)
     finally:
         out.close()
     s = data["summary"]
@@ -71,3 +77,15 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         click.echo(f"records: {s['records']}, valid: {s['valid']}, invalid: {s['invalid']}, "
                    f"changed: {s['changed']}; report written to {output}", err=True)
     sys.exit(EXIT_FINDINGS if fail_on_change and s["changed"] else EXIT_OK)
+
+
+def _compare_blocks(comparison, ref_a, ref_b, sources, jobs, progress) -> None:
+    """`compare --jobs N`: blocks compared in N worker processes, merged in input order."""
+    from kinerja.engine.parallel import CompareJob, PolicyRef, compare_job, run_blocks
+
+    job = CompareJob(PolicyRef.of(ref_a, comparison.a), PolicyRef.of(ref_b, comparison.b), comparison.options)
+    local = Comparison(comparison.a, comparison.b, comparison.options)
+    for state in run_blocks(compare_job, job, sources, jobs, local=lambda block, index: compare_job(job, block, index,
+                                                                                                      local)):
+        comparison.merge(state)
+        progress.tick(comparison.records)

@@ -265,6 +265,23 @@ class PopulationRun:
                     tally.errors += 1
                     tally.first_error = tally.first_error or str(exc)
 
+    def merge(self, tallies: list[dict[str, "_Tally"]]) -> None:
+        """Add the tallies of another run of the same checks over later records (a block
+        evaluated elsewhere): counts add up, groups keep their first-seen order."""
+        for mine, theirs in zip(self.tallies, tallies):
+            for group, t in theirs.items():
+                tally = mine.get(group)
+                if tally is None:
+                    mine[group] = t
+                    continue
+                tally.valid += t.valid
+                tally.invalid += t.invalid
+                for label, n in t.counts.items():
+                    tally.counts[label] = tally.counts.get(label, 0) + n
+                tally.matched += t.matched
+                tally.errors += t.errors
+                tally.first_error = tally.first_error or t.first_error
+
     def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
         """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records."""
         org_predikat = org_predikat or {}

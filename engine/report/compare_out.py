@@ -8,7 +8,7 @@ from typing import Callable
 
 from ..model import format_value
 from ..policy_diff import describe
-from .results import dumps
+from .results import dump_chunks, dumps
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200
@@ -184,6 +184,16 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
 
 def render_json(data: dict) -> str:
     return dumps(data, indent=2) + "\n"
+
+
+def write_report(data: dict, fmt: str, stream) -> None:
+    """Write the report in `fmt`; json piece by piece (every changed and invalid record is in it)."""
+    if fmt == "json":
+        for chunk in dump_chunks(data, indent=2):
+            stream.write(chunk)
+        stream.write("\n")
+    else:
+        stream.write(RENDERERS[fmt](data))
 
 
 def render_html(data: dict) -> str:

@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import shutil
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from ..evaluate import Result
 from ..model import plain_decimal
+from ..spill import SpillList
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -36,12 +37,32 @@ _COMPACT: dict[type, Any] = {
     dict: lambda d: "{" + ", ".join(f"{_encode_str(str(k))}: {_compact(v)}" for k, v in d.items()) + "}",
     list: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
     tuple: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
+    SpillList: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
 }
 
 
 def dumps(value: Any, indent: int | None = None) -> str:
     """JSON text with Decimal written exactly; dates as ISO strings; tuples as lists."""
     return _compact(value) if indent is None else _slow(value, indent, 0)
+
+
+def dump_chunks(value: Any, indent: int = 2) -> Iterator[str]:
+    """`dumps(value, indent)` in pieces: the items of a top-level list value one at a time, so a
+    long list (a SpillList, read back from its file) is never one string in memory."""
+    if not isinstance(value, dict) or not value:
+        yield dumps(value, indent)
+        return
+    pad, item_pad = " " * indent, " " * (2 * indent)
+    yield "{\n"
+    for i, (k, v) in enumerate(value.items()):
+        yield ("" if i == 0 else ",\n") + pad + _encode_str(str(k)) + ": "
+        if isinstance(v, (list, tuple, SpillList)) and v:
+            for j, item in enumerate(v):
+                yield ("[\n" if j == 0 else ",\n") + item_pad + _slow(item, indent, 2)
+            yield "\n" + pad + "]"
+        else:
+            yield _slow(v, indent, 1)
+    yield "\n}"
 
 
 def _slow(value: Any, indent: int | None, level: int) -> str:
@@ -51,7 +72,7 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
         pad, inner = " " * (indent * level), " " * (indent * (level + 1))
         items = ",\n".join(f"{inner}{_encode_str(str(k))}: {_slow(v, indent, level + 1)}" for k, v in value.items())
         return "{\n" + items + "\n" + pad + "}"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, SpillList)):
         if not value or indent is None:
             return "[" + ", ".join(_slow(v, None, 0) for v in value) + "]"
         pad, inner = " " * (indent * level), " " * (indent * (level + 1))
@@ -63,17 +84,27 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
+    # Rows can be rendered apart (in a worker, engine/parallel.py `render_rows`) and written
+    # as text with `write_text`: each row depends only on its result, never on other rows.
+    rows_apart = False
+
     def __init__(self, out: IO[str], outputs: list[str], info: dict):
         self.out, self.outputs, self.info = out, outputs, info
 
     def write(self, result: Result) -> None:
         raise NotImplementedError
 
+    def write_text(self, text: str) -> None:
+        """Rows rendered apart by a writer of the same class."""
+        self.out.write(text)
+
     def close(self) -> None:
         pass
 
 
 class JsonlWriter(Writer):
+    rows_apart = True
+
     def __init__(self, *args):
         super().__init__(*args)
         self.tail = f', "policy": {dumps(self.info)}}}'
@@ -107,6 +138,11 @@ class JsonWriter(JsonlWriter):
         self.first = False
         self.out.write(self.line(result))
 
+    def write_text(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.first = False
+
     def close(self) -> None:
         self.out.write("\n]\n" if not self.first else "]\n")
 
@@ -133,6 +169,8 @@ def error_text(errors: list[dict]) -> str:
 
 
 class CsvWriter(Writer):
+    rows_apart = True
+
     def __init__(self, *args):
         super().__init__(*args)
         self.csv = csv.writer(self.out, lineterminator="\n")

@@ -302,12 +302,12 @@ def _quiet_worker() -> None:
 
 
 def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jobs: int, *,
-               block_size: int = BLOCK_SIZE, local: Callable[[list, int], Any] | None = None) -> Iterator[Any]:
+               block_size: int | None = None, local: Callable[[list, int], Any] | None = None) -> Iterator[Any]:
     """`work(job, block, index)` for every block of `sources`, in `jobs` spawned processes,
     yielded in input order. Input that fits in one block (or `jobs` 1) runs here, through
     `local(block, index)`. A worker that dies or fails raises WorkerError; a reading error is
     raised after the blocks read before it have been yielded."""
-    blocks = _blocks(sources, block_size)
+    blocks = _blocks(sources, block_size or BLOCK_SIZE)
     try:
         head = next(blocks)
     except StopIteration:

@@ -21,8 +21,8 @@ BATCH = 512  # entries per pickled frame
 class SpillList:
     """Append-only; `len`, iteration, `[i]` and `[:n]` behave as on a list."""
 
-    def __init__(self, items: Iterable[Any] = (), keep: int = KEEP, batch: int = BATCH):
-        self.keep, self.batch = keep, batch
+    def __init__(self, items: Iterable[Any] = (), keep: int | None = None, batch: int | None = None):
+        self.keep, self.batch = KEEP if keep is None else keep, BATCH if batch is None else batch
         self.head: list = []
         self.buffer: list = []
         self.frames: list[tuple[int, int]] = []  # (offset, length) of each pickled batch in the file
@@ -87,3 +87,7 @@ class SpillList:
 
     def __repr__(self) -> str:
         return f"SpillList({self.count} items, {len(self.head)} in memory)"
+
+    def __del__(self) -> None:
+        if self.file is not None:
+            self.file.close()  # the operating system deletes the anonymous file

@@ -168,12 +168,21 @@ def _plain(v):
     return v
 
 
+MEMO_SIZE = 4096  # texts remembered per field (memory stays flat whatever the file holds)
+_NO_MEMO = ("nip", "list")  # every NIP is different; a list is never text
+_MISS = object()
+
+
 class Coercer:
     """Built once per policy; turns raw records into typed values, listing every problem."""
 
     def __init__(self, fields: dict[str, FieldDef]):
         self.fields = fields
         self.plan = [(name, f, self._converter(f)) for name, f in fields.items()]
+        # Text a field had before → the value it coerced to without a problem, per decimal-comma
+        # mode. Converters and limits are pure functions of the text, so a repeated text (an
+        # enum label, a unit, a rating, a small number) skips them; a NIP never repeats.
+        self.memos = {mode: [None if f.type in _NO_MEMO else {} for _, f, _ in self.plan] for mode in (False, True)}
         self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
 
     def _converter(self, f: FieldDef) -> Callable:
@@ -217,8 +226,13 @@ class Coercer:
         comma = "\x00decimal_comma" in raw
         values: dict[str, Any] = dict(env_params)
         problems: list[Problem] = []
-        for name, f, convert in self.plan:
+        for (name, f, convert), memo in zip(self.plan, self.memos[comma]):
             v = raw.get(name)
+            if memo is not None and v.__class__ is str:
+                hit = memo.get(v, _MISS)
+                if hit is not _MISS:
+                    values[name] = hit
+                    continue
             if v is None or (v.__class__ is str and not v.strip()):
                 value = values[name] = self._default(f) if f.default is not None else None
                 if value is None and f.required:
@@ -242,6 +256,8 @@ class Coercer:
                 problems.append(Problem(name, v, f"below the minimum {f.min}", "K404", _cell(cells, name)))
             elif f.max is not None and value > f.max:
                 problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
+            elif memo is not None and v.__class__ is str and len(memo) < MEMO_SIZE:
+                memo[v] = value
             values[name] = value
         if self.conditional:
             self._conditions(raw, values, cells, problems)

@@ -42,6 +42,8 @@ class Evaluator:
         self.outputs = _declared_order(policy)
         self.keep_env = keep_env
         self.info = policy.info()
+        self.nodes = policy.nodes
+        self.rules = [(rule, [c.fn for c in rule.when]) for rule in policy.rules]
 
     def evaluate(self, source: Source) -> Result:
         raw = source.data
@@ -61,9 +63,22 @@ class Evaluator:
                           raw=raw)
         env = values  # the coerced fields on top of the params
         try:
-            for node in self.policy.nodes:
+            for node in self.nodes:
                 node.compute(env)
-            actions = [rule.action(env) for rule in self.policy.rules if rule.fires(env)]
+            actions = []
+            for rule, conditions in self.rules:
+                for fn in conditions:  # the compiled closures; anything but True/False takes the checking path
+                    try:
+                        held = fn(env)
+                    except Exception:
+                        held = None
+                    if held is not True:
+                        break
+                else:
+                    actions.append(rule.action(env))
+                    continue
+                if held is not False and rule.fires(env):
+                    actions.append(rule.action(env))
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,

@@ -30,14 +30,37 @@ def _compact(value: Any) -> str:
     return _slow(value, None, 0)
 
 
+def _compact_dict(d: dict) -> str:
+    # the common value types inline: a result row writes many small dicts (outputs, actions)
+    parts = []
+    for k, v in d.items():
+        key = _KEYS.get(k) if k.__class__ is str else None
+        if key is None:
+            key = _encode_str(str(k)) + ": "
+            if k.__class__ is str and len(_KEYS) < 4096:
+                _KEYS[k] = key
+        cls = v.__class__
+        if cls is str:
+            parts.append(key + _encode_str(v))
+        elif v is None:
+            parts.append(key + "null")
+        elif cls is Decimal:
+            parts.append(key + _decimal(v))
+        else:
+            parts.append(key + _compact(v))
+    return "{" + ", ".join(parts) + "}"
+
+
+def _compact_list(xs) -> str:
+    return "[" + ", ".join([_compact_dict(x) if x.__class__ is dict else _compact(x) for x in xs]) + "]"
+
+
+_KEYS: dict[str, str] = {}  # a dict key → its JSON text and ": " (names repeat on every row)
 _COMPACT: dict[type, Any] = {
     str: _encode_str, Decimal: _decimal, type(None): lambda v: "null", bool: lambda v: "true" if v else "false",
     int: str, float: json.dumps, dt.date: lambda v: _encode_str(v.isoformat()),
     dt.datetime: lambda v: _encode_str(v.isoformat()),
-    dict: lambda d: "{" + ", ".join(f"{_encode_str(str(k))}: {_compact(v)}" for k, v in d.items()) + "}",
-    list: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
-    tuple: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
-    SpillList: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
+    dict: _compact_dict, list: _compact_list, tuple: _compact_list, SpillList: _compact_list,
 }
 
 
@@ -119,9 +142,20 @@ class JsonlWriter(Writer):
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
-        outputs = ", ".join((keys.get(k) or _encode_str(k) + ": ") + _compact(v) for k, v in result.outputs.items())
-        actions = _compact(result.actions)
-        return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + tail
+        parts = []
+        for k, v in result.outputs.items():
+            key = keys.get(k) or _encode_str(k) + ": "
+            cls = v.__class__
+            if cls is str:
+                parts.append(key + _encode_str(v))
+            elif v is None:
+                parts.append(key + "null")
+            elif cls is Decimal:
+                parts.append(key + _decimal(v))
+            else:
+                parts.append(key + _compact(v))
+        actions = _compact_list(result.actions)
+        return head + ', "outputs": {' + ", ".join(parts) + '}, "actions": ' + actions + tail
 
     def write(self, result: Result) -> None:
         self.out.write(self.line(result) + "\n")

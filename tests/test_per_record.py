@@ -1,0 +1,73 @@
+"""The shortcuts that make a record cheaper change nothing: a remembered coercion gives what
+the converter gave, a failing text fails every time, the decimal-comma modes stay apart; the
+inline JSON encoding writes what the general one writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from kinerja.engine.coerce import Coercer
+from kinerja.engine.model import FieldDef
+from kinerja.engine.report.results import _compact, _slow
+
+FIELDS = {"jam": FieldDef("jam", "number", min=Decimal(0), max=Decimal(100)),
+          "unit": FieldDef("unit", "string"),
+          "asn": FieldDef("asn", "enum", values=("PNS", "PPPK")),
+          "nip": FieldDef("nip", "nip")}
+NIP = "199001012015031001"
+
+
+def _coerce(coercer, **raw):
+    values, problems = coercer.coerce(raw, {})
+    return values, [(p.field, p.code, p.reason) for p in problems]
+
+
+@pytest.mark.parametrize("raw,values,problems", [
+    pytest.param({"jam": "12.5", "unit": " Dinas A ", "asn": "pns"},
+                 {"jam": Decimal("12.5"), "unit": "Dinas A", "asn": "PNS"}, [], id="converted"),
+    pytest.param({"jam": "120"}, {"jam": Decimal("120")}, [("jam", "K404", "above the maximum 100")], id="above-max"),
+    pytest.param({"jam": "-1"}, {"jam": Decimal("-1")}, [("jam", "K404", "below the minimum 0")], id="below-min"),
+    pytest.param({"asn": "Honorer"}, {"asn": None}, [("asn", "K403", "not one of: PNS, PPPK")], id="bad-enum"),
+    pytest.param({"jam": "1.500,5"}, {"jam": None}, [("jam", "K402", "expected a number")], id="dot-and-comma"),
+])
+def test_a_remembered_text_coerces_as_the_first_time(raw, values, problems):
+    coercer = Coercer(FIELDS)
+    first = _coerce(coercer, nip=NIP, **raw)
+    for _ in range(3):  # the second and later records meet the memo
+        assert _coerce(coercer, nip=NIP, **raw) == first
+    got = {k: v for k, v in first[0].items() if k in raw}
+    assert got == values and first[1] == problems
+
+
+def test_decimal_comma_modes_are_remembered_apart():
+    coercer = Coercer(FIELDS)
+    plain = {"nip": NIP, "jam": "1.500,5"}
+    comma = {"nip": NIP, "jam": "1.500,5", "\x00decimal_comma": True}  # a ;-separated CSV
+    for _ in range(2):
+        assert coercer.coerce(comma, {})[0]["jam"] == Decimal("1500.5")
+        assert coercer.coerce(plain, {})[1][0].reason == "expected a number"
+
+
+def test_memory_stays_bounded(monkeypatch):
+    monkeypatch.setattr("kinerja.engine.coerce.MEMO_SIZE", 3)
+    coercer = Coercer(FIELDS)
+    for i in range(10):
+        assert coercer.coerce({"nip": NIP, "unit": f"Unit {i}"}, {})[0]["unit"] == f"Unit {i}"
+    unit_memo = coercer.memos[False][list(FIELDS).index("unit")]
+    assert len(unit_memo) == 3
+    assert coercer.memos[False][list(FIELDS).index("nip")] is None  # NIPs never repeat
+
+
+@pytest.mark.parametrize("value,text", [
+    pytest.param({"a": "x", "b": None, "c": Decimal("1.50"), "d": True, "e": 3}, '{"a": "x", "b": null, "c": 1.50, '
+                 '"d": true, "e": 3}', id="flat"),
+    pytest.param([{"id": "kp", "n": [Decimal("2E+1"), dt.date(2024, 1, 2)]}, "é\n"],
+                 '[{"id": "kp", "n": [20, "2024-01-02"]}, "é\\n"]', id="nested"),
+    pytest.param({1: "x", True: "y"}, '{"1": "y"}', id="non-text-keys"),
+    pytest.param(({"k": (1, 2)},), '[{"k": [1, 2]}]', id="tuples"),
+])
+def test_inline_encoding_equals_the_general_one(value, text):
+    assert _compact(value) == text == _slow(value, None, 0)

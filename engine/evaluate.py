@@ -15,7 +15,7 @@ from .coerce import Coercer
 from .records import Source
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     row: int
     status: str  # ok | error

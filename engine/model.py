@@ -6,6 +6,7 @@ output(s) back into it, raising `EvalError` with a message that names the node.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any, Callable
@@ -290,12 +291,19 @@ class Table:
     lookup: dict | None = None  # every input combination → output, when the domains are finite
 
     def compute(self, env) -> None:
-        values = [env.get(n) for n in self.inputs]
         if self.lookup is not None:
-            key = tuple(values)
-            if key in self.lookup:
-                env[self.name] = self.lookup[key]
+            getter = self.__dict__.get("_key")
+            if getter is None:
+                getter = self.__dict__["_key"] = _key_getter(self.inputs)
+            try:  # every input is set by now (fields, params, earlier outputs)
+                key = getter(env)
+            except KeyError:
+                key = tuple([env.get(n) for n in self.inputs])
+            hit = self.lookup.get(key, _NO_ROW)
+            if hit is not _NO_ROW:
+                env[self.name] = hit
                 return
+        values = [env.get(n) for n in self.inputs]
         if None in values:
             env[self.name] = None
             return
@@ -308,6 +316,17 @@ class Table:
             return
         shown = ", ".join(f"{n} = {short(v)}" for n, v in zip(self.inputs, values))
         raise NodeError("table", self.name, EvalError(f"no row matches {shown}"))
+
+
+_NO_ROW = object()
+
+
+def _key_getter(names: list[str]) -> Callable:
+    """env → the tuple of these names' values (a table's lookup key)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda env: (env[name],)
+    return operator.itemgetter(*names)
 
 
 @dataclass

@@ -32,6 +32,7 @@ def _coerce(coercer, **raw):
     pytest.param({"jam": "-1"}, {"jam": Decimal("-1")}, [("jam", "K404", "below the minimum 0")], id="below-min"),
     pytest.param({"asn": "Honorer"}, {"asn": None}, [("asn", "K403", "not one of: PNS, PPPK")], id="bad-enum"),
     pytest.param({"jam": "1.500,5"}, {"jam": None}, [("jam", "K402", "expected a number")], id="dot-and-comma"),
+    pytest.param({"unit": "  ", "asn": ""}, {"unit": None, "asn": None}, [], id="blank"),
 ])
 def test_a_remembered_text_coerces_as_the_first_time(raw, values, problems):
     coercer = Coercer(FIELDS)
@@ -71,3 +72,10 @@ def test_memory_stays_bounded(monkeypatch):
 ])
 def test_inline_encoding_equals_the_general_one(value, text):
     assert _compact(value) == text == _slow(value, None, 0)
+
+
+def test_a_required_field_left_empty_is_reported_every_time():
+    coercer = Coercer({"nip": FieldDef("nip", "nip", required=True), "n": FieldDef("n", "number", default=Decimal(3))})
+    for _ in range(3):
+        values, problems = coercer.coerce({"nip": " ", "n": ""}, {})
+        assert [(p.field, p.code) for p in problems] == [("nip", "K401")] and values["n"] == Decimal(3)

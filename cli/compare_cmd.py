@@ -67,6 +67,8 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         fail(str(exc))
     progress.done()
     data = comparison.report()
+    if fmt == "html" and output and output != "-":
+        _changed_beside(data, output)
     out = Output(output)
     try:
         write_report(data, fmt, out.stream)
@@ -89,3 +91,21 @@ def _compare_blocks(comparison, ref_a, ref_b, sources, jobs, progress) -> None:
                                                                                                       local)):
         comparison.merge(state)
         progress.tick(comparison.records)
+
+
+def _changed_beside(data: dict, output: str) -> None:
+    """A long list of changed records goes beside the HTML report as CSV (the page embeds a bounded part)."""
+    from pathlib import Path
+
+    from kinerja.engine.report.compare_out import write_changed_csv
+    from kinerja.engine.report.html import EMBED_ROWS
+
+    if len(data["changed"]) <= EMBED_ROWS:
+        return
+    path = Path(output).with_suffix(".changed.csv")
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            write_changed_csv(data, fh)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    data["changed_csv"] = path.name

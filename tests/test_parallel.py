@@ -247,3 +247,23 @@ def test_spill_list_reads_back_what_was_written_in_order():
 def test_dump_chunks_equals_dumps(value):
     plain = {k: list(v) if isinstance(v, SpillList) else v for k, v in value.items()}
     assert "".join(dump_chunks(value, indent=2)) == dumps(plain, indent=2)
+
+
+def test_html_embeds_a_bounded_list_and_writes_every_changed_record_beside_it(tmp_path, monkeypatch):
+    monkeypatch.setattr("kinerja.engine.report.html.EMBED_ROWS", 3)
+    monkeypatch.setattr("kinerja.engine.spill.KEEP", 2)
+    records = _mixed_csv(tmp_path, 60)
+    variant = tmp_path / "variant.yaml"
+    variant.write_text(VARIANT, encoding="utf-8")
+    base = ["compare", str(NATIONAL), str(variant), str(records), "--jobs", "2"]
+    code, text, _ = run([*base, "--format", "json"], tmp_path, "all.json")
+    changed = json.loads(text)["changed"]
+    code, page, _ = run([*base, "--format", "html"], tmp_path, "dampak.html")
+    assert code == 0
+    embedded = json.loads(re.search(rb'id="kinerja-data">(.*?)</script>', page).group(1))
+    assert [e["row"] for e in embedded["changed"]] == [e["row"] for e in changed[:3]]
+    note = f"The search covers the first 3 of {len(changed)}; all {len(changed)} are in <b>dampak.changed.csv</b>"
+    assert note.encode() in page
+    lines = (tmp_path / "dampak.changed.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "row,nip,unit_kerja,predikat A,predikat B,differences"
+    assert [int(x.split(",")[0]) for x in lines[1:]] == [e["row"] for e in changed]

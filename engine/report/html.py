@@ -17,6 +17,8 @@ from .results import dumps
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
 STATIC_ROWS = 500  # changed rows drawn without JS; the search re-draws from the embedded data
+EMBED_ROWS = 5000  # changed (and invalid) records embedded for the search: the page stays small;
+# `kinerja compare -o FILE.html` writes every changed record beside it (FILE.changed.csv)
 
 CSS = """
 :root{--a:#3b6ea8;--b:#d9822b;--ok:#2e7d32;--bad:#c62828;--muted:#666;--line:#ddd}
@@ -266,7 +268,17 @@ def _invalid(data: dict) -> str:
 
 def _embed(data: dict) -> str:
     # `<` never occurs in JSON outside strings, so escaping it keeps `</script>` out of the page
-    return dumps(data).replace("<", "\\u003c")
+    capped = {k: data[k][:EMBED_ROWS] for k in ("changed", "invalid") if len(data[k]) > EMBED_ROWS}
+    return dumps({**data, **capped} if capped else data).replace("<", "\\u003c")
+
+
+def _capped_note(data: dict) -> str:
+    total = len(data["changed"])
+    if total <= EMBED_ROWS:
+        return ""
+    where = (f"all {total} are in <b>{_e(data['changed_csv'])}</b> beside this report"
+             if data.get("changed_csv") else "use --format json, or -o FILE.html for a CSV of all of them")
+    return f'<p class="muted" id="changed-capped">The search covers the first {EMBED_ROWS} of {total}; {where}.</p>'
 
 
 def render(data: dict) -> str:
@@ -291,7 +303,7 @@ def render(data: dict) -> str:
 <input id="search" type="search" placeholder="search NIP, unit, output, reason…" aria-label="search">
 <p id="changed-count" class="muted" data-matches="{s['changed']}">{s['changed']} of {s['changed']} shown</p>
 <table id="changed-table"><thead><tr><th>row</th><th>NIP</th><th>group</th><th>{_e(data['by_output'])}</th>
-<th>differences</th></tr></thead><tbody id="changed-body">{_changed_rows(data)}</tbody></table></section>
+<th>differences</th></tr></thead><tbody id="changed-body">{_changed_rows(data)}</tbody></table>{_capped_note(data)}</section>
 <section id="invalid"><h2>Invalid records ({s['invalid']})</h2>{_invalid(data)}</section>
 <section id="policy-diff"><h2>Policy differences</h2>{diff}</section>
 </main>

@@ -158,8 +158,12 @@ class Comparison:
             mine = self.actions.setdefault(rid, {k: 0 for k in t})
             for k, n in t.items():
                 mine[k] += n
-        self.changed.extend(state["changed"])
-        self.invalid.extend(state["invalid"])
+        for name in ("changed", "invalid"):
+            items = state[name]
+            if isinstance(items, tuple):  # (count, a pickled list) from a worker process
+                getattr(self, name).extend_pickled(items[1], items[0])
+            else:
+                getattr(self, name).extend(items)
         for name, groups in state["groups"].items():
             mine = self.groups[name]
             for key, g in groups.items():

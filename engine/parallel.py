@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import signal
 from collections import deque
 from dataclasses import dataclass, field
@@ -255,7 +256,10 @@ def compare_job(job: CompareJob, block: list, index: int, comparison=None) -> di
     comparison.start()
     for i, item in enumerate(block):
         comparison.add(_source(item, i + 1))
-    return comparison.state()
+    state = comparison.state()
+    for name in ("changed", "invalid"):  # pickled once here, written as they are by the parent
+        state[name] = (len(state[name]), pickle.dumps(state[name], protocol=pickle.HIGHEST_PROTOCOL))
+    return state
 
 
 def _blocks(sources: Iterable[Source], size: int) -> Iterator[list]:

@@ -43,6 +43,19 @@ class SpillList:
         for item in items:
             self.append(item)
 
+    def extend_pickled(self, data: bytes, count: int) -> None:
+        """Append `count` items given as one pickled list (as a worker process sends them),
+        written to the file as they are when the head is full: no unpickling on the way."""
+        if len(self.head) < self.keep or self.buffer:
+            self.extend(pickle.loads(data))  # noqa: S301 - pickled by our own worker
+            return
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="kinerja-")
+        self.file.seek(0, 2)
+        self.frames.append((self.file.tell(), len(data)))
+        self.file.write(data)
+        self.count += count
+
     def _flush(self) -> None:
         if not self.buffer:
             return

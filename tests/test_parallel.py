@@ -239,6 +239,17 @@ def test_spill_list_reads_back_what_was_written_in_order():
     assert not SpillList()
 
 
+def test_spill_list_takes_pickled_lists_in_order():
+    import pickle
+
+    spilled = SpillList(keep=3, batch=2)
+    parts = [[1, 2], [3, 4, 5], [6], [7, 8, 9]]
+    spilled.extend(parts[0])
+    for part in parts[1:]:
+        spilled.extend_pickled(pickle.dumps(part), len(part))
+    assert list(spilled) == list(range(1, 10)) and len(spilled) == 9 and spilled.head == [1, 2, 3]
+
+
 @pytest.mark.parametrize("value", [
     pytest.param({"a": 1, "changed": [{"x": Decimal("1.50")}, {"y": [1, 2]}], "empty": [], "z": {}}, id="lists"),
     pytest.param({"changed": SpillList([{"row": i} for i in range(9)], keep=2, batch=2), "n": None}, id="spilled"),

@@ -89,6 +89,15 @@ def dump_chunks(value: Any, indent: int = 2) -> Iterator[str]:
 
 
 def _slow(value: Any, indent: int | None, level: int) -> str:
+    cls = value.__class__
+    if cls is str:  # the common scalars first, by exact class (a subclass takes the general path below)
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if cls is Decimal:
+        return _decimal(value)
+    if cls is bool:
+        return "true" if value else "false"
     if isinstance(value, dict):
         if not value or indent is None:
             return "{" + ", ".join(f"{_encode_str(str(k))}: {_slow(v, None, 0)}" for k, v in value.items()) + "}"

@@ -122,10 +122,11 @@ class Comparison:
         self.derived = derived
         self.start()
 
-    def start(self) -> None:
+    def start(self, spill: bool = True) -> None:
         """Empty counters (a worker starts each block of `compare --jobs N` afresh). The lists
         of changed and invalid records keep their head in memory and spill the rest to a
-        temporary file, so memory does not grow with how many employees change."""
+        temporary file, so memory does not grow with how many employees change (a worker's
+        block is short: `spill=False` keeps its lists in memory)."""
         options = self.options
         self.fair = tuple(FairnessTally(list(options.group_by), options.favourable, self.derived,
                                         min_group=options.min_group) for _ in range(2))
@@ -134,8 +135,8 @@ class Comparison:
         self.outputs_changed = self.actions_changed = 0
         self.transitions: dict[str, dict[str, int]] = {}
         self.actions: dict[str, dict[str, int]] = {}
-        self.changed = SpillList()
-        self.invalid = SpillList()
+        self.changed = SpillList() if spill else []
+        self.invalid = SpillList() if spill else []
         self.groups = {n: {} for n in options.group_by}
 
     def state(self) -> dict:

@@ -253,7 +253,7 @@ def compare_job(job: CompareJob, block: list, index: int, comparison=None) -> di
             from .compare import Comparison
             _COMPARISON[:] = [(job, Comparison(compile_ref(job.a), compile_ref(job.b), job.options))]
         comparison = _COMPARISON[0][1]
-    comparison.start()
+    comparison.start(spill=False)
     for i, item in enumerate(block):
         comparison.add(_source(item, i + 1))
     state = comparison.state()

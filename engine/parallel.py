@@ -186,50 +186,55 @@ class BlockOut:
     fairness: dict | None = None  # FairnessTally counts
 
 
-def render_rows(writer_cls: type, outputs: list[str], info: dict, results: Iterable[Result], first: bool) -> str:
-    """Rows as `writer_cls` writes them in a single run, without the header or opening bracket
-    its constructor writes (`first`: whether these are the first rows of the output)."""
+def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool) -> tuple[Any, io.StringIO]:
+    """A `writer_cls` writing rows into a buffer exactly as in a single run, without the header
+    or opening bracket its constructor writes (`first`: whether its rows open the output)."""
     buf = io.StringIO()
     writer = writer_cls(buf, outputs, info)
     buf.seek(0)
     buf.truncate()
     if hasattr(writer, "first"):
         writer.first = first
-    for result in results:
-        writer.write(result)
-    return buf.getvalue()
+    return writer, buf
 
 
 def evaluate_job(job: EvaluateJob, block: list, index: int, policy: Policy | None = None) -> BlockOut:
-    """A worker's part: evaluate, explain, render and tally one block (pure but for the cache)."""
+    """A worker's part: evaluate, explain, tally and render one block, record by record (no
+    block of results kept alive: the garbage collector would walk them again and again)."""
     compiled = policy if policy is not None else compile_ref(job.policy)
-    results = evaluate_block(compiled, block, keep_env=job.keep_env)
-    out = BlockOut(index, records=len(results))
-    for r in results:
-        if r.ok:
-            out.ok += 1
-    out.error = out.records - out.ok
+    evaluator = _evaluator(compiled, job.keep_env)
+    out = BlockOut(index)
+    explain = None
     if job.explain_lang is not None:
         from .explain import explain
-        for r in results:
-            r.explanation = explain(compiled, r, job.explain_lang).as_dict()
     run, fair = job.tallies.start(compiled)
-    if run is not None or fair is not None:
-        for r in results:
-            if run is not None:
-                run.add(r)
-            if fair is not None:
-                fair.add(r)
-        out.population = run.tallies if run is not None else None
-        out.fairness = fair.counts if fair is not None else None
+    writer = buf = results = None
     if job.writer is not None:
-        evaluator = _evaluator(compiled, job.keep_env)
-        out.text = render_rows(job.writer, evaluator.outputs, evaluator.info, results, index == 0)
+        writer, buf = row_writer(job.writer, evaluator.outputs, evaluator.info, index == 0)
     else:
-        if not job.ship_env:
-            for r in results:
+        results = []
+    ok = 0
+    for i, item in enumerate(block):
+        r = evaluator.evaluate(_source(item, i + 1))
+        if r.status == "ok":
+            ok += 1
+        if explain is not None:
+            r.explanation = explain(compiled, r, job.explain_lang).as_dict()
+        if run is not None:
+            run.add(r)
+        if fair is not None:
+            fair.add(r)
+        if writer is not None:
+            writer.write(r)
+        else:
+            if not job.ship_env:
                 r.env = None
-        out.results = results
+            results.append(r)
+    out.records, out.ok, out.error = len(block), ok, len(block) - ok
+    out.population = run.tallies if run is not None else None
+    out.fairness = fair.counts if fair is not None else None
+    out.text = buf.getvalue() if buf is not None else None
+    out.results = results
     return out
 
 
@@ -379,4 +384,4 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
 
 
 __all__ = ["BLOCK_SIZE", "BlockOut", "CompareJob", "EvaluateJob", "PolicyLoadError", "PolicyRef", "Tallies", "WorkerError",
-           "compare_job", "compile_ref", "evaluate_block", "evaluate_job", "render_rows", "run_blocks", "usable_cores"]
+           "compare_job", "compile_ref", "evaluate_block", "evaluate_job", "row_writer", "run_blocks", "usable_cores"]

@@ -116,7 +116,7 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
-    # Rows can be rendered apart (in a worker, engine/parallel.py `render_rows`) and written
+    # Rows can be rendered apart (in a worker, engine/parallel.py `row_writer`) and written
     # as text with `write_text`: each row depends only on its result, never on other rows.
     rows_apart = False
 

@@ -372,13 +372,19 @@ class Rule:
         if self.label:
             out["label"] = self.label
         params = {}
-        for name, expr in self.params.items():
-            params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+        for name, expr, where in self.param_plan:
+            params[name] = self.round(_run(expr, env, "rule", self.id, where))
         out.update(params)
         if self.reason:
-            scope = {**env, **params} if params else env
-            out["reason"] = "".join(part if i % 2 == 0 else format_value(self.show(part, scope.get(part)))
-                                    for i, part in enumerate(self.parts))  # parts split once
+            parts, shown = self.parts, self.shown  # text, name, text, …, text: split once
+            pieces = []
+            for i in range(0, len(parts) - 1, 2):
+                pieces.append(parts[i])
+                name = parts[i + 1]
+                value = params[name] if name in params else env.get(name)  # a param hides a name
+                pieces.append(format_value(self.show(name, value) if shown else value))
+            pieces.append(parts[-1])
+            out["reason"] = "".join(pieces)
         else:
             out["reason"] = self.label or self.id
         return out
@@ -387,6 +393,14 @@ class Rule:
         """A value as the reason shows it: rounded here when the policy carries it exactly."""
         rounder = self.shown.get(name)
         return show_rounded(rounder, value) if rounder else value
+
+    @property
+    def param_plan(self) -> list[tuple[str, Expression, str]]:
+        """(name, expression, where a failure is reported) of each param (computed once)."""
+        cached = self.__dict__.get("_param_plan")
+        if cached is None:
+            cached = self.__dict__["_param_plan"] = [(n, e, f"(param {n})") for n, e in self.params.items()]
+        return cached
 
     @property
     def parts(self) -> list[str]:

@@ -315,29 +315,41 @@ class Table:
     lookup: dict | None = None  # every input combination → output, when the domains are finite
 
     def compute(self, env) -> None:
+        getter = self.__dict__.get("_key")
+        if getter is None:
+            getter = self.__dict__["_key"] = _key_getter(self.inputs)
+            self.__dict__["_seen"] = {}
+        try:  # every input is set by now (fields, params, earlier outputs)
+            key = getter(env)
+        except KeyError:
+            key = tuple([env.get(n) for n in self.inputs])
         if self.lookup is not None:
-            getter = self.__dict__.get("_key")
-            if getter is None:
-                getter = self.__dict__["_key"] = _key_getter(self.inputs)
-            try:  # every input is set by now (fields, params, earlier outputs)
-                key = getter(env)
-            except KeyError:
-                key = tuple([env.get(n) for n in self.inputs])
             hit = self.lookup.get(key, _NO_ROW)
             if hit is not _NO_ROW:
                 env[self.name] = hit
                 return
-        values = [env.get(n) for n in self.inputs]
-        if None in values:
-            env[self.name] = None
+        seen = self.__dict__["_seen"]  # inputs of text or nothing met before → their output
+        try:
+            hit = seen.get(key, _NO_ROW)
+        except TypeError:  # an unhashable input (never remembered)
+            hit = _NO_ROW
+        if hit is not _NO_ROW:
+            env[self.name] = hit
             return
+        output = self._match(key)
+        if len(seen) < 4096 and all(v is None or v.__class__ is str for v in key):
+            seen[key] = output  # matching is a pure function of the inputs; text compares only by ==
+        env[self.name] = output
+
+    def _match(self, values) -> Any:
+        """The output for these input values (None when one is missing), or NodeError."""
+        if None in values:
+            return None
         for row in self.rows:
             if all(c.matches(v) for c, v in zip(row.cells, values)):
-                env[self.name] = row.output
-                return
+                return row.output
         if self.has_default:
-            env[self.name] = self.default
-            return
+            return self.default
         shown = ", ".join(f"{n} = {short(v)}" for n, v in zip(self.inputs, values))
         raise NodeError("table", self.name, EvalError(f"no row matches {shown}"))
 

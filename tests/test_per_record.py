@@ -79,3 +79,42 @@ def test_a_required_field_left_empty_is_reported_every_time():
     for _ in range(3):
         values, problems = coercer.coerce({"nip": " ", "n": ""}, {})
         assert [(p.field, p.code) for p in problems] == [("nip", "K401")] and values["n"] == Decimal(3)
+
+
+TABLE_POLICY = """\
+kinerja: 1
+id: tabel
+name: Tabel
+version: "1"
+fields:
+  nip: {type: nip, required: true}
+  kelas: {type: enum, values: [Tinggi, Sedang, Rendah]}
+  unit: {type: string}
+tables:
+  saran:
+    inputs: [kelas, unit]
+    hit: first
+    rows:
+      - [Tinggi, "-", Promosi]
+      - [Sedang, Dinas A, Pelatihan]
+      - ["-", "-", Lain]
+"""
+
+
+@pytest.mark.parametrize("kelas,unit,expected", [
+    pytest.param("Tinggi", "Dinas B", ("ok", "Promosi"), id="row"),
+    pytest.param("Sedang", "Dinas A", ("ok", "Pelatihan"), id="second-row"),
+    pytest.param("", "Dinas A", ("ok", None), id="missing-input"),
+    pytest.param("Sedang", "Dinas B", ("ok", "Lain"), id="last-row"),
+])
+def test_a_remembered_table_lookup_gives_what_matching_gives(kelas, unit, expected):
+    from kinerja.engine.compile import compile_policy
+    from kinerja.engine.evaluate import evaluate_record
+    from kinerja.engine.policy import read_document, resolve
+
+    policy, findings = compile_policy(resolve(read_document("tabel.yaml", text=TABLE_POLICY)))
+    assert findings == []
+    for _ in range(3):  # the first time matches rows, later times meet the memo
+        r = evaluate_record(policy, {"nip": NIP, "kelas": kelas, "unit": unit})
+        got = (r.status, r.outputs["saran"] if r.ok else r.errors[0]["reason"])
+        assert got == expected

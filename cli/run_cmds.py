@@ -160,8 +160,8 @@ def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progres
                 writer.write(result)
         population.merge(block.population, block.fairness)
         counts["records"] += block.records
-        counts["ok"] += block.ok
-        counts["error"] += block.error
+        for status, n in block.statuses.items():
+            counts[status] += n
         progress.tick(counts["records"])
 
 

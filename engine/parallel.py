@@ -166,6 +166,7 @@ class EvaluateJob:
 
     policy: PolicyRef
     writer: type | None = None  # a streaming writer class (rows rendered in the worker), or None: ship results
+    writer_options: tuple = ()  # (name, value) pairs the writer is made with, as in the single run
     keep_env: bool = False
     explain_lang: str | None = None  # add each result's explanation in this language
     tallies: Tallies = field(default_factory=Tallies)
@@ -180,17 +181,18 @@ class BlockOut:
     records: int = 0
     ok: int = 0
     error: int = 0
+    statuses: dict = field(default_factory=dict)  # status → records (ok, error, and any other)
     text: str | None = None  # the rendered rows (a streaming writer)
     results: list[Result] | None = None  # or the results themselves
     population: list | None = None  # PopulationRun tallies
     fairness: dict | None = None  # FairnessTally counts
 
 
-def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool) -> tuple[Any, io.StringIO]:
+def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool, **options) -> tuple[Any, io.StringIO]:
     """A `writer_cls` writing rows into a buffer exactly as in a single run, without the header
     or opening bracket its constructor writes (`first`: whether its rows open the output)."""
     buf = io.StringIO()
-    writer = writer_cls(buf, outputs, info)
+    writer = writer_cls(buf, outputs, info, **options)
     buf.seek(0)
     buf.truncate()
     if hasattr(writer, "first"):
@@ -210,14 +212,13 @@ def evaluate_job(job: EvaluateJob, block: list, index: int, policy: Policy | Non
     run, fair = job.tallies.start(compiled)
     writer = buf = results = None
     if job.writer is not None:
-        writer, buf = row_writer(job.writer, evaluator.outputs, evaluator.info, index == 0)
+        writer, buf = row_writer(job.writer, evaluator.outputs, evaluator.info, index == 0, **dict(job.writer_options))
     else:
         results = []
-    ok = 0
+    statuses = out.statuses
     for i, item in enumerate(block):
         r = evaluator.evaluate(_source(item, i + 1))
-        if r.status == "ok":
-            ok += 1
+        statuses[r.status] = statuses.get(r.status, 0) + 1
         if explain is not None:
             r.explanation = explain(compiled, r, job.explain_lang).as_dict()
         if run is not None:
@@ -230,7 +231,7 @@ def evaluate_job(job: EvaluateJob, block: list, index: int, policy: Policy | Non
             if not job.ship_env:
                 r.env = None
             results.append(r)
-    out.records, out.ok, out.error = len(block), ok, len(block) - ok
+    out.records, out.ok, out.error = len(block), statuses.get("ok", 0), statuses.get("error", 0)
     out.population = run.tallies if run is not None else None
     out.fairness = fair.counts if fair is not None else None
     out.text = buf.getvalue() if buf is not None else None

@@ -16,6 +16,7 @@ order. The bytes are those of `--jobs 1`.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
@@ -344,7 +345,11 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(start_method()),
+    method = start_method()
+    frozen = method == "fork"
+    if frozen:  # forked workers share what exists now: keep the collector off it (no copy-on-write, no rescans)
+        gc.freeze()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                initializer=_quiet_worker)
     pending: deque = deque()
     queued = deque(first)
@@ -380,6 +385,8 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
                 raise WorkerError(f"evaluation failed in a worker: {type(exc).__name__}: {exc}") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if frozen:
+            gc.unfreeze()
     if failure is not None:
         raise failure
 

@@ -13,7 +13,7 @@ from kinerja.engine.parallel import WorkerError
 from kinerja.engine.report.compare_out import RENDERERS, write_report
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import org_predikat_option
+from .population_opts import load_units, org_predikat_option, units_option
 from .run_cmds import Progress, jobs_option, open_records, records_options, resolve_jobs
 
 
@@ -35,9 +35,10 @@ from .run_cmds import Progress, jobs_option, open_records, records_options, reso
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any record changes.")
 @records_options
+@units_option
 @jobs_option
 def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
-            fail_on_change, input_format, sheet, header_row, map_file, jobs):
+            fail_on_change, input_format, sheet, header_row, map_file, units_file, jobs):
     """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why."""
     a, b = load_policy(policy_a), load_policy(policy_b)
     try:
@@ -46,8 +47,11 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         fail(f"--favourable: {exc}")
     if not group_by:
         group_by = ("unit_kerja",) if "unit_kerja" in a.fields and "unit_kerja" in b.fields else ()
+    units = load_units(units_file, [a, b])
+    if units is not None and org_predikat:
+        fail("give each unit's predikat with --units or with --org-predikat, not both")
     org = org_predikat_option(org_predikat, a.population + b.population)
-    options = Options(by_output, tuple(dict.fromkeys(group_by)), fav, org, min_group)
+    options = Options(by_output, tuple(dict.fromkeys(group_by)), fav, org, min_group, units)
     problems = check_options(a, b, options)
     if problems:
         fail("; ".join(problems))
@@ -56,7 +60,10 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     jobs = resolve_jobs(jobs)
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file)
-        if jobs > 1:
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, a, units, also=b.fields)
+        if jobs > 1 and units is None:  # with --units: one process (its units travel with every block otherwise)
             _compare_blocks(comparison, policy_a, policy_b, sources, jobs, progress)
         else:
             for source in sources:

@@ -13,7 +13,7 @@ from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import PopulationReport, population_options
+from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -78,14 +78,20 @@ def resolve_jobs(jobs: int | None) -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
+@click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
+              "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
 @jobs_option
-def evaluate(policy, records, fmt, output, with_explain, lang, input_format, sheet, header_row, map_file,
-             org_predikat, population_output, fairness, favourable, jobs):
+def evaluate(policy, records, fmt, output, with_explain, lang, annual, input_format, sheet, header_row, map_file,
+             org_predikat, population_output, fairness, favourable, units_file, jobs):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     compiled = load_policy(policy)
-    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable)
+    if annual and (compiled.cycle is None or compiled.cycle.annual is None):
+        fail("--annual: the policy declares no annual rule (cycle: annual)")
+    units = load_units(units_file, [compiled])
+    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units)
+    population.annual = annual
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
@@ -93,9 +99,18 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     if with_explain and fmt not in ("json", "jsonl", "xlsx"):
         fail(f"--explain adds explanations to json or jsonl rows, not to {fmt} "
              "(xlsx always has an explanation sheet; for one employee use kinerja explain)")
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual)
     started = time.perf_counter()
-    counts = {"records": 0, "ok": 0, "error": 0}
+    counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
+    annual_counts = {"ok": 0, "error": 0, "excluded": 0}
+    yearly = None
+    if annual:
+        from kinerja.engine.annual import AnnualRun
+        yearly = AnnualRun(evaluator, compiled.cycle, units)
+    unit_check = None
+    if units is not None:
+        from kinerja.engine.units import UnitCheck
+        unit_check = UnitCheck(units)
     progress = Progress()
     out = Output(output, binary=fmt == "xlsx")
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
@@ -105,23 +120,39 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info)
+            periode = compiled.cycle.period_field if annual else None
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode)
         explainer = None
         if with_explain:
             from kinerja.engine.explain import explain
             explainer = explain
-        if resolve_jobs(jobs) > 1:
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units, unit_check)
+
+        def emit(result) -> None:
+            if explainer is not None:
+                result.explanation = explainer(compiled, result, lang).as_dict()
+            writer.write(result)
+            population.add(result)
+
+        # --annual joins rows across blocks and --units tallies by the units file: one process for them
+        if resolve_jobs(jobs) > 1 and yearly is None and units is None:
             _evaluate_blocks(policy, compiled, sources, writer, population, counts, progress, resolve_jobs(jobs),
                              keep_env=evaluator.keep_env, lang=lang if with_explain else None, xlsx=fmt == "xlsx")
         else:
-            for result in evaluator.run(sources):
+            for source in sources:
+                result = evaluator.evaluate(source)
                 counts["records"] += 1
                 counts[result.status] += 1
-                if explainer is not None:
-                    result.explanation = explainer(compiled, result, lang).as_dict()
-                writer.write(result)
-                population.add(result)
+                for r in yearly.add(source, result) if yearly is not None else (result,):
+                    if r is not result:
+                        annual_counts[r.status] += 1
+                    emit(r)
                 progress.tick(counts["records"])
+            for r in yearly.finish() if yearly is not None else ():
+                annual_counts[r.status] += 1
+                emit(r)
         writer.close()
     except WorkerError as exc:
         progress.done()
@@ -138,10 +169,24 @@ def evaluate(policy, records, fmt, output, with_explain, lang, input_format, she
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(f"note: {note}", err=True)
+    unit_findings = list(units.findings) if units is not None else []
+    if unit_check is not None:
+        later = unit_check.findings(records)
+        unit_findings += later
+        for f in later:
+            click.echo(finding_line(f), err=True)
+    if yearly is not None and yearly.missing:
+        click.echo(f"note: {yearly.missing} employee(s) with a periode missing (K620; see their annual results)",
+                   err=True)
     click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
-               f"time: {elapsed:.2f} s", err=True)
-    population_failed = population.finish() if population.active else False
-    sys.exit(EXIT_FINDINGS if counts["error"] or population_failed else EXIT_OK)
+               f"excluded: {counts['excluded']}, "
+               + (f"annual: {sum(annual_counts.values())} (ok: {annual_counts['ok']}, errors: "
+                  f"{annual_counts['error']}, excluded: {annual_counts['excluded']}), " if yearly is not None else "")
+               + f"time: {elapsed:.2f} s", err=True)
+    population_failed = population.finish(unit_findings) if population.active else False
+    units_failed = any(f.severity == "error" for f in unit_findings)
+    failed = counts["error"] or annual_counts["error"] or population_failed or units_failed
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progress, jobs, *, keep_env, lang, xlsx):
@@ -149,8 +194,9 @@ def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progres
     (the same bytes, counts and population checks as one process)."""
     from kinerja.engine.parallel import EvaluateJob, PolicyRef, evaluate_job, run_blocks
 
+    options = (("periode", writer.periode),) if getattr(writer, "periode", None) else ()
     job = EvaluateJob(PolicyRef.of(ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False) else None,
-                      keep_env=keep_env, explain_lang=lang, tallies=population.tallies(), ship_env=xlsx)
+                      options, keep_env=keep_env, explain_lang=lang, tallies=population.tallies(), ship_env=xlsx)
     for block in run_blocks(evaluate_job, job, sources, jobs,
                             local=lambda block, index: evaluate_job(job, block, index, compiled)):
         if block.text is not None:
@@ -174,19 +220,24 @@ def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progres
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
-def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file):
+@units_option
+def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
     from kinerja.engine.explain import explain as build
     from kinerja.engine.report.results import dumps
-
     if not nip and not rows:
         fail("say which record to explain: --nip NIP or --row N")
     compiled = load_policy(policy)
+    units = load_units(units_file, [compiled])
     evaluator = Evaluator(compiled, keep_env=True)
     wanted_nips, wanted_rows = set(nip), set(rows)
     found = []
     try:
-        for source in open_records(records, input_format, sheet, header_row, map_file):
+        sources = open_records(records, input_format, sheet, header_row, map_file)
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units)
+        for source in sources:
             data = source.data if isinstance(source.data, dict) else {}
             raw_nip = str(data.get("nip", "")).strip()
             if source.row in wanted_rows or raw_nip in wanted_nips:

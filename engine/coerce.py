@@ -184,6 +184,9 @@ class Coercer:
         # enum label, a unit, a rating, a small number) skips them; a NIP never repeats.
         self.memos = {mode: [None if f.type in _NO_MEMO else {} for _, f, _ in self.plan] for mode in (False, True)}
         self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
+        # defaults converted once (a list's items are written into, so each record converts its own)
+        self.defaults = {name: self._default(f) for name, f in fields.items()
+                         if f.default is not None and f.type != "list"}
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":
@@ -235,7 +238,8 @@ class Coercer:
         """Coerce the value `v` of field number i into `values`, or add its problems."""
         name, f, convert = self.plan[i]
         if v is None or (v.__class__ is str and not v.strip()):
-            value = values[name] = self._default(f) if f.default is not None else None
+            value = values[name] = self.defaults[name] if name in self.defaults else \
+                self._default(f) if f.default is not None else None
             if value is None and f.required:
                 problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
             elif v is not None:  # an empty cell: the default, or nothing, every time

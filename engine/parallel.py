@@ -153,7 +153,8 @@ class Tallies:
         from .fairness import FairnessTally
         from .population import PopulationRun
 
-        run = PopulationRun(policy.population) if self.population and policy.population else None
+        period_field = policy.cycle.period_field if getattr(policy, "cycle", None) is not None else None
+        run = PopulationRun(policy.population, None, period_field) if self.population and policy.population else None
         fair = None
         if self.fairness is not None:
             fields, favourable, derived, min_group = self.fairness
@@ -370,7 +371,10 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
                     except Exception as exc:  # a reading error: finish what was read, then raise it
                         failure, exhausted = exc, True
                         break
-                pending.append(pool.submit(work, job, block, index))
+                try:
+                    pending.append(pool.submit(work, job, block, index))
+                except BrokenProcessPool:  # a worker died while idle
+                    raise WorkerError("a worker process stopped unexpectedly (out of memory, or killed)") from None
                 index += 1
             if not pending:
                 break

@@ -13,7 +13,7 @@ import shutil
 from decimal import Decimal
 from typing import IO, Any, Iterator
 
-from ..evaluate import Result
+from ..evaluate import Result, excluded_reason
 from ..model import plain_decimal
 from ..spill import SpillList
 
@@ -120,8 +120,16 @@ class Writer:
     # as text with `write_text`: each row depends only on its result, never on other rows.
     rows_apart = False
 
-    def __init__(self, out: IO[str], outputs: list[str], info: dict):
-        self.out, self.outputs, self.info = out, outputs, info
+    def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
+        """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
+        each row's period, and "tahunan" on an annual row."""
+        self.out, self.outputs, self.info, self.periode = out, outputs, info, periode
+
+    def period_of(self, result: Result) -> str:
+        if result.annual is not None:
+            return str(result.annual.get("periode", ""))
+        raw = result.raw if isinstance(result.raw, dict) else {}
+        return cell_text(raw.get(self.periode)).strip() if self.periode else ""
 
     def write(self, result: Result) -> None:
         raise NotImplementedError
@@ -137,17 +145,24 @@ class Writer:
 class JsonlWriter(Writer):
     rows_apart = True
 
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.tail = f', "policy": {dumps(self.info)}}}'
         self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
 
     def line(self, result: Result) -> str:
         """One result row as JSON (the same shape as `result_row`, built without a dict)."""
         head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        if result.annual is not None:
+            head += ', "annual": ' + _compact(result.annual)
+        elif self.periode:  # with --annual, each period row says which period it is
+            head += ', "periode": ' + _compact(self.period_of(result))
         tail = self.tail
         if result.explanation is not None:
             tail = tail[:-1] + ', "explain": ' + _compact(result.explanation) + "}"
+        if result.status == "excluded":
+            return head + ', "reason": ' + _compact(excluded_reason(result)) + ', "actions": ' + \
+                _compact(result.actions) + tail
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
@@ -171,8 +186,8 @@ class JsonlWriter(Writer):
 
 
 class JsonWriter(JsonlWriter):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.first = True
         self.out.write("[")
 
@@ -214,17 +229,20 @@ def error_text(errors: list[dict]) -> str:
 class CsvWriter(Writer):
     rows_apart = True
 
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.csv = csv.writer(self.out, lineterminator="\n")
-        self.csv.writerow(["row", "nip", "status", *self.outputs, "actions", "errors",
-                           "policy_id", "policy_version", "policy_sha256"])
+        self.csv.writerow(["row", "nip", *(["periode"] if self.periode else []), "status", *self.outputs, "actions",
+                           "errors", "policy_id", "policy_version", "policy_sha256"])
 
     def write(self, result: Result) -> None:
         outs = [cell_text(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
-        self.csv.writerow([result.row, result.nip or "", result.status, *outs, actions,
-                           error_text(result.errors), self.info["id"], self.info["version"], self.info["sha256"]])
+        # an excluded row carries in the errors column the reason it was not appraised
+        why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)
+        lead = [result.row, result.nip or ""] + ([self.period_of(result)] if self.periode else [])
+        self.csv.writerow([*lead, result.status, *outs, actions,
+                           why, self.info["id"], self.info["version"], self.info["sha256"]])
 
 
 class TableWriter(Writer):
@@ -233,8 +251,8 @@ class TableWriter(Writer):
 
     MAX_CELL = 24
 
-    def __init__(self, *args, width: int | None = None):
-        super().__init__(*args)
+    def __init__(self, *args, width: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.rows: list[tuple[list[str], str]] = []
         self.width = width or shutil.get_terminal_size((160, 24)).columns
 
@@ -242,10 +260,14 @@ class TableWriter(Writer):
         if result.ok:
             detail = [cell_text(result.outputs.get(n)) for n in self.outputs]
             actions = ", ".join(a["id"] for a in result.actions)
+        elif result.status == "excluded":
+            detail = [""] * len(self.outputs)
+            actions = "EXCLUDED " + excluded_reason(result)
         else:
             detail = [""] * len(self.outputs)
             actions = "ERROR " + error_text(result.errors)
-        self.rows.append(([str(result.row), result.nip or "", result.status, *detail], actions))
+        status = result.status if not self.periode else f"{result.status} {self.period_of(result)}".strip()
+        self.rows.append(([str(result.row), result.nip or "", status, *detail], actions))
 
     def close(self) -> None:
         header = ["row", "nip", "status", *self.outputs]

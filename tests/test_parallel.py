@@ -278,3 +278,20 @@ def test_html_embeds_a_bounded_list_and_writes_every_changed_record_beside_it(tm
     lines = (tmp_path / "dampak.changed.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "row,nip,unit_kerja,predikat A,predikat B,differences"
     assert [int(x.split(",")[0]) for x in lines[1:]] == [e["row"] for e in changed]
+
+
+def test_excluded_records_and_their_tallies_are_identical(tmp_path):
+    """A `dikecualikan` rule takes records out (status excluded): counted, written and left out
+    of the kurva the same way in every block."""
+    header = ("nip,nama,jenis_asn,golongan,jenis_jabatan,jenjang_fungsional,unit_kerja,tahun_dalam_pangkat,"
+              "rating_hasil_kerja,rating_perilaku_kerja,predikat_tahun_lalu,jp_pengembangan,hukuman_disiplin,"
+              "potensial,bulan_dinilai,status_pegawai")
+    statuses = ["", "cltn", "", "diberhentikan_sementara", "tugas_belajar"]
+    lines = [header] + [_row(unit=f"Dinas {'AB'[i % 2]}", note=str(i)) + "," + statuses[i % 5] for i in range(30)]
+    records = tmp_path / "status.csv"
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["evaluate", str(NATIONAL), str(records), "--format", "jsonl", "--org-predikat", "Dinas A=Baik,Dinas B=Baik"]
+    one = run([*args, "-j", "1"], tmp_path, "one")
+    two = run([*args, "-j", "2"], tmp_path, "two")
+    assert one == two
+    assert "records: 30, ok: 18, errors: 0, excluded: 12" in one[2]  # cltn and diberhentikan: 2 in every 5

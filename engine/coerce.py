@@ -242,7 +242,7 @@ class Coercer:
                 self._default(f) if f.default is not None else None
             if value is None and f.required:
                 problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
-            elif v is not None:  # an empty cell: the default, or nothing, every time
+            else:  # an empty or absent cell: the default, or nothing, every time
                 memo = self.memos[comma][i]
                 if memo is not None and len(memo) < MEMO_SIZE:
                     memo[v] = value
@@ -273,8 +273,8 @@ class Coercer:
 
     @property
     def fields_of(self) -> Callable:
-        """The field loop, unrolled for this policy's fields (built once): a text met before
-        takes its remembered value inline; anything else goes through `_field`. The
+        """The field loop, unrolled for this policy's fields (built once): a text (or an absent
+        value) met before takes its remembered value inline; anything else goes through `_field`. The
         generated code holds only indices; field names are passed in as values."""
         fn = self.__dict__.get("_fields_of")
         if fn is None:
@@ -287,7 +287,7 @@ class Coercer:
                     lines.append(f"    field({i}, raw.get(N{i}), comma, values, problems, cells)")
                     continue
                 lines += [f"    v = raw.get(N{i})",
-                          f"    if v.__class__ is str and (h := M{i}.get(v, MISS)) is not MISS:",
+                          f"    if (v is None or v.__class__ is str) and (h := M{i}.get(v, MISS)) is not MISS:",
                           f"        values[N{i}] = h",
                           "    else:",
                           f"        field({i}, v, comma, values, problems, cells)"]

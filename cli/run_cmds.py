@@ -10,7 +10,7 @@ import click
 from kinerja.engine.evaluate import Evaluator
 from kinerja.engine.parallel import WorkerError
 from kinerja.engine.records import RecordsError, read_records
-from kinerja.engine.report.results import WRITERS
+from kinerja.engine.report.results import WRITERS, printable
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
@@ -253,7 +253,8 @@ def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, 
         if fmt == "json":
             out.stream.write(dumps([e.as_dict() for e in found], indent=2) + "\n")
         else:
-            out.stream.write("\n".join(e.text() for e in found))
+            text = "\n".join(e.text() for e in found)  # record text never drives the terminal
+            out.stream.write("\n".join(printable(line) for line in text.split("\n")))
     finally:
         out.close()
     if missing:

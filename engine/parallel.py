@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import gc
 import io
+import operator
 import os
 import pickle
 import signal
 from collections import deque
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any, Callable, Iterable, Iterator
 
 from .evaluate import Evaluator, Result
@@ -116,7 +118,7 @@ def _evaluator(policy: Policy, keep_env: bool) -> Evaluator:
 def _source(item: Any, row: int) -> Source:
     if isinstance(item, Source):
         return item
-    if isinstance(item, tuple):  # (row, data, where, cells, problem), as run_blocks ships them
+    if isinstance(item, tuple):  # a Source's fields in order, as run_blocks ships them
         return Source(*item)
     return Source(row, item, f"record {row}")
 
@@ -271,10 +273,11 @@ def compare_job(job: CompareJob, block: list, index: int, comparison=None) -> di
 
 
 def _blocks(sources: Iterable[Source], size: int) -> Iterator[list]:
-    """Blocks of (row, data, where, cells, problem); a reading error comes after the block
+    """Blocks of Source fields as tuples (they pickle quickly); a reading error comes after the block
     of the records read before it (they are written, as in a single run)."""
     it = iter(sources)
     end = object()
+    fields_of = operator.attrgetter(*(f.name for f in dataclass_fields(Source)))  # every field, in order
     while True:
         block, failure = [], None
         try:
@@ -282,7 +285,7 @@ def _blocks(sources: Iterable[Source], size: int) -> Iterator[list]:
                 s = next(it, end)
                 if s is end:
                     break
-                block.append((s.row, s.data, s.where, s.cells, s.problem))
+                block.append(fields_of(s))
         except Exception as exc:  # RecordsError, mostly: raised after this block is out
             failure = exc
         if block:

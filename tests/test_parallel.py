@@ -295,3 +295,22 @@ def test_excluded_records_and_their_tallies_are_identical(tmp_path):
     two = run([*args, "-j", "2"], tmp_path, "two")
     assert one == two
     assert "records: 30, ok: 18, errors: 0, excluded: 12" in one[2]  # cltn and diberhentikan: 2 in every 5
+
+
+def test_a_semicolon_csv_keeps_its_decimal_comma_in_every_block(tmp_path):
+    """The reader's decimal-comma mode travels with each record to the workers."""
+    header = ("nip;nama;jenis_asn;golongan;jenis_jabatan;jenjang_fungsional;unit_kerja;tahun_dalam_pangkat;"
+              "rating_hasil_kerja;rating_perilaku_kerja;predikat_tahun_lalu;jp_pengembangan;hukuman_disiplin;"
+              "potensial;bulan_dinilai")
+    # "1.000,0" is a thousand only in decimal-comma mode (elsewhere it is no number at all)
+    lines = [header] + [f"{NIP};P {i};PNS;III/a;Pelaksana;;Dinas A;4,5;Sesuai Ekspektasi;Sesuai Ekspektasi;Baik;"
+                        f"{'1.000,0' if i % 2 else '25'};tidak_ada;{80 + i % 10},5;12" for i in range(30)]
+    records = tmp_path / "koma.csv"
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["evaluate", str(NATIONAL), str(records), "--format", "jsonl"]
+    one = run([*args, "-j", "1"], tmp_path, "one")
+    two = run([*args, "-j", "2"], tmp_path, "two")
+    assert one == two and one[0] == 0
+    rows = [json.loads(x) for x in one[1].decode().splitlines()]
+    assert [r["outputs"]["kategori_potensial"] for r in rows[:2]] == ["Menengah", "Menengah"]  # 80,5 and 81,5
+    assert [r["status"] for r in rows] == ["ok"] * 30

@@ -45,11 +45,10 @@ def test_a_remembered_text_coerces_as_the_first_time(raw, values, problems):
 
 def test_decimal_comma_modes_are_remembered_apart():
     coercer = Coercer(FIELDS)
-    plain = {"nip": NIP, "jam": "1.500,5"}
-    comma = {"nip": NIP, "jam": "1.500,5", "\x00decimal_comma": True}  # a ;-separated CSV
+    record = {"nip": NIP, "jam": "1.500,5"}
     for _ in range(2):
-        assert coercer.coerce(comma, {})[0]["jam"] == Decimal("1500.5")
-        assert coercer.coerce(plain, {})[1][0].reason == "expected a number"
+        assert coercer.coerce(record, {}, comma=True)[0]["jam"] == Decimal("1500.5")  # a ;-separated CSV
+        assert coercer.coerce(record, {})[1][0].reason == "expected a number"
 
 
 def test_memory_stays_bounded(monkeypatch):

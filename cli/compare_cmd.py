@@ -10,11 +10,12 @@ from kinerja.engine.compare import Comparison, Options, check_options
 from kinerja.engine.fairness import parse_favourable
 from kinerja.engine.i18n import _
 from kinerja.engine.records import RecordsError
-from kinerja.engine.report.compare_out import RENDERERS
+from kinerja.engine.parallel import WorkerError
+from kinerja.engine.report.compare_out import RENDERERS, write_report
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import load_units, org_predikat_option, units_option
-from .run_cmds import Progress, open_records, records_options
+from .run_cmds import Progress, jobs_option, open_records, records_options, resolve_jobs
 
 
 @click.command()
@@ -36,8 +37,9 @@ from .run_cmds import Progress, open_records, records_options
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any record changes.")
 @records_options
 @units_option
+@jobs_option
 def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
-            fail_on_change, input_format, sheet, header_row, map_file, units_file):
+            fail_on_change, input_format, sheet, header_row, map_file, units_file, jobs):
     """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why."""
     a, b = load_policy(policy_a), load_policy(policy_b)
     try:
@@ -56,23 +58,28 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         fail("; ".join(problems))
     comparison = Comparison(a, b, options)
     progress = Progress()
+    jobs = resolve_jobs(jobs)
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file)
         if units is not None:
             from kinerja.engine.units import prepare
             sources = prepare(sources, a, units, also=b.fields)
-        for source in sources:
-            comparison.add(source)
-            progress.tick(comparison.records)
-    except RecordsError as exc:
+        if jobs > 1 and units is None:  # with --units: one process (its units travel with every block otherwise)
+            _compare_blocks(comparison, policy_a, policy_b, sources, jobs, progress)
+        else:
+            for source in sources:
+                comparison.add(source)
+                progress.tick(comparison.records)
+    except (RecordsError, WorkerError) as exc:
         progress.done()
         fail(str(exc))
     progress.done()
     data = comparison.report()
-    text = RENDERERS[fmt](data)
+    if fmt == "html" and output and output != "-":
+        _changed_beside(data, output)
     out = Output(output)
     try:
-        out.stream.write(text)
+        write_report(data, fmt, out.stream)
     finally:
         out.close()
     s = data["summary"]
@@ -80,3 +87,33 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         click.echo(_("records: {records}, valid: {valid}, invalid: {invalid}, changed: {changed}; report written to {output}").format(
             records=s["records"], valid=s["valid"], invalid=s["invalid"], changed=s["changed"], output=output), err=True)
     sys.exit(EXIT_FINDINGS if fail_on_change and s["changed"] else EXIT_OK)
+
+
+def _compare_blocks(comparison, ref_a, ref_b, sources, jobs, progress) -> None:
+    """`compare --jobs N`: blocks compared in N worker processes, merged in input order."""
+    from kinerja.engine.parallel import CompareJob, PolicyRef, compare_job, run_blocks
+
+    job = CompareJob(PolicyRef.of(ref_a, comparison.a), PolicyRef.of(ref_b, comparison.b), comparison.options)
+    local = Comparison(comparison.a, comparison.b, comparison.options)
+    for state in run_blocks(compare_job, job, sources, jobs, local=lambda block, index: compare_job(job, block, index,
+                                                                                                      local)):
+        comparison.merge(state)
+        progress.tick(comparison.records)
+
+
+def _changed_beside(data: dict, output: str) -> None:
+    """A long list of changed records goes beside the HTML report as CSV (the page embeds a bounded part)."""
+    from pathlib import Path
+
+    from kinerja.engine.report.compare_out import write_changed_csv
+    from kinerja.engine.report.html import EMBED_ROWS
+
+    if len(data["changed"]) <= EMBED_ROWS:
+        return
+    path = Path(output).with_suffix(".changed.csv")
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            write_changed_csv(data, fh)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    data["changed_csv"] = path.name

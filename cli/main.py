@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from kinerja.engine import __version__, i18n
+from kinerja.engine import i18n
 from kinerja.engine.findings import has_errors
 from kinerja.engine.report.findings import REPORTERS, ReportContext, choose_format, render
 
@@ -19,7 +19,34 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class KinerjaGroup(click.Group):
-    """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error."""
+    """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error.
+    Commands in their own modules are imported when used (cli/commands.py), not at start."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            from . import commands
+            self._add(commands.commands_in((commands.WHERE[name],)) if name in commands.WHERE else [])
+            command = super().get_command(ctx, name)
+        if command is None:
+            self._add_all()
+            command = super().get_command(ctx, name)
+        return command
+
+    def list_commands(self, ctx):
+        self._add_all()
+        return super().list_commands(ctx)
+
+    def _add_all(self) -> None:
+        from . import commands
+        self._add(commands.commands_in())
+
+    def _add(self, found) -> None:
+        for command in found:
+            if command.name not in self.commands:
+                add_lang_option(command)  # every command takes --lang
+                localise(command)
+                self.add_command(command)
 
     def make_context(self, info_name, args, parent=None, **extra):
         i18n.set_lang(None)  # each run chooses its language afresh (--lang, KINERJA_LANG, locale)
@@ -50,8 +77,16 @@ class KinerjaGroup(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
+def _version(ctx, _param, value) -> None:
+    if value and not ctx.resilient_parsing:
+        from kinerja import engine
+        click.echo(f"kinerja {engine.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=KinerjaGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="kinerja", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 def main() -> None:
     """kinerja: policy engine for penilaian kinerja ASN (PermenPANRB 6/2022 and agency policies)."""
 
@@ -85,7 +120,9 @@ def validate(paths, fmt, output, policies_only):
 
     stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)
-    ctx = ReportContext(result.files, __version__, color=(fmt or "text") == "text" and output is None
+    from kinerja import engine
+
+    ctx = ReportContext(result.files, engine.__version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())
     emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)
     io_only = result.findings and all(f.code == "K001" for f in result.findings)
@@ -102,16 +139,9 @@ def schema(name):
                           ensure_ascii=False))
 
 
-def _register() -> None:
-    """Commands that live in their own modules; every command gets --lang."""
-    from . import commands
-
-    for command in commands.ALL:
-        main.add_command(command)
-    main.params.append(lang_option())
-    for command in main.commands.values():
-        add_lang_option(command)
-    translate_click()
-
-
-_register()
+# --lang on the group (`kinerja --lang id …`) and on the commands defined here (the others get it
+# when they are loaded, in KinerjaGroup._add); click's own texts from kinerja's catalogue too.
+main.params.append(lang_option())
+for _command in main.commands.values():
+    add_lang_option(_command)
+translate_click()

@@ -100,7 +100,7 @@ class AnnualRun:
             return error("K621", _("rows without a known periode: ") + ", ".join(p or _("(kosong)") for p in unknown))
         appraised = sorted(((src, r, p) for src, r, p in emp.rows if r.ok), key=lambda t: self.order[t[2]])
         missing = [p for p in self.cycle.months if p not in seen]
-        notes = [f"periode {', '.join(missing)} not in the records (K620)"] if missing else []
+        notes = [_("periode {periods} not in the records (K620)").format(periods=", ".join(missing))] if missing else []
         self.missing += bool(missing)
         if not appraised:
             reasons = "; ".join(a.get("reason", "") for _src, r, _periode in emp.rows for a in r.actions)

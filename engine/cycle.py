@@ -74,7 +74,7 @@ def compile_cycle(resolved, fields: dict, types: dict, findings: list[Finding]) 
         elif set(months) != set(f.values or ()):
             missing = [v for v in f.values or () if v not in months]
             extra = [v for v in months if v not in (f.values or ())]
-            bad("`months` must list every value of `" + name + "` and nothing else"
+            bad(_("`months` must list every value of `{name}` and nothing else").format(name=name)
                 + (_("; missing: {value}").format(value=', '.join(missing)) if missing else "")
                 + (_("; not values of the field: {value}").format(value=', '.join(extra)) if extra else ""), ["periods", "months"])
         mf = periods.get("months_field")

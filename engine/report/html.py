@@ -19,6 +19,8 @@ from .results import dumps
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
 STATIC_ROWS = 500  # changed rows drawn without JS; the search re-draws from the embedded data
+EMBED_ROWS = 5000  # changed (and invalid) records embedded for the search: the page stays small;
+# `kinerja compare -o FILE.html` writes every changed record beside it (FILE.changed.csv)
 
 CSS = """
 :root{--a:#3b6ea8;--b:#d9822b;--ok:#2e7d32;--bad:#c62828;--muted:#666;--line:#ddd}
@@ -283,7 +285,21 @@ def _invalid(data: dict) -> str:
 
 def _embed(data: dict) -> str:
     # `<` never occurs in JSON outside strings, so escaping it keeps `</script>` out of the page
-    return dumps(data).replace("<", "\\u003c")
+    capped = {k: data[k][:EMBED_ROWS] for k in ("changed", "invalid") if len(data[k]) > EMBED_ROWS}
+    return dumps({**data, **capped} if capped else data).replace("<", "\\u003c")
+
+
+def _capped_note(data: dict) -> str:
+    total = len(data["changed"])
+    if total <= EMBED_ROWS:
+        return ""
+    if data.get("changed_csv"):
+        before, _sep, after = _("all {total} are in {file} beside this report").partition("{file}")
+        where = f"{_e(before.format(total=total))}<b>{_e(data['changed_csv'])}</b>{_e(after)}"
+    else:
+        where = _e(_("use --format json, or -o FILE.html for a CSV of all of them"))
+    head = _e(_("The search covers the first {shown} of {total}; ").format(shown=EMBED_ROWS, total=total))
+    return f'<p class="muted" id="changed-capped">{head}{where}.</p>'
 
 
 def render(data: dict) -> str:
@@ -293,6 +309,7 @@ def render(data: dict) -> str:
         f'<p class="muted">{_e(_("none"))}</p>'
     t = {key: _e(_(text)) for key, text in HEADINGS.items()}
     words = {"yes": _("yes"), "no": _("no"), "shown": _("{n} of {total} shown"), "drawn": _(" (first {limit} drawn)")}
+    words_json = dumps(words).replace("<", "\\u003c")  # no `</script>` inside the data block
     groups_title = t["groups_kurva"] if data["population"] else t["groups"]
     shown = _e(_("{n} of {total} shown").format(n=s["changed"], total=s["changed"]))
     output = _e(data["by_output"])
@@ -313,12 +330,12 @@ def render(data: dict) -> str:
 <input id="search" type="search" placeholder="{t["search"]}" aria-label="{t["search_label"]}">
 <p id="changed-count" class="muted" data-matches="{s['changed']}">{shown}</p>
 <table id="changed-table"><thead><tr><th>{t["row"]}</th><th>NIP</th><th>{t["group"]}</th><th>{output}</th>
-<th>{t["differences"]}</th></tr></thead><tbody id="changed-body">{_changed_rows(data)}</tbody></table></section>
+<th>{t["differences"]}</th></tr></thead><tbody id="changed-body">{_changed_rows(data)}</tbody></table>{_capped_note(data)}</section>
 <section id="invalid"><h2>{_e(_("Invalid records ({n})").format(n=s["invalid"]))}</h2>{_invalid(data)}</section>
 <section id="policy-diff"><h2>{t["policy_diff"]}</h2>{diff}</section>
 </main>
 <script type="application/json" id="kinerja-data">{_embed(data)}</script>
-<script type="application/json" id="kinerja-words">{_embed(words)}</script>
+<script type="application/json" id="kinerja-words">{words_json}</script>
 <script>{JS % STATIC_ROWS}</script>
 </body></html>
 """

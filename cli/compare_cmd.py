@@ -13,7 +13,7 @@ from kinerja.engine.report.compare_out import RENDERERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import org_predikat_option
-from .run_cmds import Progress, open_records, records_options
+from .run_cmds import Progress, estimate_records, match_columns, open_records, records_options
 
 
 @click.command()
@@ -50,9 +50,14 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     if problems:
         fail("; ".join(problems))
     comparison = Comparison(a, b, options)
-    progress = Progress()
     try:
-        for source in open_records(records, input_format, sheet, header_row, map_file):
+        sources = open_records(records, input_format, sheet, header_row, map_file)
+    except RecordsError as exc:
+        fail(str(exc))
+    sources = match_columns({**b.fields, **a.fields}, sources, records, input_format)
+    progress = Progress(estimate_records(records, input_format))
+    try:
+        for source in sources:
             comparison.add(source)
             progress.tick(comparison.records)
     except RecordsError as exc:

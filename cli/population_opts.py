@@ -14,8 +14,6 @@ from kinerja.engine.report.results import dumps
 
 from .common import fail
 
-NAMES_SHOWN = 10
-
 
 def org_predikat_option(spec: str | None, checks: list) -> dict | None:
     """Parse --org-predikat and match its labels to the policy's; a usage error stops with exit 2."""
@@ -111,9 +109,9 @@ def text_lines(outcomes: list, fairness: dict) -> list[str]:
             why = o.message.rsplit("(", 1)[-1].rstrip(")")
             not_checked.setdefault((o.check, why), []).append(o.group)
     for (check, why), groups in not_checked.items():
-        shown = ", ".join(groups[:NAMES_SHOWN]) + (f", … ({len(groups) - NAMES_SHOWN} more)"
-                                                     if len(groups) > NAMES_SHOWN else "")
-        lines.append(f"population: {check}: {len(groups)} group(s) not checked ({why}): {shown}")
+        # one short line: the names only when there are few (the JSON output lists them all)
+        shown = ": " + ", ".join(groups) if len(groups) <= 3 else ""
+        lines.append(f"population: {check}: {len(groups)} group(s) not checked ({why}){shown}")
     for name, table in fairness.items():
         lines.append(f"fairness by {name} ({table['favourable']}; best: {table['best'] or '-'}):")
         for g in table["groups"]:

@@ -122,7 +122,10 @@ class Compiler:
         f = FieldDef(name, kind, spec.get("label", ""), bool(spec.get("required")), spec.get("default"),
                      Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
                      tuple(spec["values"]) if spec.get("values") else None,
-                     min_items=spec.get("min_items"), max_items=spec.get("max_items"))
+                     min_items=spec.get("min_items"), max_items=spec.get("max_items"),
+                     aliases=tuple(spec.get("aliases") or ()), unit=spec.get("unit"))
+        if f.unit and kind not in ("integer", "number"):
+            self.findings.append(entry.finding("K217", f'field "{name}": unit applies to numbers only', sub + ["unit"]))
         if kind == "enum" and not f.values:
             self.findings.append(entry.finding("K217", f'enum field "{name}" needs a list of values', sub + ["type"]))
         if f.min is not None and f.max is not None and f.min > f.max:
@@ -164,10 +167,22 @@ class Compiler:
                 nodes.append(node)
         rules = self.compile_rules()
         population = self.compile_population()
+        summary = self.compile_summary([n for node in nodes for n in node.outputs()])
         if has_errors(self.findings):
             return None
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
-                      self.r.sha256(), fields, params, nodes, rules, self.r, population)
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population, summary)
+
+    def compile_summary(self, outputs: list[str]) -> list[str]:
+        """`summary:` names outputs (for the table view); an unknown one is a finding."""
+        names = self.r.meta.get("summary") or []
+        for i, name in enumerate(names):
+            if name not in outputs and name not in self.r.sections["fields"]:
+                close = difflib.get_close_matches(name, outputs, n=1, cutoff=0.6)
+                self.findings.append(self.r.doc.finding(
+                    "K302", f'summary names "{name}", which is not an output or field of this policy', ["summary", i],
+                    f'did you mean "{close[0]}"?' if close else None))
+        return list(names)
 
     def declare_outputs(self) -> dict[str, tuple[str, Entry]]:
         """Primary name → (section, entry); indicator names are declared too."""

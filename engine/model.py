@@ -98,6 +98,8 @@ class FieldDef:
     only_when: list[Expression] = field(default_factory=list)
     min_items: int | None = None
     max_items: int | None = None
+    aliases: tuple[str, ...] = ()  # other column headers for this field
+    unit: str | None = None  # "percent": a 98% spreadsheet cell (stored 0.98) reads as 98
 
 
 @dataclass
@@ -403,6 +405,7 @@ class Policy:
     rules: list[Rule]
     resolved: Any  # policy.Resolved, for explain / show / compare
     population: list = field(default_factory=list)
+    summary: list = field(default_factory=list)  # outputs for the table view (`summary:`), checked
 
     def output_names(self) -> list[str]:
         return [name for node in self.nodes for name in node.outputs()]

@@ -408,4 +408,8 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
                 sections[s][name] = Entry(s, name, spec, d, [s, name])
     if "rounding" not in meta:
         meta["rounding"] = next((d.data["rounding"] for d in chain_docs if "rounding" in d.data), {})
+    if "summary" not in meta:  # the table columns a parent chose, unless the child chooses its own
+        inherited = next((d for d in chain_docs if "summary" in d.data), None)
+        if inherited is not None:
+            meta["summary"] = inherited.data["summary"]
     return Resolved(doc, meta, sections, [str(d.data.get("id")) for d in chain_docs], findings)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import shutil
 from decimal import Decimal
 from typing import IO, Any
 
@@ -147,45 +146,40 @@ class CsvWriter(Writer):
 
 
 class TableWriter(Writer):
-    """Aligned columns for a terminal. Outputs that do not fit the width are left out (with a
-    note naming them), so the row, NIP, status and actions always show."""
+    """Aligned columns for people: row, NIP, the chosen fields and outputs (the name and the
+    policy's key outputs by default), then the actions in full. A failed row says ERROR and gives
+    each reason in full on its own line below it. Cells wider than MAX_CELL are cut with "…",
+    never the actions or the reasons."""
 
-    MAX_CELL = 24
+    MAX_CELL = 40
 
-    def __init__(self, *args, width: int | None = None):
+    def __init__(self, *args, columns: list[str] | None = None, width: int | None = None):
         super().__init__(*args)
-        self.rows: list[tuple[list[str], str]] = []
-        self.width = width or shutil.get_terminal_size((160, 24)).columns
+        self.columns = list(self.outputs if columns is None else columns)
+        self.rows: list[tuple[list[str], str, list[str]]] = []
+        self.width = width
 
     def write(self, result: Result) -> None:
+        raw = result.raw if isinstance(result.raw, dict) else {}
+        detail = []
+        for name in self.columns:
+            value = result.outputs.get(name) if name in result.outputs else raw.get(name)
+            detail.append(cell_text(value))
         if result.ok:
-            detail = [cell_text(result.outputs.get(n)) for n in self.outputs]
-            actions = ", ".join(a["id"] for a in result.actions)
+            actions, reasons = ", ".join(a["id"] for a in result.actions), []
         else:
-            detail = [""] * len(self.outputs)
-            actions = "ERROR " + error_text(result.errors)
-        self.rows.append(([str(result.row), result.nip or "", result.status, *detail], actions))
+            actions, reasons = "ERROR", [error_text([e]) for e in result.errors]
+        self.rows.append(([str(result.row), result.nip or "", *detail], actions, reasons))
 
     def close(self) -> None:
-        header = ["row", "nip", "status", *self.outputs]
-        cells = [header] + [r for r, _ in self.rows]
+        header = ["row", "nip", *self.columns]
+        cells = [header] + [r for r, _, _ in self.rows]
         widths = [min(max(len(r[i]) for r in cells), self.MAX_CELL) for i in range(len(header))]
-        budget = self.width - 2 - min(max([len("actions")] + [len(a) for _, a in self.rows]), 40)
-        keep, used = [], 0
-        for i, w in enumerate(widths):
-            if i < 3 or used + w + 2 <= budget:
-                keep.append(i)
-                used += w + 2
-        dropped = [header[i] for i in range(len(header)) if i not in keep]
-        for cols, actions in [(header, "actions")] + self.rows:
-            parts = [_fit(cols[i], widths[i]) for i in keep]
-            line = ("  ".join(parts) + "  " + actions).rstrip()
-            if len(line) > self.width:
-                line = line[: self.width - 1] + "…"
-            self.out.write(line + "\n")
-        if dropped:
-            self.out.write(f"({len(dropped)} more column(s) not shown: {', '.join(dropped)}; "
-                           "use --format csv or json for all)\n")
+        for cols, actions, reasons in [(header, "actions", [])] + self.rows:
+            parts = [_fit(c, w) for c, w in zip(cols, widths)]
+            self.out.write(("  ".join(parts) + "  " + actions).rstrip() + "\n")
+            for reason in reasons:
+                self.out.write(f"      {reason}\n")
 
 
 def _fit(text: str, width: int) -> str:

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .model import FieldDef
-from .records import BadCell
+from .records import BadCell, PercentCell
 
 NIP_RE = re.compile(r"^[0-9]{18}$")
 TRUE_WORDS = {"true", "ya", "y", "yes", "1", "benar"}
@@ -228,9 +228,19 @@ class Coercer:
                 problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
                 values[name] = None
                 continue
+            if v.__class__ is PercentCell or (f.unit == "percent" and v.__class__ is str and v.rstrip().endswith("%")):
+                try:
+                    v = _percent(v, f)
+                except Invalid as exc:
+                    problems.append(Problem(name, str(v), exc.reason, exc.code, _cell(cells, name)))
+                    values[name] = None
+                    continue
             try:
                 value = convert(v, comma)
             except Invalid as exc:
+                if v.__class__ is str and v.rstrip().endswith("%") and f.type in ("number", "integer"):
+                    exc.reason = (f"{v.strip()} is a percentage but this field is not declared one "
+                                  f"(`unit: percent`); write the number without %")
                 problems.append(Problem(name, v, exc.reason, exc.code, _cell(cells, name)))
                 values[name] = None
                 continue
@@ -269,6 +279,21 @@ class Coercer:
             return self._converter(f)(f.default)
         except (Invalid, _Nested):
             return None
+
+
+def _percent(v, f: FieldDef):
+    """A percentage as the number a `unit: percent` field holds: a 98% cell (stored 0.98) and the
+    text "98%" are both 98. For any other field a percentage is reported, never used."""
+    if f.type not in ("number", "integer"):
+        return str(v)  # text that happens to be formatted as a percentage
+    if f.unit != "percent":
+        raise Invalid("K402", f"the cell shows a percentage ({v}, stored as {v.value}) but this field is not "
+                              "a percentage; type the number itself, or declare `unit: percent` on the field")
+    if v.__class__ is str:
+        return v.rstrip()[:-1].strip()
+    number = to_number(v.value) * 100
+    number = number.normalize()
+    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
 
 
 class _Nested(Exception):

@@ -22,7 +22,7 @@ from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
                     make_rounder, template_names)
-from .policy import Entry, Resolved
+from .policy import Entry, Resolved, decimal_comma
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
@@ -153,6 +153,9 @@ class Compiler:
         params = {}
         for name, entry in self.r.sections["params"].items():
             self.declare(name, entry)
+            if decimal_comma(entry.spec):
+                self.findings.append(entry.finding("K103", f'param "{name}" is text "{entry.spec}", not a number',
+                                                   [], decimal_comma(entry.spec)))
             params[name] = Decimal(str(entry.spec)) if isinstance(entry.spec, (int, Decimal)) and \
                 not isinstance(entry.spec, bool) else entry.spec
             self.types[name] = infer_type(params[name])

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -152,6 +153,14 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def decimal_comma(value: Any) -> str | None:
+    """The hint for a number written with a decimal comma (`87,5`, as Indonesian Excel shows it),
+    which YAML reads as text: "write 87.5"."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", value):
+        return f"write {value.strip().replace(',', '.')}: numbers take a decimal point, not a comma"
+    return None
+
+
 def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
     path = list(e.absolute_path)
     where = _where(path)
@@ -161,6 +170,11 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
         hint = f'did you mean "{close[0]}"?' if close else ("allowed keys: " + ", ".join(allowed) if allowed else None)
+        keys = list(e.instance) if isinstance(e.instance, dict) else []
+        if str(key).isdigit() and e.instance[key] is None and keys.index(key) > 0:
+            before = e.instance[keys[keys.index(key) - 1]]  # `{min: 87,5}` reads as min: 87 and a key "5"
+            if isinstance(before, int) and not isinstance(before, bool):
+                hint = f"write {before}.{key}: numbers take a decimal point, not a comma"
         return doc.finding("K101", f'unknown key "{key}"', path + [key], hint, key=True)
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
@@ -172,6 +186,8 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         node = node_at(doc.root, path) if doc.root is not None else None
         if "string" in want and isinstance(node, Scalar) and node.style is None:
             hint = f'write it in quotes: "{node.source}"'
+        elif decimal_comma(e.instance) and ("number" in want or "integer" in want):
+            hint = decimal_comma(e.instance)
         return doc.finding("K103", f"{where} must be {words}, but is {_kind(e.instance)}", path, hint)
     if e.validator in ("enum", "const"):
         allowed = e.validator_value if e.validator == "enum" else [e.validator_value]

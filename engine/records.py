@@ -46,6 +46,19 @@ class BadCell:
     code: str = "K402"
 
 
+@dataclass(frozen=True)
+class PercentCell:
+    """A number a spreadsheet shows as a percentage (stored 0.98, shown 98%). The Coercer reads
+    it as 98 for a field declared `unit: percent` and reports it for any other field."""
+
+    value: Any  # as stored: 0.98
+
+    def __str__(self) -> str:
+        from decimal import Decimal
+        shown = (Decimal(repr(self.value)) * 100).normalize()
+        return f"{shown:f}%"
+
+
 def detect_format(name: str, explicit: str | None = None) -> str:
     if explicit:
         return explicit
@@ -92,7 +105,34 @@ def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None =
 
 
 def _text(stream: IO[bytes]) -> io.TextIOWrapper:
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    return io.TextIOWrapper(stream, encoding=_encoding(stream), errors="strict", newline="")
+
+
+def _encoding(stream: IO[bytes]) -> str:
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode Text"), else UTF-8."""
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if not head and stream.seekable():
+        head = stream.read(4)
+        stream.seek(0)
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+def not_utf8(stream: IO[bytes], after: int) -> str:
+    """Why a CSV file cannot be read as UTF-8, naming the first line that is not (found by reading
+    the file again when it can be); most often a file saved as Excel's "CSV (Comma delimited)",
+    which is Windows-1252."""
+    try:
+        stream.seek(0)
+        for number, raw in enumerate(stream, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                shown = raw[max(0, exc.start - 20): exc.start + 20].decode("cp1252", "replace").strip()
+                return (f'line {number} is not UTF-8 text (near "{shown}"; the file looks saved as Windows-1252, '
+                        'Excel\'s "CSV (Comma delimited)"): save it as "CSV UTF-8 (Comma delimited)"')
+    except (OSError, ValueError):
+        pass
+    return f"the file is not UTF-8 text after line {after}; save it as 'CSV UTF-8'"
 
 
 def sniff_delimiter(header: str) -> str:
@@ -116,9 +156,8 @@ def _read_csv(stream: IO[bytes]) -> Iterator[Source]:
 def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
     try:
         header_line = text.readline()
-    except UnicodeDecodeError as exc:
-        raise RecordsError(f"the file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "save it as 'CSV UTF-8'") from None
+    except UnicodeDecodeError:
+        raise RecordsError(not_utf8(text.buffer, 0)) from None
     if not header_line.strip():
         raise RecordsError("the CSV file is empty: expected a header line with the column names")
     delimiter = sniff_delimiter(header_line)
@@ -135,9 +174,8 @@ def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
             cells = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            raise RecordsError(f"the file is not UTF-8 text after line {line} ({exc.reason}); "
-                               "save it as 'CSV UTF-8'") from None
+        except UnicodeDecodeError:
+            raise RecordsError(not_utf8(text.buffer, line)) from None
         except csv.Error as exc:
             row += 1
             yield Source(row, None, f"line {reader.line_num + 1}", problem=f"CSV error: {exc}")

@@ -7,7 +7,7 @@ import importlib
 
 import click
 
-MODULES = ("run_cmds", "expr_cmd", "test_cmds", "compare_cmd", "ekinerja_cmd")
+MODULES = ("run_cmds", "expr_cmd", "test_cmds", "compare_cmd", "ekinerja_cmd", "template_cmd")
 
 
 def _commands() -> list[click.Command]:

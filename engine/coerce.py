@@ -291,7 +291,10 @@ def _percent(v, f: FieldDef):
                               "a percentage; type the number itself, or declare `unit: percent` on the field")
     if v.__class__ is str:
         return v.rstrip()[:-1].strip()
-    number = to_number(v.value) * 100
+    stored = v.value
+    if isinstance(stored, float):  # as Excel shows it: 15 significant digits (0.839, not 0.8390000000000001)
+        stored = Decimal(format(stored, ".15g"))
+    number = to_number(stored) * 100
     number = number.normalize()
     return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
 

@@ -143,18 +143,55 @@ def load_policy(path: str):
 
 
 def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
-    """Evaluate the policy on the record (coercion, every computed node), so outputs can be named."""
-    from kinerja.engine.evaluate import evaluate_record
+    """Evaluate the policy on a record that may be partial: a field not given is missing (not an
+    error), and so is every computed value that needs it; a value given but wrong is an error."""
+    from kinerja.engine.coerce import Coercer
+    from kinerja.engine.functions import EvalError as _EvalError
 
-    result = evaluate_record(policy, raw, 1, keep_env=True)
-    if result.status != "ok":
-        error = result.errors[0] if result.errors else {}
-        code = str(error.get("code") or RUNTIME_CODE)
-        where = error.get("field") or error.get("name") or ""
-        reason = error.get("reason") or error.get("message") or "the record cannot be evaluated"
-        report_record_problem(code, f"{where}: {reason}" if where else str(reason))
+    values, problems = Coercer(policy.fields).coerce(raw, policy.params)
+    problems = [p for p in problems if p.code != "K401"]  # a missing field is missing, not wrong
+    if problems:
+        p = problems[0]
+        report_record_problem(p.code, f"{p.field}: {p.reason}")
         raise SystemExit(EXIT_PROBLEM)
-    return result.env or {}
+    # name -> the fields not in the record that it needs
+    missing = {k: [k] for k, v in values.items() if k in policy.fields and k not in raw and v is None
+               and (policy.fields[k].required or policy.fields[k].required_when)}
+    env = {k: v for k, v in values.items() if k not in missing}
+    for node in policy.nodes:
+        needs = sorted({f for name in _reads(node) if name in missing for f in missing[name]})
+        if needs:  # needs a missing name: its outputs are missing too
+            missing.update({name: needs for name in node.outputs()})
+            continue
+        try:
+            node.compute(env)
+        except _EvalError as exc:  # every input is there: a real failure, said as evaluate says it
+            where = getattr(exc, "name", "")
+            report_record_problem(RUNTIME_CODE, f"{where}: {exc.detail}" if where else str(exc))
+            raise SystemExit(EXIT_PROBLEM) from None
+    env["\x00missing"] = missing
+    return env
+
+
+def _reads(node) -> set[str]:
+    """The names a computed node reads (its input, its inputs, or its expressions' names)."""
+    from kinerja.engine.expr import Expression
+
+    if hasattr(node, "inputs"):
+        return set(node.inputs)
+    if isinstance(getattr(node, "input", None), str):
+        return {node.input}
+    names: set[str] = set()
+    stack = list(vars(node).values())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Expression):
+            names |= item.names
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(vars(item).values())
+    return names
 
 
 def report_record_problem(code: str, message: str) -> None:
@@ -198,6 +235,12 @@ def expr_command(expression: str, record_spec: str | None, policy_path: str | No
                 raise SystemExit(EXIT_OK)
         else:
             env = policy_env(policy, raw)
+            missing = env.pop("\x00missing")
+            needs = sorted({f for name in expr.names if name in missing for f in missing[name]})
+            if needs:
+                report_record_problem("K401", "the expression needs " + ", ".join(needs) +
+                                      ", which the record does not give")
+                raise SystemExit(EXIT_PROBLEM)
     else:
         env = record
 

@@ -1,0 +1,96 @@
+"""What an officer reads: the default table (name, key outputs, actions in full, reasons on their
+own lines), --columns, a partial record in `kinerja expr`, and -o leaving no file on failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kinerja.cli.main import main
+
+POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
+HEADER = ("nip,nama,jenis_asn,golongan,jenis_jabatan,jenjang_fungsional,unit_kerja,tahun_dalam_pangkat,"
+          "rating_hasil_kerja,rating_perilaku_kerja,predikat_tahun_lalu,jp_pengembangan,hukuman_disiplin,"
+          "potensial,bulan_dinilai")
+GOOD = ("197708122012091476,Eko Permana,PNS,III/c,Pelaksana,,Dinas Kesehatan,4.5,Di Atas Ekspektasi,"
+        "Sesuai Ekspektasi,Baik,32,tidak_ada,95,12")
+BAD = ("12345,Budi,PNS,III/c,Pelaksana,,Dinas Kesehatan,4.5,Luar Biasa,Sesuai Ekspektasi,Baik,32,tidak_ada,,12")
+
+
+def run(tmp_path, *args, rows=(GOOD, BAD)):
+    path = tmp_path / "pegawai.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "table", *args])
+
+
+def test_default_table_shows_name_summary_actions_in_full_and_reasons_on_their_own_line(tmp_path):
+    res = run(tmp_path)
+    assert res.exit_code == 1
+    assert res.stdout.splitlines() == [
+        "row  nip                 nama         predikat  angka_kredit  kotak_talenta  actions",
+        "1    197708122012091476  Eko Permana  Baik                    8              "
+        "kenaikan-pangkat-reguler, rencana-suksesi",
+        "2    12345               Budi                                                ERROR",
+        "      nip = '12345': a NIP is 18 digits; this one has 5 characters",
+        "      rating_hasil_kerja = 'Luar Biasa': not one of: Di Atas Ekspektasi, Sesuai Ekspektasi, "
+        "Di Bawah Ekspektasi",
+    ]
+
+
+def test_columns_option_chooses(tmp_path):
+    res = run(tmp_path, "--columns", "unit_kerja,predikat,kategori_potensial", rows=(GOOD,))
+    assert res.stdout.splitlines() == [
+        "row  nip                 unit_kerja       predikat  kategori_potensial  actions",
+        "1    197708122012091476  Dinas Kesehatan  Baik      Tinggi              "
+        "kenaikan-pangkat-reguler, rencana-suksesi"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--columns", "predikatt"], 'kinerja: --columns predikatt: not a field or output of the policy '
+                                 '(did you mean "predikat"?)\n'),
+], ids=["unknown-column"])
+def test_columns_usage_errors(tmp_path, args, message):
+    res = run(tmp_path, *args)
+    assert res.exit_code == 2
+    assert res.stderr == message
+
+
+def test_columns_needs_the_table_format(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text(HEADER + "\n" + GOOD + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "csv", "--columns", "nama"])
+    assert res.exit_code == 2
+    assert res.stderr == "kinerja: --columns chooses the columns of the table format, not of csv\n"
+
+
+def test_population_notice_is_one_short_line(tmp_path):
+    res = run(tmp_path, rows=(GOOD,))
+    assert res.stderr.splitlines()[-1] == \
+        "population: kurva-distribusi: 1 group(s) not checked (no organisation predikat given): Dinas Kesehatan"
+
+
+def test_a_run_that_fails_before_writing_leaves_no_file(tmp_path):
+    out = tmp_path / "hasil.jsonl"
+    bad = tmp_path / "rusak.xlsx"
+    bad.write_bytes(b"not a zip")
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(bad), "-o", str(out)])
+    assert res.exit_code == 2
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("record, expression, code, out", [
+    ('{"rating_hasil_kerja": "Di Atas Ekspektasi", "rating_perilaku_kerja": "Sesuai Ekspektasi"}', "predikat",
+     0, '"Baik"\n'),
+    ('{"potensial": 95}', "kategori_potensial", 0, '"Tinggi"\n'),
+    ('{"rating_hasil_kerja": "Di Atas Ekspektasi"}', 'predikat == "Baik"', 1,
+     "error K401 in the record: the expression needs rating_perilaku_kerja, which the record does not give\n"),
+    ('{"rating_hasil_kerja": "Luar Biasa"}', "predikat", 1,
+     "error K403 in the record: rating_hasil_kerja: not one of: Di Atas Ekspektasi, Sesuai Ekspektasi, "
+     "Di Bawah Ekspektasi\n"),
+], ids=["enough-for-predikat", "one-field", "missing-input", "wrong-value"])
+def test_expr_with_a_partial_record(record, expression, code, out):
+    res = CliRunner().invoke(main, ["expr", "--policy", str(POLICY), "--record", record, expression])
+    assert res.exit_code == code
+    assert (res.stdout if code == 0 else res.stderr) == out

@@ -146,6 +146,7 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
     """Evaluate the policy on a record that may be partial: a field not given is missing (not an
     error), and so is every computed value that needs it; a value given but wrong is an error."""
     from kinerja.engine.coerce import Coercer
+    from kinerja.engine.compare import node_reads
     from kinerja.engine.functions import EvalError as _EvalError
 
     values, problems = Coercer(policy.fields).coerce(raw, policy.params)
@@ -159,7 +160,7 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
                and (policy.fields[k].required or policy.fields[k].required_when)}
     env = {k: v for k, v in values.items() if k not in missing}
     for node in policy.nodes:
-        needs = sorted({f for name in _reads(node) if name in missing for f in missing[name]})
+        needs = sorted({f for name in node_reads(node) if name in missing for f in missing[name]})
         if needs:  # needs a missing name: its outputs are missing too
             missing.update({name: needs for name in node.outputs()})
             continue
@@ -171,27 +172,6 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
             raise SystemExit(EXIT_PROBLEM) from None
     env["\x00missing"] = missing
     return env
-
-
-def _reads(node) -> set[str]:
-    """The names a computed node reads (its input, its inputs, or its expressions' names)."""
-    from kinerja.engine.expr import Expression
-
-    if hasattr(node, "inputs"):
-        return set(node.inputs)
-    if isinstance(getattr(node, "input", None), str):
-        return {node.input}
-    names: set[str] = set()
-    stack = list(vars(node).values())
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Expression):
-            names |= item.names
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif hasattr(item, "__dataclass_fields__"):
-            stack.extend(vars(item).values())
-    return names
 
 
 def report_record_problem(code: str, message: str) -> None:

@@ -169,7 +169,7 @@ def test_search_box_filters_the_changed_list(report, tmp_path):
     assert [int(r["data-row"]) for r in rows] == [target["row"]]
     count = dom.find("p", id="changed-count")[0]
     assert count["data-matches"] == "1"
-    assert count["_text"] == f"1 of {data['summary']['changed']} shown"
+    assert count["_text"] == f"1 dari {data['summary']['changed']} ditampilkan"  # Indonesian by default
     dom = dump_dom(chromium(), path.as_uri() + '#q="Dinas%20B"%20kategori_potensial', tmp_path)
     want = [e["row"] for e in data["changed"] if e["groups"]["unit_kerja"] == "Dinas B"
             and any(d["name"] == "kategori_potensial" for d in e["differences"])]

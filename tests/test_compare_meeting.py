@@ -180,3 +180,15 @@ def test_a_long_changed_list_goes_to_a_csv_beside_the_page(tmp_path, monkeypatch
     embedded = json.loads(re.search(r'id="kinerja-data">(.*?)</script>', text, re.S).group(1))
     assert len(embedded["changed"]) == 10
     assert 'href="dampak.changed.csv"' in text
+
+
+def test_a_long_changed_list_on_stdout_says_how_to_get_all(tmp_path, monkeypatch):
+    from kinerja.engine.report import html
+    monkeypatch.setattr(html, "MAX_EMBED", 10)
+    variant = tmp_path / "v.yaml"
+    variant.write_text(VARIANT, encoding="utf-8")
+    res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "html"])
+    assert res.exit_code == 0
+    assert "note: the changed list is long; the page holds its first part (give -o FILE.html to get the full " \
+           "list as a CSV beside it)" in res.stderr
+    assert res.stdout.startswith("<!doctype html>")

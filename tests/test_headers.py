@@ -123,3 +123,18 @@ def test_explain_finds_the_nip_under_a_label_header(tmp_path):
                                     "--format", "json"])
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout)[0]["nip"] == "199806162022122317"
+
+
+def test_two_columns_for_one_field_stop_the_run(tmp_path):
+    path = tmp_path / "dua.csv"
+    text = SAMPLE.read_text(encoding="utf-8").splitlines()
+    header = text[0].replace("nama,", "Nama,N A M A,", 1)
+    rows = [r.replace(",", ",x,", 1).replace(",x,", ",", 1) for r in text[1:3]]
+    rows = [r.split(",") for r in rows]
+    rows = [",".join(r[:2] + [r[1]] + r[2:]) for r in rows]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl"])
+    assert res.exit_code == 1
+    assert f"{path}: error K409 columns 'Nama' and 'N A M A' both match field nama; rename or delete one of them" \
+        in res.stderr.splitlines()
+    assert res.stdout == ""

@@ -210,3 +210,9 @@ def test_show_takes_an_id():
     res = CliRunner().invoke(main, ["show", "pp-30-2019"])
     assert res.exit_code == 0
     assert "id: pp-30-2019" in res.stdout
+
+
+def test_template_to_a_folder_that_does_not_exist(tmp_path):
+    res = CliRunner().invoke(main, ["template", str(NATIONAL), "-o", str(tmp_path / "tidak-ada" / "p.xlsx")])
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"kinerja: cannot write {tmp_path / 'tidak-ada' / 'p.xlsx'}: ")

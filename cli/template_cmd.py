@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 import click
@@ -27,10 +28,11 @@ def _sample_records(ref: str, policy) -> list[dict]:
         candidates = [(s, p.read_bytes()) for s, p in candidates]
     else:
         for display, item in shipped_policies():
-            if display == policy.resolved.doc.file:
+            if display == policy.resolved.doc.file:  # policies/<folder>/<name>.yaml
                 stem = item.name.rsplit(".", 1)[0]
-                folder = [i for i in item.parent.iterdir()] if hasattr(item, "parent") else []
-                candidates = [(s, i.read_bytes()) for s in SAMPLE_SUFFIXES for i in folder if i.name == stem + s]
+                folder = resources.files("kinerja.policies").joinpath(*display.split("/")[1:-1])
+                candidates = [(s, folder.joinpath(stem + s).read_bytes()) for s in SAMPLE_SUFFIXES
+                              if folder.joinpath(stem + s).is_file()]
     for suffix, data in candidates[:1]:
         try:
             return [s.data for s in read_records("-", suffix.rsplit(".", 1)[-1], stdin=io.BytesIO(data))
@@ -56,6 +58,10 @@ def template(policy, output):
     if not output.lower().endswith((".xlsx", ".xlsm")):
         fail(f"{output}: the template is an Excel workbook; give a file name ending in .xlsx")
     compiled = load_policy(policy)
+    lists = [n for n, f in compiled.fields.items() if f.type == "list" and (f.required or f.required_when)]
+    if lists:
+        fail(f"{compiled.id} needs {', '.join(lists)}: a list of items for each employee, which one spreadsheet "
+             "cell cannot hold; give its records as JSON or YAML (see the policy's sample file)")
     made = build_template(compiled, _sample_records(policy, compiled))
     try:
         made.book.save(output)

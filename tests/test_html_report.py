@@ -146,7 +146,8 @@ def test_rendered_charts_match_the_json(report, tmp_path):
             drawn = {b["data-label"]: int(b["data-count"]) for b in dom.find("rect", data_chart=chart, data_variant=side)}
             assert drawn == o["counts"]
             panel = dom.find("div", data_check=o["check"], data_group=o["group"])[0]
-            assert f"{side.upper()}: {o['status'].replace('_', ' ')}" in panel["_text"]
+            shown = {"pass": "memenuhi", "fail": "tidak memenuhi", "not_checked": "tidak diperiksa"}[o["status"]]
+            assert f"{side.upper()}: {shown}" in panel["_text"]  # Indonesian by default
     assert any(o["status"] == "fail" for o in data["population"]["a"])
     # fairness table: both ratios per group
     for name, table in data["fairness"]["fields"].items():

@@ -185,7 +185,10 @@ bands:
                                                   "name ending in .xlsx\n"),
     (["template", "no-such-policy", "-o", "x.xlsx"], "kinerja: policy 'no-such-policy' not found (give a file path "
                                                       "or a shipped policy id)\n"),
-], ids=["not-xlsx", "unknown-policy"])
+    (["template", "pp-46-2011", "-o", "x.xlsx"], "kinerja: pp-46-2011 needs skp: a list of items for each employee, "
+                                                 "which one spreadsheet cell cannot hold; give its records as JSON or "
+                                                 "YAML (see the policy's sample file)\n"),
+], ids=["not-xlsx", "unknown-policy", "required-list-field"])
 def test_template_usage_errors(args, message):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2

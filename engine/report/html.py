@@ -49,6 +49,8 @@ TEXTS = {
         "group": "kelompok", "differences": "perbedaan", "invalid": "Data tidak valid", "none": "tidak ada",
         "policy_diff": "Perbedaan kebijakan", "yes": "ya", "no": "tidak", "org": "predikat organisasi",
         "valid": "valid",
+        "status": {"pass": "memenuhi", "fail": "tidak memenuhi", "not_checked": "tidak diperiksa",
+                   "action": "tindak lanjut"},
     },
     "en": {
         "title": "kinerja compare: what the policy change does", "summary": "Summary",
@@ -68,6 +70,7 @@ TEXTS = {
         "of": "of", "shown": "shown", "first": "drawn:", "row": "row", "name": "name", "group": "group",
         "differences": "differences", "invalid": "Invalid records", "none": "none", "policy_diff": "Policy differences",
         "yes": "yes", "no": "no", "org": "organisation predikat", "valid": "valid",
+        "status": {"pass": "pass", "fail": "fail", "not_checked": "not checked", "action": "action"},
     },
 }
 CARD_KEYS = ["records", "valid", "invalid", "changed", "outputs_changed", "actions_changed"]

@@ -367,9 +367,12 @@ class Compiler:
         rows = []
         for r, row in enumerate(spec.get("rows") or []):
             if len(row) != len(inputs) + 1:
+                hint = None
+                if len(row) == len(inputs) + 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in row[-2:]):
+                    hint = f"write {row[-2]}.{row[-1]}: numbers take a decimal point, not a comma"  # `[A, 12,5]`
                 self.findings.append(entry.finding(
                     "K212", f"row {r + 1} has {len(row)} cells, expected {len(inputs) + 1} "
-                    f"({len(inputs)} input(s) and the result)", ["rows", r]))
+                    f"({len(inputs)} input(s) and the result)", ["rows", r], hint))
                 ok = False
                 continue
             cells = []

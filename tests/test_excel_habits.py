@@ -127,7 +127,10 @@ def test_windows_1252_csv_is_refused_with_the_line_number(tmp_path, policy):
      "write 0.5: numbers take a decimal point, not a comma"),
     ("fields:\n  x: {type: number, min: 0,5}\n", "6:28", 'K101 unknown key "5"',
      "write 0.5: numbers take a decimal point, not a comma"),
-], ids=["param", "block", "flow"])
+    ("fields:\n  x: {type: enum, values: [A, B]}\ntables:\n  t:\n    inputs: [x]\n    rows:\n      - [A, 12,5]\n"
+     "      - [B, 1]\n", "11:9", "K212 row 1 has 3 cells, expected 2 (1 input(s) and the result)",
+     "write 12.5: numbers take a decimal point, not a comma"),
+], ids=["param", "block", "flow", "table-row"])
 def test_decimal_comma_in_a_policy_says_write_the_point(tmp_path, text, where, message, hint):
     path = tmp_path / "dc.yaml"
     path.write_text('kinerja: 1\nid: dc\nname: dc\nversion: "1"\n' + text, encoding="utf-8")

@@ -193,3 +193,15 @@ def test_a_long_changed_list_on_stdout_says_how_to_get_all(tmp_path, monkeypatch
     assert "note: the changed list is long; the page holds its first part (give -o FILE.html to get the full " \
            "list as a CSV beside it)" in res.stderr
     assert res.stdout.startswith("<!doctype html>")
+
+
+def test_text_and_markdown_name_the_changed_employees(tmp_path):
+    variant = tmp_path / "v.yaml"
+    variant.write_text(VARIANT, encoding="utf-8")
+    args = ["compare", str(POLICY), str(variant), str(SAMPLE)]
+    first = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)["changed"][0]
+    assert first["name"]  # the sample has a nama column
+    text = CliRunner().invoke(main, [*args, "--format", "text"]).stdout
+    assert f"  row {first['row']}, nip {first['nip']} ({first['name']})" in text.splitlines()
+    markdown = CliRunner().invoke(main, [*args, "--format", "markdown"]).stdout
+    assert f"| {first['row']} | {first['nip']} {first['name']} |" in markdown

@@ -130,7 +130,8 @@ def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
     if policy.summary:
         return name + [n for n in policy.summary if n not in name]
     nodes = policy.node_by_output()
-    return name + [n for n in order if isinstance(nodes.get(n), (Band, Table))]
+    key = [n for n in order if isinstance(nodes.get(n), (Band, Table))]
+    return name + (key or list(order))  # a policy of values only: show them all
 
 
 @click.command()

@@ -94,3 +94,13 @@ def test_expr_with_a_partial_record(record, expression, code, out):
     res = CliRunner().invoke(main, ["expr", "--policy", str(POLICY), "--record", record, expression])
     assert res.exit_code == code
     assert (res.stdout if code == 0 else res.stderr) == out
+
+
+def test_a_policy_without_bands_or_tables_shows_every_output(tmp_path):
+    policy = tmp_path / "nilai.yaml"
+    policy.write_text('kinerja: 1\nid: nilai\nname: Nilai\nversion: "1"\nfields:\n  nip: {type: nip, required: true}\n'
+                      "  skor: {type: number, required: true}\nvalues:\n  dua_kali: skor * 2\n", encoding="utf-8")
+    path = tmp_path / "p.csv"
+    path.write_text("nip,skor\n197708122012091476,4\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["evaluate", str(policy), str(path), "--format", "table"])
+    assert res.stdout.splitlines() == ["row  nip                 dua_kali  actions", "1    197708122012091476  8"]

@@ -3,6 +3,7 @@ own lines), --columns, a partial record in `kinerja expr`, and -o leaving no fil
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,42 @@ def test_a_policy_without_bands_or_tables_shows_every_output(tmp_path):
     path.write_text("nip,skor\n197708122012091476,4\n", encoding="utf-8")
     res = CliRunner().invoke(main, ["evaluate", str(policy), str(path), "--format", "table"])
     assert res.stdout.splitlines() == ["row  nip                 dua_kali  actions", "1    197708122012091476  8"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("total, shown", [(2000, "records  [#########---------------------------]   25%"),
+                                          (None, "\r500 records…")], ids=["known-total", "unknown-total"])
+def test_progress_on_a_terminal_after_a_second(monkeypatch, total, shown):
+    from kinerja.cli import run_cmds
+    terminal = _Terminal()
+    monkeypatch.setattr(run_cmds.sys, "stderr", terminal)
+    progress = run_cmds.Progress(total)
+    progress.tick(500)
+    assert terminal.getvalue() == ""  # not in the first second
+    progress.start -= 2
+    progress.tick(500)
+    progress.done()
+    assert shown in terminal.getvalue()
+
+
+def test_no_progress_when_not_a_terminal(monkeypatch):
+    from kinerja.cli import run_cmds
+    quiet = io.StringIO()
+    monkeypatch.setattr(run_cmds.sys, "stderr", quiet)
+    progress = run_cmds.Progress(2000)
+    progress.start -= 2
+    progress.tick(500)
+    progress.done()
+    assert quiet.getvalue() == ""
+
+
+def test_record_count_estimate(tmp_path):
+    from kinerja.cli.run_cmds import estimate_records
+    path = tmp_path / "p.csv"
+    path.write_text(HEADER + "\n" + GOOD + "\n" + GOOD + "\n", encoding="utf-8")
+    assert estimate_records(str(path), None) == 3  # lines, header included: an upper bound
+    assert estimate_records(str(tmp_path / "p.xlsx"), None) is None

@@ -35,6 +35,7 @@ class ColumnReport:
     ignored: list[str] = field(default_factory=list)  # headers no field reads
     missing: list[tuple[str, str, str | None]] = field(default_factory=list)  # (field, label, closest header)
     optional: list[str] = field(default_factory=list)  # optional fields without a column
+    conditional: list[tuple[str, str]] = field(default_factory=list)  # (field, condition) required on some rows
     clashes: list[tuple[str, list[str]]] = field(default_factory=list)  # field read by two columns
 
     @property
@@ -52,6 +53,9 @@ class ColumnReport:
             out.append(f"columns used ({len(self.used)}): {shown}")
         if self.ignored:
             out.append(f"columns ignored (no field of the policy reads them): {', '.join(self.ignored)}")
+        if self.conditional:
+            shown = ", ".join(f"{name} (when {when})" for name, when in self.conditional)
+            out.append(f"fields required on some rows have no column, so those rows will be errors: {shown}")
         if self.optional:
             out.append(f"optional fields without a column (left empty): {', '.join(self.optional)}")
         return out
@@ -108,6 +112,8 @@ def match_header(fields: dict[str, FieldDef], header: Iterable[Any]) -> tuple[di
             continue
         if f.required and f.default is None:
             report.missing.append((name, f.label, _closest(f, report.ignored)))
+        elif f.required_when and f.default is None:
+            report.conditional.append((name, " and ".join(c.text for c in f.required_when)))
         else:
             report.optional.append(name)
     return rename, report

@@ -138,3 +138,11 @@ def test_two_columns_for_one_field_stop_the_run(tmp_path):
     assert f"{path}: error K409 columns 'Nama' and 'N A M A' both match field nama; rename or delete one of them" \
         in res.stderr.splitlines()
     assert res.stdout == ""
+
+
+def test_a_field_required_on_some_rows_without_a_column_is_said_once(tmp_path):
+    path = _labels_csv(tmp_path, lambda label: label, drop="golongan")
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl"])
+    assert res.exit_code == 1  # the PNS rows are errors, as the note says
+    assert 'note: fields required on some rows have no column, so those rows will be errors: golongan ' \
+           '(when jenis_asn == "PNS")' in res.stderr.splitlines()

@@ -7,7 +7,8 @@ import importlib
 
 import click
 
-MODULES = ("run_cmds", "expr_cmd", "test_cmds", "compare_cmd", "ekinerja_cmd", "template_cmd")
+MODULES = ("run_cmds", "expr_cmd", "test_cmds", "compare_cmd", "ekinerja_cmd", "template_cmd", "doc_cmd",
+           "studio_cmd")
 
 
 def _commands() -> list[click.Command]:

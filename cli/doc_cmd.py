@@ -1,0 +1,30 @@
+"""`kinerja doc`: the policy handbook (Pedoman Penilaian Kinerja) as HTML or Markdown."""
+
+from __future__ import annotations
+
+import click
+
+from kinerja.engine import __version__
+from kinerja.engine.report.handbook import FORMATS, render
+
+from .common import EXIT_OK, Output, load_policy
+
+
+@click.command()
+@click.argument("policy")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
+              help="html: one self-contained file that prints on A4; md: Markdown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the handbook to a file.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Language of the handbook.")
+def doc(policy, fmt, output, lang):
+    """Write the handbook of POLICY (a file or a shipped id): its data, parameters,
+    scorecards, bands, decision tables and rules in plain words."""
+    compiled = load_policy(policy)
+    text = render(compiled, fmt, lang, __version__)
+    out = Output(output)
+    try:
+        out.stream.write(text)
+    finally:
+        out.close()
+    raise SystemExit(EXIT_OK)

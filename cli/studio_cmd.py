@@ -1,0 +1,64 @@
+"""`kinerja studio`: the policy workbench in the browser, served on this computer only."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import socket
+import webbrowser
+
+import click
+
+from .common import EXIT_OK, fail
+
+
+@click.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this computer's own address lets others on the network in.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser; only print the address.")
+def studio(folder, host, port, no_browser):
+    """Open the policy workbench for the policies in FOLDER: read the handbook, edit thresholds,
+    try records and see the impact of a change before saving it."""
+    try:
+        import uvicorn
+
+        from kinerja.studio.app import create_app
+        from kinerja.engine.workbench import Refused
+    except ImportError as exc:  # a partial install
+        fail(f"the workbench needs {exc.name}: pip install kinerja")
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError) as exc:
+        fail(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}")
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    hosts = {f"{shown}:{port}"}
+    if _loopback(host):
+        hosts |= {f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"}
+    else:
+        click.echo(f"kinerja: warning: listening on {host}, reachable from other computers", err=True)
+    token = secrets.token_urlsafe(24)
+    try:
+        app = create_app(folder, token, hosts)
+    except (Refused, OSError) as exc:
+        sock.close()
+        fail(f"cannot open {folder}: {getattr(exc, 'strerror', None) or exc}")
+    url = f"http://{shown}:{port}/?token={token}"
+    click.echo(f"kinerja studio: {url}\n(press Ctrl+C to stop)", err=True)
+    if not no_browser:
+        webbrowser.open(url)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server.run(sockets=[sock])
+    raise SystemExit(EXIT_OK)
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

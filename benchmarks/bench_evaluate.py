@@ -110,16 +110,23 @@ def handwritten(src: Path, dst: Path, info: dict) -> tuple[int, int]:
                 ak = (koef * persen / 100 * bulan / 12).quantize(Decimal("0.01"), ROUND_HALF_UP)
             actions = []
             pns = r["jenis_asn"] == "PNS"
-            if (pns and r["jenis_jabatan"] != "Fungsional" and tahun >= 4 and predikat in ("Sangat Baik", "Baik")
-                    and r["predikat_tahun_lalu"] in ("Sangat Baik", "Baik")
-                    and r["hukuman_disiplin"] in ("tidak_ada", "ringan")):
-                actions.append({"id": "kenaikan-pangkat-reguler", "kind": "promosi"})
+            kp = (pns and r["golongan"] != "IV/e" and tahun >= 4 and predikat in ("Sangat Baik", "Baik")
+                  and r["predikat_tahun_lalu"] in ("Sangat Baik", "Baik")
+                  and r["hukuman_disiplin"] in ("tidak_ada", "ringan"))
+            if kp and r["jenis_jabatan"] == "Pelaksana":  # no pendidikan_terakhir here: ceiling unchecked
+                actions.append({"id": "kenaikan-pangkat-reguler", "kind": "promosi", "ijazah_diperiksa": False,
+                                "reason": f"{tahun} tahun dalam pangkat {r['golongan']}, predikat {predikat}; "
+                                          "batas pangkat menurut ijazah belum diperiksa: pendidikan terakhir kosong"})
+            if kp and r["jenis_jabatan"] in ("JPT", "Administrator", "Pengawas"):
+                actions.append({"id": "kenaikan-pangkat-pilihan", "kind": "promosi", "masa_jabatan_diperiksa": False,
+                                "reason": f"{r['jenis_jabatan']}, {tahun} tahun dalam pangkat {r['golongan']}, "
+                                          f"masa dalam jabatan - tahun (belum diperiksa: kosong), predikat {predikat}"})
             if pns and jp < 20:
                 actions.append({"id": "pengembangan-kompetensi", "kind": "pelatihan", "kekurangan_jp": str(20 - jp)})
             if predikat in ("Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"):
                 actions.append({"id": "pembinaan-kinerja", "kind": "pembinaan"})
             if predikat == "Sangat Kurang":
-                actions.append({"id": "sanksi-kinerja", "kind": "sanksi"})
+                actions.append({"id": "sanksi-kinerja" if pns else "evaluasi-perjanjian-kerja", "kind": "sanksi"})
             if box in (7, 8, 9):
                 actions.append({"id": "rencana-suksesi", "kind": "talenta"})
             ok += 1

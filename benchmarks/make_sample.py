@@ -6,8 +6,9 @@
 
 The same --n and --seed always give the same bytes (Python's `random.Random` with a fixed seed;
 no clock, no environment). The columns are exactly those of the national policy's fields.
-policies/nasional/permenpanrb-6-2022.sample.csv is `--n 200 --seed 2024`;
-tests/test_policy_library.py checks that it still is.
+policies/nasional/permenpanrb-6-2022.sample.csv is `--n 200 --seed 2024 --cases`: 200 generated
+records and the fixed CASES below (issue 11: PPPK with Sangat Kurang, IV/e, the ijazah ceiling,
+KP pilihan); tests/test_policy_library.py checks that it still is.
 
 What "realistic" means here (a plausible pemerintah daerah, not statistics of a real one):
 NIP = birth date (a real calendar date) + TMT CPNS (year and month, at 19–35 years of age)
@@ -26,7 +27,8 @@ import sys
 
 COLUMNS = ["nip", "nama", "jenis_asn", "golongan", "jenis_jabatan", "jenjang_fungsional", "unit_kerja",
            "tahun_dalam_pangkat", "rating_hasil_kerja", "rating_perilaku_kerja", "predikat_tahun_lalu",
-           "jp_pengembangan", "hukuman_disiplin", "potensial", "bulan_dinilai"]
+           "jp_pengembangan", "hukuman_disiplin", "potensial", "bulan_dinilai", "pendidikan_terakhir",
+           "tahun_dalam_jabatan"]
 DEFAULT_N, DEFAULT_SEED = 200, 2024
 YEAR = 2024  # the appraisal year
 
@@ -138,6 +140,7 @@ def record(rng: random.Random, used: set[str]) -> dict:
     lalu = "" if new else _pick(rng, [("Baik", 78), ("Sangat Baik", 12), ("Butuh Perbaikan", 6),
                                       ("Kurang/Misconduct", 2), ("Sangat Kurang", 2)])
     return {
+        "pendidikan_terakhir": {"SMA": "SMA", "D3": "D-III", "S1": "S-1", "S2": "S-2"}[pendidikan],
         "nip": _nip(rng, born, tmt, sex, used),
         "nama": nama,
         "jenis_asn": asn,
@@ -156,17 +159,60 @@ def record(rng: random.Random, used: set[str]) -> dict:
     }
 
 
-def generate(n: int, seed: int):
+def _kenaikan_pangkat_fields(rng: random.Random, rec: dict) -> dict:
+    """pendidikan_terakhir (sometimes unknown, some S-1 are D-IV) and, for the struktural posts,
+    tahun_dalam_jabatan (sometimes unknown). A second random stream, so that adding these
+    columns left every other column of the sample unchanged."""
+    r = rng.random()
+    if r < 0.08:
+        rec["pendidikan_terakhir"] = ""
+    elif r < 0.12 and rec["pendidikan_terakhir"] == "S-1":
+        rec["pendidikan_terakhir"] = "D-IV"
+    struktural = rec["jenis_jabatan"] in ("JPT", "Administrator", "Pengawas")
+    years = round(rng.uniform(0.5, 8), 1)
+    rec["tahun_dalam_jabatan"] = f"{years:.1f}" if struktural and rng.random() > 0.15 else ""
+    return rec
+
+
+def _case(nip, nama, asn, golongan, jabatan, pendidikan, tahun, hasil, perilaku, jabatan_tahun="", **extra):
+    rec = {"nip": nip, "nama": nama, "jenis_asn": asn, "golongan": golongan, "jenis_jabatan": jabatan,
+           "jenjang_fungsional": "", "unit_kerja": "Badan Kepegawaian dan Pengembangan SDM",
+           "tahun_dalam_pangkat": tahun, "rating_hasil_kerja": hasil, "rating_perilaku_kerja": perilaku,
+           "predikat_tahun_lalu": "Baik", "jp_pengembangan": "24", "hukuman_disiplin": "tidak_ada",
+           "potensial": "", "bulan_dinilai": "12", "pendidikan_terakhir": pendidikan,
+           "tahun_dalam_jabatan": jabatan_tahun}
+    rec.update(extra)
+    return rec
+
+
+# Fixed cases of issue 11 (domain.md §7), after the generated records of the shipped sample.
+CASES = [
+    _case("199205172022032001", "Sekar Ayuningtyas", "PPPK", "", "Pelaksana", "SMA", "2.0", DB, DB),
+    _case("199008082021032002", "Laila Fitriani", "PPPK", "", "Fungsional", "S-1", "3.0", DB, DB,
+          jenjang_fungsional="Ahli Pertama"),
+    _case("196402141990031001", "Haryanto Wibowo", "PNS", "IV/e", "Pelaksana", "S-3", "6.0", SE, SE),
+    _case("197511032000121002", "Sugeng Riyadi", "PNS", "III/b", "Pelaksana", "SMA", "7.0", SE, SE),
+    _case("198207222008011003", "Ahmad Fauzi", "PNS", "III/a", "Pelaksana", "", "4.5", SE, SE),
+    _case("197309302001121004", "Dwi Prasetyo", "PNS", "IV/a", "Administrator", "S-2", "5.0", DA, SE, "2.0"),
+    _case("198104042006042005", "Maria Ulfa", "PNS", "III/c", "Pengawas", "S-1", "4.2", SE, DA),
+    _case("196812121994031006", "Rusdi Hamzah", "PNS", "IV/c", "JPT", "S-2", "3.0", DB, DB, "1.5"),
+]
+
+
+def generate(n: int, seed: int, cases: bool = False):
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)
     used: set[str] = set()
     for _ in range(n):
-        yield record(rng, used)
+        yield _kenaikan_pangkat_fields(extra, record(rng, used))
+    if cases:
+        yield from (dict(c) for c in CASES)
 
 
-def write(out, n: int, seed: int) -> None:
+def write(out, n: int, seed: int, cases: bool = False) -> None:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for rec in generate(n, seed):
+    for rec in generate(n, seed, cases):
         writer.writerow(rec)
 
 
@@ -174,15 +220,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"number of records (default {DEFAULT_N})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    parser.add_argument("--cases", action="store_true", help="append the fixed CASES (the shipped sample does)")
     parser.add_argument("-o", "--output", help="CSV file to write (default: stdout)")
     args = parser.parse_args(argv)
     if args.n < 0:
         parser.error("--n must be 0 or more")
     if args.output and args.output != "-":
         with open(args.output, "w", encoding="utf-8", newline="") as fh:
-            write(fh, args.n, args.seed)
+            write(fh, args.n, args.seed, args.cases)
     else:
-        write(sys.stdout, args.n, args.seed)
+        write(sys.stdout, args.n, args.seed, args.cases)
     return 0
 
 

@@ -24,7 +24,7 @@ def studio(folder, host, port, no_browser):
     try:
         import uvicorn
 
-        from kinerja.studio.app import create_app
+        from kinerja.cli.studio.app import create_app
         from kinerja.engine.workbench import Refused
     except ImportError as exc:  # a partial install
         fail(f"the workbench needs {exc.name}: pip install kinerja")

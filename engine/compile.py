@@ -21,7 +21,7 @@ from .findings import Finding, has_errors
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
 from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
-                    make_rounder, template_names)
+                    keep, make_rounder, template_names)
 from .policy import Entry, Resolved, decimal_comma
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
@@ -40,6 +40,19 @@ class Compiler:
         self.places = int(rounding.get("places", 2))
         self.mode = str(rounding.get("mode", "half_up"))
         self.rounder = make_rounder(self.places, self.mode, exact=False)
+        # `intermediates: exact` carries a number without its own `places` unrounded; it is
+        # rounded (by self.rounder) only where it is shown: outputs, reasons, action params.
+        self.exact = rounding.get("intermediates", "rounded") == "exact"
+        self.shown: dict = {}  # output name → rounder applied when shown (exact mode only)
+
+    def default_round(self, name: str, places=None):
+        """The rounder of a computed number: its own `places`, else the policy's statement."""
+        if places is not None:
+            return make_rounder(places, self.mode)
+        if self.exact:
+            self.shown[name] = self.rounder
+            return keep
+        return self.rounder
 
     # --- locations ------------------------------------------------------------------------
 
@@ -273,16 +286,14 @@ class Compiler:
             score = self.compile_expr(entry, ["indicators", name, "score"], ispec.get("score"), names)
             weight = Decimal(str(ispec.get("weight", 0)))
             weights.append((name, weight))
-            places = ispec.get("places")
             if score is not None:
                 inds.append(Indicator(name, ispec.get("label", name), weight, score,
-                                      make_rounder(places, self.mode) if places is not None else self.rounder))
+                                      self.default_round(name, ispec.get("places"))))
             self.types[name] = NUMBER
         self.findings.extend(checks.check_weights(entry, weights))
         self.types[entry.name] = NUMBER
-        places = spec.get("places")
         return Scorecard(entry.name, spec.get("label", entry.name), inds, self.conditions(entry, "when", names),
-                         make_rounder(places, self.mode) if places is not None else self.rounder)
+                         self.default_round(entry.name, spec.get("places")))
 
     def node_values(self, entry: Entry) -> Value | None:
         spec = {"expr": entry.spec} if isinstance(entry.spec, str) else entry.spec
@@ -305,9 +316,8 @@ class Compiler:
         if each:  # inside the item scope the value is one item's result, for later each-values
             self.types[entry.name] = LIST
             self.item_types[entry.name] = expr.type
-        places = spec.get("places")
         return Value(entry.name, spec.get("label", entry.name), expr, when,
-                     make_rounder(places, self.mode) if places is not None else self.rounder, each)
+                     self.default_round(entry.name, spec.get("places")), each)
 
     def node_bands(self, entry: Entry) -> Band | None:
         spec = entry.spec
@@ -348,7 +358,10 @@ class Compiler:
         elif source in self.r.sections["values"] or source in self.r.sections["scorecards"]:
             vspec = self.r.sections["values"].get(source)
             vplaces = vspec.spec.get("places") if vspec and isinstance(vspec.spec, dict) else None
-            resolution = Decimal(1).scaleb(-(vplaces if vplaces is not None else self.places))
+            if vplaces is None and self.exact:
+                resolution = Decimal(0)  # carried exactly: any value can reach the band
+            else:
+                resolution = Decimal(1).scaleb(-(vplaces if vplaces is not None else self.places))
         else:
             resolution = Decimal(0)
         self.findings.extend(checks.check_band(entry, band, resolution))
@@ -451,7 +464,8 @@ class Compiler:
             self.check_reason(entry, reason, set(names) | set(spec.get("params") or {}))
             if spec.get("enabled", True) is False:
                 continue
-            rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder))
+            rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder,
+                              self.shown))
         return rules
 
     def check_reason(self, entry: Entry, reason: str, known: set[str]) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from .functions import EvalError
-from .model import NodeError, Policy
+from .model import NodeError, Policy, show_rounded, shown_rounders
 from .coerce import Coercer
 from .records import Source
 
@@ -42,6 +42,7 @@ class Evaluator:
         self.outputs = _declared_order(policy)
         self.keep_env = keep_env
         self.info = policy.info()
+        self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
     def evaluate(self, source: Source) -> Result:
         raw = source.data
@@ -72,6 +73,9 @@ class Evaluator:
             return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
                           where=source.where, raw=raw)
         outputs = {name: env.get(name) for name in self.outputs}
+        for name, rounder in self.shown.items():  # `intermediates: exact`: round where shown
+            if name in outputs:
+                outputs[name] = show_rounded(rounder, outputs[name])
         return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
                       where=source.where, raw=raw)
 

@@ -39,6 +39,30 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
     return rounder
 
 
+def keep(value):
+    """The rounder of a number carried exactly (`rounding.intermediates: exact`)."""
+    return value
+
+
+def shown_rounders(policy) -> dict[str, Callable]:
+    """`intermediates: exact`: each output carried unrounded → the rounder that shows it."""
+    rounding = policy.resolved.meta.get("rounding") or {}
+    show = make_rounder(int(rounding.get("places", 2)), str(rounding.get("mode", "half_up")), exact=False)
+    out = {}
+    for node in policy.nodes:
+        for part in (node, *getattr(node, "indicators", ())):
+            if getattr(part, "round", None) is keep:
+                out[part.name] = show
+    return out
+
+
+def show_rounded(rounder: Callable, value):
+    """Apply a rounder to a value or to each item of an `each` value's tuple."""
+    if isinstance(value, tuple):
+        return tuple(rounder(v) for v in value)
+    return rounder(value)
+
+
 class NodeError(EvalError):
     """Evaluation failed in a named node; says which node, which expression, which column."""
 
@@ -321,6 +345,7 @@ class Rule:
     params: dict[str, Expression]
     reason: str
     round: Callable
+    shown: dict = field(default_factory=dict)  # exact mode: name → rounder for the reason text
 
     def fires(self, env) -> bool:
         return _all(self.when, env, "rule", self.id)
@@ -335,11 +360,16 @@ class Rule:
         out.update(params)
         if self.reason:
             scope = {**env, **params} if params else env
-            out["reason"] = "".join(part if i % 2 == 0 else format_value(scope.get(part))
+            out["reason"] = "".join(part if i % 2 == 0 else format_value(self.show(part, scope.get(part)))
                                     for i, part in enumerate(self.parts))  # parts split once
         else:
             out["reason"] = self.label or self.id
         return out
+
+    def show(self, name: str, value):
+        """A value as the reason shows it: rounded here when the policy carries it exactly."""
+        rounder = self.shown.get(name)
+        return show_rounded(rounder, value) if rounder else value
 
     @property
     def parts(self) -> list[str]:

@@ -311,7 +311,7 @@ def test_markdown_is_capped_for_a_pr_comment(national, tinggi85):
     changed_rows = [r for r in rows if "→" in r and "kategori_potensial" in r]
     assert len(changed_rows) == 50
     assert "… and 30 more" in md
-    assert md.startswith("### kinerja compare: `permenpanrb-6-2022` 2024.1 → `potensial-85` 2")
+    assert md.startswith("### kinerja compare: `permenpanrb-6-2022` 2024.2 → `potensial-85` 2")
     assert len(md) < 65536  # GitHub's comment limit
 
 

@@ -136,7 +136,8 @@ def test_headings_are_indonesian_or_english(tmp_path):
 
 def test_fairness_defaults_to_the_changed_action(tmp_path):
     _, data = compare(tmp_path)
-    assert data["fairness"]["favourable"] == "action kenaikan-pangkat-reguler"
+    # both KP rules read kp_min_tahun_dalam_pangkat (PP 99/2000: reguler and pilihan)
+    assert data["fairness"]["favourable"] == "action kenaikan-pangkat-reguler or kenaikan-pangkat-pilihan"
     variant = tmp_path / "pot.yaml"
     variant.write_text(VARIANT.replace("params:\n  kp_min_tahun_dalam_pangkat: 3\n", """\
 bands:
@@ -169,9 +170,9 @@ def test_text_is_escaped(tmp_path):
 
 def test_a_long_changed_list_goes_to_a_csv_beside_the_page(tmp_path, monkeypatch):
     from kinerja.engine.report import html
-    monkeypatch.setattr(html, "MAX_EMBED", 10)
+    monkeypatch.setattr(html, "MAX_EMBED", 3)
     page, data = compare(tmp_path)
-    assert data["summary"]["changed"] > 10
+    assert data["summary"]["changed"] > 3
     beside = tmp_path / "dampak.changed.csv"
     with open(beside, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -179,13 +180,13 @@ def test_a_long_changed_list_goes_to_a_csv_beside_the_page(tmp_path, monkeypatch
     assert rows[0]["nama"] == data["changed"][0]["name"]
     text = page.read_text(encoding="utf-8")
     embedded = json.loads(re.search(r'id="kinerja-data">(.*?)</script>', text, re.S).group(1))
-    assert len(embedded["changed"]) == 10
+    assert len(embedded["changed"]) == 3
     assert 'href="dampak.changed.csv"' in text
 
 
 def test_a_long_changed_list_on_stdout_says_how_to_get_all(tmp_path, monkeypatch):
     from kinerja.engine.report import html
-    monkeypatch.setattr(html, "MAX_EMBED", 10)
+    monkeypatch.setattr(html, "MAX_EMBED", 3)
     variant = tmp_path / "v.yaml"
     variant.write_text(VARIANT, encoding="utf-8")
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "html"])

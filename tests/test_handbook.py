@@ -159,10 +159,10 @@ def test_each_rule_in_plain_words(national):
                     assert f"{params[name]} (parameter {name})" in words
                 elif name in fields and "label" in fields[name]:
                     assert fields[name]["label"] in words
-    [kp] = dom.find("li", data_condition="tahun_dalam_pangkat >= kp_min_tahun_dalam_pangkat")
+    [div] = dom.find("div", class_="rule", data_rule="kenaikan-pangkat-reguler")
+    [kp] = dom.find("li", within=div, data_condition="tahun_dalam_pangkat >= kp_min_tahun_dalam_pangkat")
     assert text(dom.find("span", within=kp, class_="say")[0]) == \
         "Masa dalam pangkat (tahun) paling sedikit 4 (parameter kp_min_tahun_dalam_pangkat)"
-    [div] = dom.find("div", class_="rule", data_rule="kenaikan-pangkat-reguler")
     assert "Pegawai memenuhi syarat tindak lanjut ini apabila semua syarat berikut terpenuhi:" in text(div)
 
 
@@ -183,7 +183,10 @@ def test_each_param_with_its_source_note(national):
 def test_params_say_which_rules_use_them(national):
     _, dom, _ = national
     used = {tr["data-param"]: text(dom.find("td", within=tr)[3]) for tr in dom.find("tr") if "data-param" in tr}
-    assert used == {"kp_min_tahun_dalam_pangkat": "Memenuhi syarat kenaikan pangkat reguler",
+    assert used == {"kp_min_tahun_dalam_pangkat": "Memenuhi syarat kenaikan pangkat reguler; "
+                                                  "Memenuhi syarat kenaikan pangkat pilihan (jabatan struktural)",
+                    "kp_pilihan_min_tahun_dalam_jabatan": "Pemeriksaan masa dalam jabatan (KP pilihan); "
+                                                          "Memenuhi syarat kenaikan pangkat pilihan (jabatan struktural)",
                     "jp_minimal": "Perlu pengembangan kompetensi"}
 
 

@@ -92,7 +92,7 @@ def test_labels_upper_case_with_extra_spaces_evaluate_like_the_ids(tmp_path):
     res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl"])
     assert res.exit_code == 0, res.stderr
     assert _rows(res.stdout) == _rows(base.stdout)
-    assert "note: columns used (15): NIP → nip, NAMA → nama, JENIS   ASN → jenis_asn," in res.stderr
+    assert ": NIP → nip, NAMA → nama, JENIS   ASN → jenis_asn," in res.stderr.splitlines()[0]
 
 
 def test_missing_required_column_is_one_finding_and_exit_1(tmp_path):
@@ -114,7 +114,8 @@ def test_compare_matches_headers_too(tmp_path):
     path = _labels_csv(tmp_path, str.upper)
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(POLICY), str(path), "--format", "json"])
     assert res.exit_code == 0, res.stderr
-    assert json.loads(res.stdout)["summary"]["valid"] == 200
+    records = len(SAMPLE.read_text(encoding="utf-8").splitlines()) - 1
+    assert json.loads(res.stdout)["summary"]["valid"] == records
 
 
 def test_explain_finds_the_nip_under_a_label_header(tmp_path):

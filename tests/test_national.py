@@ -121,9 +121,59 @@ def test_no_potensial_means_no_box(policy):
     ({"rating_hasil_kerja": DB}, False),
     ({"jenis_asn": "PPPK", "golongan": ""}, False),
     ({"jenis_jabatan": "Fungsional", "jenjang_fungsional": "Ahli Muda"}, False),
+    # PP 99/2000 Pasal 6: reguler only for PNS without a struktural or functional post
+    ({"jenis_jabatan": "JPT"}, False),
+    ({"jenis_jabatan": "Administrator"}, False),
+    ({"jenis_jabatan": "Pengawas"}, False),
+    ({"golongan": "IV/e"}, False),                                  # the highest pangkat
+    # PP 99/2000's ijazah list: below the ijazah ceiling (SLTA III/b, S-1 III/d)
+    ({"pendidikan_terakhir": "SMA", "golongan": "III/a"}, True),
+    ({"pendidikan_terakhir": "SMA", "golongan": "III/b"}, False),
+    ({"pendidikan_terakhir": "S-1", "golongan": "III/c"}, True),
+    ({"pendidikan_terakhir": "S-1", "golongan": "III/d"}, False),
+    ({"pendidikan_terakhir": "", "golongan": "III/d"}, True),        # unchecked, and said so
 ], ids=lambda v: json.dumps(v) if isinstance(v, dict) else str(v))
 def test_kenaikan_pangkat_reguler_boundaries(policy, changes, fires):
     assert ("kenaikan-pangkat-reguler" in action_ids(run(policy, **changes))) is fires
+
+
+@pytest.mark.parametrize("changes,catatan_ijazah,catatan_masa_jabatan", [
+    ({"pendidikan_terakhir": "SMA", "golongan": "III/a"}, "di bawah batas ijazah SMA (III/b)", None),
+    ({"pendidikan_terakhir": "SMA", "golongan": "III/b"}, "sudah mencapai batas ijazah SMA (III/b)", None),
+    ({"pendidikan_terakhir": ""}, "batas pangkat menurut ijazah belum diperiksa: pendidikan terakhir kosong", None),
+    ({"jenis_jabatan": "Fungsional", "jenjang_fungsional": "Ahli Muda", "pendidikan_terakhir": "S-1"}, None, None),
+    ({"jenis_jabatan": "Pengawas", "tahun_dalam_jabatan": "0.5"}, None, "belum memenuhi"),
+    ({"jenis_jabatan": "Pengawas", "tahun_dalam_jabatan": ""}, None, "belum diperiksa: kosong"),
+], ids=lambda v: json.dumps(v) if isinstance(v, dict) else str(v))
+def test_what_the_kp_checks_say(policy, changes, catatan_ijazah, catatan_masa_jabatan):
+    out = run(policy, **changes).outputs
+    assert (out["catatan_ijazah"], out["catatan_masa_jabatan"]) == (catatan_ijazah, catatan_masa_jabatan)
+
+
+# PP 99/2000 Pasal 9 ff.: KP pilihan for JPT / Administrator / Pengawas; 1 year in the jabatan.
+@pytest.mark.parametrize("changes,fires,checked", [
+    ({"jenis_jabatan": "Administrator", "tahun_dalam_jabatan": "1"}, True, True),
+    ({"jenis_jabatan": "Administrator", "tahun_dalam_jabatan": "0.99"}, False, None),
+    ({"jenis_jabatan": "Pengawas", "tahun_dalam_jabatan": ""}, True, False),
+    ({"jenis_jabatan": "JPT", "golongan": "IV/e", "tahun_dalam_jabatan": "3"}, False, None),
+    ({"jenis_jabatan": "Pelaksana", "tahun_dalam_jabatan": "3"}, False, None),
+    ({"jenis_jabatan": "JPT", "jenis_asn": "PPPK", "golongan": ""}, False, None),
+], ids=lambda v: json.dumps(v) if isinstance(v, dict) else str(v))
+def test_kenaikan_pangkat_pilihan(policy, changes, fires, checked):
+    actions = {a["id"]: a for a in run(policy, **changes).actions}
+    assert ("kenaikan-pangkat-pilihan" in actions) is fires
+    if fires:
+        assert actions["kenaikan-pangkat-pilihan"]["masa_jabatan_diperiksa"] is checked
+
+
+# PP 30/2019 Pasal 56–58 for PNS; PP 49/2018 (perjanjian kerja) for PPPK.
+@pytest.mark.parametrize("asn,golongan,expected", [
+    ("PNS", "III/b", ["pembinaan-kinerja", "sanksi-kinerja"]),
+    ("PPPK", "", ["pembinaan-kinerja", "evaluasi-perjanjian-kerja"]),
+])
+def test_sangat_kurang_consequence_by_status(policy, asn, golongan, expected):
+    result = run(policy, jenis_asn=asn, golongan=golongan, rating_hasil_kerja=DB, rating_perilaku_kerja=DB)
+    assert action_ids(result) == expected
 
 
 @pytest.mark.parametrize("jp,fires,missing", [("19", True, "1"), ("20", False, None), ("0", True, "20")])
@@ -249,7 +299,8 @@ def test_explain_json_and_missing_nip(tmp_path):
     path.write_text(_csv([record()]))
     res = CliRunner().invoke(main, ["explain", str(POLICY), str(path), "--row", "1", "--format", "json"])
     [ex] = json.loads(res.stdout)
-    assert [s["kind"] for s in ex["steps"]][:2] == ["table", "table"]
+    steps = {s["kind"] for s in ex["steps"]}
+    assert {"table", "value", "band", "rule"} <= steps, steps
     res = CliRunner().invoke(main, ["explain", str(POLICY), str(path), "--nip", "199999999999999999"])
     assert res.exit_code == 1 and "not found in the records: NIP 199999999999999999" in res.stderr
 

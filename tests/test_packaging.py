@@ -57,8 +57,8 @@ def test_extends_by_id_prefers_a_policy_beside_the_child(tmp_path, monkeypatch):
     (tmp_path / "nasional").mkdir()
     (tmp_path / "agency").mkdir()
     shipped = resources.files("kinerja.policies").joinpath("nasional", "permenpanrb-6-2022.yaml").read_text("utf-8")
-    (tmp_path / "agency" / "lokal.yaml").write_text(shipped.replace('version: "2024.1"', 'version: "lokal"'))
-    (tmp_path / "nasional" / "lain.yaml").write_text(shipped.replace('version: "2024.1"', 'version: "lain"'))
+    (tmp_path / "agency" / "lokal.yaml").write_text(shipped.replace('version: "2024.2"', 'version: "lokal"'))
+    (tmp_path / "nasional" / "lain.yaml").write_text(shipped.replace('version: "2024.2"', 'version: "lain"'))
     (tmp_path / "agency" / "anak.yaml").write_text(
         'kinerja: 1\nid: anak\nname: Anak\nversion: "1"\nextends: permenpanrb-6-2022\n')
     resolved = resolve(read_document("agency/anak.yaml"))
@@ -67,4 +67,4 @@ def test_extends_by_id_prefers_a_policy_beside_the_child(tmp_path, monkeypatch):
     assert parent.file == "agency/lokal.yaml" and parent.data["version"] == "lokal"
     (tmp_path / "agency" / "lokal.yaml").unlink()  # nothing beside it: the shipped policy, not a sibling folder
     parent = resolve(read_document("agency/anak.yaml")).sections["tables"]["predikat"].doc
-    assert parent.data["version"] == "2024.1" and parent.file.startswith("policies/")
+    assert parent.data["version"] == "2024.2" and parent.file.startswith("policies/")

@@ -26,7 +26,7 @@ POLICIES = ROOT / "policies"
 
 # policy file, its sample records, the number of records in the sample
 SAMPLES = [
-    ("nasional/permenpanrb-6-2022.yaml", "nasional/permenpanrb-6-2022.sample.csv", 200),
+    ("nasional/permenpanrb-6-2022.yaml", "nasional/permenpanrb-6-2022.sample.csv", 208),
     ("nasional/pp-46-2011.yaml", "nasional/pp-46-2011.sample.yaml", 22),
     ("nasional/pp-30-2019.yaml", "nasional/pp-30-2019.sample.csv", 26),
     ("agency/surakarta-pengembangan-karier.yaml", "agency/surakarta-pengembangan-karier.sample.csv", 40),
@@ -38,14 +38,14 @@ SAMPLES = [
 
 # policy id → number of tests in its *.test.yaml file
 TEST_FILE_COUNTS = {
-    "permenpanrb-6-2022": 22,
-    "pp-46-2011": 13,
-    "pp-30-2019": 13,
-    "surakarta-pengembangan-karier": 17,
-    "amplas-kompetensi": 21,
-    "lhokseumawe-manajemen-kinerja": 19,
-    "palembang-bkpsdm": 17,
-    "surakarta-berbasis-capaian": 18,
+    "permenpanrb-6-2022": 32,
+    "pp-46-2011": 29,
+    "pp-30-2019": 20,
+    "surakarta-pengembangan-karier": 21,
+    "amplas-kompetensi": 28,
+    "lhokseumawe-manajemen-kinerja": 23,
+    "palembang-bkpsdm": 21,
+    "surakarta-berbasis-capaian": 28,
 }
 
 
@@ -83,8 +83,8 @@ def test_sample_through_the_cli():
     result = runner.invoke(main, ["evaluate", str(POLICIES / "nasional/permenpanrb-6-2022.yaml"),
                                   str(POLICIES / "nasional/permenpanrb-6-2022.sample.csv"), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.count("\n") == 200
-    assert "records: 200, ok: 200, errors: 0" in result.stderr
+    assert result.stdout.count("\n") == 208
+    assert "records: 208, ok: 208, errors: 0" in result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +115,14 @@ def test_national_sample_is_the_generator_output():
     make_sample = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_sample)
     out = io.StringIO()
-    make_sample.write(out, make_sample.DEFAULT_N, make_sample.DEFAULT_SEED)
+    make_sample.write(out, make_sample.DEFAULT_N, make_sample.DEFAULT_SEED, cases=True)
     shipped = (POLICIES / "nasional/permenpanrb-6-2022.sample.csv").read_text("utf-8")
     assert out.getvalue() == shipped
     header = shipped.splitlines()[0].split(",")
     assert header == ["nip", "nama", "jenis_asn", "golongan", "jenis_jabatan", "jenjang_fungsional", "unit_kerja",
                       "tahun_dalam_pangkat", "rating_hasil_kerja", "rating_perilaku_kerja", "predikat_tahun_lalu",
-                      "jp_pengembangan", "hukuman_disiplin", "potensial", "bulan_dinilai"]
+                      "jp_pengembangan", "hukuman_disiplin", "potensial", "bulan_dinilai", "pendidikan_terakhir",
+                      "tahun_dalam_jabatan"]
 
 
 def test_generator_is_deterministic_and_nips_are_valid():
@@ -190,14 +191,15 @@ def test_palembang_annual_score_mean_or_last_quarter(tmp_path):
 def test_amplas_rater_weights_are_normalised(tmp_path):
     record = {"nip": "198703172010012004", "jenis_asn": "PNS", "golongan": "III/b", "jenis_jabatan": "Pelaksana",
               "unit_kerja": "Seksi Pelayanan Umum", "tahun_dalam_pangkat": 2,
-              "rating_hasil_kerja": "Sesuai Ekspektasi", "jp_pengembangan": 24, "hukuman_disiplin": "tidak_ada",
-              "nilai_perilaku_diri": Decimal("4.5"), "nilai_perilaku_rekan": 4, "jumlah_penilai_rekan": 3,
+              "rating_hasil_kerja": "Sesuai Ekspektasi", "rating_perilaku_kerja": "Sesuai Ekspektasi",
+              "jp_pengembangan": 24, "hukuman_disiplin": "tidak_ada",
+              "nilai_perilaku_diri": Decimal("3.5"), "nilai_perilaku_rekan": 4, "jumlah_penilai_rekan": 3,
               "nilai_perilaku_atasan": 4, "kompetensi_pelayanan_publik": 3, "kompetensi_komunikasi": 2,
               "kompetensi_penyelesaian_masalah": 2}
     child = tmp_path / "amplas-bobot.yaml"
     child.write_text("kinerja: 1\nid: amplas-bobot\nname: Bobot 2/3/5\nversion: '1'\nextends: amplas-kompetensi\n"
                      "params:\n  bobot_penilai_diri: 2\n  bobot_penilai_rekan: 3\n  bobot_penilai_atasan: 5\n",
                      "utf-8")
-    # (4.5 × 2 + 4 × 3 + 4 × 5) / 10 = 4.1, the same as 20/30/50
+    # (3.5 × 2 + 4 × 3 + 4 × 5) / 10 = 3.9, the same as 20/30/50
     for policy in (compiled(POLICIES / "agency/amplas-kompetensi.yaml"), compiled(child)):
-        assert evaluate_record(policy, record).outputs["nilai_perilaku_360"] == Decimal("4.10")
+        assert evaluate_record(policy, record).outputs["nilai_perilaku_360"] == Decimal("3.90")

@@ -4,7 +4,7 @@ pp-46-2011: PP 46/2011 + Perka BKN 1/2013 (domain.md §2.1) — kuantitas RO/TO�
 RK/TK×100, waktu and biaya by the 1.76 formula with its efisiensi ≤ 24 / > 24 branches, a
 kegiatan not carried out scores 0, SKP 60% + perilaku 40%, sebutan ≥ 91/76/61/51.
 pp-30-2019: PP 30/2019 Pasal 41 (domain.md §2.2) — SKP capped at 120, 70/30 or 60/40 with 360,
-Sangat Baik from 110 only with an innovation, Baik ≥ 90, Butuh Perbaikan ≥ 70, Kurang ≥ 50 [U].
+Sangat Baik from 110 only with an innovation, Baik ≥ 90, Cukup ≥ 70 (Pasal 41(5) huruf c), Kurang ≥ 50 [U].
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def test_pp30_sangat_baik_needs_110_and_innovation(pp30, kerjasama, inovasi, nil
 
 
 @pytest.mark.parametrize("x,predikat", [
-    ("120", "Baik"), ("90", "Baik"), ("89.99", "Butuh Perbaikan"), ("70", "Butuh Perbaikan"),
+    ("120", "Baik"), ("90", "Baik"), ("89.99", "Cukup"), ("70", "Cukup"),
     ("69.99", "Kurang"), ("50", "Kurang"), ("49.99", "Sangat Kurang"), ("0", "Sangat Kurang"),
 ])
 def test_pp30_every_band_edge(pp30, x, predikat):
@@ -213,3 +213,66 @@ def test_pp30_sanksi_only_for_sangat_kurang(pp30):
     ids = [a["id"] for a in run(pp30, pns30(D("49.99"))).actions]
     assert ids == ["perbaikan-kinerja", "sanksi-kinerja"]
     assert [a["id"] for a in run(pp30, pns30(D("50"))).actions] == ["perbaikan-kinerja"]
+
+
+# --- PP 46/2011, issue 11: the sebutan between the table's integers ------------------------------
+# Perka BKN 1/2013: 91 ke atas / 76–90 / 61–75 / 51–60 / 50 ke bawah; x.5 falls in no row. The
+# policy reads "minimal" (≥ 91/76/61/51) unless a child sets "di_atas" (> 90/75/60/50) [U].
+
+def _sebutan_record(x: str, kualitas: str, kuantitas: int) -> dict:
+    # (kuantitas + kualitas + 76) / 3 = x, and every perilaku aspect x: nilai prestasi kerja = x
+    return pns46([kegiatan(ro=kuantitas, rk=D(kualitas))], {k: D(x) for k in PERILAKU_90})
+
+
+GAPS = [("90.5", "95.5", 10, "Baik", "Sangat Baik"), ("75.5", "50.5", 10, "Cukup", "Baik"),
+        ("60.5", "45.5", 6, "Kurang", "Cukup"), ("50.5", "35.5", 4, "Buruk", "Kurang")]
+
+
+def _child(tmp_path, name: str, params: str):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"kinerja: 1\nid: {name}\nname: {name}\nversion: '1'\nextends: pp-46-2011\n"
+                    f"params:\n{params}", "utf-8")
+    return compiled(path)
+
+
+@pytest.mark.parametrize("x,kualitas,kuantitas,minimal,di_atas", GAPS, ids=[g[0] for g in GAPS])
+def test_pp46_sebutan_reading_at_every_gap(pp46, tmp_path, x, kualitas, kuantitas, minimal, di_atas):
+    record = _sebutan_record(x, kualitas, kuantitas)
+    out = run(pp46, record).outputs
+    assert (out["nilai_prestasi_kerja"], out["sebutan"]) == (D(x).quantize(D("0.01")), minimal)
+    child = _child(tmp_path, "bacaan-di-atas", "  sebutan_antara_bilangan: di_atas\n")
+    assert run(child, record).outputs["sebutan"] == di_atas
+
+
+def test_pp46_unknown_sebutan_reading_fails_every_record(tmp_path):
+    child = _child(tmp_path, "bacaan-salah", "  sebutan_antara_bilangan: atas\n")
+    result = evaluate_record(child, _sebutan_record("90.5", "95.5", 10))
+    assert result.status == "error"
+    assert result.errors[0]["name"] == "sebutan" and "-1 falls outside every band" in result.errors[0]["reason"]
+
+
+# PP 53/2010 [U]: capaian 25% up to and including 50% → sedang, below 25% → berat.
+@pytest.mark.parametrize("skp,nilai,tingkat", [
+    ([kegiatan(ro=4, rk=D("34.03"))], "50.01", None),
+    ([kegiatan(ro=4, rk=34)], "50.00", "sedang"),
+    ([kegiatan(ro=0, rk=0, rw=0), kegiatan(ro=4, rk=34)], "25.00", "sedang"),
+    ([kegiatan(ro=0, rk=0, rw=0), kegiatan(ro=4, rk=D("33.94"))], "24.99", "berat"),
+], ids=["50.01", "50", "25", "24.99"])
+def test_pp46_hukuman_disiplin_levels(pp46, skp, nilai, tingkat):
+    result = run(pp46, pns46(skp))
+    assert (result.outputs["nilai_skp"], result.outputs["tingkat_hukuman_skp"]) == (D(nilai), tingkat)
+    assert ("hukuman-disiplin-skp" in [a["id"] for a in result.actions]) is (tingkat is not None)
+
+
+# PP 99/2000 Pasal 13: jabatan fungsional tertentu after 2 years in pangkat, with the angka kredit.
+@pytest.mark.parametrize("extra,fires", [
+    ({"tahun_dalam_pangkat": D("1.99")}, False),
+    ({"tahun_dalam_pangkat": 2}, True),
+    ({"tahun_dalam_pangkat": 2, "angka_kredit_kumulatif": D("99.99"), "angka_kredit_kenaikan_pangkat": 100}, False),
+    ({"tahun_dalam_pangkat": 2, "angka_kredit_kumulatif": 100, "angka_kredit_kenaikan_pangkat": 100}, True),
+    ({"tahun_dalam_pangkat": 2, "jenis_jabatan": "Fungsional Umum"}, False),
+    ({"tahun_dalam_pangkat": 6, "golongan": "IV/e"}, False),
+], ids=["ft-1.99", "ft-2", "ft-ak-99.99", "ft-ak-100", "fu-2", "iv-e"])
+def test_pp46_kenaikan_pangkat_fungsional_tertentu(pp46, extra, fires):
+    record = pns46([kegiatan()], **{"jenis_jabatan": "Fungsional Tertentu", "sebutan_tahun_lalu": "Baik", **extra})
+    assert ("unsur-kenaikan-pangkat" in [a["id"] for a in run(pp46, record).actions]) is fires

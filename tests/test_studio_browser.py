@@ -43,7 +43,7 @@ def _driver():
 def studio(tmp_path):
     import uvicorn
 
-    from kinerja.studio.app import create_app
+    from kinerja.cli.studio.app import create_app
 
     folder = tmp_path / "kebijakan"
     folder.mkdir()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
@@ -120,21 +121,28 @@ def test_template_layout(tmp_path):
     assert data["D1"].comment.text.startswith('kode: golongan\nWajib jika jenis_asn == "PNS"')
     assert data.freeze_panes == "A2"
     assert data.column_dimensions["A"].number_format == "@"  # NIP as text
+    by_label = {c.value: c.column_letter for c in data[1]}
     rules = {str(dv.sqref): dv for dv in data.data_validations.dataValidation}
-    assert rules["C2:C1048576"].type == "list"
-    assert rules["C2:C1048576"].formula1 == "=Daftar!$A$2:$A$3"
+
+    def rule(label):
+        letter = by_label[label]
+        return rules[f"{letter}2:{letter}1048576"]
+
+    assert rule("Jenis ASN").type == "list"
+    assert rule("Jenis ASN").formula1 == "=Daftar!$A$2:$A$3"
     assert [book["Daftar"].cell(r, 1).value for r in (1, 2, 3)] == ["jenis_asn", "PNS", "PPPK"]
-    assert (rules["A2:A1048576"].type, rules["A2:A1048576"].formula1) == ("textLength", "18")
-    potensial = rules["N2:N1048576"]  # Nilai potensial (JPM): number, 0 to 100
+    assert (rule("NIP").type, rule("NIP").formula1) == ("textLength", "18")
+    potensial = rule("Nilai potensial (JPM)")  # number, 0 to 100
     assert (potensial.type, potensial.operator, potensial.formula1, potensial.formula2) == \
         ("decimal", "between", "0", "100")
-    jp = rules["L2:L1048576"]  # JP pengembangan: integer, min 0
+    jp = rule("JP pengembangan kompetensi")  # integer, min 0
     assert (jp.type, jp.operator, jp.formula1) == ("whole", "greaterThanOrEqual", "0")
     assert data.max_row == 1  # no example employee in the sheet that is evaluated
     guide = book["Petunjuk"]
     texts = [row for row in guide.iter_rows(values_only=True)]
+    version = yaml.safe_load(NATIONAL.read_text(encoding="utf-8"))["version"]
     assert texts[0][0] == "Petunjuk pengisian: Penilaian Kinerja ASN (PermenPANRB 6/2022) (permenpanrb-6-2022, " \
-                          "versi 2024.1)"
+                          f"versi {version})"
     nip_row = next(r for r in texts if r[1] == "nip")
     assert nip_row[:5] == ("NIP", "nip", "Wajib diisi", "NIP (teks, 18 digit)", "18 digit, ditulis sebagai teks")
 

@@ -45,7 +45,7 @@ def _error(message: str, status: int) -> Response:
 
 
 def _asset(name: str) -> str:
-    return resources.files("kinerja.studio").joinpath("static", name).read_text("utf-8")
+    return resources.files("kinerja.cli.studio").joinpath("static", name).read_text("utf-8")
 
 
 def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None) -> Starlette:

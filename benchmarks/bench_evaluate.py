@@ -67,6 +67,8 @@ for h in RATINGS:
         else:
             KUADRAN[(h, p)] = "Baik"
 PERSEN = dict(zip(PREDIKAT, map(Decimal, (150, 100, 75, 50, 25))))
+HEAD = {"Istimewa": "Di Atas Ekspektasi", "Baik": "Sesuai Ekspektasi", "Butuh Perbaikan": "Di Bawah Ekspektasi",
+        "Kurang": "Di Bawah Ekspektasi", "Sangat Kurang": "Di Bawah Ekspektasi"}
 SUMBU = {"Sangat Baik": "Di Atas Ekspektasi", "Baik": "Sesuai Ekspektasi"}
 BOX = {("Di Atas Ekspektasi", "Rendah"): 4, ("Di Atas Ekspektasi", "Menengah"): 7, ("Di Atas Ekspektasi", "Tinggi"): 9,
        ("Sesuai Ekspektasi", "Rendah"): 2, ("Sesuai Ekspektasi", "Menengah"): 5, ("Sesuai Ekspektasi", "Tinggi"): 8,
@@ -94,12 +96,23 @@ def handwritten(src: Path, dst: Path, info: dict) -> tuple[int, int]:
                 bulan = Decimal(r["bulan_dinilai"]) if r["bulan_dinilai"] else Decimal(12)
             except ArithmeticError:
                 errors.append({"field": "?", "reason": "expected a number"})
+            status = (r.get("status_pegawai") or "aktif").strip().lower()  # the cycle (docs/cycle.md)
+            if status in ("cltn", "diberhentikan_sementara"):
+                ok += 1
+                out.write(json.dumps({"row": row_no, "nip": nip, "status": "excluded", "reason": status,
+                                      "policy": info}) + "\n")
+                continue
             if errors:
                 bad += 1
                 out.write(json.dumps({"row": row_no, "nip": nip, "status": "error", "errors": errors,
                                       "policy": info}) + "\n")
                 continue
-            predikat = KUADRAN[(r["rating_hasil_kerja"], r["rating_perilaku_kerja"])]
+            head = (r.get("pimpinan_unit") or "").strip().lower() in ("true", "ya", "1")
+            plt = (r.get("plt_plh") or "").strip().lower() in ("true", "ya", "1")
+            org = r.get("predikat_organisasi") or None
+            pimpinan = HEAD.get(org) if head else None
+            hasil = pimpinan if head else r["rating_hasil_kerja"]
+            predikat = KUADRAN[(hasil, r["rating_perilaku_kerja"])]
             persen = PERSEN[predikat]
             koef = JENJANG.get(r["jenjang_fungsional"])
             sumbu = SUMBU.get(predikat, "Di Bawah Ekspektasi")
@@ -129,11 +142,20 @@ def handwritten(src: Path, dst: Path, info: dict) -> tuple[int, int]:
                 actions.append({"id": "sanksi-kinerja" if pns else "evaluasi-perjanjian-kerja", "kind": "sanksi"})
             if box in (7, 8, 9):
                 actions.append({"id": "rencana-suksesi", "kind": "talenta"})
+            if head:
+                actions.append({"id": "pimpinan-unit", "kind": "catatan"})
+            if status in ("tugas_belajar", "cpns"):
+                actions.append({"id": status, "kind": "catatan"})
+            if plt:
+                actions.append({"id": "penugasan-plt-plh", "kind": "catatan"})
+            if not pns and jp > 24:
+                actions.append({"id": "hak-pengembangan-pppk", "kind": "catatan"})
             ok += 1
             out.write(json.dumps({"row": row_no, "nip": nip, "status": "ok", "outputs": {
                 "predikat": predikat, "persentase_angka_kredit": str(persen),
                 "koefisien_angka_kredit": str(koef) if koef else None, "sumbu_kinerja": sumbu,
-                "kotak_talenta": box, "kategori_potensial": kat, "angka_kredit": str(ak) if ak else None},
+                "kotak_talenta": box, "kategori_potensial": kat, "angka_kredit": str(ak) if ak else None,
+                "rating_hasil_kerja_pimpinan": pimpinan, "rating_hasil_kerja_akhir": hasil},
                 "actions": actions, "policy": info}) + "\n")
     return ok, bad
 

@@ -13,7 +13,7 @@ from kinerja.engine.records import RecordsError
 from kinerja.engine.report.compare_out import RENDERERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import org_predikat_option
+from .population_opts import load_units, org_predikat_option, units_option
 from .run_cmds import Progress, estimate_records, match_columns, open_records, records_options
 
 
@@ -37,8 +37,9 @@ from .run_cmds import Progress, estimate_records, match_columns, open_records, r
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
               help="Language of the HTML report's headings.")
 @records_options
+@units_option
 def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
-            fail_on_change, lang, input_format, sheet, header_row, map_file):
+            fail_on_change, lang, input_format, sheet, header_row, map_file, units_file):
     """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why.
 
     Fairness looks, unless --favourable says otherwise, at the action(s) the variant can change."""
@@ -53,8 +54,11 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
             fav = favourable_actions(changed)
     if not group_by:
         group_by = ("unit_kerja",) if "unit_kerja" in a.fields and "unit_kerja" in b.fields else ()
+    units = load_units(units_file, [a, b])
+    if units is not None and org_predikat:
+        fail("give each unit's predikat with --units or with --org-predikat, not both")
     org = org_predikat_option(org_predikat, a.population + b.population)
-    options = Options(by_output, tuple(dict.fromkeys(group_by)), fav, org, min_group)
+    options = Options(by_output, tuple(dict.fromkeys(group_by)), fav, org, min_group, units)
     problems = check_options(a, b, options)
     if problems:
         fail("; ".join(problems))
@@ -64,6 +68,9 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     except RecordsError as exc:
         fail(str(exc))
     sources = match_columns({**b.fields, **a.fields}, sources, records, input_format)
+    if units is not None:
+        from kinerja.engine.units import prepare
+        sources = prepare(sources, a, units, also=b.fields)
     progress = Progress(estimate_records(records, input_format))
     try:
         for source in sources:

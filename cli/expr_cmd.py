@@ -150,14 +150,14 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
     from kinerja.engine.functions import EvalError as _EvalError
 
     values, problems = Coercer(policy.fields).coerce(raw, policy.params)
-    problems = [p for p in problems if p.code != "K401"]  # a missing field is missing, not wrong
+    # a field the record should have but does not (K401) is missing, not wrong; so is every
+    # value computed from it: name -> the fields not in the record that it needs
+    missing = {p.field: [p.field] for p in problems if p.code == "K401" and p.field not in raw}
+    problems = [p for p in problems if p.field not in missing]
     if problems:
         p = problems[0]
         report_record_problem(p.code, f"{p.field}: {p.reason}")
         raise SystemExit(EXIT_PROBLEM)
-    # name -> the fields not in the record that it needs
-    missing = {k: [k] for k, v in values.items() if k in policy.fields and k not in raw and v is None
-               and (policy.fields[k].required or policy.fields[k].required_when)}
     env = {k: v for k, v in values.items() if k not in missing}
     for node in policy.nodes:
         needs = sorted({f for name in node_reads(node) if name in missing for f in missing[name]})

@@ -31,6 +31,33 @@ def org_predikat_option(spec: str | None, checks: list) -> dict | None:
     return mapping
 
 
+def units_option(f):
+    return click.option("--units", "units_file", type=click.Path(dir_okay=False),
+                        help="Units file (csv/xlsx: unit_kerja, induk, predikat_organisasi, nip_pimpinan, "
+                        "optional periode): the unit tree, each unit's predikat and head.")(f)
+
+
+def load_units(path: str | None, policies: list):
+    """Read --units (a usage error stops with exit 2); print the file's own findings."""
+    if not path:
+        return None
+    from kinerja.engine.units import known_labels, read_units
+    labels: list[str] = []
+    for p in policies:
+        labels += [lab for lab in known_labels(p) if lab not in labels]
+    try:
+        units = read_units(path, labels)
+    except ValueError as exc:
+        fail(f"--units: {exc}")
+    for f in units.findings:
+        click.echo(finding_line(f), err=True)
+    return units
+
+
+def finding_line(f) -> str:
+    return f"{f.location()}: {f.severity} {f.code} {f.message}" + (f" ({f.hint})" if f.hint else "")
+
+
 def population_options(f):
     f = click.option("--favourable", help="Fairness: favourable outcome, an action id (default "
                      "kenaikan-pangkat-reguler) or OUTPUT=LABEL[,LABEL…].")(f)
@@ -39,17 +66,21 @@ def population_options(f):
     f = click.option("--population-output", type=click.Path(dir_okay=False),
                      help="Write population check results (and fairness) as JSON to a file.")(f)
     f = click.option("--org-predikat", "org_predikat", help="Organisation predikat per unit for the kurva "
-                     "check: 'Dinas A=Baik,Dinas B=Istimewa' or @file.csv|.json|.yaml.")(f)
-    return f
+                     "check, the short form of --units: 'Dinas A=Baik,Dinas B=Istimewa' or @file.csv|.json|.yaml.")(f)
+    return units_option(f)
 
 
 class PopulationReport:
     """Built before an `evaluate` run: validates the options, tallies results, reports at the end."""
 
-    def __init__(self, policy, org_predikat: str | None, output: str | None, fairness: tuple, favourable):
-        self.policy, self.output = policy, output
+    def __init__(self, policy, org_predikat: str | None, output: str | None, fairness: tuple, favourable,
+                 units=None):
+        self.policy, self.output, self.units = policy, output, units
+        if units is not None and org_predikat:
+            fail("give each unit's predikat with --units or with --org-predikat, not both")
         self.org = org_predikat_option(org_predikat, policy.population)
-        self.run = PopulationRun(policy.population) if policy.population else None
+        period_field = policy.cycle.period_field if policy.cycle is not None else None
+        self.run = PopulationRun(policy.population, units, period_field) if policy.population else None
         self.fair = None
         if fairness:
             try:
@@ -71,21 +102,27 @@ class PopulationReport:
     def needs_env(self) -> bool:
         return self.run is not None and self.run.needs_env or self.fair is not None
 
+    annual = False  # with `evaluate --annual` fairness counts each employee once, on the annual result
+
     def add(self, result) -> None:
         if self.run is not None:
             self.run.add(result)
-        if self.fair is not None:
+        if self.fair is not None and (not self.annual or result.annual is not None):
             self.fair.add(result)
 
-    def finish(self) -> bool:
-        """Print the outcomes to stderr, write --population-output; True when an error-severity check failed."""
+    def finish(self, unit_findings: list | None = None) -> bool:
+        """Print the outcomes to stderr, write --population-output (with the units file's findings);
+        True when an error-severity check failed."""
         outcomes = self.run.finish(self.org) if self.run is not None else []
         fairness = self.fair.table() if self.fair is not None else {}
         for line in text_lines(outcomes, fairness):
             click.echo(line, err=True)
         if self.output:
-            doc = {"policy": self.policy.info(), "org_predikat": self.org or {},
+            org = self.org or (self.units.org_predikat() if self.units is not None else {})
+            doc = {"policy": self.policy.info(), "org_predikat": org,
                    "population": [o.as_dict() for o in outcomes], "fairness": fairness}
+            if self.units is not None:
+                doc["units"] = {"file": self.units.file, "findings": [f.as_dict() for f in unit_findings or []]}
             try:
                 with open(self.output, "w", encoding="utf-8") as fh:
                     fh.write(dumps(doc, indent=2) + "\n")

@@ -12,7 +12,7 @@ from kinerja.engine.records import RecordsError, read_records
 from kinerja.engine.report.results import WRITERS
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import PopulationReport, population_options
+from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -144,13 +144,19 @@ def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", help="Language of explanations.")
 @click.option("--columns", help="Table: the fields and outputs to show, e.g. nama,predikat,angka_kredit "
               "(default: the name, then the policy's `summary:` outputs, else its bands and tables).")
+@click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
+              "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
-def evaluate(policy, records, fmt, output, with_explain, lang, columns, input_format, sheet, header_row, map_file,
-             org_predikat, population_output, fairness, favourable):
+def evaluate(policy, records, fmt, output, with_explain, lang, columns, annual, input_format, sheet, header_row,
+             map_file, org_predikat, population_output, fairness, favourable, units_file):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     compiled = load_policy(policy)
-    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable)
+    if annual and (compiled.cycle is None or compiled.cycle.annual is None):
+        fail("--annual: the policy declares no annual rule (cycle: annual)")
+    units = load_units(units_file, [compiled])
+    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units)
+    population.annual = annual
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
     if fmt == "xlsx" and (not output or output == "-"):
@@ -160,10 +166,19 @@ def evaluate(policy, records, fmt, output, with_explain, lang, columns, input_fo
              "(xlsx always has an explanation sheet; for one employee use kinerja explain)")
     if columns and fmt != "table":
         fail(f"--columns chooses the columns of the table format, not of {fmt}")
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env)
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual)
     shown = table_columns(compiled, columns, evaluator.outputs) if fmt == "table" else []
     started = time.perf_counter()
-    counts = {"records": 0, "ok": 0, "error": 0}
+    counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
+    annual_counts = {"ok": 0, "error": 0, "excluded": 0}
+    yearly = None
+    if annual:
+        from kinerja.engine.annual import AnnualRun
+        yearly = AnnualRun(evaluator, compiled.cycle, units)
+    unit_check = None
+    if units is not None:
+        from kinerja.engine.units import UnitCheck
+        unit_check = UnitCheck(units)
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file, notes)
@@ -178,22 +193,36 @@ def evaluate(policy, records, fmt, output, with_explain, lang, columns, input_fo
         if fmt == "xlsx":
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
-        elif fmt == "table":
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, columns=shown)
         else:
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info)
+            periode = compiled.cycle.period_field if annual else None
+            extra = {"columns": shown} if fmt == "table" else {}
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode, **extra)
         explainer = None
         if with_explain:
             from kinerja.engine.explain import explain
             explainer = explain
-        for result in evaluator.run(sources):
-            counts["records"] += 1
-            counts[result.status] += 1
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units, unit_check)
+
+        def emit(result) -> None:
             if explainer is not None:
                 result.explanation = explainer(compiled, result, lang).as_dict()
             writer.write(result)
             population.add(result)
+
+        for source in sources:
+            result = evaluator.evaluate(source)
+            counts["records"] += 1
+            counts[result.status] += 1
+            for r in yearly.add(source, result) if yearly is not None else (result,):
+                if r is not result:
+                    annual_counts[r.status] += 1
+                emit(r)
             progress.tick(counts["records"])
+        for r in yearly.finish() if yearly is not None else ():
+            annual_counts[r.status] += 1
+            emit(r)
         writer.close()
     except RecordsError as exc:
         progress.done()
@@ -208,10 +237,24 @@ def evaluate(policy, records, fmt, output, with_explain, lang, columns, input_fo
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(f"note: {note}", err=True)
+    unit_findings = list(units.findings) if units is not None else []
+    if unit_check is not None:
+        later = unit_check.findings(records)
+        unit_findings += later
+        for f in later:
+            click.echo(finding_line(f), err=True)
+    if yearly is not None and yearly.missing:
+        click.echo(f"note: {yearly.missing} employee(s) with a periode missing (K620; see their annual results)",
+                   err=True)
     click.echo(f"records: {counts['records']}, ok: {counts['ok']}, errors: {counts['error']}, "
-               f"time: {elapsed:.2f} s", err=True)
-    population_failed = population.finish() if population.active else False
-    sys.exit(EXIT_FINDINGS if counts["error"] or population_failed else EXIT_OK)
+               f"excluded: {counts['excluded']}, "
+               + (f"annual: {sum(annual_counts.values())} (ok: {annual_counts['ok']}, errors: "
+                  f"{annual_counts['error']}, excluded: {annual_counts['excluded']}), " if yearly is not None else "")
+               + f"time: {elapsed:.2f} s", err=True)
+    population_failed = population.finish(unit_findings) if population.active else False
+    units_failed = any(f.severity == "error" for f in unit_findings)
+    failed = counts["error"] or annual_counts["error"] or population_failed or units_failed
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @click.command()
@@ -223,20 +266,24 @@ def evaluate(policy, records, fmt, output, with_explain, lang, columns, input_fo
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
-def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file):
+@units_option
+def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
     from kinerja.engine.explain import explain as build
     from kinerja.engine.report.results import dumps
-
     if not nip and not rows:
         fail("say which record to explain: --nip NIP or --row N")
     compiled = load_policy(policy)
+    units = load_units(units_file, [compiled])
     evaluator = Evaluator(compiled, keep_env=True)
     wanted_nips, wanted_rows = set(nip), set(rows)
     found = []
     try:
         sources = match_columns(compiled.fields, open_records(records, input_format, sheet, header_row, map_file),
                                 records, input_format)
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, compiled, units)
         for source in sources:
             data = source.data if isinstance(source.data, dict) else {}
             raw_nip = str(data.get("nip", "")).strip()

@@ -175,6 +175,9 @@ class Coercer:
         self.fields = fields
         self.plan = [(name, f, self._converter(f)) for name, f in fields.items()]
         self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
+        # defaults converted once (a list's items are written into, so each record converts its own)
+        self.defaults = {name: self._default(f) for name, f in fields.items()
+                         if f.default is not None and f.type != "list"}
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":
@@ -220,7 +223,8 @@ class Coercer:
         for name, f, convert in self.plan:
             v = raw.get(name)
             if v is None or (v.__class__ is str and not v.strip()):
-                value = values[name] = self._default(f) if f.default is not None else None
+                value = values[name] = self.defaults[name] if name in self.defaults else \
+                    self._default(f) if f.default is not None else None
                 if value is None and f.required:
                     problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
                 continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .difference import Differ
-from .evaluate import Evaluator, Result
+from .evaluate import Evaluator, Result, excluded_reason
 from .fairness import DERIVED, Favourable, FairnessTally, compare_rates, grouper, parse_favourable
 from .model import Band, Policy, Table, format_value
 from .policy_diff import diff_policies
@@ -30,6 +30,7 @@ class Options:
     favourable: Favourable = field(default_factory=lambda: parse_favourable(None))
     org_predikat: dict | None = None
     min_group: int = 1
+    units: object = None  # units.Units from --units: each unit's predikat (per period) and the tree
 
 
 def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
@@ -166,7 +167,9 @@ class Comparison:
         self.groupers = [(n, grouper(n, n in derived)) for n in options.group_by]
         self.fair = tuple(FairnessTally(list(options.group_by), options.favourable, derived,
                                         min_group=options.min_group) for _ in range(2))
-        self.population = (PopulationRun(a.population), PopulationRun(b.population))
+        self.population = tuple(PopulationRun(p.population, options.units,
+                                              p.cycle.period_field if p.cycle is not None else None) for p in (a, b))
+        self.excluded = 0  # not appraised under either policy
         self.records = self.valid = 0
         self.outputs_changed = self.actions_changed = 0
         self.transitions: dict[str, dict[str, int]] = {}
@@ -184,7 +187,7 @@ class Comparison:
         raw = source.data
         if not self.shared or source.problem or not isinstance(raw, dict):
             return self.ea.evaluate(source), self.eb.evaluate(source)
-        values, problems = self.ea.coercer.coerce(raw, self.a.params, source.cells)
+        values, problems = self.ea.coercer.coerce(self.ea.prepare(raw), self.a.params, source.cells)
         values_b = dict(values)
         values_b.update(self.b.params)  # A's params unknown to B stay, unread: B's names were checked at load
         for name in self.list_fields:  # `each` values write into the items: B gets its own
@@ -200,6 +203,9 @@ class Comparison:
                 run.add(r)
         self.fair[0].add(ra)
         self.fair[1].add(rb)
+        if ra.status == rb.status == "excluded":
+            self.excluded += 1
+            return
         ok = ra.ok and rb.ok
         changed = ok and self._compare(ra, rb)
         groups = self.groups
@@ -219,7 +225,7 @@ class Comparison:
                 g.invalid += 1
         if not ok:
             self.invalid.append({"row": ra.row, "nip": ra.nip or rb.nip, "where": ra.where,
-                                 "a": None if ra.ok else ra.errors, "b": None if rb.ok else rb.errors})
+                                 "a": None if ra.ok else _errors(ra), "b": None if rb.ok else _errors(rb)})
 
     def _compare(self, ra: Result, rb: Result) -> bool:
         self.valid += 1
@@ -298,6 +304,7 @@ class Comparison:
             "by_output": self.out,
             "labels": labels,
             "summary": {"records": self.records, "valid": self.valid, "invalid": len(self.invalid),
+                        "excluded": self.excluded,
                         "changed": len(self.changed), "unchanged": self.valid - len(self.changed),
                         "outputs_changed": self.outputs_changed, "actions_changed": self.actions_changed,
                         "outputs_only_a": [n for n in self.ea.outputs if n not in self.common],
@@ -315,6 +322,13 @@ class Comparison:
             "population": population,
             "org_predikat": org or {},
         }
+
+
+def _errors(result: Result) -> list:
+    """An error result's errors; an excluded one says why it was not appraised."""
+    if result.status == "excluded":
+        return [{"field": "status", "reason": "not appraised: " + excluded_reason(result)}]
+    return result.errors
 
 
 def _info(policy: Policy) -> dict:

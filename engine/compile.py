@@ -20,8 +20,8 @@ from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_
 from .findings import Finding, has_errors
 from .functions import FUNCTIONS
 from .load import MAX_DIGITS, Scalar
-from .model import (Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table, Value,
-                    keep, make_rounder, template_names)
+from .model import (EXCLUDED_KIND, Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table,
+                    Value, keep, make_rounder, template_names)
 from .policy import Entry, Resolved, decimal_comma
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
@@ -184,10 +184,14 @@ class Compiler:
         rules = self.compile_rules()
         population = self.compile_population()
         summary = self.compile_summary([n for node in nodes for n in node.outputs()])
+        from .cycle import compile_cycle
+        cycle = compile_cycle(self.r, fields, self.types, self.findings)
         if has_errors(self.findings):
             return None
+        labels = {n.name: list(self.types[n.name].labels) for n in nodes
+                  if isinstance(n, Value) and n.name in self.types and self.types[n.name].labels}
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
-                      self.r.sha256(), fields, params, nodes, rules, self.r, population, summary)
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population, cycle, labels, summary)
 
     def compile_summary(self, outputs: list[str]) -> list[str]:
         """`summary:` names outputs (for the table view); an unknown one is a finding."""
@@ -451,22 +455,45 @@ class Compiler:
 
     def compile_rules(self) -> list[Rule]:
         names = self.names()
+        # an exclusion is decided before anything is computed, so it reads fields and params only
+        inputs = {n: t for n, t in names.items()
+                  if n in self.r.sections["fields"] or n in self.r.sections["params"]}
         rules = []
         for rid, entry in self.r.sections["rules"].items():
             spec = entry.spec
-            when = self.conditions(entry, "when", names)
+            readable = inputs if spec.get("kind") == EXCLUDED_KIND else names
+            if readable is inputs and not self.reads_fields_only(entry, names, inputs):
+                continue
+            when = self.conditions(entry, "when", readable)
             params = {}
             for pname, text in (spec.get("params") or {}).items():
-                expr = self.compile_expr(entry, ["params", pname], text, names)
+                expr = self.compile_expr(entry, ["params", pname], text, readable)
                 if expr is not None:
                     params[pname] = expr
             reason = spec.get("reason") or ""
-            self.check_reason(entry, reason, set(names) | set(spec.get("params") or {}))
+            self.check_reason(entry, reason, set(readable) | set(spec.get("params") or {}))
             if spec.get("enabled", True) is False:
                 continue
             rules.append(Rule(rid, spec.get("kind", ""), spec.get("label", ""), when, params, reason, self.rounder,
                               self.shown))
         return rules
+
+    def reads_fields_only(self, entry: Entry, names: dict, inputs: dict) -> bool:
+        """An exclusion is decided before anything is computed: a computed name in it is K302."""
+        raw = entry.spec.get("when")
+        items = raw if isinstance(raw, list) else [raw]
+        ok = True
+        for i, text in enumerate(items):
+            tree, _ = parse(text) if isinstance(text, str) else (None, None)
+            computed = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+                               and n.id in names and n.id not in inputs}) if tree is not None else []
+            for name in computed:
+                ok = False
+                self.findings.append(entry.finding(
+                    "K302", f"`{name}` is computed, but a rule of kind {EXCLUDED_KIND} is decided before anything "
+                    "is computed", ["when", i] if isinstance(raw, list) else ["when"],
+                    "read fields and params only (e.g. status_pegawai)"))
+        return ok
 
     def check_reason(self, entry: Entry, reason: str, known: set[str]) -> None:
         """Each `{name}` in a reason text names something; the finding points at the placeholder."""

@@ -125,6 +125,11 @@ class Tracker:
 
     def add(self, result) -> None:
         """Count one result (only successful ones: an error result computed nothing reliable)."""
+        if result.status == "excluded":  # the exclusion rule that took the record out fired
+            for action in result.actions:
+                if action["id"] in self.rule_items:
+                    self.rule_items[action["id"]].covered = True
+            return
         if result.status != "ok" or result.env is None:
             return
         env = result.env

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from .functions import EvalError
-from .model import NodeError, Policy, show_rounded, shown_rounders
+from .model import EXCLUDED_KIND, NodeError, Policy, show_rounded, shown_rounders
 from .coerce import Coercer
 from .records import Source
 
@@ -18,7 +18,7 @@ from .records import Source
 @dataclass
 class Result:
     row: int
-    status: str  # ok | error
+    status: str  # ok | error | excluded (a `dikecualikan` rule took the record out; its action says why)
     nip: str | None = None
     outputs: dict = field(default_factory=dict)
     actions: list = field(default_factory=list)
@@ -27,6 +27,7 @@ class Result:
     where: str = ""
     raw: Any = None
     explanation: dict | None = None  # filled by `evaluate --explain`
+    annual: dict | None = None  # an annual result (`evaluate --annual`): its periods, rows and basis
 
     @property
     def ok(self) -> bool:
@@ -42,6 +43,12 @@ class Evaluator:
         self.outputs = _declared_order(policy)
         self.keep_env = keep_env
         self.info = policy.info()
+        self.exclusions = policy.exclusions
+        self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
+        cycle = policy.cycle
+        self.period_field = cycle.period_field if cycle is not None and cycle.annual_rules else None
+        # a period row: the rules that follow from the year's appraisal only do not fire
+        self.period_rules = [r for r in self.rules if self.period_field is None or r.id not in cycle.annual_rules]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
     def evaluate(self, source: Source) -> Result:
@@ -50,21 +57,37 @@ class Evaluator:
             reason = source.problem or f"a record must be a mapping of field names to values, got {_kind(raw)}"
             return Result(source.row, "error", _nip_of(raw), errors=[{"code": "K407", "reason": reason}],
                           where=source.where, raw=raw)
-        values, problems = self.coercer.coerce(raw, self.policy.params, source.cells)
+        values, problems = self.coercer.coerce(self.prepare(raw), self.policy.params, source.cells)
         return self.evaluate_coerced(source, values, problems)
 
-    def evaluate_coerced(self, source: Source, values: dict, problems: list) -> Result:
-        """The rest of `evaluate`, for values coerced already (compare coerces once for two policies)."""
+    def prepare(self, raw: dict) -> dict:
+        """A period row without its months field covers its period's months (`cycle: periods`)."""
+        cycle = self.policy.cycle
+        return cycle.fill_months(raw) if cycle is not None and cycle.months_field else raw
+
+    def evaluate_coerced(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
+        """The rest of `evaluate`, for values coerced already (compare coerces once for two policies).
+        `fixed`: outputs given from outside (an annual result's predikat and summed angka kredit);
+        a node whose outputs are all fixed is not computed."""
         raw = source.data
         nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
+        if self.exclusions:  # decided on the fields alone, so a record left empty for it is no error
+            excluded = self.excluded(values)
+            if excluded is not None:
+                return Result(source.row, "excluded", nip, actions=[excluded],
+                              env=values if self.keep_env else None, where=source.where, raw=raw)
         if problems:
             return Result(source.row, "error", nip, errors=[p.as_dict() for p in problems], where=source.where,
                           raw=raw)
         env = values  # the coerced fields on top of the params
         try:
             for node in self.policy.nodes:
+                if fixed and all(name in fixed for name in node.outputs()):
+                    env.update((name, fixed[name]) for name in node.outputs())
+                    continue
                 node.compute(env)
-            actions = [rule.action(env) for rule in self.policy.rules if rule.fires(env)]
+            rules = self.period_rules if self.period_field and env.get(self.period_field) is not None else self.rules
+            actions = [rule.action(env) for rule in rules if rule.fires(env)]
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
@@ -78,6 +101,17 @@ class Evaluator:
                 outputs[name] = show_rounded(rounder, outputs[name])
         return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
                       where=source.where, raw=raw)
+
+    def excluded(self, values: dict) -> dict | None:
+        """The action of the first exclusion rule that holds; a condition that cannot be judged
+        (a missing or bad field) does not hold, and the record's own problems then show."""
+        for rule in self.exclusions:
+            try:
+                if rule.fires(values):
+                    return rule.action(values)
+            except EvalError:
+                continue
+        return None
 
     def run(self, sources: Iterable[Source]) -> Iterator[Result]:
         for source in sources:
@@ -125,8 +159,13 @@ def evaluate_record(policy: Policy, raw: dict, row: int = 1, *, keep_env: bool =
 def result_row(result: Result, info: dict) -> dict:
     """The JSON/JSONL shape of one result (Decimal stays Decimal for the writer)."""
     out: dict[str, Any] = {"row": result.row, "nip": result.nip, "status": result.status}
+    if result.annual is not None:
+        out["annual"] = result.annual
     if result.ok:
         out["outputs"] = result.outputs
+        out["actions"] = result.actions
+    elif result.status == "excluded":
+        out["reason"] = excluded_reason(result)
         out["actions"] = result.actions
     else:
         out["errors"] = result.errors
@@ -136,4 +175,9 @@ def result_row(result: Result, info: dict) -> dict:
     return out
 
 
-__all__ = ["Evaluator", "Result", "evaluate_record", "result_row"]
+def excluded_reason(result: Result) -> str:
+    """Why an excluded record is not appraised (the reason of the exclusion rule that took it out)."""
+    return "; ".join(str(a.get("reason", "")) for a in result.actions)
+
+
+__all__ = ["Evaluator", "Result", "evaluate_record", "excluded_reason", "result_row"]

@@ -21,6 +21,8 @@ TEXTS = {
         "header": "Penjelasan hasil penilaian — kebijakan {policy} versi {version} (sha256 {sha})",
         "who": "Pegawai: NIP {nip}, baris {row}",
         "error": "Data pegawai tidak dapat dinilai:",
+        "excluded": "Pegawai TIDAK DINILAI ({id}): {reason}",
+        "annual": "Penilaian tahunan dari periode {periods} (baris {rows}): {basis}",
         "error_item": "  - {field}: {reason}",
         "scorecard": "Kartu skor {name} ({label}) = {total}",
         "scorecard_na": "Kartu skor {name} tidak berlaku: syarat {cond} tidak terpenuhi",
@@ -48,6 +50,8 @@ TEXTS = {
         "header": "Explanation of the appraisal result — policy {policy} version {version} (sha256 {sha})",
         "who": "Employee: NIP {nip}, row {row}",
         "error": "The record could not be appraised:",
+        "excluded": "The employee is NOT APPRAISED ({id}): {reason}",
+        "annual": "Annual appraisal from the periods {periods} (rows {rows}): {basis}",
         "error_item": "  - {field}: {reason}",
         "scorecard": "Scorecard {name} ({label}) = {total}",
         "scorecard_na": "Scorecard {name} does not apply: condition {cond} is not met",
@@ -117,15 +121,27 @@ def explain(policy: Policy, result, lang: str = "id") -> Explanation:
     """The explanation of one evaluated record (`result.env` must be kept)."""
     t = TEXTS[lang]
     ex = Explanation(result.row, result.nip, result.status, lang, policy.info())
+    if result.status == "excluded":
+        lines = [t["excluded"].format(id=a["id"], reason=a.get("reason", "")) for a in result.actions]
+        ex.steps.append({"kind": "excluded", "actions": result.actions, "lines": lines})
+        return ex
+    if result.annual is not None:
+        a = result.annual
+        ex.steps.append({"kind": "annual", **a, "lines": [t["annual"].format(
+            periods=", ".join(a.get("periods", [])), rows=", ".join(map(str, a.get("rows", []))),
+            basis=a.get("basis", ""))]})
     if result.errors and result.env is None:
         lines = [t["error"]] + [t["error_item"].format(field=e.get("cell") or e.get("field") or e.get("name", "-"),
                                                        reason=e.get("reason", "")) for e in result.errors]
         ex.steps.append({"kind": "errors", "errors": result.errors, "lines": lines})
         return ex
     env = result.env or {}
+    from_periods = set((result.annual or {}).get("from_periods") or ())  # said by the annual step above
     for node in policy.nodes:
         if node.name not in env:
             break
+        if from_periods and all(name in from_periods for name in node.outputs()):
+            continue
         step = _node_step(node, env, t)
         if step:
             ex.steps.append(step)

@@ -59,6 +59,7 @@ CODES: dict[str, tuple[str, str]] = {
     "K218": (WARNING, "band range does not cover its input's range"),
     "K219": (ERROR, "unknown field in a population check"),
     "K220": (WARNING, "decision table too large to check completely"),
+    "K230": (ERROR, "the cycle section does not fit the policy"),
     # K3xx: expressions (static checks at load)
     "K301": (ERROR, "expression syntax error"),
     "K302": (ERROR, "unknown name"),
@@ -87,6 +88,16 @@ CODES: dict[str, tuple[str, str]] = {
     "K601": (WARNING, "population check not met"),
     "K602": (ERROR, "population check not met"),
     "K603": (ERROR, "population check limits are inconsistent"),
+    # K61x: the units file (--units); K62x: periods of one employee (--annual)
+    "K610": (ERROR, "unit's parent is not a unit"),
+    "K611": (ERROR, "units form a cycle"),
+    "K612": (ERROR, "unit listed twice"),
+    "K613": (ERROR, "predikat organisasi not known"),
+    "K614": (WARNING, "unit head is not in the records"),
+    "K615": (WARNING, "record's unit_kerja is not a known unit"),
+    "K620": (WARNING, "period missing for an employee"),
+    "K621": (ERROR, "period given twice for an employee"),
+    "K622": (ERROR, "an employee's period rows are not together"),
 }
 
 

@@ -33,10 +33,12 @@ TYPE_WORDS = {
 KIND_WORDS = {
     "id": {"promosi": "promosi / kenaikan pangkat", "pelatihan": "pelatihan", "pengembangan": "pengembangan",
            "pembinaan": "pembinaan", "sanksi": "sanksi", "penghargaan": "penghargaan", "talenta": "manajemen talenta",
-           "mutasi": "mutasi", "pendidikan": "pendidikan", "catatan": "catatan"},
+           "mutasi": "mutasi", "pendidikan": "pendidikan", "catatan": "catatan",
+           "dikecualikan": "tidak dinilai (dikecualikan)"},
     "en": {"promosi": "promotion", "pelatihan": "training", "pengembangan": "development",
            "pembinaan": "coaching", "sanksi": "sanction", "penghargaan": "award", "talenta": "talent management",
-           "mutasi": "transfer", "pendidikan": "education", "catatan": "note"},
+           "mutasi": "transfer", "pendidikan": "education", "catatan": "note",
+           "dikecualikan": "not appraised (excluded)"},
 }
 SECTION_WORDS = {
     "id": {"params": "Parameter", "fields": "Data pegawai", "scorecards": "Kartu skor", "values": "Nilai turunan",
@@ -240,6 +242,7 @@ def _band(node: Band, entry: Entry, labels: dict, lang: str) -> dict:
 def _domains(policy: Policy) -> dict[str, list]:
     """The labels a name can take, in the policy's own order, where that is known."""
     out: dict[str, list] = {name: list(f.values) for name, f in policy.fields.items() if f.values}
+    out.update(policy.labels)  # values with known labels (a head's rating: one of the field's ratings)
     for node in policy.nodes:
         if isinstance(node, Band):
             out[node.name] = [b.label for b in node.bands]  # highest first

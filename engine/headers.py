@@ -55,7 +55,7 @@ class ColumnReport:
             out.append(f"columns ignored (no field of the policy reads them): {', '.join(self.ignored)}")
         if self.conditional:
             shown = ", ".join(f"{name} (when {when})" for name, when in self.conditional)
-            out.append(f"fields required on some rows have no column, so those rows will be errors: {shown}")
+            out.append(f"fields required on some rows have no column (rows that need them will be errors): {shown}")
         if self.optional:
             out.append(f"optional fields without a column (left empty): {', '.join(self.optional)}")
         return out

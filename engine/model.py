@@ -15,6 +15,7 @@ from .functions import EvalError, short
 
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
+EXCLUDED_KIND = "dikecualikan"  # a rule of this kind takes the record out of the appraisal
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
@@ -435,7 +436,15 @@ class Policy:
     rules: list[Rule]
     resolved: Any  # policy.Resolved, for explain / show / compare
     population: list = field(default_factory=list)
+    cycle: Any = None  # cycle.Cycle: the `cycle` section (periods, annual rule), when declared
+    labels: dict = field(default_factory=dict)  # computed value → the labels it can take, where known
     summary: list = field(default_factory=list)  # outputs for the table view (`summary:`), checked
+
+    @property
+    def exclusions(self) -> list[Rule]:
+        """Rules of kind `dikecualikan`: judged before anything is computed; one that holds takes
+        the record out of the appraisal (status "excluded")."""
+        return [r for r in self.rules if r.kind == EXCLUDED_KIND]
 
     def output_names(self) -> list[str]:
         return [name for node in self.nodes for name in node.outputs()]

@@ -262,6 +262,7 @@ class Resolved:
     sections: dict[str, dict[str, Entry]]
     chain: list[str]
     findings: list[Finding]
+    cycle_doc: Document | None = None  # the policy in the chain whose `cycle` section applies
 
     @property
     def id(self) -> str:
@@ -428,4 +429,10 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
         inherited = next((d for d in chain_docs if "summary" in d.data), None)
         if inherited is not None:
             meta["summary"] = inherited.data["summary"]
-    return Resolved(doc, meta, sections, [str(d.data.get("id")) for d in chain_docs], findings)
+    cycle_doc = next((d for d in chain_docs if "cycle" in d.data), None)  # inherited whole, like rounding
+    if cycle_doc is not None:
+        meta["cycle"] = cycle_doc.data["cycle"]
+        listed = meta["cycle"].get("annual_rules") if isinstance(meta["cycle"], dict) else None
+        if cycle_doc is not doc and isinstance(listed, list):  # a rule the child disabled is not listed
+            meta["cycle"] = {**meta["cycle"], "annual_rules": [r for r in listed if r in sections["rules"]]}
+    return Resolved(doc, meta, sections, [str(d.data.get("id")) for d in chain_docs], findings, cycle_doc)

@@ -11,7 +11,7 @@ from typing import Any
 from .model import format_value
 from .policy import SECTIONS, Resolved
 
-META = ("rounding",)
+META = ("rounding", "cycle")
 
 
 def _as_list(x) -> list:

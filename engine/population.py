@@ -71,6 +71,8 @@ class DistributionCheck:
     labels: tuple[str, ...]  # the output's labels, in declared order
     limits: dict[str, list[Limit]]  # organisation predikat → constraints
     entry: Entry = field(repr=False)
+    skip: list = field(default_factory=list)  # records for which these hold are not counted (Plt/Plh)
+    rollup: bool = False  # also judge each parent unit of --units on the records below it
     kind = "distribution"
 
     @property
@@ -112,6 +114,9 @@ def compile_checks(resolved: Resolved, names: dict) -> tuple[list, list[Finding]
             group_by = None
         if spec.get("kind") == "distribution":
             check = _distribution(cid, entry, spec, names, findings)
+            if check is not None:
+                check.skip = compiler.conditions(entry, "skip_when", names)
+                check.rollup = bool(spec.get("rollup"))
         else:
             check = _count(cid, entry, spec, names, compiler)
         if check is not None and group_by is not None:
@@ -211,6 +216,14 @@ def _count(cid: str, entry: Entry, spec: dict, names: dict, compiler) -> CountCh
 # --- running ----------------------------------------------------------------------------------
 
 
+def _holds(conditions: list, env) -> bool:
+    """A skip condition holds; one that cannot be judged (a missing value) does not."""
+    try:
+        return all(cond(env) is True for cond in conditions)
+    except EvalError:
+        return False
+
+
 def group_value(result, name: str):
     """The value a result has for a field or output (from its env when kept, else outputs, else raw)."""
     if result.env is not None and name in result.env:
@@ -229,6 +242,8 @@ def group_value(result, name: str):
 class _Tally:
     valid: int = 0
     invalid: int = 0
+    excluded: int = 0  # not appraised (status excluded): never in a count
+    skipped: int = 0  # appraised, but the check's skip_when holds (an SKP as Plt/Plh)
     counts: dict = field(default_factory=dict)  # distribution: label → count; count check: matches
     matched: int = 0
     errors: int = 0
@@ -240,46 +255,78 @@ class PopulationRun:
 
     needs_env = True  # count conditions read every name; the CLI keeps each result's env
 
-    def __init__(self, checks: list):
+    def __init__(self, checks: list, units=None, period_field: str | None = None):
+        """`units`: a units.Units (each unit's predikat per period, and the tree for `rollup`);
+        `period_field`: with periods, each period of a unit is judged on its own."""
         self.checks = checks
-        self.tallies: list[dict[str, _Tally]] = [{} for _ in checks]
+        self.units, self.period_field = units, period_field
+        self.tallies: list[dict[tuple[str, str], _Tally]] = [{} for _ in checks]  # (periode, group) → tally
 
     def add(self, result) -> None:
+        periode = ""
+        if self.period_field and result.annual is None:
+            periode = group_value(result, self.period_field)
+            periode = "" if periode == NO_GROUP else periode
         for check, tallies in zip(self.checks, self.tallies):
             group = group_value(result, check.group_by)
-            tally = tallies.get(group)
-            if tally is None:
-                tally = tallies[group] = _Tally()
-            if not result.ok:
-                tally.invalid += 1
-                continue
+            groups = [group]
+            if self.units is not None:  # a unit of the file by its own name, however a record spells it
+                unit = self.units.find(group)
+                groups = [unit.name] if unit is not None else groups
+                if getattr(check, "rollup", False):
+                    groups += self.units.ancestors(group)
+            for group in groups:
+                self._add(check, tallies, (periode, group), result)
+
+    def _add(self, check, tallies: dict, key: tuple, result) -> None:
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = _Tally()
+        if result.status == "excluded":
+            tally.excluded += 1
+            return
+        if not result.ok:
+            tally.invalid += 1
+            return
+        if check.kind == "distribution":
+            if check.skip and result.env is not None and _holds(check.skip, result.env):
+                tally.skipped += 1
+                return
             tally.valid += 1
-            if check.kind == "distribution":
-                label = result.outputs.get(check.output)
-                tally.counts[label] = tally.counts.get(label, 0) + 1
-            elif result.env is not None:
-                try:
-                    if all(cond(result.env) for cond in check.when):
-                        tally.matched += 1
-                except EvalError as exc:
-                    tally.errors += 1
-                    tally.first_error = tally.first_error or str(exc)
+            label = result.outputs.get(check.output)
+            tally.counts[label] = tally.counts.get(label, 0) + 1
+            return
+        tally.valid += 1
+        if result.env is not None:
+            try:
+                if all(cond(result.env) for cond in check.when):
+                    tally.matched += 1
+            except EvalError as exc:
+                tally.errors += 1
+                tally.first_error = tally.first_error or str(exc)
 
     def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
-        """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records."""
+        """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records.
+        With units, each unit's predikat for the period (else its annual one) comes from the units file."""
         org_predikat = org_predikat or {}
+        units = self.units
         out = []
         for check, tallies in zip(self.checks, self.tallies):
             if check.kind == "distribution":
-                for group, tally in tallies.items():
-                    out.append(_judge(check, group, tally, org_predikat.get(group)))
-                for group, org in org_predikat.items():
-                    if group not in tallies:
-                        out.append(_judge(check, group, _Tally(), org))
+                for (periode, group), tally in tallies.items():
+                    org = units.predikat(group, periode) if units is not None else None
+                    org = org or org_predikat.get(group)
+                    out.append(_judge(check, group, tally, org, periode))
+                if units is None:
+                    for group, org in org_predikat.items():
+                        if ("", group) not in tallies:
+                            out.append(_judge(check, group, _Tally(), org))
             else:
-                for group, tally in tallies.items():
+                for (periode, group), tally in tallies.items():
                     if tally.matched >= check.at_least:
-                        out.append(_group_action(check, group, tally))
+                        action = _group_action(check, group, tally)
+                        action.periode = periode
+                        out.append(action)
                     if tally.errors:
                         out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
                                            tally.invalid, f"{check.id}: {group}: {tally.errors} record(s) not "
@@ -303,6 +350,9 @@ class Outcome:
     code: str | None = None
     org_predikat: str | None = None
     counts: dict = field(default_factory=dict)
+    periode: str = ""
+    excluded: int = 0
+    skipped: int = 0
     limits: list = field(default_factory=list)
     action: dict | None = None
     finding: Finding | None = None
@@ -315,6 +365,10 @@ class Outcome:
         out: dict[str, Any] = {"check": self.check, "kind": self.kind, "group_by": self.group_by,
                                "group": self.group, "status": self.status, "valid": self.valid,
                                "invalid": self.invalid}
+        if self.periode:
+            out["periode"] = self.periode
+        if self.excluded or self.skipped:
+            out.update(excluded=self.excluded, skipped=self.skipped)
         if self.kind == "distribution":
             out.update(severity=self.severity, code=self.code, org_predikat=self.org_predikat,
                        counts=self.counts, limits=self.limits)
@@ -331,10 +385,13 @@ def _pct(count: int, n: int) -> Decimal:
     return Decimal(format((Decimal(count * 100) / n).quantize(Decimal("0.01")).normalize(), "f"))
 
 
-def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None) -> Outcome:
+def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None, periode: str = "") -> Outcome:
     counts = {label: tally.counts.get(label, 0) for label in check.labels}
     base = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group, valid=tally.valid,
-                invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts)
+                invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts, periode=periode,
+                excluded=tally.excluded, skipped=tally.skipped)
+    if periode:
+        group = f"{group} [{periode}]"
     if org is None or org not in check.limits:
         why = "no organisation predikat given" if org is None else f'no limits for "{org}"'
         return Outcome(status="not_checked", message=f"{check.id}: {group}: not checked ({why})", **base)
@@ -348,7 +405,9 @@ def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None)
         if not ok:
             first = i if first is None else first
             broken.append(f"{lim.text()}, but {' + '.join(lim.labels)} = {count} of {n} ({_pct(count, n)}%)")
-    head = f"{check.id}: {group} (predikat organisasi {org}, {n} records)"
+    aside = "".join(f", {k} {v} not counted" for k, v in (("excluded", tally.excluded), ("Plt/Plh or skipped",
+                                                                                        tally.skipped)) if v)
+    head = f"{check.id}: {group} (predikat organisasi {org}, {n} records{aside})"
     if not broken:
         return Outcome(status="pass", message=f"{head}: kurva met", limits=limits, **base)
     message = f"{head}: " + "; ".join(broken)

@@ -149,7 +149,7 @@ def test_table_reason_names_the_rows(national, tmp_path):
     text = HEAD.format(id="kuadran") + """\
 tables:
   predikat:
-    inputs: [rating_hasil_kerja, rating_perilaku_kerja]
+    inputs: [rating_hasil_kerja_akhir, rating_perilaku_kerja]
     rows:
       - [Di Atas Ekspektasi,  [Di Atas Ekspektasi, Sesuai Ekspektasi], Sangat Baik]
       - [Sesuai Ekspektasi,   [Di Atas Ekspektasi, Sesuai Ekspektasi], Baik]
@@ -162,7 +162,7 @@ tables:
     [entry] = compare(national, policy_b, sources([rec]))["changed"]
     first = entry["differences"][0]
     assert (first["name"], first["a"], first["b"]) == ("predikat", "Baik", "Sangat Baik")
-    assert first["reason"] == (f'rating_hasil_kerja = "{DA}", rating_perilaku_kerja = "{SE}": A matches row 2 '
+    assert first["reason"] == (f'rating_hasil_kerja_akhir = "{DA}", rating_perilaku_kerja = "{SE}": A matches row 2 '
                                f"[{DA} | {SE} → Baik], B matches row 1 [{DA} | {DA} / {SE} → Sangat Baik]")
     diff = {c["what"] for c in compare(national, policy_b, [])["policy_diff"]["sections"]["tables"]["changed"]
             ["predikat"]}

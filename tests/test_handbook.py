@@ -187,7 +187,8 @@ def test_params_say_which_rules_use_them(national):
                                                   "Memenuhi syarat kenaikan pangkat pilihan (jabatan struktural)",
                     "kp_pilihan_min_tahun_dalam_jabatan": "Pemeriksaan masa dalam jabatan (KP pilihan); "
                                                           "Memenuhi syarat kenaikan pangkat pilihan (jabatan struktural)",
-                    "jp_minimal": "Perlu pengembangan kompetensi"}
+                    "jp_minimal": "Perlu pengembangan kompetensi",
+                    "jp_maksimal_pppk": "JP pengembangan PPPK melebihi hak"}
 
 
 def test_kurva_distribusi_limits(national):
@@ -495,7 +496,7 @@ def test_prints_to_pdf_without_cutting_the_kuadran(national, tmp_path):
     pages = text_of.stdout.split("\f")
     pages = pages[:-1] if pages and not pages[-1].strip() else pages
     assert len(pages) > 3  # a page per section
-    caption = "Predikat kinerja: Rating hasil kerja (baris) × Rating perilaku kerja (kolom)"
+    caption = "Predikat kinerja: Rating hasil kerja yang dipakai (baris) × Rating perilaku kerja (kolom)"
     [page] = [p for p in pages if caption in p]
     rows = [re.compile(rf"{DA}\s+Kurang/Misconduct\s+Baik\s+Sangat Baik"),
             re.compile(rf"{SE}\s+Kurang/Misconduct\s+Baik\s+Baik"),

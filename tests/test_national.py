@@ -270,7 +270,7 @@ def test_decimal_outputs_keep_declared_places(tmp_path):
 
 
 @pytest.mark.parametrize("lang,lines", [
-    ("id", ["Tabel predikat: rating_hasil_kerja = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
+    ("id", ["Tabel predikat: rating_hasil_kerja_akhir = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
             "→ baris 3 → Baik",
             "Pita kategori_potensial: potensial = 88.40 → Menengah (≥ 78 dan < 90)",
             "  potensial 88.40 perlu +1.60 untuk mencapai Tinggi (≥ 90)",
@@ -278,7 +278,7 @@ def test_decimal_outputs_keep_declared_places(tmp_path):
             "  ✗ `tahun_dalam_pangkat >= kp_min_tahun_dalam_pangkat` tidak terpenuhi "
             "(kp_min_tahun_dalam_pangkat = 4, tahun_dalam_pangkat = 3.5)",
             "    perlu +0.5 untuk mencapai >= 4"]),
-    ("en", ["Table predikat: rating_hasil_kerja = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
+    ("en", ["Table predikat: rating_hasil_kerja_akhir = Sesuai Ekspektasi, rating_perilaku_kerja = Sesuai Ekspektasi "
             "→ row 3 → Baik",
             "  potensial 88.40 needs +1.60 to reach Tinggi (≥ 90)",
             "Action kenaikan-pangkat-reguler (promosi) does not apply:",

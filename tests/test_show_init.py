@@ -89,7 +89,8 @@ def test_show_resolved_json_has_sha256_and_origins():
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["sha256"] == resolve(read_document(CHILD)).sha256()
-    assert doc["params"] == {"kp_min_tahun_dalam_pangkat": 4, "kp_pilihan_min_tahun_dalam_jabatan": 1, "jp_minimal": 24}
+    assert doc["params"] == {"kp_min_tahun_dalam_pangkat": 4, "kp_pilihan_min_tahun_dalam_jabatan": 1, "jp_minimal": 24,
+                             "jp_maksimal_pppk": 24}
     assert doc["origins"]["rules"]["penghargaan-instansi"] == f"{CHILD}:{line_of(CHILD, r'  penghargaan-instansi:')}"
     assert doc["origins"]["tables"]["predikat"] == f"{NATIONAL}:{line_of(NATIONAL, r'  predikat:')}"
 

@@ -419,7 +419,7 @@ def test_xlsx_output_explanation_and_summary(tmp_path, national):
     assert [r[0] for r in lines[1:]] == list(range(1, len(TABLE) + 2))  # every record explained, in order
     budi = lines[1][3].splitlines()
     assert budi[0].startswith("Penjelasan hasil penilaian — kebijakan permenpanrb-6-2022 versi")
-    assert "Tabel predikat: rating_hasil_kerja = Di Atas Ekspektasi, rating_perilaku_kerja = Di Atas Ekspektasi" \
+    assert "Tabel predikat: rating_hasil_kerja_akhir = Di Atas Ekspektasi, rating_perilaku_kerja = Di Atas Ekspektasi" \
            " → baris 1 → Sangat Baik" in budi
     assert "  - nip: a NIP is 18 digits; this one contains characters other than digits" in \
         lines[-1][3].splitlines()

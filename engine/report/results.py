@@ -12,7 +12,7 @@ import json
 from decimal import Decimal
 from typing import IO, Any
 
-from ..evaluate import Result
+from ..evaluate import Result, excluded_reason
 from ..model import plain_decimal
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -62,8 +62,16 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
-    def __init__(self, out: IO[str], outputs: list[str], info: dict):
-        self.out, self.outputs, self.info = out, outputs, info
+    def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
+        """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
+        each row's period, and "tahunan" on an annual row."""
+        self.out, self.outputs, self.info, self.periode = out, outputs, info, periode
+
+    def period_of(self, result: Result) -> str:
+        if result.annual is not None:
+            return str(result.annual.get("periode", ""))
+        raw = result.raw if isinstance(result.raw, dict) else {}
+        return cell_text(raw.get(self.periode)).strip() if self.periode else ""
 
     def write(self, result: Result) -> None:
         raise NotImplementedError
@@ -73,17 +81,24 @@ class Writer:
 
 
 class JsonlWriter(Writer):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.tail = f', "policy": {dumps(self.info)}}}'
         self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
 
     def line(self, result: Result) -> str:
         """One result row as JSON (the same shape as `result_row`, built without a dict)."""
         head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        if result.annual is not None:
+            head += ', "annual": ' + _compact(result.annual)
+        elif self.periode:  # with --annual, each period row says which period it is
+            head += ', "periode": ' + _compact(self.period_of(result))
         tail = self.tail
         if result.explanation is not None:
             tail = tail[:-1] + ', "explain": ' + _compact(result.explanation) + "}"
+        if result.status == "excluded":
+            return head + ', "reason": ' + _compact(excluded_reason(result)) + ', "actions": ' + \
+                _compact(result.actions) + tail
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
@@ -96,8 +111,8 @@ class JsonlWriter(Writer):
 
 
 class JsonWriter(JsonlWriter):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.first = True
         self.out.write("[")
 
@@ -132,29 +147,32 @@ def error_text(errors: list[dict]) -> str:
 
 
 class CsvWriter(Writer):
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.csv = csv.writer(self.out, lineterminator="\n")
-        self.csv.writerow(["row", "nip", "status", *self.outputs, "actions", "errors",
-                           "policy_id", "policy_version", "policy_sha256"])
+        self.csv.writerow(["row", "nip", *(["periode"] if self.periode else []), "status", *self.outputs, "actions",
+                           "errors", "policy_id", "policy_version", "policy_sha256"])
 
     def write(self, result: Result) -> None:
         outs = [cell_text(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
-        self.csv.writerow([result.row, result.nip or "", result.status, *outs, actions,
-                           error_text(result.errors), self.info["id"], self.info["version"], self.info["sha256"]])
+        # an excluded row carries in the errors column the reason it was not appraised
+        why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)
+        lead = [result.row, result.nip or ""] + ([self.period_of(result)] if self.periode else [])
+        self.csv.writerow([*lead, result.status, *outs, actions,
+                           why, self.info["id"], self.info["version"], self.info["sha256"]])
 
 
 class TableWriter(Writer):
-    """Aligned columns for people: row, NIP, the chosen fields and outputs (the name and the
-    policy's key outputs by default), then the actions in full. A failed row says ERROR and gives
-    each reason in full on its own line below it. Cells wider than MAX_CELL are cut with "…",
-    never the actions or the reasons."""
+    """Aligned columns for people: row, NIP (and the period, with --annual), the chosen fields and
+    outputs (the name and the policy's key outputs by default), then the actions in full. A failed
+    row says ERROR, an excluded one EXCLUDED, each with its reasons in full on their own lines
+    below it. Cells wider than MAX_CELL are cut with "…", never the actions or the reasons."""
 
     MAX_CELL = 40
 
-    def __init__(self, *args, columns: list[str] | None = None, width: int | None = None):
-        super().__init__(*args)
+    def __init__(self, *args, columns: list[str] | None = None, width: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.columns = list(self.outputs if columns is None else columns)
         self.rows: list[tuple[list[str], str, list[str]]] = []
         self.width = width
@@ -167,12 +185,15 @@ class TableWriter(Writer):
             detail.append(cell_text(value))
         if result.ok:
             actions, reasons = ", ".join(a["id"] for a in result.actions), []
+        elif result.status == "excluded":
+            actions, reasons = "EXCLUDED", [excluded_reason(result)]
         else:
             actions, reasons = "ERROR", [error_text([e]) for e in result.errors]
-        self.rows.append(([str(result.row), result.nip or "", *detail], actions, reasons))
+        lead = [str(result.row), result.nip or ""] + ([self.period_of(result)] if self.periode else [])
+        self.rows.append(([*lead, *detail], actions, reasons))
 
     def close(self) -> None:
-        header = ["row", "nip", *self.columns]
+        header = ["row", "nip", *(["periode"] if self.periode else []), *self.columns]
         cells = [header] + [r for r, _, _ in self.rows]
         widths = [min(max(len(r[i]) for r in cells), self.MAX_CELL) for i in range(len(header))]
         for cols, actions, reasons in [(header, "actions", [])] + self.rows:

@@ -52,12 +52,13 @@ TEXTS = {
            "title": "Ringkasan hasil evaluasi", "policy": "Kebijakan", "name": "Nama kebijakan",
            "version": "Versi", "records": "Jumlah catatan", "count": "Jumlah", "predikat": "Predikat",
            "by_action": "Tindak lanjut", "by_unit": "Unit kerja", "none": "tidak ada tindak lanjut",
-           "error": "(error)"},
+           "error": "(error)", "excluded": "(tidak dinilai)"},
     "en": {"no": "Row", "nip": "NIP", "nama": "Name", "status": "Status", "actions": "Actions",
            "reasons": "Reasons", "errors": "Errors", "where": "Source", "line": "Explanation",
            "title": "Evaluation summary", "policy": "Policy", "name": "Policy name", "version": "Version",
            "records": "Records", "count": "Count", "predikat": "Predikat", "by_action": "Action",
-           "by_unit": "Unit", "none": "no action", "error": "(error)"},
+           "by_unit": "Unit", "none": "no action", "error": "(error)",
+           "excluded": "(not appraised)"},
 }
 
 
@@ -191,10 +192,10 @@ class XlsxWriter:
                 value = result.outputs.get(name)
                 style = predikat_style(value) or (None, None)
                 outs.append(s.cell(value, *style))
-            status = s.cell("ok")
+            status = s.cell("ok" if result.annual is None else f"ok ({result.annual.get('periode', '')})")
         else:
             outs = [s.cell(None) for _ in self.outputs]
-            status = s.cell("error", font=ERROR_FONT)
+            status = s.cell(result.status, font=ERROR_FONT if result.status == "error" else None)
         actions = "; ".join(a["id"] for a in result.actions)
         reasons = "; ".join(f"{a['id']}: {a.get('reason', '')}" for a in result.actions)
         errors = s.cell(error_text(result.errors), font=ERROR_FONT if result.errors else None)
@@ -221,7 +222,7 @@ class XlsxWriter:
 
     def _count(self, result: Result, raw: dict) -> None:
         self.status[result.status] += 1
-        key = self.t["error"]
+        key = self.t["excluded"] if result.status == "excluded" else self.t["error"]
         if result.ok and self.predikat:
             key = cell_text(result.outputs.get(self.predikat)) or "-"
         if self.predikat:
@@ -264,7 +265,7 @@ class XlsxWriter:
         ws.append([])
         total = sum(self.status.values())
         ws.append([cell(t["records"], font=BOLD), cell(total)])
-        for status in ("ok", "error"):
+        for status in ("ok", "error", "excluded"):
             ws.append([cell(status), cell(self.status.get(status, 0))])
         labels = self._predikat_labels()
         if self.predikat:
@@ -298,8 +299,8 @@ class XlsxWriter:
                 if isinstance(row.output, str) and row.output not in order:
                     order.append(row.output)
             order.sort(key=lambda v: PREDIKAT_ORDER.index(v) if v in PREDIKAT_ORDER else len(PREDIKAT_ORDER))
-        order += [k for k in self.by_predikat if k not in order and k != self.t["error"]]
-        return order + [self.t["error"]]
+        order += [k for k in self.by_predikat if k not in order and k not in (self.t["error"], self.t["excluded"])]
+        return order + [self.t["error"]] + ([self.t["excluded"]] if self.t["excluded"] in self.by_predikat else [])
 
 
 def _value(result: Result, raw: dict, name: str) -> Any:

@@ -48,7 +48,7 @@ class Output:
         if path and path != "-":
             try:
                 self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
-                               newline=None if binary else "")
+                               newline=None if binary else "", errors=None if binary else "backslashreplace")
             except OSError as exc:
                 fail(f"cannot write {path}: {exc.strerror or exc}")
 

@@ -13,7 +13,7 @@ import click
 
 from kinerja.engine.evaluate import Evaluator
 from kinerja.engine.records import RecordsError
-from kinerja.engine.report.results import dumps, error_text
+from kinerja.engine.report.results import dumps, error_text, inert, printable
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .run_cmds import INPUT_FORMATS, open_records
@@ -87,11 +87,11 @@ def _write(stream, rows: list[dict], fmt: str) -> None:
     elif fmt == "csv":
         writer = csv.DictWriter(stream, COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: inert(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
     elif rows:
         shown = ["row", "where", "nip", "nama", "hasil_akhir", "predikat", "reason"]
         table = [shown] + [[str(r[c]) for c in shown] for r in rows]
         widths = [min(max(len(t[i]) for t in table), 40) for i in range(len(shown))]
         widths[-1] = max(len(t[-1]) for t in table)  # the reason is the point: never cut
         for t in table:
-            stream.write("  ".join(c[:w].ljust(w) for c, w in zip(t, widths)).rstrip() + "\n")
+            stream.write(printable("  ".join(c[:w].ljust(w) for c, w in zip(t, widths)).rstrip()) + "\n")

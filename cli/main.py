@@ -20,6 +20,11 @@ class KinerjaGroup(click.Group):
     """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error."""
 
     def invoke(self, ctx):
+        for stream in (sys.stdout, sys.stderr):  # text that is not valid Unicode never stops a writer
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError, OSError):
+                pass
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
@@ -49,7 +54,7 @@ def emit(text: str, output: str | None = None) -> None:
         text += "\n"
     if output and output != "-":
         try:
-            with open(output, "w", encoding="utf-8", newline="") as fh:
+            with open(output, "w", encoding="utf-8", newline="", errors="backslashreplace") as fh:
                 fh.write(text)
         except OSError as exc:
             raise click.FileError(output, hint=exc.strerror or str(exc))

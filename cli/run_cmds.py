@@ -9,7 +9,7 @@ import click
 
 from kinerja.engine.evaluate import Evaluator
 from kinerja.engine.records import RecordsError, read_records
-from kinerja.engine.report.results import WRITERS
+from kinerja.engine.report.results import WRITERS, printable
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
@@ -53,7 +53,7 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
         fail(str(exc))
     if report is not None and tabular:
         for line in report.lines():
-            click.echo(f"note: {line}", err=True)
+            click.echo(line, err=True)
         if report.fatal:
             name = "<stdin>" if records == "-" else records
             for problem in report.problems():
@@ -300,7 +300,8 @@ def explain(policy, records, nip, rows, lang, fmt, output, input_format, sheet, 
         if fmt == "json":
             out.stream.write(dumps([e.as_dict() for e in found], indent=2) + "\n")
         else:
-            out.stream.write("\n".join(e.text() for e in found))
+            text = "\n".join(e.text() for e in found)  # record text never drives the terminal
+            out.stream.write("\n".join(printable(line) for line in text.split("\n")))
     finally:
         out.close()
     if missing:

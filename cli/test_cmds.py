@@ -26,8 +26,8 @@ def _write(text: str, output: str | None) -> None:
 
 @click.command("test")
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit"]), default="text",
-              help="Report format (junit: JUnit XML for CI).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default=None,
+              help="Report format (junit: JUnit XML for CI; default: github when GITHUB_ACTIONS=true, else text).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="Report which rules, band entries and table rows the tests reach.")
@@ -42,7 +42,7 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_
     Runs the `tests:` of every policy and every *.test.yaml file under PATHS (files or
     folders). Exit 0 all pass, 1 a failure, a policy error or coverage below --min-coverage.
     """
-    from kinerja.engine.report.tests_out import REPORTERS, summary
+    from kinerja.engine.report.tests_out import REPORTERS, choose_format, summary
     from kinerja.engine.testing import collect, run
 
     if "-" in paths:
@@ -55,7 +55,7 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, lang, no_
         sys.exit(EXIT_USAGE)
     run(test_run, coverage=with_coverage or minimum is not None, explain=not no_explain, lang=lang,
         name_filter=name_filter)
-    _write(REPORTERS[fmt](test_run, minimum), output)
+    _write(REPORTERS[choose_format(fmt, os.environ)](test_run, minimum), output)
     if output and output != "-":
         click.echo(summary(test_run, minimum), err=True)
     if not test_run.suites and not test_run.findings:

@@ -154,8 +154,9 @@ class AnnualRun:
         info["basis"] = "; ".join([basis] + notes)
         info["from_periods"] = list(fixed)  # outputs taken from the periods, not computed on the annual record
         ev = self.evaluator
-        values, problems = ev.coercer.coerce(raw, ev.policy.params, None)
-        result = ev.evaluate_coerced(Source(src.row, raw, src.where), values, problems, fixed)
+        values, problems = ev.coercer.coerce(raw, ev.policy.params, None, src.decimal_comma)
+        result = ev.evaluate_coerced(Source(src.row, raw, src.where, decimal_comma=src.decimal_comma), values,
+                                     problems, fixed)
         result.annual = info
         return result
 

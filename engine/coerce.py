@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from .model import FieldDef
+from .limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
 from .records import BadCell, PercentCell
 
 NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -29,41 +30,62 @@ class Invalid(Exception):
         self.code, self.reason = code, reason
 
 
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def to_number(v, comma: bool = False) -> Decimal:
     if isinstance(v, bool):
         raise Invalid("K402", "expected a number, got true/false")
     if isinstance(v, Decimal):
         d = v
     elif isinstance(v, int):
+        if v.bit_length() > 80:  # far beyond 10^21: do not even print it
+            raise Invalid("K412", number_problem(Decimal(10) ** 22))
         d = Decimal(v)
     elif isinstance(v, float):
         d = Decimal(repr(v))
     elif isinstance(v, str):
-        if "," not in v:
-            try:
-                d = Decimal(v)
-            except InvalidOperation:
-                raise Invalid("K402", "expected a number") from None
-            if not d.is_finite():
+        s = v.strip()
+        if len(s) > MAX_NUMBER_TEXT:
+            raise Invalid("K412", f"is {len(s)} characters long; a number has at most {MAX_NUMBER_TEXT}")
+        if "," in s:
+            s = s.replace("\u00a0", "").replace(" ", "")
+            if comma or ("." not in s and s.count(",") == 1):
+                s = s.replace(".", "").replace(",", ".")
+        if not _NUMBER_RE.fullmatch(s):  # ASCII digits only: no "1_000", "٣", "NaN", "Infinity"
+            if s.lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
                 raise Invalid("K402", "expected a finite number (not NaN or infinity)")
-            return d
-        s = v.strip().replace("\u00a0", "").replace(" ", "")
-        if "," in s and (comma or ("." not in s and s.count(",") == 1)):
-            s = s.replace(".", "").replace(",", ".")
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            raise Invalid("K402", "expected a number") from None
+            if any(ch.isdigit() and not ch.isascii() for ch in s):
+                raise Invalid("K402", "expected a number written with the digits 0-9")
+            raise Invalid("K402", "expected a number")
+        d = Decimal(s)
+        if len(s) <= MAX_NUMBER_EXPONENT and "e" not in s and "E" not in s:
+            return d  # 20 characters without an exponent: within both number limits
     else:
         raise Invalid("K402", "expected a number")
     if not d.is_finite():
         raise Invalid("K402", "expected a finite number (not NaN or infinity)")
-    return d
+    return _bounded(d)
+
+
+def _bounded(d: Decimal) -> Decimal:
+    """`d` within the number limits (engine/limits.py), or K412. Zeros and trailing zeros
+    beyond the places limit are exact, so 0E-30 and 1.5000…0 are read as 0 and 1.5."""
+    if not d:
+        return d if -MAX_NUMBER_PLACES <= d.as_tuple().exponent <= 0 else Decimal(0)
+    why = number_problem(d)
+    if why is None:
+        return d
+    if d.adjusted() <= MAX_NUMBER_EXPONENT:
+        short = d.normalize()
+        if short == d and number_problem(short) is None:
+            return short.quantize(Decimal(1)) if short.as_tuple().exponent > 0 else short
+    raise Invalid("K412", why)
 
 
 def to_integer(v, comma: bool = False) -> Decimal:
-    if v.__class__ is str and v.isdigit():
-        return Decimal(v)
+    if v.__class__ is str and len(v) <= MAX_NUMBER_EXPONENT and v.isascii() and v.isdigit():
+        return Decimal(v)  # the common case, fast ("²".isdigit() is true too, hence isascii)
     d = to_number(v, comma)
     if d != d.to_integral_value():
         raise Invalid("K402", "expected a whole number")
@@ -117,7 +139,10 @@ def to_string(v, comma: bool = False) -> str:
         raise Invalid("K402", "expected text, got a list or mapping")
     if isinstance(v, bool):
         return "true" if v else "false"
-    return str(v).strip()
+    text = str(v).strip()
+    if len(text) > MAX_TEXT:
+        raise Invalid("K412", f"is {len(text):,} characters long; text holds at most {MAX_TEXT:,}")
+    return text
 
 
 CONVERTERS: dict[str, Callable] = {"string": to_string, "integer": to_integer, "number": to_number,
@@ -135,6 +160,8 @@ def _enum(values: tuple[str, ...]) -> Callable:
             return hit
         s = " ".join(str(v).split())
         hit = canon.get(s.casefold())
+        if hit is None and len(s) > 200:  # no "did you mean" search over a huge cell
+            raise Invalid("K403", f"not one of: {', '.join(values)}")
         if hit is None:
             import difflib
             close = difflib.get_close_matches(s, values, n=1, cutoff=0.6)
@@ -160,12 +187,26 @@ class Problem:
         return out
 
 
+SHOWN_VALUE = 200  # characters of a bad value repeated in an error row
+
+
 def _plain(v):
-    if isinstance(v, (Decimal, dt.date)):
+    """The bad value as an error row shows it: short, whatever the record held."""
+    if isinstance(v, Decimal):
+        return shown(v)
+    if isinstance(v, dt.date):
         return str(v)
     if isinstance(v, (list, tuple, dict)):
-        return json.dumps(v, default=str, ensure_ascii=False)[:80]
+        return _cut(json.dumps(v, default=str, ensure_ascii=False))
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 80:
+        return f"a whole number of about {int(v.bit_length() * 0.30103)} digits"
+    if isinstance(v, str):
+        return _cut(v)
     return v
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_VALUE else f"{text[:SHOWN_VALUE]}… ({len(text):,} characters)"
 
 
 class Coercer:
@@ -203,7 +244,7 @@ class Coercer:
                 if not isinstance(item, dict):
                     problems.append(Problem(f"{f.name}[{i + 1}]", item, "expected a mapping of fields", "K407"))
                     continue
-                values, errs = inner.coerce(item, {})
+                values, errs = inner.coerce(item, {}, comma=comma)
                 for e in errs:
                     e.field = f"{f.name}[{i + 1}].{e.field}"
                 problems.extend(errs)
@@ -214,10 +255,11 @@ class Coercer:
 
         return convert
 
-    def coerce(self, raw: dict, env_params: dict, cells: dict | None = None) -> tuple[dict, list[Problem]]:
+    def coerce(self, raw: dict, env_params: dict, cells: dict | None = None,
+               comma: bool = False) -> tuple[dict, list[Problem]]:
         """Typed field values, on top of a copy of `env_params` (so the result is the
-        record's evaluation environment), and every problem found."""
-        comma = "\x00decimal_comma" in raw
+        record's evaluation environment), and every problem found. `comma`: the reader saw a
+        decimal-comma file (never a key of the record, which the file's author controls)."""
         values: dict[str, Any] = dict(env_params)
         problems: list[Problem] = []
         for name, f, convert in self.plan:

@@ -187,7 +187,8 @@ class Comparison:
         raw = source.data
         if not self.shared or source.problem or not isinstance(raw, dict):
             return self.ea.evaluate(source), self.eb.evaluate(source)
-        values, problems = self.ea.coercer.coerce(self.ea.prepare(raw), self.a.params, source.cells)
+        values, problems = self.ea.coercer.coerce(self.ea.prepare(raw), self.a.params, source.cells,
+                                                  source.decimal_comma)
         values_b = dict(values)
         values_b.update(self.b.params)  # A's params unknown to B stay, unread: B's names were checked at load
         for name in self.list_fields:  # `each` values write into the items: B gets its own

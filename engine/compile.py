@@ -16,17 +16,22 @@ from typing import Any
 import yaml
 
 from . import checks
-from .expr import ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, enum, infer_type, parse
+from .expr import (ANY, BOOL, DATE, LIST, NUMBER, STRING, Problem, Type, compile_expression, constant_beyond_limits,
+                   enum, infer_type, parse)
 from .findings import Finding, has_errors
 from .functions import FUNCTIONS
+from .limits import MAX_NUMBER_EXPONENT
 from .load import MAX_DIGITS, Scalar
 from .model import (EXCLUDED_KIND, Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table,
                     Value, keep, make_rounder, template_names)
 from .policy import Entry, Resolved, decimal_comma
+from .suggest import close_match
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
                "nip": STRING, "list": LIST}
 CMP_PREFIXES = (">=", "<=", "!=", "==", ">", "<")
+MAX_REASON_FINDINGS = 20  # unknown placeholders located one by one in one reason text
+MAX_LOCATED_TEXT = 20_000  # a longer text's findings point at its start (locating inside is linear in it)
 
 
 class Compiler:
@@ -44,6 +49,7 @@ class Compiler:
         # rounded (by self.rounder) only where it is shown: outputs, reasons, action params.
         self.exact = rounding.get("intermediates", "rounded") == "exact"
         self.shown: dict = {}  # output name → rounder applied when shown (exact mode only)
+        self._lines: dict[int, tuple] = {}
 
     def default_round(self, name: str, places=None):
         """The rounder of a computed number: its own `places`, else the policy's statement."""
@@ -59,17 +65,27 @@ class Compiler:
     def expr_finding(self, entry: Entry, sub: list, p: Problem, text: str) -> Finding:
         node = entry.node(sub)
         line, col = (node.line, node.column) if node is not None else (1, 1)
-        if isinstance(node, Scalar) and node.source == text:
+        if isinstance(node, Scalar) and node.source == text and len(text) <= MAX_LOCATED_TEXT:
             lines = text.split("\n")
             offset = sum(len(s) + 1 for s in lines[:max(p.line, 1) - 1]) + p.column - 1
-            line, col = source_position(entry.doc.text.splitlines(), node, min(max(offset, 0), len(text))) \
+            line, col = source_position(self.lines_of(entry.doc), node, min(max(offset, 0), len(text))) \
                 or (line, col)
         where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
         return Finding(p.code, f"{p.message} (in {where})", entry.file, line, col,
                        entry.finding("K000", "", sub).path, p.hint)
 
+    def lines_of(self, doc) -> list[str]:
+        """The lines of a policy file, split once (a policy with thousands of findings stays linear)."""
+        cached = self._lines.get(id(doc))
+        if cached is None or cached[0] is not doc:
+            cached = self._lines[id(doc)] = (doc, doc.text.splitlines())
+        return cached[1]
+
     def compile_expr(self, entry: Entry, sub: list, text: Any, names: dict[str, Type], condition=False):
         expr, problems = compile_expression(text, names, condition=condition)
+        beyond = constant_beyond_limits(expr) if expr is not None else None
+        if beyond is not None:
+            problems, expr = [beyond], None
         seen = set()
         for p in problems:
             if (p.code, p.line, p.column, p.message) not in seen:
@@ -172,6 +188,10 @@ class Compiler:
             params[name] = Decimal(str(entry.spec)) if isinstance(entry.spec, (int, Decimal)) and \
                 not isinstance(entry.spec, bool) else entry.spec
             self.types[name] = infer_type(params[name])
+            if isinstance(params[name], Decimal) and params[name] and params[name].adjusted() > MAX_NUMBER_EXPONENT:
+                self.findings.append(entry.finding(
+                    "K105", f'param "{name}" is beyond the limit of 10^{MAX_NUMBER_EXPONENT + 1} (README "Limits")',
+                    hint="every record that uses it would fail"))
         computed = self.declare_outputs()
         order = self.dependency_order(computed)
         for name, entry in self.declared.items():  # names in a cycle stay untyped: no second finding
@@ -496,19 +516,28 @@ class Compiler:
         return ok
 
     def check_reason(self, entry: Entry, reason: str, known: set[str]) -> None:
-        """Each `{name}` in a reason text names something; the finding points at the placeholder."""
-        start = 0
+        """Each `{name}` in a reason text names something; the finding points at the placeholder.
+        After MAX_REASON_FINDINGS unknown ones, one finding counts the rest: locating each in a
+        long text is linear, so thousands of them would make validate quadratic."""
+        start, unknown, names = 0, 0, None
         for ref in template_names(reason):
             at = reason.find("{", start)
             start = reason.find("}", at) + 1
             if ref in known:
                 continue
+            unknown += 1
+            if unknown > MAX_REASON_FINDINGS:
+                continue
             before = reason[:at]
             line, col = before.count("\n") + 1, at - (before.rfind("\n") + 1) + 1
-            close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
+            names = names if names is not None else sorted(known)
+            close = close_match(ref, names)
             problem = Problem("K215", f"reason mentions {{{ref}}}, which is not a field, value, param or rule param",
-                              line, col, f'did you mean "{close[0]}"?' if close else None)
+                              line, col, f'did you mean "{close}"?' if close else None)
             self.findings.append(self.expr_finding(entry, ["reason"], problem, reason))
+        if unknown > MAX_REASON_FINDINGS:
+            self.findings.append(entry.finding("K215", f"the reason mentions {unknown - MAX_REASON_FINDINGS} more "
+                                               "names that are not a field, value, param or rule param", ["reason"]))
 
     def compile_population(self) -> list:
         from .population import compile_checks

@@ -55,9 +55,11 @@ class Evaluator:
         raw = source.data
         if source.problem or not isinstance(raw, dict):
             reason = source.problem or f"a record must be a mapping of field names to values, got {_kind(raw)}"
-            return Result(source.row, "error", _nip_of(raw), errors=[{"code": "K407", "reason": reason}],
+            code = source.code if source.problem else "K407"
+            return Result(source.row, "error", _nip_of(raw), errors=[{"code": code, "reason": reason}],
                           where=source.where, raw=raw)
-        values, problems = self.coercer.coerce(self.prepare(raw), self.policy.params, source.cells)
+        values, problems = self.coercer.coerce(self.prepare(raw), self.policy.params, source.cells,
+                                               source.decimal_comma)
         return self.evaluate_coerced(source, values, problems)
 
     def prepare(self, raw: dict) -> dict:

@@ -8,7 +8,6 @@ Decimal (`3.13` in YAML equals the computed Decimal("3.13")); `null` means "no v
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -18,6 +17,7 @@ import jsonschema
 
 from .policy import TESTS_SCHEMA, schema
 from .report.results import dumps
+from .suggest import close_match
 
 LIST_KEYS = ("actions", "actions_include", "actions_exclude", "errors")
 
@@ -133,8 +133,8 @@ class Context:
 
 
 def _close(name: str, names) -> str:
-    hit = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    return f' (did you mean "{hit[0]}"?)' if hit else ""
+    hit = close_match(name, list(names))  # stays linear with thousands of names (engine/suggest.py)
+    return f' (did you mean "{hit}"?)' if hit else ""
 
 
 def _error_text(error: dict) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 from dataclasses import dataclass, field
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any, Callable, Mapping
 
 from .expr_check import _Checker
@@ -21,9 +22,10 @@ from .expr_diagnose import _interpret, _Located, _plain
 from .expr_types import (ANY, BOOL, DATE, LIST, LIMITS, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
                          _CHECKED_BINOPS, _ERRORS, _col, _lines, _number_literal, _wrapped, enum, infer_type)
 from .functions import FUNCTIONS, OPERATOR_HELPERS, short, type_name
+from .limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
 
 __all__ = ["ANY", "BOOL", "DATE", "LIST", "LIMITS", "NONE", "NUMBER", "STRING", "ExprError", "Expression", "Limits",
-           "Problem", "Type", "compile_expression", "enum", "infer_type", "parse"]
+           "Problem", "Type", "compile_expression", "constant_beyond_limits", "enum", "infer_type", "parse"]
 
 def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, list[Problem]]:
     """Parse and enforce the size limits; never raises."""
@@ -115,7 +117,7 @@ class _Rewriter(ast.NodeTransformer):
         kinds = {_kind(node.left), _kind(node.right)}
         self.generic_visit(node)
         helper = {ast.Pow: "_pow", ast.Mod: "_mod"}.get(type(node.op))
-        if helper is None and kinds != {"number"} and not (isinstance(node.op, ast.Add) and kinds == {"string"}):
+        if helper is None and kinds != {"number"}:  # text + text too: its length is capped
             helper = _CHECKED_BINOPS[type(node.op)]
         if helper:
             return ast.Call(ast.Name(helper, ast.Load()), [node.left, node.right], [])
@@ -137,6 +139,31 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
 
+
+
+_UNBOUNDED = Context(Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def constant_beyond_limits(expr: "Expression") -> Problem | None:
+    """K308 when the expression reads no name (`10 ** 30`, `"x" + "y"`) and so gives every
+    record a number or text beyond the limits (engine/limits.py). Used by policy compilation."""
+    if expr.names:
+        return None
+    try:
+        value, why = _interpret(expr.tree.body, {}), None
+    except _Located as loc:
+        value, why = None, loc.message if "too large" in loc.message or "characters long" in loc.message else None
+    except Exception:  # noqa: BLE001 - a constant that fails otherwise is not a limit (and is reported at run)
+        value, why = None, None
+    if isinstance(value, Decimal) and value.is_finite() and value and value.adjusted() > MAX_NUMBER_EXPONENT:
+        why = f"is {shown(value.normalize(_UNBOUNDED))}, beyond the limit of 10^{MAX_NUMBER_EXPONENT + 1}"
+    elif isinstance(value, str) and len(value) > MAX_TEXT:
+        why = f"is {len(value):,} characters long, beyond the limit of {MAX_TEXT:,}"
+    if not why:
+        return None
+    seg = expr.text.strip()
+    seg = seg if len(seg) <= 40 else seg[:39] + "…"
+    return Problem("K308", f"`{seg}` {why}", 1, 1, hint="every record would fail here")
 
 
 def _kind(node: ast.AST) -> str:

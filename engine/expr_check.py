@@ -8,6 +8,7 @@ import difflib
 from typing import Mapping
 
 from .expr_types import ANY, BOOL, NONE, NUMBER, STRING, Problem, Type, _col, _lines, _number_literal
+from .suggest import close_match
 from .functions import FUNCTIONS
 
 _ALLOWED_NODES = (
@@ -93,9 +94,9 @@ class _Checker:
         if node.id in FUNCTIONS:
             self.report(node, "K305", f"`{node.id}` is a function: call it as {node.id}(...)")
             return ANY
-        close = difflib.get_close_matches(node.id, list(self.names), n=1, cutoff=0.6)
+        close = close_match(node.id, list(self.names))
         self.report(node, "K302", f"unknown name `{node.id}`",
-                    f'did you mean "{close[0]}"?' if close else "names must be declared fields, values or params")
+                    f'did you mean "{close}"?' if close else "names must be declared fields, values or params")
         return ANY
 
     def _Tuple(self, node) -> Type:

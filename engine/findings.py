@@ -80,6 +80,16 @@ CODES: dict[str, tuple[str, str]] = {
     "K407": (ERROR, "record is not a mapping"),
     "K408": (WARNING, "unknown column ignored"),
     "K409": (ERROR, "records file cannot be read"),
+    # K410: the reader could not take this one record from the file as written: a CSV quote
+    # that runs over many lines (a stray "), a cell over the size limit, JSON nested too deeply
+    # or naming a key twice. The record is an error row; the records after it are still read.
+    "K410": (ERROR, "record cannot be read"),
+    # K411: text that is not valid Unicode (a lone surrogate such as "\ud800" in JSON): the
+    # record is an error row, and the text is written with U+FFFD in its place.
+    "K411": (ERROR, "text is not valid Unicode"),
+    # K412: a value beyond kinerja's hard limits (README "Limits"): a number of 10^21 or more,
+    # more than 20 digits after the point, or text over 32,768 characters.
+    "K412": (ERROR, "value beyond kinerja's limits"),
     # K5xx: policy tests
     "K501": (ERROR, "policy test failed"),
     "K502": (ERROR, "coverage below the minimum"),

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
+from .limits import MAX_TEXT
+
 MAX_PLACES = 12
 MAX_POWER_EXPONENT = 1000
 MAX_LIST = 100_000
@@ -241,8 +243,12 @@ def _operand(x: Any, sym: str, side: str) -> Decimal:
 # or a value of unknown type such as coalesce(...)): the result is always a Decimal, and text or
 # lists can never be repeated (`coalesce(s, s) * n`) or added to numbers. Two texts may be joined.
 def f_add(a, b):
-    if isinstance(a, str) and isinstance(b, str):
+    if a.__class__ is str and b.__class__ is str:
+        if len(a) + len(b) > MAX_TEXT:
+            raise EvalError(f"+: the text would be {len(a) + len(b):,} characters long (limit {MAX_TEXT:,})")
         return a + b
+    if b is None and a is not None:  # say what is missing before what has the wrong type
+        _operand(b, "+", "right side")
     return _operand(a, "+", "left side") + _operand(b, "+", "right side")
 
 

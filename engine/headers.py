@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 from .model import FieldDef
@@ -50,14 +50,14 @@ class ColumnReport:
         same = [f for h, f in self.used if h == f]
         if self.used:
             shown = ", ".join(renamed + same)
-            out.append(f"columns used ({len(self.used)}): {shown}")
+            out.append(f"columns: used ({len(self.used)}): {shown}")
         if self.ignored:
-            out.append(f"columns ignored (no field of the policy reads them): {', '.join(self.ignored)}")
+            out.append(f"columns: ignored (no field of the policy reads them): {', '.join(self.ignored)}")
         if self.conditional:
             shown = ", ".join(f"{name} (when {when})" for name, when in self.conditional)
-            out.append(f"fields required on some rows have no column (rows that need them will be errors): {shown}")
+            out.append(f"columns: none for fields required on some rows (rows that need them will be errors): {shown}")
         if self.optional:
-            out.append(f"optional fields without a column (left empty): {', '.join(self.optional)}")
+            out.append(f"columns: none for optional fields (left empty): {', '.join(self.optional)}")
         return out
 
     def problems(self) -> list[str]:
@@ -175,4 +175,4 @@ class HeaderMatch:
         if cells:
             pairs = [(rename.get(k, k), k) for k in cells]
             cells = cells.remap(pairs) if hasattr(cells, "remap") else {new: cells[old] for new, old in pairs}
-        return Source(source.row, out, source.where, cells, source.problem)
+        return replace(source, data=out, cells=cells)  # the rest (problem, code, decimal comma) as read

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Any, Callable, Iterable, Iterator
 
 from .findings import Finding
-from .policy import read_document
+from .policy import LINK_REFUSED, link_escapes, read_document
 from .records import BadCell, RecordsError, Source
 
 MAPPING_SCHEMA = "mapping.schema.json"
@@ -126,7 +126,7 @@ class Mapping:
                 yield source
                 continue
             if bound is None:
-                bound = self.bind([k for k in source.data if not k.startswith("\x00")], where)
+                bound = self.bind(list(source.data), where)
             yield bound.map(source)
 
 
@@ -163,7 +163,8 @@ class BoundMapping:
             hit = table.get(norm_value(v), _MISS)
             if hit is not _MISS:
                 out[f] = hit
-        return Source(source.row, out, source.where, out_cells or None, source.problem)
+        return Source(source.row, out, source.where, out_cells or None, source.problem, source.code,
+                      source.decimal_comma)
 
 
 _MISS = object()
@@ -190,6 +191,8 @@ def load_mapping(ref: str) -> Mapping:
     """A mapping file path, or the id of a shipped mapping (e.g. `ekinerja-bkn`).
     Raises MappingError (a RecordsError) with located findings when it is wrong."""
     if os.path.isfile(ref):
+        if link_escapes(ref):
+            raise RecordsError(f"{ref} {LINK_REFUSED}")
         doc = read_document(ref, schema_name=MAPPING_SCHEMA)
     else:
         shipped = shipped_mappings()

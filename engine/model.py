@@ -7,11 +7,12 @@ output(s) back into it, raising `EvalError` with a message that names the node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, Callable
 
 from .expr import ExprError, Expression
 from .functions import EvalError, short
+from .limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
 
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
@@ -19,19 +20,31 @@ EXCLUDED_KIND = "dikecualikan"  # a rule of this kind takes the record out of th
 ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 
 
+class NumberLimit(EvalError):
+    """A computed number beyond the limits (engine/limits.py); the node that made it is named
+    where it is caught, so the happy path pays nothing for the check."""
+
+    def __init__(self, value: Decimal):
+        super().__init__(f"the result {shown(value)} is too large: kinerja's numbers stay below "
+                         f"10^{MAX_NUMBER_EXPONENT + 1}")
+
+
 def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Callable[[Any], Any]:
     """Round a computed number to `places` decimals. `exact`: always show that many places
     (a value's own `places`); otherwise at most that many, without trailing zeros (the
     policy default: 8 stays 8, 88.00 becomes 88, 3.14159 becomes 3.14)."""
     quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
+    wide = Context(prec=MAX_NUMBER_EXPONENT + 1 + places + 2)  # any number within the limits, to `places`
 
     def rounder(value):
         if not isinstance(value, Decimal) or not value.is_finite():
             return value
+        if value and value.adjusted() > MAX_NUMBER_EXPONENT:
+            raise NumberLimit(value)
         if exact:
-            return value.quantize(quantum, rounding=rounding)
+            return value.quantize(quantum, rounding=rounding, context=wide)
         if value.as_tuple().exponent < -places:
-            value = value.quantize(quantum, rounding=rounding)
+            value = value.quantize(quantum, rounding=rounding, context=wide)
         if not value:
             return _ZERO  # not -0 or 0E-2
         value = value.normalize()  # 88.00 and 90.0 read as 88 and 90
@@ -41,7 +54,10 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
 
 
 def keep(value):
-    """The rounder of a number carried exactly (`rounding.intermediates: exact`)."""
+    """The rounder of a number carried exactly (`rounding.intermediates: exact`); it still
+    holds the number limits, as every rounder does."""
+    if value.__class__ is Decimal and value and value.is_finite() and value.adjusted() > MAX_NUMBER_EXPONENT:
+        raise NumberLimit(value)
     return value
 
 
@@ -156,12 +172,18 @@ class Scorecard:
             return
         total = Decimal(0)
         for ind in self.indicators:
-            score = ind.round(_run(ind.score, env, "indicator", ind.name))
+            try:
+                score = ind.round(_run(ind.score, env, "indicator", ind.name))
+            except NumberLimit as exc:
+                raise NodeError("indicator", ind.name, exc) from None
             if not isinstance(score, Decimal):
                 raise NodeError("indicator", ind.name, EvalError(f"score must be a number, got {short(score)}"))
             env[ind.name] = score
             total += score * ind.weight / 100
-        env[self.name] = self.round(total)
+        try:
+            env[self.name] = self.round(total)
+        except NumberLimit as exc:
+            raise NodeError("scorecard", self.name, exc) from None
 
 
 @dataclass
@@ -182,7 +204,10 @@ class Value:
             if self.when and not _all(self.when, env, "value", self.name):
                 env[self.name] = None
                 return
-            env[self.name] = self.round(_run(self.expr, env, "value", self.name))
+            try:
+                env[self.name] = self.round(_run(self.expr, env, "value", self.name))
+            except NumberLimit as exc:
+                raise NodeError("value", self.name, exc) from None
             return
         results = []
         for i, item in enumerate(env.get(self.each) or ()):
@@ -192,7 +217,10 @@ class Value:
                 item[self.name] = None  # never fall through to the record-level list of the same name
                 results.append(None)
                 continue
-            result = self.round(_run(self.expr, scope, "value", self.name, where))
+            try:
+                result = self.round(_run(self.expr, scope, "value", self.name, where))
+            except NumberLimit as exc:
+                raise NodeError("value", self.name, exc, where) from None
             item[self.name] = result
             results.append(result)
         env[self.name] = tuple(results)
@@ -253,7 +281,10 @@ class Band:
         if not isinstance(value, Decimal) or isinstance(value, bool):
             raise NodeError("band", self.name, EvalError(f"`{self.input}` must be a number, got {short(value)}"))
         if self.round:
-            value = self.round(value)
+            try:
+                value = self.round(value)
+            except NumberLimit as exc:
+                raise NodeError("band", self.name, exc) from None
         hit = self.lookup(value)
         if hit is None:
             raise NodeError("band", self.name, EvalError(f"`{self.input}` = {value} falls outside every band"))
@@ -357,12 +388,19 @@ class Rule:
             out["label"] = self.label
         params = {}
         for name, expr in self.params.items():
-            params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+            try:
+                params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+            except NumberLimit as exc:
+                raise NodeError("rule", self.id, exc, f"(param {name})") from None
         out.update(params)
         if self.reason:
             scope = {**env, **params} if params else env
-            out["reason"] = "".join(part if i % 2 == 0 else format_value(self.show(part, scope.get(part)))
-                                    for i, part in enumerate(self.parts))  # parts split once
+            reason = "".join(part if i % 2 == 0 else format_value(self.show(part, scope.get(part)))
+                             for i, part in enumerate(self.parts))  # parts split once
+            if len(reason) > MAX_TEXT:
+                raise NodeError("rule", self.id, EvalError(f"the reason would be {len(reason):,} characters long "
+                                                           f"(limit {MAX_TEXT:,})"), "(reason)")
+            out["reason"] = reason
         else:
             out["reason"] = self.label or self.id
         return out
@@ -405,9 +443,12 @@ def template_names(template: str) -> list[str]:
 
 
 def plain_decimal(value: Decimal) -> str:
-    """A Decimal as people write it: 20, not 2E+1; 0.000001, not 1E-6."""
+    """A Decimal as people write it: 20, not 2E+1; 0.000001, not 1E-6. Beyond the number
+    limits (which only a bug could let through) it stays in E notation: never a huge string."""
     text = str(value)
-    return format(value, "f") if "E" in text else text
+    if "E" not in text:
+        return text
+    return format(value, "f") if value.is_finite() and abs(value.adjusted()) <= 2 * MAX_NUMBER_EXPONENT else text
 
 
 def format_value(value) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -335,6 +337,33 @@ def project_path(ref: str, base_dir: Path | None, what: str = "extends") -> Path
     return path
 
 
+def link_escapes(path: str | os.PathLike) -> bool:
+    """Whether `path` is a symbolic link to somewhere outside both the folder it sits in and
+    the current folder: a `*.yaml` link in a pull request must not make kinerja read (and echo
+    in findings) a file from elsewhere on the CI machine, such as a credentials file."""
+    if not os.path.islink(path):
+        return False
+    try:
+        target = Path(os.path.realpath(path))
+        roots = (Path(os.path.realpath(os.path.dirname(os.path.abspath(path)))), Path.cwd().resolve())
+    except (OSError, ValueError):
+        return True
+    return not any(target.is_relative_to(root) for root in roots)
+
+
+LINK_REFUSED = "is a link to a file outside this project; kinerja does not read it"
+
+
+def read_capped(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
+    """At most `limit` + 1 bytes of a file (enough to tell it is too large, even of /dev/zero);
+    OSError for a named pipe or socket, whose opening would wait for a writer forever."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise OSError(errno.EINVAL, "it is a named pipe or socket, not a file")
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)
+
+
 def _display(path: Path) -> str:
     """A path as users typed it: relative to the current folder when inside it."""
     rel = os.path.relpath(path)
@@ -356,7 +385,7 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
         return read_document(path, display=_display(path)) if path.is_file() else None
     if base_dir is not None and base_dir.is_dir():  # a policy with that id beside the child wins
         for path in sorted(base_dir.glob("*.y*ml")):
-            if path.name.endswith(NOT_POLICIES) or not path.is_file():
+            if path.name.endswith(NOT_POLICIES) or not path.is_file() or link_escapes(path):
                 continue
             try:
                 if _peek_id(_read_head(path)) == ref:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
+from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterator
+
+from .limits import MAX_CELL, MAX_COLUMNS, MAX_DEPTH, MAX_HEADER_LINE, MAX_LINE, MAX_RECORD_LINES
 
 FORMATS = ("csv", "json", "jsonl", "yaml", "xlsx")
 EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -34,6 +35,8 @@ class Source:
     where: str = ""  # e.g. "line 5" or "Sheet1 row 14"
     cells: dict | None = None  # field -> cell reference (xlsx), for messages
     problem: str | None = None  # a reader-level problem with this record (bad JSON line, …)
+    code: str = "K407"  # the code the problem is reported with
+    decimal_comma: bool = False  # read "1.234,5" as 1234.5 (a `;`-separated CSV, as Excel writes it)
 
 
 @dataclass(frozen=True)
@@ -95,13 +98,23 @@ def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None =
     stream = open_binary(name, stdin)
     try:
         reader = {"csv": _read_csv, "json": _read_json, "jsonl": _read_jsonl, "yaml": _read_yaml}[fmt]
-        source = reader(stream)
+        source = reader(stream, notes) if fmt == "csv" else reader(stream)
         if mapping is not None:
             source = mapping.apply(source)
         yield from source
     finally:
         if stream is not stdin:
             stream.close()
+
+
+def _read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]:
+    from .records_json import read_json
+    return read_json(stream, chunk_size)
+
+
+def _read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
+    from .records_json import read_jsonl
+    return read_jsonl(stream)
 
 
 def _text(stream: IO[bytes]) -> io.TextIOWrapper:
@@ -123,13 +136,16 @@ def not_utf8(stream: IO[bytes], after: int) -> str:
     which is Windows-1252."""
     try:
         stream.seek(0)
-        for number, raw in enumerate(stream, 1):
+        number = 1
+        while piece := stream.readline(1 << 20):  # bounded: a line without end is read in pieces
             try:
-                raw.decode("utf-8")
+                piece.decode("utf-8")
             except UnicodeDecodeError as exc:
-                shown = raw[max(0, exc.start - 20): exc.start + 20].decode("cp1252", "replace").strip()
-                return (f'line {number} is not UTF-8 text (near "{shown}"; the file looks saved as Windows-1252, '
-                        'Excel\'s "CSV (Comma delimited)"): save it as "CSV UTF-8 (Comma delimited)"')
+                if exc.end < len(piece) or piece.endswith(b"\n"):  # not a character cut by the piece's end
+                    shown = piece[max(0, exc.start - 20): exc.start + 20].decode("cp1252", "replace").strip()
+                    return (f'line {number} is not UTF-8 text (near "{shown}"; the file looks saved as '
+                            'Windows-1252, Excel\'s "CSV (Comma delimited)"): save it as "CSV UTF-8 (Comma delimited)"')
+            number += piece.endswith(b"\n")
     except (OSError, ValueError):
         pass
     return f"the file is not UTF-8 text after line {after}; save it as 'CSV UTF-8'"
@@ -142,10 +158,10 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(stream: IO[bytes]) -> Iterator[Source]:
+def _read_csv(stream: IO[bytes], notes: list[str] | None = None) -> Iterator[Source]:
     text = _text(stream)
     try:
-        yield from _csv_rows(text)
+        yield from _csv_rows(text, notes if notes is not None else [])
     finally:
         try:
             text.detach()  # the caller owns (and closes) the byte stream
@@ -153,126 +169,206 @@ def _read_csv(stream: IO[bytes]) -> Iterator[Source]:
             pass
 
 
-def _csv_rows(text: io.TextIOWrapper) -> Iterator[Source]:
+class _Runaway(Exception):
+    """A record has run over more physical lines than any real one does (a stray quote)."""
+
+
+class _Lines:
+    """The physical lines of a CSV text, numbered, holding the lines of the record being read
+    so that after a stray quote they can be read again, one by one. `feed` is what csv.reader
+    reads (a generator: the per-line cost stays small)."""
+
+    def __init__(self, text: io.TextIOWrapper, last: int):
+        self.text, self.last, self.header_lines = text, last, last
+        self.held: list[str] = []  # the lines of the record being read, from line `first`
+        self.first = last + 1
+        self.replay: list[tuple[int, str]] = []  # reversed: pop() gives the next line
+        self.blank = 0
+        self.too_long: set[int] = set()
+        self.ended_inside = False
+        self.feed = self._feed()
+
+    @property
+    def data_lines(self) -> int:
+        return self.last - self.header_lines - self.blank
+
+    def _feed(self) -> Iterator[str]:
+        readline, held, replay = self.text.readline, self.held, self.replay
+        while True:
+            if replay:
+                number, line = replay.pop()
+            else:
+                line = readline(MAX_LINE)
+                if not line:
+                    self.ended_inside = bool(held)  # csv asked for more: a quote is still open
+                    return
+                self.last += 1
+                number = self.last
+                if line[-1] not in "\r\n" and len(line) >= MAX_LINE:
+                    while (rest := readline(MAX_LINE)) and rest[-1] not in "\r\n":
+                        pass  # the rest of a line beyond the limit is never held in memory
+                    self.too_long.add(number)
+                    line = "\n"
+                elif line.isspace():
+                    self.blank += 1
+            if not held:
+                self.first = number
+            held.append(line)
+            if number in self.too_long:
+                raise _Runaway(f"line {number} is longer than {MAX_LINE:,} characters")
+            if len(held) > MAX_RECORD_LINES:
+                raise _Runaway(f"a quoted cell opened on line {self.first} is still open after "
+                               f"{MAX_RECORD_LINES} lines: a stray \" (a quote that is never closed)?")
+            yield line
+
+    def again(self) -> int:
+        """Read the lines after the first of the held record again; the line number of that first."""
+        first = self.first
+        self.replay.extend(reversed([(first + i, line) for i, line in enumerate(self.held) if i]))
+        self.held.clear()
+        self.feed = self._feed()  # a generator that raised is finished
+        return first
+
+
+def _swallowed(cells: list[str], delimiter: str, columns: int) -> bool:
+    """A quoted cell holding lines shaped like whole records took in the records after a stray
+    quote. (An address with line breaks does not have a delimiter per column on a line.)"""
+    return columns >= 3 and any(
+        line.count(delimiter) >= columns - 1 for c in cells if "\n" in c or "\r" in c for line in c.splitlines()[1:])
+
+
+def _alone(line: str, header: list[str], delimiter: str) -> dict | None:
+    """The cells of one physical line read on its own: what an error row can show (its NIP)."""
     try:
-        header_line = text.readline()
+        return dict(zip(header, next(csv.reader([line], delimiter=delimiter))))
+    except (csv.Error, StopIteration):  # a cell over the limit: the cells as the delimiters cut them
+        return dict(zip(header, line.rstrip("\r\n").split(delimiter)))
+
+
+def _csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
+    try:
+        header_line = text.readline(MAX_HEADER_LINE)
     except UnicodeDecodeError:
         raise RecordsError(not_utf8(text.buffer, 0)) from None
     if not header_line.strip():
         raise RecordsError("the CSV file is empty: expected a header line with the column names")
+    if len(header_line) >= MAX_HEADER_LINE and header_line[-1] not in "\r\n":
+        raise RecordsError(f"line 1: the header line is longer than {MAX_HEADER_LINE:,} characters")
     delimiter = sniff_delimiter(header_line)
-    header = next(csv.reader([header_line], delimiter=delimiter))
+    try:
+        header = next(csv.reader([header_line], delimiter=delimiter))
+    except csv.Error as exc:
+        raise RecordsError(f"line 1: the header cannot be read: {exc} (a cell holds at most {MAX_CELL:,} "
+                           "characters)") from None
+    if len(header) > MAX_COLUMNS:
+        raise RecordsError(f"line 1: the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
     header = [h.strip() for h in header]
-    dupes = {h for h in header if header.count(h) > 1 and h}
+    dupes = sorted(h for h, n in Counter(header).items() if n > 1 and h)
     if dupes:
-        raise RecordsError(f"the header names a column twice: {', '.join(sorted(dupes))}")
-    reader = csv.reader(text, delimiter=delimiter)
+        shown = ", ".join(dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10 else "")
+        raise RecordsError(f"the header names a column twice: {shown}")
+    return header, delimiter
+
+
+def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
+    header, delimiter = _csv_header(text)
+    lines = _Lines(text, 1)
+    held, width, comma = lines.held, len(header), delimiter == ";"
+    reader = csv.reader(lines.feed, delimiter=delimiter)
     row = 0
-    line = 1
+    spans: list[tuple[int, int]] = []  # (first line, lines) of records over several lines
     while True:
+        held.clear()
         try:
             cells = next(reader)
+            problem = None
+            if len(held) > 1:
+                if lines.ended_inside:
+                    problem = f"a quote opened on line {lines.first} is never closed before the end of the file: " \
+                              "a stray \"?"
+                elif _swallowed(cells, delimiter, width):
+                    problem = (f"a quoted cell opened on line {lines.first} runs over {len(held)} lines that look "
+                               "like records: a stray \" (a quote that is never closed)?")
+            elif lines.ended_inside and held:
+                problem = f"a quote opened on line {lines.first} is never closed before the end of the file: a stray \"?"
         except StopIteration:
-            return
+            break
         except UnicodeDecodeError:
-            raise RecordsError(not_utf8(text.buffer, line)) from None
+            raise RecordsError(not_utf8(text.buffer, lines.last)) from None
+        except _Runaway as exc:
+            problem = str(exc)
         except csv.Error as exc:
+            problem = f"CSV error: {exc}" + (f" (in the record starting here, over {len(held)} lines)"
+                                             if len(held) > 1 else "")
+        if problem is not None:
+            if not held:
+                break
+            n, opening, lines.ended_inside = len(held), held[0], False
+            first = lines.again()
+            if n > 1:
+                problem += f"; the {n - 1} line{'s' if n > 2 else ''} after it {'are' if n > 2 else 'is'} read again"
             row += 1
-            yield Source(row, None, f"line {reader.line_num + 1}", problem=f"CSV error: {exc}")
+            yield Source(row, _alone(opening, header, delimiter), f"line {first}", problem=problem, code="K410")
+            reader = csv.reader(lines.feed, delimiter=delimiter)
             continue
-        line = reader.line_num + 1
         if not cells or all(not c.strip() for c in cells):
             continue
+        first = lines.first
+        if len(held) > 1:
+            spans.append((first, len(held)))
         row += 1
-        problem = None
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            problem = f"the line has {len(cells)} cells but the header has {len(header)} columns"
-        record = dict(zip(header, cells))
-        if delimiter == ";":
-            record["\x00decimal_comma"] = True
-        yield Source(row, record, f"line {line}", problem=problem)
-
-
-def _read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
-    row = 0
-    for number, raw in enumerate(stream, 1):
-        if not raw.strip():
-            continue
-        row += 1
-        try:
-            data = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"), parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
-            yield Source(row, None, f"line {number}", problem=f"not valid JSON: {_json_reason(exc)}")
-            continue
-        yield Source(row, data, f"line {number}")
-
-
-def _json_reason(exc: Exception) -> str:
-    return exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-
-
-def _read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]:
-    """A JSON list of records, decoded one element at a time (flat memory for big files)."""
-    decoder = json.JSONDecoder(parse_float=Decimal)
-    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
-    buf, pos, row, started, done = "", 0, 0, False, False
-
-    def more() -> bool:
-        nonlocal buf, pos
-        chunk = stream.read(chunk_size)
-        try:
-            text = utf8.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            raise RecordsError(f"the JSON file is not UTF-8 ({exc.reason})") from None
-        buf, pos = buf[pos:] + text, 0
-        return bool(chunk)
-
-    def skip(chars: str) -> bool:
-        nonlocal pos
-        while True:
-            while pos < len(buf) and buf[pos] in chars:
-                pos += 1
-            if pos < len(buf) or not more():
-                return pos < len(buf)
-
-    if not skip(" \t\r\n") or buf[pos] != "[":
-        raise RecordsError("a JSON records file must be a list: [ {…}, {…} ] (or use .jsonl, one record a line)")
-    pos += 1
-    started = True
-    while started and not done:
-        if not skip(" \t\r\n"):
-            raise RecordsError("the JSON list is not closed with ]")
-        if buf[pos] == "]":
-            return
-        while True:
-            try:
-                data, end = decoder.raw_decode(buf, pos)
-                break
-            except json.JSONDecodeError as exc:
-                if not more():
-                    raise RecordsError(f"invalid JSON in record {row + 1}: {exc.msg}") from None
-        row += 1
-        pos = end
-        yield Source(row, data, f"record {row}")
-        if not skip(" \t\r\n"):
-            raise RecordsError("the JSON list is not closed with ]")
-        if buf[pos] == ",":
-            pos += 1
-        elif buf[pos] == "]":
-            done = True
-        else:
-            raise RecordsError(f"expected , or ] after record {row} in the JSON list")
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            problem = f"the line has {len(cells)} cells but the header has {width} columns"
+        yield Source(row, dict(zip(header, cells)), f"line {first}", problem=problem, decimal_comma=comma)
+    if lines.data_lines != row:
+        shown = ", ".join(f"line {a} ({n} lines)" for a, n in spans[:5]) + (" …" if len(spans) > 5 else "")
+        notes.append(f"the file has {lines.data_lines} data lines and {row} records were read: "
+                     f"{'quoted cells with line breaks at ' + shown if spans else 'see the error rows'}")
 
 
 def _read_yaml(stream: IO[bytes]) -> Iterator[Source]:
-    from .load import load_text, to_plain
-    root, findings = load_text(stream.read(), "records", max_bytes=256 * 1024 * 1024, max_depth=32)
-    if findings:
+    """A YAML list of records. A problem inside one record (a key named twice, an explicit tag,
+    a number too long) makes that record an error row; only a file that cannot be parsed as a
+    whole is a RecordsError."""
+    from .load import Sequence, load_text, to_plain
+    from .records_json import SURROGATE_PROBLEM, replace_surrogates
+    limit = 256 * 1024 * 1024
+    root, findings = load_text(stream.read(limit + 1), "records", max_bytes=limit, max_depth=MAX_DEPTH)
+    if root is None:
         f = findings[0]
-        raise RecordsError(f"line {f.line}: {f.message}")
-    data = to_plain(root)
-    if not isinstance(data, list):
+        raise RecordsError(f"line {f.line}: {f.message}" if f.line else f.message)
+    if not isinstance(root, Sequence):
         raise RecordsError("a YAML records file must be a list of records (lines starting with -)")
-    for i, item in enumerate(data, 1):
-        node = root.items[i - 1]
-        yield Source(i, item, f"line {node.line}")
+    items = root.items
+    located: dict[int, list] = {}
+    for f in findings:
+        k = _item_at(items, f.line)
+        if k is None:
+            raise RecordsError(f"line {f.line}: {f.message}")
+        located.setdefault(k, []).append(f)
+    for i, node in enumerate(items):
+        data = to_plain(node)
+        problem, code = None, "K407"
+        if i in located:
+            f = located[i][0]
+            problem, code = f"line {f.line}: {f.message}", "K410"
+        else:
+            data, found = replace_surrogates(data)
+            if found:
+                problem, code = SURROGATE_PROBLEM, "K411"
+        yield Source(i + 1, data, f"line {node.line}", problem=problem, code=code)
+
+
+def _item_at(items: list, line: int) -> int | None:
+    """The index of the list item whose lines hold `line` (items are in file order)."""
+    lo, hi = 0, len(items) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        node = items[mid]
+        if line < node.line:
+            hi = mid - 1
+        elif line > node.end_line:
+            lo = mid + 1
+        else:
+            return mid
+    return None

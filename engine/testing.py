@@ -22,8 +22,8 @@ from .evaluate import Evaluator
 from .expect import Context, Failure, compare, expect_problems, unknown_fields
 from .findings import Finding, has_errors
 from .model import Policy
-from .policy import (TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, project_path, read_document,
-                     resolve)
+from .policy import (LINK_REFUSED, TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, link_escapes,
+                     project_path, read_capped, read_document, resolve)
 from .records import RecordsError, Source, read_records
 from .validate import expand, is_map_file, is_test_file
 
@@ -193,7 +193,7 @@ def collect(paths: list[str]) -> TestRun:
             tests.append(f)
             continue
         try:
-            data = Path(f).read_bytes()
+            data = read_capped(f)  # a larger file is a K003 finding below; a pipe never hangs the run
         except OSError as exc:
             col.run.findings.append(Finding("K001", f"cannot read the file: {exc.strerror or exc}", f))
             continue
@@ -204,7 +204,9 @@ def collect(paths: list[str]) -> TestRun:
         policies.append((f, data))
         if real in explicit:  # a policy named on its own brings the test files beside it
             for sibling in sorted(Path(f).parent.glob("*.test.y*ml")):
-                if os.path.realpath(sibling) not in seen:
+                if link_escapes(sibling):
+                    col.run.findings.append(Finding("K001", LINK_REFUSED, str(sibling)))
+                elif os.path.realpath(sibling) not in seen:
                     tests.append(str(sibling))
                     seen.add(os.path.realpath(sibling))
     for f, data in policies:
@@ -254,7 +256,8 @@ def _records_file(test: TestDef, ref: str, doc: Document, expect: dict) -> None:
         for source in read_records(str(path)):
             raw, own, problems = split_expect(source.data)
             label = f"{ref} record {source.row} ({source.where})"
-            own_source = Source(source.row, raw, source.where, source.cells, source.problem)
+            own_source = Source(source.row, raw, source.where, source.cells, source.problem, source.code,
+                                source.decimal_comma)
             test.cases.append(Case(own_source, merge_expect(expect, own), label, source.row, problems))
     except RecordsError as exc:
         test.problems.append(f"records_file {ref}: {exc}")

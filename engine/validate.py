@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .compile import compile_policy
 from .findings import Finding, sort_key
 from .load import MAX_BYTES
-from .policy import TESTS_SCHEMA, read_document, resolve
+from .policy import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 
@@ -43,11 +43,20 @@ def expand(paths: list[str]) -> tuple[list[str], list[Finding]]:
             before = len(files)
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                files.extend(os.path.join(root, n) for n in sorted(names)
-                             if n.endswith(POLICY_SUFFIXES) and not n.startswith(".") and not is_map_file(n)
-                             and not is_sample_file(n) and os.path.isfile(os.path.join(root, n)))
+                for n in sorted(names):
+                    path = os.path.join(root, n)
+                    if not n.endswith(POLICY_SUFFIXES) or n.startswith(".") or is_map_file(n) or is_sample_file(n) \
+                            or not os.path.isfile(path):
+                        continue
+                    if link_escapes(path):  # never read; said, so that CI does not pass it silently
+                        problems.append(Finding("K001", LINK_REFUSED, path))
+                        before -= 1
+                        continue
+                    files.append(path)
             if len(files) == before:  # a mistyped folder must not pass CI silently
                 problems.append(Finding("K001", "no policy files (*.yaml, *.yml) in this folder", p))
+        elif link_escapes(p):
+            problems.append(Finding("K001", LINK_REFUSED, p))
         elif os.path.exists(p):
             files.append(p)
         else:
@@ -93,8 +102,7 @@ def validate_text(text: str | bytes, name: str) -> list[Finding]:
 def validate_file(path: str, policies_only: bool = False) -> list[Finding] | None:
     """Findings for one file; None when `policies_only` and the file is not a kinerja file."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)  # enough to tell it is too large (K003); /dev/zero ends too
+        data = read_capped(path, MAX_BYTES)  # enough to tell it is too large (K003); a pipe never hangs it
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         return [Finding("K001", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}", path)]
     if policies_only and (is_sample_file(path) or not is_kinerja_text(data)):

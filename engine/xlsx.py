@@ -27,9 +27,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
-from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
+from .limits import MAX_CELL
 from .records import BadCell, PercentCell, RecordsError, Source, open_binary
+from .xlsx_guard import CUT, GuardedZip
+from .xlsx_strings import SharedStrings
 
 HEADER_SCAN = 30  # rows looked at to find the header below a title block
 NO_SAVED_VALUE = "formula has no saved value; open and save the file in Excel"
@@ -57,7 +60,10 @@ class _Parser(WorkSheetParser):
                 value = (child.findtext(_T) or "") + "".join(r.findtext(_T) or "" for r in child.findall(_R))
             return {"row": row, "column": column, "value": value, "data_type": "s",
                     "style_id": int(element.get("s", 0) or 0)}
-        cell = super().parse_cell(element)
+        try:
+            cell = super().parse_cell(element)
+        except (ValueError, TypeError, OverflowError, IndexError):  # "1x" as a number, a shared string not there
+            return self._bad_cell(element)
         if cell["style_id"] in self.percent_styles and cell["data_type"] == "n" and cell["value"] is not None:
             cell["data_type"] = "percent"
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
@@ -66,6 +72,18 @@ class _Parser(WorkSheetParser):
             if saved is None or element.get("t", "n") != "str":
                 cell["data_type"] = "formula"
         return cell
+
+
+    def _bad_cell(self, element) -> dict:
+        coordinate = element.get("r")
+        try:
+            row, column = coordinate_to_tuple(coordinate) if coordinate else (self.row_counter, self.col_counter + 1)
+        except (ValueError, TypeError):
+            raise ValueError(f"a cell has the reference {str(coordinate)[:20]!r}, which is not a cell reference") \
+                from None
+        self.col_counter = column
+        text = element.findtext(VALUE_TAG) or ""
+        return {"row": row, "column": column, "value": text, "data_type": "bad", "style_id": 0}
 
 
 def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None, mapping=None,
@@ -79,7 +97,7 @@ def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None
         book = _Book(stream, name)
         try:
             title, path = book.choose(sheet or getattr(mapping, "sheet", None))
-            parser = _Parser(book.archive.open(path), book.reader.shared_strings, data_only=True,
+            parser = _Parser(book.archive.open(path), book.strings(path), data_only=True,
                              epoch=book.wb.epoch, date_formats=book.wb._date_formats,
                              timedelta_formats=book.wb._timedelta_formats)
             parser.percent_styles = percent_styles(book.wb)
@@ -118,8 +136,8 @@ class _Book:
             with warnings.catch_warnings():  # unsupported extensions, missing styles: not the user's problem
                 warnings.simplefilter("ignore")
                 reader = ExcelReader(stream, read_only=True, data_only=True)
+                reader.archive = GuardedZip(stream)  # every XML part through the guard (xlsx_guard.py)
                 reader.read_manifest()
-                reader.read_strings()
                 reader.read_workbook()
                 apply_stylesheet(reader.archive, reader.wb)
                 self.sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
@@ -127,9 +145,27 @@ class _Book:
         except zipfile.BadZipFile:
             raise RecordsError(f"{name} is not an .xlsx workbook (an old .xls file? open it in Excel and "
                                "save it as .xlsx)") from None
+        except SyntaxError as exc:  # xml.etree's ParseError: a part is not well-formed XML
+            raise RecordsError(f"{name} cannot be read as an .xlsx workbook: its XML is not well-formed ({exc})") \
+                from None
         except (InvalidFileException, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError) as exc:
             raise RecordsError(f"{name} cannot be read as an .xlsx workbook: {exc}") from None
         self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
+
+    def strings(self, sheet_path: str) -> SharedStrings | list:
+        """The shared strings the sheet at `sheet_path` reads (xlsx_strings.py: fast, and for a
+        large table only the used ones)."""
+        ct = self.reader.package.find(SHARED_STRINGS)
+        if ct is None:
+            return []
+        try:
+            return SharedStrings(self.archive, ct.PartName[1:], sheet_path)
+        except SyntaxError as exc:  # xml.etree's ParseError
+            raise RecordsError(f"{self.name} cannot be read as an .xlsx workbook: its shared strings are not "
+                               f"well-formed XML ({exc})") from None
+        except KeyError:
+            raise RecordsError(f"{self.name} cannot be read as an .xlsx workbook: its shared strings are "
+                               "missing") from None
 
     def choose(self, wanted: str | None) -> tuple[str, str]:
         """(title, path inside the zip) of the sheet asked for, or of the first one."""
@@ -193,7 +229,15 @@ def cell_value(cell: dict) -> Any:
         return BadCell(v, f"the cell shows the Excel error {v}")
     if kind == "percent":
         return PercentCell(v) if not isinstance(v, float) or math.isfinite(v) else BadCell(str(v), "not a finite number")
-    if isinstance(v, bool) or v is None or isinstance(v, str):
+    if kind == "bad":
+        if CUT in v:
+            return BadCell(v[:40] + "…", f"the cell holds more than {MAX_CELL:,} characters", "K410")
+        return BadCell(v[:40], "the value stored in the cell is not valid for its type")
+    if isinstance(v, str):
+        if CUT in v:
+            return BadCell(v[:40] + "…", f"the cell holds more than {MAX_CELL:,} characters", "K410")
+        return v
+    if isinstance(v, bool) or v is None:
         return v
     if isinstance(v, int):
         return _maybe_rounded(v)
@@ -237,6 +281,13 @@ class _Sheet:
                     idx, cells = next(events)
                 except StopIteration:
                     return
+                except SyntaxError as exc:  # xml.etree's ParseError
+                    after = f" (after row {self.last_row})" if self.last_row else ""
+                    raise RecordsError(f"sheet {self.title}: the sheet's XML is not well-formed: {exc}{after}") \
+                        from None
+                except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:  # a bad row number…
+                    after = f" after row {self.last_row}" if self.last_row else ""
+                    raise RecordsError(f"sheet {self.title} cannot be read{after}: {str(exc)[:200]}") from None
             for w in caught:
                 self._note(str(w.message))
             self.last_row = idx

@@ -104,8 +104,8 @@ def test_missing_required_column_is_one_finding_and_exit_1(tmp_path):
     errors = [line for line in res.stderr.splitlines() if " error " in line]
     assert errors == [f'{path}: error K401 required column "JP pengembangan kompetensi" (field jp_pengembangan) '
                       'not found; the closest header is "JP pengembangn"']
-    assert "columns ignored (no field of the policy reads them): JP pengembangn" in res.stderr
-    assert res.stderr.index("columns used") < res.stderr.index("error K401")
+    assert "columns: ignored (no field of the policy reads them): JP pengembangn" in res.stderr
+    assert res.stderr.index("columns: used") < res.stderr.index("error K401")
     assert res.stdout == ""
     assert not out.exists()  # stopped before writing: no partial file
 
@@ -145,6 +145,19 @@ def test_a_field_required_on_some_rows_without_a_column_is_said_once(tmp_path):
     path = _labels_csv(tmp_path, lambda label: label, drop="golongan")
     res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl"])
     assert res.exit_code == 1  # the PNS rows are errors, as the note says
-    [note] = [line for line in res.stderr.splitlines() if line.startswith("note: fields required on some rows")]
-    assert note.startswith('note: fields required on some rows have no column (rows that need them will be errors): '
+    [note] = [line for line in res.stderr.splitlines() if line.startswith("columns: none for fields required")]
+    assert note.startswith('columns: none for fields required on some rows (rows that need them will be errors): '
                            'golongan (when jenis_asn == "PNS")')
+
+
+def test_semicolon_csv_with_labels_keeps_its_decimal_comma(tmp_path):
+    """Renaming the columns keeps what the reader knew: "1.234,5" in a `;` file is 1234.5."""
+    path = tmp_path / "excel-id.csv"
+    path.write_text("NIP;Jenis ASN;Golongan/ruang;Jenis jabatan;Unit kerja;Masa dalam pangkat (tahun);"
+                    "Rating hasil kerja;Rating perilaku kerja;JP pengembangan kompetensi;Hukuman disiplin (PP 94/2021)\n"
+                    "199806162022122317;PNS;III/a;Pelaksana;Dinas A;1.234,5;Sesuai Ekspektasi;Sesuai Ekspektasi;20;"
+                    "tidak_ada\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl"])
+    assert res.exit_code == 0, res.stdout
+    [row] = [json.loads(line) for line in res.stdout.splitlines()]
+    assert row["status"] == "ok"  # "1.234,5" read with the decimal comma; without it: K402

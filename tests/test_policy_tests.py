@@ -36,7 +36,7 @@ def cases(monkeypatch) -> str:
 
 
 def invoke(*args: str):
-    result = CliRunner().invoke(main, ["test", *args])
+    result = CliRunner().invoke(main, ["test", *args], env={"GITHUB_ACTIONS": None})  # CI sets it
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
 
@@ -407,7 +407,7 @@ def test_records_file_cannot_leave_the_project(tmp_path, monkeypatch):
         "kinerja: 1\npolicy: permenpanrb-6-2022\ntests:\n"
         "  - {name: mutlak, records_file: /etc/passwd.csv, expect: {status: ok}}\n"
         "  - {name: naik, records_file: ../../etc/hostname.csv, expect: {status: ok}}\n", "utf-8")
-    res = CliRunner().invoke(main, ["test", "t/x.test.yaml"])
+    res = CliRunner().invoke(main, ["test", "t/x.test.yaml"], env={"GITHUB_ACTIONS": None})
     assert res.exit_code == 1
     assert "records_file /etc/passwd.csv: records_file takes a relative path" in res.stdout
     assert '"../../etc/hostname.csv" points outside this project\'s folders' in res.stdout
@@ -422,5 +422,5 @@ def test_policy_of_a_test_file_cannot_leave_the_project(tmp_path, monkeypatch, r
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "x.test.yaml").write_text(
         f"kinerja: 1\npolicy: {ref}\ntests:\n  - {{name: a, record: {{}}, expect: {{status: ok}}}}\n", "utf-8")
-    res = CliRunner().invoke(main, ["test", "t/x.test.yaml"])
+    res = CliRunner().invoke(main, ["test", "t/x.test.yaml"], env={"GITHUB_ACTIONS": None})
     assert res.exit_code == 1 and f"t/x.test.yaml:2:9: error K503 {message}" in res.stdout

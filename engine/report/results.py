@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import IO, Any
 
@@ -16,6 +17,14 @@ from ..evaluate import Result, excluded_reason
 from ..model import plain_decimal
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader
+# (Python's splitlines and JavaScript split lines at them); in JSON text they occur only inside
+# strings, so the whole row is translated, once, and only when it is not ASCII.
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _one_line(text: str) -> str:
+    return text if text.isascii() else text.translate(_LINE_SEPARATORS)
 
 
 _decimal = plain_decimal
@@ -107,7 +116,7 @@ class JsonlWriter(Writer):
         return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + tail
 
     def write(self, result: Result) -> None:
-        self.out.write(self.line(result) + "\n")
+        self.out.write(_one_line(self.line(result)) + "\n")
 
 
 class JsonWriter(JsonlWriter):
@@ -119,7 +128,7 @@ class JsonWriter(JsonlWriter):
     def write(self, result: Result) -> None:
         self.out.write("\n  " if self.first else ",\n  ")
         self.first = False
-        self.out.write(self.line(result))
+        self.out.write(_one_line(self.line(result)))
 
     def close(self) -> None:
         self.out.write("\n]\n" if not self.first else "]\n")
@@ -146,21 +155,36 @@ def error_text(errors: list[dict]) -> str:
     return "; ".join(parts)
 
 
+FORMULA_START = frozenset("=+-@\t\r")  # what makes a spreadsheet run a cell as a formula
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs: a leading ' before =, +, -, @, tab or CR
+    (the OWASP advice for CSV injection). Numbers are written as numbers and never pass here."""
+    return "'" + text if text[:1] in FORMULA_START else text
+
+
+def _csv_cell(value: Any) -> str:
+    text = cell_text(value)
+    return text if value is None or isinstance(value, (Decimal, bool, int, float)) else inert(text)
+
+
 class CsvWriter(Writer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.csv = csv.writer(self.out, lineterminator="\n")
-        self.csv.writerow(["row", "nip", *(["periode"] if self.periode else []), "status", *self.outputs, "actions",
-                           "errors", "policy_id", "policy_version", "policy_sha256"])
+        self.csv.writerow([inert(h) for h in ["row", "nip", *(["periode"] if self.periode else []), "status",
+                                              *self.outputs, "actions", "errors", "policy_id", "policy_version",
+                                              "policy_sha256"]])
+        self.tail = [inert(str(self.info["id"])), inert(str(self.info["version"])), self.info["sha256"]]
 
     def write(self, result: Result) -> None:
-        outs = [cell_text(result.outputs.get(n)) for n in self.outputs]
+        outs = [_csv_cell(result.outputs.get(n)) for n in self.outputs]
         actions = "; ".join(a["id"] for a in result.actions)
         # an excluded row carries in the errors column the reason it was not appraised
         why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)
-        lead = [result.row, result.nip or ""] + ([self.period_of(result)] if self.periode else [])
-        self.csv.writerow([*lead, result.status, *outs, actions,
-                           why, self.info["id"], self.info["version"], self.info["sha256"]])
+        lead = [result.row, inert(result.nip or "")] + ([inert(self.period_of(result))] if self.periode else [])
+        self.csv.writerow([*lead, result.status, *outs, inert(actions), inert(why), *self.tail])
 
 
 class TableWriter(Writer):
@@ -190,7 +214,9 @@ class TableWriter(Writer):
         else:
             actions, reasons = "ERROR", [error_text([e]) for e in result.errors]
         lead = [str(result.row), result.nip or ""] + ([self.period_of(result)] if self.periode else [])
-        self.rows.append(([*lead, *detail], actions, reasons))
+        # record text reaches a terminal: control characters never do (see printable)
+        self.rows.append(([printable(c) for c in (*lead, *detail)], printable(actions),
+                          [printable(r) for r in reasons]))
 
     def close(self) -> None:
         header = ["row", "nip", *(["periode"] if self.periode else []), *self.columns]
@@ -201,6 +227,15 @@ class TableWriter(Writer):
             self.out.write(("  ".join(parts) + "  " + actions).rstrip() + "\n")
             for reason in reasons:
                 self.out.write(f"      {reason}\n")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Record text on a terminal: control characters (escape sequences that could move the
+    cursor or retitle the window, bidi overrides) shown as U+FFFD, never sent to the terminal."""
+    return _CONTROL.sub("\ufffd", text) if _CONTROL.search(text) else text
 
 
 def _fit(text: str, width: int) -> str:

@@ -1,4 +1,10 @@
-"""Reporters for `kinerja test`: text for people, JSON for tools, JUnit XML for CI.
+"""Reporters for `kinerja test`: text for people, JSON for tools, JUnit XML and GitHub workflow
+commands for CI.
+
+Test names, expectations and explanations are written by whoever wrote the policy (a pull
+request, perhaps), so no text they carry may become a workflow command in a CI log: every line
+of the text report is made inert (`inert_line`), names are one line each, and the github
+format escapes its data.
 
 Each takes a finished `TestRun` (engine/testing.py) and the coverage minimum (or None) and
 returns the whole report as text. Times appear only in JUnit, so text and JSON are stable.
@@ -41,6 +47,25 @@ def _indented(text: str, pad: str) -> list[str]:
 # --- text ---------------------------------------------------------------------------------
 
 
+_COMMAND_START = re.compile(r"^(\s*)(::)")
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """A name on one line: line breaks shown as ⏎, other control characters as U+FFFD."""
+    return _CONTROL.sub("\ufffd", _LINE_BREAKS.sub("⏎", text))
+
+
+def inert_line(line: str) -> str:
+    """A line a CI runner echoes as it is: not `::command::` (GitHub reads it after leading
+    spaces), not `##[command]` (read anywhere in a line), no terminal escape sequences."""
+    line = _CONTROL.sub("\ufffd", line)
+    if "::" in line:
+        line = _COMMAND_START.sub("\\1\\\\::", line)
+    return line.replace("##[", "##\\[") if "##[" in line else line
+
+
 def report_text(run: TestRun, minimum: Decimal | None = None) -> str:
     lines: list[str] = []
     for f in sorted(run.findings, key=sort_key):
@@ -54,7 +79,7 @@ def report_text(run: TestRun, minimum: Decimal | None = None) -> str:
     if lines:
         lines.append("")
     lines.append(summary(run, minimum))
-    return "\n".join(lines) + "\n"
+    return "\n".join(inert_line(line) for line in "\n".join(lines).split("\n")) + "\n"
 
 
 def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
@@ -70,10 +95,10 @@ def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
         lines.append(f"{INDENT}no tests")
     for o in suite.outcomes:
         if o.passed:
-            lines.append(f"{INDENT}PASS  {o.name}")
+            lines.append(f"{INDENT}PASS  {one_line(o.name)}")
             continue
         pad = INDENT + " " * 6
-        lines.append(f"{INDENT}FAIL  {o.name}")
+        lines.append(f"{INDENT}FAIL  {one_line(o.name)}")
         lines.append(f"{pad}at {o.file}:{o.line}")
         lines.extend(_indented("\n".join(failure_lines(o)), pad))
     if suite.coverage is not None:
@@ -157,7 +182,7 @@ def _suite_json(suite: Suite, minimum: Decimal | None) -> dict:
 
 # --- junit --------------------------------------------------------------------------------
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
@@ -240,5 +265,39 @@ def _problem(case, tag: str, message: str, findings: list[Finding]) -> None:
     el.text = _clean("\n".join(lines))
 
 
+# --- github -------------------------------------------------------------------------------
+
+
+def report_github(run: TestRun, minimum: Decimal | None = None) -> str:
+    """One `::error` workflow command per failing test, policy or test-file finding and coverage
+    shortfall (annotations on the pull request), then the summary; every value escaped."""
+    from .findings import _github_line, escape_github_data, escape_github_property
+
+    lines = [_github_line(f) for f in sorted(run.findings, key=sort_key)]
+    for suite in run.suites:
+        lines.extend(_github_line(f) for f in sorted(suite.findings, key=sort_key))
+        if suite.broken:
+            continue
+        for o in suite.outcomes:
+            if o.passed:
+                continue
+            props = ",".join(f"{k}={escape_github_property(str(v))}" for k, v in
+                             (("file", o.file), ("line", o.line), ("title", f"K501 test failed: {one_line(o.name)}"))
+                             if v)
+            lines.append(f"::error {props}::{escape_github_data(chr(10).join(failure_lines(o)))}")
+        if below_minimum(suite, minimum):
+            props = f"file={escape_github_property(suite.file)},title=K502 coverage below the minimum"
+            lines.append(f"::error {props}::{escape_github_data(suite.coverage.summary())}")
+    lines.append(inert_line(summary(run, minimum)))
+    return "\n".join(lines) + "\n"
+
+
+def choose_format(explicit: str | None, environ) -> str:
+    """The format asked for; else 'github' inside GitHub Actions (as `validate`); else 'text'."""
+    if explicit:
+        return explicit
+    return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
 REPORTERS: dict[str, Callable[[TestRun, Decimal | None], str]] = {
-    "text": report_text, "json": report_json, "junit": report_junit}
+    "text": report_text, "json": report_json, "junit": report_junit, "github": report_github}

@@ -9,6 +9,7 @@ to fit the column widths, and the summary counters.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import IO, Any
@@ -62,6 +63,9 @@ TEXTS = {
 }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean(value: Any) -> Any:
     """A value Excel can hold: Decimal and dates as they are, text without control characters."""
     if value is None or isinstance(value, (bool, int, float, Decimal, dt.date, dt.datetime)):
@@ -69,6 +73,8 @@ def _clean(value: Any) -> Any:
     text = cell_text(value) if isinstance(value, (list, tuple)) else str(value)
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if _SURROGATE.search(text):  # not valid Unicode: the file could not be written
+        text = _SURROGATE.sub("\ufffd", text)
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 

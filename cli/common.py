@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from kinerja.engine import __version__
+from kinerja import engine
 from kinerja.engine.compile import compile_policy
 from kinerja.engine.findings import has_errors
 from kinerja.engine.model import Policy
@@ -34,7 +34,7 @@ def load_policy(ref: str) -> Policy:
             fail(f"policy {ref!r} not found (give a file path or a shipped policy id)")
     policy, findings = compile_policy(resolve(doc))
     if policy is None or has_errors(findings):
-        click.echo(render(findings, "text", ReportContext([doc.file], __version__)), err=True)
+        click.echo(render(findings, "text", ReportContext([doc.file], engine.__version__)), err=True)
         fail(f"policy {doc.file} has errors; fix them first (kinerja validate {doc.file})", EXIT_FINDINGS)
     return policy
 

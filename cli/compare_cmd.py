@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from kinerja.engine.compare import Comparison, Options, affected_actions, check_options
 from kinerja.engine.fairness import favourable_actions, parse_favourable
 from kinerja.engine.records import RecordsError
-from kinerja.engine.report.compare_out import RENDERERS
+from kinerja.engine.parallel import WorkerError
+from kinerja.engine.report.compare_out import RENDERERS, write_report
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import load_units, org_predikat_option, units_option
-from .run_cmds import Progress, estimate_records, match_columns, open_records, records_options
+from .run_cmds import Progress, estimate_records, jobs_option, match_columns, open_records, records_options, \
+    resolve_jobs
 
 
 @click.command()
@@ -38,8 +39,9 @@ from .run_cmds import Progress, estimate_records, match_columns, open_records, r
               help="Language of the HTML report's headings.")
 @records_options
 @units_option
+@jobs_option
 def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
-            fail_on_change, lang, input_format, sheet, header_row, map_file, units_file):
+            fail_on_change, lang, input_format, sheet, header_row, map_file, units_file, jobs):
     """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why.
 
     Fairness looks, unless --favourable says otherwise, at the action(s) the variant can change."""
@@ -68,39 +70,32 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     except RecordsError as exc:
         fail(str(exc))
     sources = match_columns({**b.fields, **a.fields}, sources, records, input_format)
-    if units is not None:
-        from kinerja.engine.units import prepare
-        sources = prepare(sources, a, units, also=b.fields)
     progress = Progress(estimate_records(records, input_format))
+    jobs = resolve_jobs(jobs)
     try:
-        for source in sources:
-            comparison.add(source)
-            progress.tick(comparison.records)
-    except RecordsError as exc:
+        if units is not None:
+            from kinerja.engine.units import prepare
+            sources = prepare(sources, a, units, also=b.fields)
+        if jobs > 1 and units is None:  # with --units: one process (its units travel with every block otherwise)
+            _compare_blocks(comparison, policy_a, policy_b, sources, jobs, progress)
+        else:
+            for source in sources:
+                comparison.add(source)
+                progress.tick(comparison.records)
+    except (RecordsError, WorkerError) as exc:
         progress.done()
         fail(str(exc))
     progress.done()
     data = comparison.report()
-    to_file = bool(output and output != "-")
-    if fmt == "html":
-        from kinerja.engine.report.html import changed_csv, needs_csv, render
-        csv_path = str(Path(output).with_suffix("")) + ".changed.csv" if to_file else None
-        text = render(data, lang, Path(csv_path).name if csv_path else None)
-        if needs_csv(data):
-            if csv_path is None:
-                click.echo("note: the changed list is long; the page holds its first part "
-                           "(give -o FILE.html to get the full list as a CSV beside it)", err=True)
-            else:
-                try:
-                    Path(csv_path).write_text(changed_csv(data), encoding="utf-8")
-                except OSError as exc:
-                    fail(f"cannot write {csv_path}: {exc.strerror or exc}")
-                click.echo(f"the full changed list: {csv_path}", err=True)
-    else:
-        text = RENDERERS[fmt](data)
+    if fmt == "html" and output and output != "-":
+        _changed_beside(data, output)
     out = Output(output)
     try:
-        out.stream.write(text)
+        if fmt == "html":  # in the officer's language (--lang)
+            from kinerja.engine.report.html import render
+            out.stream.write(render(data, lang))
+        else:
+            write_report(data, fmt, out.stream)
     finally:
         out.close()
     s = data["summary"]
@@ -108,3 +103,33 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         click.echo(f"records: {s['records']}, valid: {s['valid']}, invalid: {s['invalid']}, "
                    f"changed: {s['changed']}; report written to {output}", err=True)
     sys.exit(EXIT_FINDINGS if fail_on_change and s["changed"] else EXIT_OK)
+
+
+def _compare_blocks(comparison, ref_a, ref_b, sources, jobs, progress) -> None:
+    """`compare --jobs N`: blocks compared in N worker processes, merged in input order."""
+    from kinerja.engine.parallel import CompareJob, PolicyRef, compare_job, run_blocks
+
+    job = CompareJob(PolicyRef.of(ref_a, comparison.a), PolicyRef.of(ref_b, comparison.b), comparison.options)
+    local = Comparison(comparison.a, comparison.b, comparison.options)
+    for state in run_blocks(compare_job, job, sources, jobs, local=lambda block, index: compare_job(job, block, index,
+                                                                                                      local)):
+        comparison.merge(state)
+        progress.tick(comparison.records)
+
+
+def _changed_beside(data: dict, output: str) -> None:
+    """A long list of changed records goes beside the HTML report as CSV (the page embeds a bounded part)."""
+    from pathlib import Path
+
+    from kinerja.engine.report.compare_out import write_changed_csv
+    from kinerja.engine.report.html import EMBED_ROWS
+
+    if len(data["changed"]) <= EMBED_ROWS:
+        return
+    path = Path(output).with_suffix(".changed.csv")
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            write_changed_csv(data, fh)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    data["changed_csv"] = path.name

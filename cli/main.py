@@ -9,7 +9,6 @@ import sys
 
 import click
 
-from kinerja.engine import __version__
 from kinerja.engine.findings import has_errors
 from kinerja.engine.report.findings import REPORTERS, ReportContext, choose_format, render
 
@@ -17,7 +16,32 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class KinerjaGroup(click.Group):
-    """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error."""
+    """Usage errors exit 2 with click's message; anything unexpected becomes a one-line error.
+    Commands in their own modules are imported when used (cli/commands.py), not at start."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            from . import commands
+            self._add(commands.commands_in((commands.WHERE[name],)) if name in commands.WHERE else [])
+            command = super().get_command(ctx, name)
+        if command is None:
+            self._add_all()
+            command = super().get_command(ctx, name)
+        return command
+
+    def list_commands(self, ctx):
+        self._add_all()
+        return super().list_commands(ctx)
+
+    def _add_all(self) -> None:
+        from . import commands
+        self._add(commands.commands_in())
+
+    def _add(self, found) -> None:
+        for command in found:
+            if command.name not in self.commands:
+                self.add_command(command)
 
     def invoke(self, ctx):
         for stream in (sys.stdout, sys.stderr):  # text that is not valid Unicode never stops a writer
@@ -42,8 +66,16 @@ class KinerjaGroup(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
+def _version(ctx, _param, value) -> None:
+    if value and not ctx.resilient_parsing:
+        from kinerja import engine
+        click.echo(f"kinerja {engine.__version__}")
+        ctx.exit()
+
+
 @click.group(cls=KinerjaGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="kinerja", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 def main() -> None:
     """kinerja: policy engine for penilaian kinerja ASN (PermenPANRB 6/2022 and agency policies)."""
 
@@ -77,7 +109,9 @@ def validate(paths, fmt, output, policies_only):
 
     stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)
-    ctx = ReportContext(result.files, __version__, color=(fmt or "text") == "text" and output is None
+    from kinerja import engine
+
+    ctx = ReportContext(result.files, engine.__version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())
     emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)
     io_only = result.findings and all(f.code == "K001" for f in result.findings)
@@ -92,14 +126,3 @@ def schema(name):
 
     click.echo(json.dumps(load_schema(POLICY_SCHEMA if name == "policy" else TESTS_SCHEMA), indent=2,
                           ensure_ascii=False))
-
-
-def _register() -> None:
-    """Commands that live in their own modules."""
-    from . import commands
-
-    for command in commands.ALL:
-        main.add_command(command)
-
-
-_register()

@@ -110,6 +110,20 @@ class PopulationReport:
         if self.fair is not None and (not self.annual or result.annual is not None):
             self.fair.add(result)
 
+    def tallies(self):
+        """What a worker must tally for `merge` (evaluate --jobs N)."""
+        from kinerja.engine.parallel import Tallies
+        fair = self.fair
+        return Tallies(self.run is not None, None if fair is None else
+                       (tuple(fair.fields), fair.favourable, fair.derived, fair.min_group))
+
+    def merge(self, population, fairness) -> None:
+        """Add a block's tallies, in input order."""
+        if self.run is not None and population is not None:
+            self.run.merge(population)
+        if self.fair is not None and fairness is not None:
+            self.fair.merge(fairness)
+
     def finish(self, unit_findings: list | None = None) -> bool:
         """Print the outcomes to stderr, write --population-output (with the units file's findings);
         True when an error-severity check failed."""

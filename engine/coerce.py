@@ -205,6 +205,11 @@ def _plain(v):
     return v
 
 
+MEMO_SIZE = 4096  # texts remembered per field (memory stays flat whatever the file holds)
+_NO_MEMO = ("nip", "list")  # every NIP is different; a list is never text
+_MISS = object()
+
+
 def _cut(text: str) -> str:
     return text if len(text) <= SHOWN_VALUE else f"{text[:SHOWN_VALUE]}… ({len(text):,} characters)"
 
@@ -215,6 +220,10 @@ class Coercer:
     def __init__(self, fields: dict[str, FieldDef]):
         self.fields = fields
         self.plan = [(name, f, self._converter(f)) for name, f in fields.items()]
+        # Text a field had before → the value it coerced to without a problem, per decimal-comma
+        # mode. Converters and limits are pure functions of the text, so a repeated text (an
+        # enum label, a unit, a rating, a small number) skips them; a NIP never repeats.
+        self.memos = {mode: [None if f.type in _NO_MEMO else {} for _, f, _ in self.plan] for mode in (False, True)}
         self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
         # defaults converted once (a list's items are written into, so each record converts its own)
         self.defaults = {name: self._default(f) for name, f in fields.items()
@@ -262,46 +271,83 @@ class Coercer:
         decimal-comma file (never a key of the record, which the file's author controls)."""
         values: dict[str, Any] = dict(env_params)
         problems: list[Problem] = []
-        for name, f, convert in self.plan:
-            v = raw.get(name)
-            if v is None or (v.__class__ is str and not v.strip()):
-                value = values[name] = self.defaults[name] if name in self.defaults else \
-                    self._default(f) if f.default is not None else None
-                if value is None and f.required:
-                    problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
-                continue
-            if v.__class__ is BadCell:  # xlsx: an Excel error, a formula without a saved value
-                problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
-                values[name] = None
-                continue
-            if v.__class__ is PercentCell or (f.unit == "percent" and v.__class__ is str and v.rstrip().endswith("%")):
-                try:
-                    v = _percent(v, f)
-                except Invalid as exc:
-                    problems.append(Problem(name, str(v), exc.reason, exc.code, _cell(cells, name)))
-                    values[name] = None
-                    continue
-            try:
-                value = convert(v, comma)
-            except Invalid as exc:
-                if v.__class__ is str and v.rstrip().endswith("%") and f.type in ("number", "integer"):
-                    exc.reason = (f"{v.strip()} is a percentage but this field is not declared one "
-                                  f"(`unit: percent`); write the number without %")
-                problems.append(Problem(name, v, exc.reason, exc.code, _cell(cells, name)))
-                values[name] = None
-                continue
-            except _Nested as nested:
-                problems.extend(nested.problems)
-                values[name] = None
-                continue
-            if f.min is not None and value < f.min:
-                problems.append(Problem(name, v, f"below the minimum {f.min}", "K404", _cell(cells, name)))
-            elif f.max is not None and value > f.max:
-                problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
-            values[name] = value
+        comma = bool(comma)
+        self.fields_of(raw, values, problems, cells, comma, self.memos[comma], self._field)
         if self.conditional:
             self._conditions(raw, values, cells, problems)
         return values, problems
+
+    def _field(self, i: int, v, comma: bool, values: dict, problems: list, cells: dict | None) -> None:
+        """Coerce the value `v` of field number i into `values`, or add its problems."""
+        name, f, convert = self.plan[i]
+        if v is None or (v.__class__ is str and not v.strip()):
+            value = values[name] = self.defaults[name] if name in self.defaults else \
+                self._default(f) if f.default is not None else None
+            if value is None and f.required:
+                problems.append(Problem(name, None, "required but missing", "K401", _cell(cells, name)))
+            else:  # an empty or absent cell: the default, or nothing, every time
+                memo = self.memos[comma][i]
+                if memo is not None and len(memo) < MEMO_SIZE:
+                    memo[v] = value
+            return
+        if v.__class__ is BadCell:  # xlsx: an Excel error, a formula without a saved value
+            problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
+            values[name] = None
+            return
+        if v.__class__ is PercentCell or (f.unit == "percent" and v.__class__ is str and v.rstrip().endswith("%")):
+            try:
+                v = _percent(v, f)
+            except Invalid as exc:
+                problems.append(Problem(name, str(v), exc.reason, exc.code, _cell(cells, name)))
+                values[name] = None
+                return
+        try:
+            value = convert(v, comma)
+        except Invalid as exc:
+            if v.__class__ is str and v.rstrip().endswith("%") and f.type in ("number", "integer"):
+                exc.reason = (f"{v.strip()} is a percentage but this field is not declared one "
+                              f"(`unit: percent`); write the number without %")
+            problems.append(Problem(name, v, exc.reason, exc.code, _cell(cells, name)))
+            values[name] = None
+            return
+        except _Nested as nested:
+            problems.extend(nested.problems)
+            values[name] = None
+            return
+        if f.min is not None and value < f.min:
+            problems.append(Problem(name, v, f"below the minimum {f.min}", "K404", _cell(cells, name)))
+        elif f.max is not None and value > f.max:
+            problems.append(Problem(name, v, f"above the maximum {f.max}", "K404", _cell(cells, name)))
+        else:
+            memo = self.memos[comma][i]
+            if memo is not None and v.__class__ is str and len(memo) < MEMO_SIZE:
+                memo[v] = value
+        values[name] = value
+
+    @property
+    def fields_of(self) -> Callable:
+        """The field loop, unrolled for this policy's fields (built once): a text (or an absent
+        value) met before takes its remembered value inline; anything else goes through `_field`. The
+        generated code holds only indices; field names are passed in as values."""
+        fn = self.__dict__.get("_fields_of")
+        if fn is None:
+            names = {f"N{i}": name for i, (name, _, _) in enumerate(self.plan)}
+            lines = ["def fields_of(raw, values, problems, cells, comma, memos, field):",
+                     f"    {', '.join(f'M{i}' for i in range(len(self.plan)))}{',' if len(self.plan) == 1 else ''}"
+                     " = memos" if self.plan else "    pass"]
+            for i, (_, f, _) in enumerate(self.plan):
+                if f.type in _NO_MEMO:
+                    lines.append(f"    field({i}, raw.get(N{i}), comma, values, problems, cells)")
+                    continue
+                lines += [f"    v = raw.get(N{i})",
+                          f"    if (v is None or v.__class__ is str) and (h := M{i}.get(v, MISS)) is not MISS:",
+                          f"        values[N{i}] = h",
+                          "    else:",
+                          f"        field({i}, v, comma, values, problems, cells)"]
+            namespace = {**names, "MISS": _MISS, "str": str}
+            exec("\n".join(lines), namespace)  # noqa: S102 - generated from indices only
+            fn = self.__dict__["_fields_of"] = namespace["fields_of"]
+        return fn
 
     def _conditions(self, raw, env, cells, problems) -> None:
         """required_when / only_when, judged on the coerced values (params included)."""

@@ -19,6 +19,7 @@ from .model import Band, Policy, Table, format_value
 from .policy_diff import diff_policies
 from .population import PopulationRun
 from .records import Source
+from .spill import SpillList
 
 _SKIP = ("label", "reason")
 
@@ -165,18 +166,73 @@ class Comparison:
         self.list_fields = [n for n, f in a.fields.items() if f.type == "list"]
         derived = frozenset(n for n in options.group_by if n in DERIVED and n not in a.fields and n not in b.fields)
         self.groupers = [(n, grouper(n, n in derived)) for n in options.group_by]
-        self.fair = tuple(FairnessTally(list(options.group_by), options.favourable, derived,
+        self.derived = derived
+        self.start()
+
+    def start(self, spill: bool = True) -> None:
+        """Empty counters (a worker starts each block of `compare --jobs N` afresh). The lists
+        of changed and invalid records keep their head in memory and spill the rest to a
+        temporary file, so memory does not grow with how many employees change (a worker's
+        block is short: `spill=False` keeps its lists in memory)."""
+        options = self.options
+        self.fair = tuple(FairnessTally(list(options.group_by), options.favourable, self.derived,
                                         min_group=options.min_group) for _ in range(2))
         self.population = tuple(PopulationRun(p.population, options.units,
-                                              p.cycle.period_field if p.cycle is not None else None) for p in (a, b))
+                                              p.cycle.period_field if p.cycle is not None else None)
+                                for p in (self.a, self.b))
         self.excluded = 0  # not appraised under either policy
         self.records = self.valid = 0
         self.outputs_changed = self.actions_changed = 0
         self.transitions: dict[str, dict[str, int]] = {}
         self.actions: dict[str, dict[str, int]] = {}
-        self.changed: list[dict] = []
-        self.invalid: list[dict] = []
+        self.changed = SpillList() if spill else []
+        self.invalid = SpillList() if spill else []
         self.groups = {n: {} for n in options.group_by}
+
+    def state(self) -> dict:
+        """The counters and lists so far, as plain picklable data (for `merge`)."""
+        return {"records": self.records, "valid": self.valid, "excluded": self.excluded,
+                "outputs_changed": self.outputs_changed,
+                "actions_changed": self.actions_changed, "transitions": self.transitions, "actions": self.actions,
+                "changed": list(self.changed), "invalid": list(self.invalid), "groups": self.groups,
+                "fair": [f.counts for f in self.fair], "population": [p.tallies for p in self.population]}
+
+    def merge(self, state: dict) -> None:
+        """Add the `state` of the same comparison over the records that come next: every
+        count adds up, lists append in order, groups keep their first-seen order."""
+        for name in ("records", "valid", "excluded", "outputs_changed", "actions_changed"):
+            setattr(self, name, getattr(self, name) + state[name])
+        for x, row in state["transitions"].items():
+            mine = self.transitions.setdefault(x, {})
+            for y, n in row.items():
+                mine[y] = mine.get(y, 0) + n
+        for rid, t in state["actions"].items():
+            mine = self.actions.setdefault(rid, {k: 0 for k in t})
+            for k, n in t.items():
+                mine[k] += n
+        for name in ("changed", "invalid"):
+            items = state[name]
+            if isinstance(items, tuple):  # (count, a pickled list) from a worker process
+                getattr(self, name).extend_pickled(items[1], items[0])
+            else:
+                getattr(self, name).extend(items)
+        for name, groups in state["groups"].items():
+            mine = self.groups[name]
+            for key, g in groups.items():
+                m = mine.get(key)
+                if m is None:
+                    mine[key] = g
+                    continue
+                for k in ("records", "valid", "invalid", "changed"):
+                    setattr(m, k, getattr(m, k) + getattr(g, k))
+                for side in ("a", "b"):
+                    counts = getattr(m, side)
+                    for label, n in getattr(g, side).items():
+                        counts[label] = counts.get(label, 0) + n
+        for fair, counts in zip(self.fair, state["fair"]):
+            fair.merge(counts)
+        for run, tallies in zip(self.population, state["population"]):
+            run.merge(tallies)
 
     def run(self, sources: Iterable[Source]) -> "Comparison":
         for source in sources:

@@ -15,7 +15,7 @@ from .coerce import Coercer
 from .records import Source
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     row: int
     status: str  # ok | error | excluded (a `dikecualikan` rule took the record out; its action says why)
@@ -49,6 +49,10 @@ class Evaluator:
         self.period_field = cycle.period_field if cycle is not None and cycle.annual_rules else None
         # a period row: the rules that follow from the year's appraisal only do not fire
         self.period_rules = [r for r in self.rules if self.period_field is None or r.id not in cycle.annual_rules]
+        self.nodes = policy.nodes
+        # each rule with its conditions' compiled closures, run inline by evaluate_coerced
+        self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
+        self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
     def evaluate(self, source: Source) -> Result:
@@ -83,13 +87,26 @@ class Evaluator:
                           raw=raw)
         env = values  # the coerced fields on top of the params
         try:
-            for node in self.policy.nodes:
+            for node in self.nodes:
                 if fixed and all(name in fixed for name in node.outputs()):
                     env.update((name, fixed[name]) for name in node.outputs())
                     continue
                 node.compute(env)
-            rules = self.period_rules if self.period_field and env.get(self.period_field) is not None else self.rules
-            actions = [rule.action(env) for rule in rules if rule.fires(env)]
+            plan = self.period_plan if self.period_field and env.get(self.period_field) is not None else self.rules_plan
+            actions = []
+            for rule, conditions in plan:
+                for fn in conditions:  # the compiled closures; anything but True/False takes the checking path
+                    try:
+                        held = fn(env)
+                    except Exception:
+                        held = None
+                    if held is not True:
+                        break
+                else:
+                    actions.append(rule.action(env))
+                    continue
+                if held is not False and rule.fires(env):
+                    actions.append(rule.action(env))
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,

@@ -108,6 +108,19 @@ class FairnessTally:
             c.records += 1
             c.favourable += hit
 
+    def merge(self, counts: dict) -> None:
+        """Add the counts of another tally of the same fields over later records, groups in
+        first-seen order (the best group of equal rates is the first seen)."""
+        for name, groups in counts.items():
+            mine = self.counts[name]
+            for key, c in groups.items():
+                m = mine.get(key)
+                if m is None:
+                    mine[key] = c
+                else:
+                    m.records += c.records
+                    m.favourable += c.favourable
+
     def table(self) -> dict:
         return {name: rates(self.counts[name], name, self.favourable, self.min_group) for name in self.fields}
 

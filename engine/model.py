@@ -6,6 +6,7 @@ output(s) back into it, raising `EvalError` with a message that names the node.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, Callable
@@ -348,24 +349,54 @@ class Table:
     lookup: dict | None = None  # every input combination → output, when the domains are finite
 
     def compute(self, env) -> None:
-        values = [env.get(n) for n in self.inputs]
+        getter = self.__dict__.get("_key")
+        if getter is None:
+            getter = self.__dict__["_key"] = _key_getter(self.inputs)
+            self.__dict__["_seen"] = {}
+        try:  # every input is set by now (fields, params, earlier outputs)
+            key = getter(env)
+        except KeyError:
+            key = tuple([env.get(n) for n in self.inputs])
         if self.lookup is not None:
-            key = tuple(values)
-            if key in self.lookup:
-                env[self.name] = self.lookup[key]
+            hit = self.lookup.get(key, _NO_ROW)
+            if hit is not _NO_ROW:
+                env[self.name] = hit
                 return
-        if None in values:
-            env[self.name] = None
+        seen = self.__dict__["_seen"]  # inputs of text or nothing met before → their output
+        try:
+            hit = seen.get(key, _NO_ROW)
+        except TypeError:  # an unhashable input (never remembered)
+            hit = _NO_ROW
+        if hit is not _NO_ROW:
+            env[self.name] = hit
             return
+        output = self._match(key)
+        if len(seen) < 4096 and all(v is None or v.__class__ is str for v in key):
+            seen[key] = output  # matching is a pure function of the inputs; text compares only by ==
+        env[self.name] = output
+
+    def _match(self, values) -> Any:
+        """The output for these input values (None when one is missing), or NodeError."""
+        if None in values:
+            return None
         for row in self.rows:
             if all(c.matches(v) for c, v in zip(row.cells, values)):
-                env[self.name] = row.output
-                return
+                return row.output
         if self.has_default:
-            env[self.name] = self.default
-            return
+            return self.default
         shown = ", ".join(f"{n} = {short(v)}" for n, v in zip(self.inputs, values))
         raise NodeError("table", self.name, EvalError(f"no row matches {shown}"))
+
+
+_NO_ROW = object()
+
+
+def _key_getter(names: list[str]) -> Callable:
+    """env → the tuple of these names' values (a table's lookup key)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda env: (env[name],)
+    return operator.itemgetter(*names)
 
 
 @dataclass
@@ -387,16 +418,22 @@ class Rule:
         if self.label:
             out["label"] = self.label
         params = {}
-        for name, expr in self.params.items():
+        for name, expr, where in self.param_plan:
             try:
-                params[name] = self.round(_run(expr, env, "rule", self.id, f"(param {name})"))
+                params[name] = self.round(_run(expr, env, "rule", self.id, where))
             except NumberLimit as exc:
-                raise NodeError("rule", self.id, exc, f"(param {name})") from None
+                raise NodeError("rule", self.id, exc, where) from None
         out.update(params)
         if self.reason:
-            scope = {**env, **params} if params else env
-            reason = "".join(part if i % 2 == 0 else format_value(self.show(part, scope.get(part)))
-                             for i, part in enumerate(self.parts))  # parts split once
+            parts, shown = self.parts, self.shown  # text, name, text, …, text: split once
+            pieces = []
+            for i in range(0, len(parts) - 1, 2):
+                pieces.append(parts[i])
+                name = parts[i + 1]
+                value = params[name] if name in params else env.get(name)  # a param hides a name
+                pieces.append(format_value(self.show(name, value) if shown else value))
+            pieces.append(parts[-1])
+            reason = "".join(pieces)
             if len(reason) > MAX_TEXT:
                 raise NodeError("rule", self.id, EvalError(f"the reason would be {len(reason):,} characters long "
                                                            f"(limit {MAX_TEXT:,})"), "(reason)")
@@ -409,6 +446,14 @@ class Rule:
         """A value as the reason shows it: rounded here when the policy carries it exactly."""
         rounder = self.shown.get(name)
         return show_rounded(rounder, value) if rounder else value
+
+    @property
+    def param_plan(self) -> list[tuple[str, Expression, str]]:
+        """(name, expression, where a failure is reported) of each param (computed once)."""
+        cached = self.__dict__.get("_param_plan")
+        if cached is None:
+            cached = self.__dict__["_param_plan"] = [(n, e, f"(param {n})") for n, e in self.params.items()]
+        return cached
 
     @property
     def parts(self) -> list[str]:

@@ -9,7 +9,7 @@ group satisfy a condition. `PopulationRun` keeps counters per group only, never 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -304,6 +304,25 @@ class PopulationRun:
             except EvalError as exc:
                 tally.errors += 1
                 tally.first_error = tally.first_error or str(exc)
+
+    def merge(self, tallies: list[dict[str, "_Tally"]]) -> None:
+        """Add the tallies of another run of the same checks over later records (a block
+        evaluated elsewhere): counts add up, groups keep their first-seen order."""
+        for mine, theirs in zip(self.tallies, tallies):
+            for group, t in theirs.items():
+                tally = mine.get(group)
+                if tally is None:
+                    mine[group] = t
+                    continue
+                for f in fields(_Tally):  # every count adds up; the first error seen stays
+                    mine_v, theirs_v = getattr(tally, f.name), getattr(t, f.name)
+                    if isinstance(mine_v, dict):
+                        for label, n in theirs_v.items():
+                            mine_v[label] = mine_v.get(label, 0) + n
+                    elif isinstance(mine_v, str):
+                        setattr(tally, f.name, mine_v or theirs_v)
+                    else:
+                        setattr(tally, f.name, mine_v + theirs_v)
 
     def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
         """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records.

@@ -169,30 +169,29 @@ def test_text_is_escaped(tmp_path):
 
 
 def test_a_long_changed_list_goes_to_a_csv_beside_the_page(tmp_path, monkeypatch):
-    from kinerja.engine.report import html
-    monkeypatch.setattr(html, "MAX_EMBED", 3)
-    page, data = compare(tmp_path)
+    monkeypatch.setattr("kinerja.engine.report.html.EMBED_ROWS", 3)
+    page, data = compare(tmp_path, "--jobs", "1")
     assert data["summary"]["changed"] > 3
     beside = tmp_path / "dampak.changed.csv"
     with open(beside, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["row"]) for r in rows] == [e["row"] for e in data["changed"]]
-    assert rows[0]["nama"] == data["changed"][0]["name"]
     text = page.read_text(encoding="utf-8")
     embedded = json.loads(re.search(r'id="kinerja-data">(.*?)</script>', text, re.S).group(1))
     assert len(embedded["changed"]) == 3
-    assert 'href="dampak.changed.csv"' in text
+    n = data["summary"]["changed"]
+    assert f"Pencarian mencakup 3 pertama dari {n}; semua {n} ada di <b>dampak.changed.csv</b>" in text
+    assert 'href="dampak.changed.csv"' in text  # on the first screen too, as a link
 
 
 def test_a_long_changed_list_on_stdout_says_how_to_get_all(tmp_path, monkeypatch):
-    from kinerja.engine.report import html
-    monkeypatch.setattr(html, "MAX_EMBED", 3)
+    monkeypatch.setattr("kinerja.engine.report.html.EMBED_ROWS", 3)
     variant = tmp_path / "v.yaml"
     variant.write_text(VARIANT, encoding="utf-8")
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "html"])
     assert res.exit_code == 0
-    assert "note: the changed list is long; the page holds its first part (give -o FILE.html to get the full " \
-           "list as a CSV beside it)" in res.stderr
+    assert "Pencarian mencakup 3 pertama dari" in res.stdout and "gunakan --format json, atau -o FILE.html" \
+        in res.stdout
     assert res.stdout.startswith("<!doctype html>")
 
 

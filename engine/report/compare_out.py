@@ -8,7 +8,7 @@ from typing import Callable
 
 from ..model import format_value
 from ..policy_diff import describe
-from .results import dumps
+from .results import dump_chunks, dumps
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200
@@ -187,6 +187,32 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
 
 def render_json(data: dict) -> str:
     return dumps(data, indent=2) + "\n"
+
+
+def write_changed_csv(data: dict, stream) -> None:
+    """Every changed record as CSV (row, NIP, groups, the by-output before and after, the
+    differences with their reasons), streamed from the comparison's list."""
+    import csv
+
+    groups = list(data["groups"])
+    out = csv.writer(stream, lineterminator="\n")
+    out.writerow(["row", "nip", *groups, f"{data['by_output']} A", f"{data['by_output']} B", "differences"])
+    for e in data["changed"]:
+        diffs = "; ".join((f"{'+' if d['b'] else '-'}{d['name']}" if d["kind"] == "action"
+                           else f"{d['name']}: {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
+                          for d in e["differences"])
+        out.writerow([e["row"], e["nip"] or "", *(_v(e["groups"].get(g)) for g in groups), _v(e["output"]["a"]),
+                      _v(e["output"]["b"]), diffs])
+
+
+def write_report(data: dict, fmt: str, stream) -> None:
+    """Write the report in `fmt`; json piece by piece (every changed and invalid record is in it)."""
+    if fmt == "json":
+        for chunk in dump_chunks(data, indent=2):
+            stream.write(chunk)
+        stream.write("\n")
+    else:
+        stream.write(RENDERERS[fmt](data))
 
 
 def render_html(data: dict) -> str:

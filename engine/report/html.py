@@ -4,18 +4,17 @@ CSS, SVG and JS; no network), rendered from Jinja2 templates with autoescaping
 name), then predikat transitions with a chart, then groups against the kurva, fairness, the
 searchable list of changed employees and the policy differences. Headings in Indonesian, or
 English with lang="en". The comparison is embedded as JSON (`#kinerja-data`, the changed list
-capped at MAX_EMBED: beyond it the full list goes to a CSV beside the page); every chart bar
+capped at EMBED_ROWS: `compare -o FILE.html` writes the full list as a CSV beside it); every chart bar
 carries its numbers in data attributes, so tests can check the drawing against the data.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 from importlib import resources
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from ..model import format_value
 from ..policy_diff import describe
@@ -24,7 +23,8 @@ from .results import dumps
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
 STATIC_ROWS = 500  # changed rows drawn without JS; the search re-draws from the embedded data
-MAX_EMBED = 2000  # changed employees embedded in the page; more go to the CSV beside it
+EMBED_ROWS = 5000  # changed (and invalid) records embedded for the search: the page stays small;
+# `kinerja compare -o FILE.html` writes every changed record beside it (FILE.changed.csv)
 NAMES_SHOWN = 30  # per action and direction, in the actions section
 
 TEXTS = {
@@ -32,6 +32,9 @@ TEXTS = {
         "title": "kinerja compare: dampak perubahan kebijakan", "summary": "Ringkasan",
         "cards": ["pegawai", "valid", "tidak valid", "berubah", "keluaran berubah", "tindak lanjut berubah"],
         "big_list": "{n} pegawai berubah; halaman ini memuat {shown} pertama. Daftar lengkap:",
+        "capped": "Pencarian mencakup {shown} pertama dari {n}; semua {n} ada di <b>{csv}</b> di samping laporan ini.",
+        "capped_no_csv": "Pencarian mencakup {shown} pertama dari {n}; gunakan --format json, atau -o FILE.html "
+                         "untuk CSV berisi semuanya.",
         "actions": "Tindak lanjut yang berubah", "gain": "mendapat", "lose": "kehilangan",
         "changed_params": "berubah rinciannya", "people": "pegawai", "who_gain": "Yang mendapat",
         "who_lose": "Yang kehilangan", "and_more": "… dan {n} lainnya",
@@ -56,6 +59,9 @@ TEXTS = {
         "title": "kinerja compare: what the policy change does", "summary": "Summary",
         "cards": ["records", "valid", "invalid", "changed", "outputs changed", "actions changed"],
         "big_list": "{n} employees changed; this page holds the first {shown}. The full list:",
+        "capped": "The search covers the first {shown} of {n}; all {n} are in <b>{csv}</b> beside this report.",
+        "capped_no_csv": "The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV "
+                         "of all of them.",
         "actions": "Actions that change", "gain": "gain", "lose": "lose", "changed_params": "change in detail",
         "people": "employees", "who_gain": "Who gains", "who_lose": "Who loses", "and_more": "… and {n} more",
         "no_actions": "No action changes.",
@@ -249,15 +255,15 @@ def _embed(data: dict) -> str:
     return dumps(data).replace("<", "\\u003c")
 
 
-def needs_csv(data: dict) -> bool:
-    """Whether the changed list is too long for the page (the CLI then writes changed_csv beside it)."""
-    return len(data["changed"]) > MAX_EMBED or len(data["invalid"]) > MAX_EMBED
-
-
-def render(data: dict, lang: str = "id", csv_name: str | None = None) -> str:
+def render(data: dict, lang: str = "id") -> str:
     t = TEXTS[lang]
     s = data["summary"]
-    embedded = {**data, "changed": data["changed"][:MAX_EMBED], "invalid": data["invalid"][:MAX_EMBED]}
+    embedded = {**data, "changed": list(data["changed"][:EMBED_ROWS]), "invalid": list(data["invalid"][:EMBED_ROWS])}
+    total, csv_name = len(data["changed"]), data.get("changed_csv")
+    capped = None
+    if total > EMBED_ROWS:  # Markup: the template's own text around an escaped file name
+        capped = Markup(t["capped"]).format(shown=EMBED_ROWS, n=total, csv=csv_name) if csv_name else \
+            t["capped_no_csv"].format(shown=EMBED_ROWS, n=total)
     heat, heat_totals = _heat(data)
     labels, tr = data["labels"], data["transitions"]
     overall = bars({"a": {x: sum(tr[x].values()) for x in labels}, "b": {y: sum(tr[x][y] for x in labels)
@@ -267,7 +273,7 @@ def render(data: dict, lang: str = "id", csv_name: str | None = None) -> str:
                 "limit": STATIC_ROWS}
     return ENV.get_template("compare.html.j2").render(
         lang=lang, t=t, a=data["policies"]["a"], b=data["policies"]["b"], s=s,
-        cards=list(zip(CARD_KEYS, t["cards"])), csv_name=csv_name if needs_csv(data) else None,
+        cards=list(zip(CARD_KEYS, t["cards"])), csv_name=csv_name if capped else None, capped=capped,
         embedded_changed=len(embedded["changed"]), actions=_actions(data), by_output=data["by_output"],
         labels=labels, heat=heat, heat_totals=heat_totals, overall=overall, kurva=bool(data["population"]),
         panels=panels, empty_groups=empty, fairness=_fairness(data), favourable=data["fairness"]["favourable"],
@@ -276,20 +282,3 @@ def render(data: dict, lang: str = "id", csv_name: str | None = None) -> str:
                  for e in data["invalid"][:STATIC_ROWS]],
         invalid_more=len(data["invalid"]) - STATIC_ROWS, diff=describe(data["policy_diff"]),
         embedded=_embed(embedded), js_texts=dumps(js_texts).replace("<", "\\u003c"))
-
-
-def changed_csv(data: dict) -> str:
-    """Every changed employee, one a line, for the CSV beside a large HTML report."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    groups = list(data["groups"])
-    w.writerow(["row", "nip", "nama", *groups, f"{data['by_output']}_a", f"{data['by_output']}_b",
-                "actions_gained", "actions_lost", "differences"])
-    for e in data["changed"]:
-        acts = [d for d in e["differences"] if d["kind"] == "action"]
-        w.writerow([e["row"], e["nip"] or "", e.get("name") or "", *[format_value(e["groups"].get(g)) for g in groups],
-                    format_value(e["output"]["a"]), format_value(e["output"]["b"]),
-                    "; ".join(d["name"] for d in acts if d["b"] and not d["a"]),
-                    "; ".join(d["name"] for d in acts if d["a"] and not d["b"]),
-                    " | ".join(f"{d['name']}: {d['reason']}" for d in e["differences"])])
-    return out.getvalue()

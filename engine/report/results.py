@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Iterator
 
 from ..evaluate import Result, excluded_reason
 from ..model import plain_decimal
+from ..spill import SpillList
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 # U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader
@@ -37,13 +38,37 @@ def _compact(value: Any) -> str:
     return _slow(value, None, 0)
 
 
+def _compact_dict(d: dict) -> str:
+    # the common value types inline: a result row writes many small dicts (outputs, actions)
+    parts = []
+    for k, v in d.items():
+        key = _KEYS.get(k) if k.__class__ is str else None
+        if key is None:
+            key = _encode_str(str(k)) + ": "
+            if k.__class__ is str and len(_KEYS) < 4096:
+                _KEYS[k] = key
+        cls = v.__class__
+        if cls is str:
+            parts.append(key + _encode_str(v))
+        elif v is None:
+            parts.append(key + "null")
+        elif cls is Decimal:
+            parts.append(key + _decimal(v))
+        else:
+            parts.append(key + _compact(v))
+    return "{" + ", ".join(parts) + "}"
+
+
+def _compact_list(xs) -> str:
+    return "[" + ", ".join([_compact_dict(x) if x.__class__ is dict else _compact(x) for x in xs]) + "]"
+
+
+_KEYS: dict[str, str] = {}  # a dict key → its JSON text and ": " (names repeat on every row)
 _COMPACT: dict[type, Any] = {
     str: _encode_str, Decimal: _decimal, type(None): lambda v: "null", bool: lambda v: "true" if v else "false",
     int: str, float: json.dumps, dt.date: lambda v: _encode_str(v.isoformat()),
     dt.datetime: lambda v: _encode_str(v.isoformat()),
-    dict: lambda d: "{" + ", ".join(f"{_encode_str(str(k))}: {_compact(v)}" for k, v in d.items()) + "}",
-    list: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
-    tuple: lambda xs: "[" + ", ".join(_compact(x) for x in xs) + "]",
+    dict: _compact_dict, list: _compact_list, tuple: _compact_list, SpillList: _compact_list,
 }
 
 
@@ -52,14 +77,42 @@ def dumps(value: Any, indent: int | None = None) -> str:
     return _compact(value) if indent is None else _slow(value, indent, 0)
 
 
+def dump_chunks(value: Any, indent: int = 2) -> Iterator[str]:
+    """`dumps(value, indent)` in pieces: the items of a top-level list value one at a time, so a
+    long list (a SpillList, read back from its file) is never one string in memory."""
+    if not isinstance(value, dict) or not value:
+        yield dumps(value, indent)
+        return
+    pad, item_pad = " " * indent, " " * (2 * indent)
+    yield "{\n"
+    for i, (k, v) in enumerate(value.items()):
+        yield ("" if i == 0 else ",\n") + pad + _encode_str(str(k)) + ": "
+        if isinstance(v, (list, tuple, SpillList)) and v:
+            for j, item in enumerate(v):
+                yield ("[\n" if j == 0 else ",\n") + item_pad + _slow(item, indent, 2)
+            yield "\n" + pad + "]"
+        else:
+            yield _slow(v, indent, 1)
+    yield "\n}"
+
+
 def _slow(value: Any, indent: int | None, level: int) -> str:
+    cls = value.__class__
+    if cls is str:  # the common scalars first, by exact class (a subclass takes the general path below)
+        return _encode_str(value)
+    if value is None:
+        return "null"
+    if cls is Decimal:
+        return _decimal(value)
+    if cls is bool:
+        return "true" if value else "false"
     if isinstance(value, dict):
         if not value or indent is None:
             return "{" + ", ".join(f"{_encode_str(str(k))}: {_slow(v, None, 0)}" for k, v in value.items()) + "}"
         pad, inner = " " * (indent * level), " " * (indent * (level + 1))
         items = ",\n".join(f"{inner}{_encode_str(str(k))}: {_slow(v, indent, level + 1)}" for k, v in value.items())
         return "{\n" + items + "\n" + pad + "}"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, SpillList)):
         if not value or indent is None:
             return "[" + ", ".join(_slow(v, None, 0) for v in value) + "]"
         pad, inner = " " * (indent * level), " " * (indent * (level + 1))
@@ -71,6 +124,10 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
+    # Rows can be rendered apart (in a worker, engine/parallel.py `row_writer`) and written
+    # as text with `write_text`: each row depends only on its result, never on other rows.
+    rows_apart = False
+
     def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
         """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
         each row's period, and "tahunan" on an annual row."""
@@ -85,11 +142,17 @@ class Writer:
     def write(self, result: Result) -> None:
         raise NotImplementedError
 
+    def write_text(self, text: str) -> None:
+        """Rows rendered apart by a writer of the same class."""
+        self.out.write(text)
+
     def close(self) -> None:
         pass
 
 
 class JsonlWriter(Writer):
+    rows_apart = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.tail = f', "policy": {dumps(self.info)}}}'
@@ -111,9 +174,20 @@ class JsonlWriter(Writer):
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
         keys = self.keys
-        outputs = ", ".join((keys.get(k) or _encode_str(k) + ": ") + _compact(v) for k, v in result.outputs.items())
-        actions = _compact(result.actions)
-        return head + ', "outputs": {' + outputs + '}, "actions": ' + actions + tail
+        parts = []
+        for k, v in result.outputs.items():
+            key = keys.get(k) or _encode_str(k) + ": "
+            cls = v.__class__
+            if cls is str:
+                parts.append(key + _encode_str(v))
+            elif v is None:
+                parts.append(key + "null")
+            elif cls is Decimal:
+                parts.append(key + _decimal(v))
+            else:
+                parts.append(key + _compact(v))
+        actions = _compact_list(result.actions)
+        return head + ', "outputs": {' + ", ".join(parts) + '}, "actions": ' + actions + tail
 
     def write(self, result: Result) -> None:
         self.out.write(_one_line(self.line(result)) + "\n")
@@ -129,6 +203,11 @@ class JsonWriter(JsonlWriter):
         self.out.write("\n  " if self.first else ",\n  ")
         self.first = False
         self.out.write(_one_line(self.line(result)))
+
+    def write_text(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.first = False
 
     def close(self) -> None:
         self.out.write("\n]\n" if not self.first else "]\n")
@@ -170,6 +249,8 @@ def _csv_cell(value: Any) -> str:
 
 
 class CsvWriter(Writer):
+    rows_apart = True
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.csv = csv.writer(self.out, lineterminator="\n")

@@ -1,0 +1,93 @@
+"""Per-record cost of each step of `kinerja evaluate` on national records, in microseconds.
+
+Each step runs alone over the same records, best of --repeat (the machines here are noisy;
+compare figures from one run of this script, not across runs):
+
+  read      CSV text → Source items (engine/records.py)
+  coerce    raw record → typed values (engine/coerce.py Coercer)
+  evaluate  typed values → Result: nodes, rules, actions, the result object
+  write     Result → a JSONL line (engine/report/results.py JsonlWriter)
+  total     all of the above, as `evaluate` runs them
+
+    python benchmarks/bench_steps.py [--records 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_evaluate import generate  # noqa: E402
+
+from kinerja.cli.common import load_policy  # noqa: E402
+from kinerja.engine.evaluate import Evaluator  # noqa: E402
+from kinerja.engine.records import read_records  # noqa: E402
+from kinerja.engine.report.results import JsonlWriter  # noqa: E402
+
+NATIONAL = HERE.parent / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
+
+
+class Sink:
+    def write(self, s: str) -> int:
+        return len(s)
+
+
+def timed(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    policy = load_policy(str(NATIONAL))
+    evaluator = Evaluator(policy, keep_env=True)  # as the CLI runs the national policy (population checks)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "pegawai.csv"
+        generate(src, args.records)
+        sources = list(read_records(str(src)))
+        coerced = [evaluator.coercer.coerce(s.data, policy.params, s.cells) for s in sources]
+        results = [evaluator.evaluate_coerced(s, dict(v), p) for s, (v, p) in zip(sources, coerced)]
+        writer = JsonlWriter(Sink(), evaluator.outputs, evaluator.info)
+
+        def total():
+            w = JsonlWriter(Sink(), evaluator.outputs, evaluator.info)
+            for r in evaluator.run(read_records(str(src))):
+                w.write(r)
+
+        def each(fn, items):
+            def run():
+                for item in items:
+                    fn(*item)
+            return run
+
+        steps = {
+            "read": lambda: sum(1 for _ in read_records(str(src))),
+            "coerce": each(lambda s: evaluator.coercer.coerce(s.data, policy.params, s.cells), [(s,) for s in sources]),
+            "evaluate": each(lambda s, v, p: evaluator.evaluate_coerced(s, dict(v), p),
+                             [(s, v, p) for s, (v, p) in zip(sources, coerced)]),
+            "write": each(writer.write, [(r,) for r in results]),
+            "total": total,
+        }
+        gc.freeze()  # the prepared records stay alive: keep them out of every collection
+        n = args.records
+        print(f"{n:,} national records, CPU µs per record (best of {args.repeat}):")
+        for name, fn in steps.items():
+            print(f"  {name:9s} {timed(fn, args.repeat) / n * 1e6:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

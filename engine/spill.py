@@ -1,0 +1,106 @@
+"""A list that keeps its head in memory and the rest in a temporary file.
+
+`compare` lists every changed (and every invalid) employee; at the national scale that is
+millions of entries. `SpillList` keeps the first `keep` in memory (what the text, markdown
+and HTML reports show) and writes the others, pickled in batches, to an anonymous temporary
+file that the operating system removes; iterating reads them back in order, so memory is
+bounded by `keep` and one batch, however many entries there are.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from itertools import islice
+from typing import Any, Iterable, Iterator
+
+KEEP = 1000  # entries kept in memory: more than any report shows before "… and N more"
+BATCH = 512  # entries per pickled frame
+
+
+class SpillList:
+    """Append-only; `len`, iteration, `[i]` and `[:n]` behave as on a list."""
+
+    def __init__(self, items: Iterable[Any] = (), keep: int | None = None, batch: int | None = None):
+        self.keep, self.batch = KEEP if keep is None else keep, BATCH if batch is None else batch
+        self.head: list = []
+        self.buffer: list = []
+        self.frames: list[tuple[int, int]] = []  # (offset, length) of each pickled batch in the file
+        self.file = None
+        self.count = 0
+        self.extend(items)
+
+    def append(self, item: Any) -> None:
+        self.count += 1
+        if len(self.head) < self.keep:
+            self.head.append(item)
+            return
+        self.buffer.append(item)
+        if len(self.buffer) >= self.batch:
+            self._flush()
+
+    def extend(self, items: Iterable[Any]) -> None:
+        for item in items:
+            self.append(item)
+
+    def extend_pickled(self, data: bytes, count: int) -> None:
+        """Append `count` items given as one pickled list (as a worker process sends them),
+        written to the file as they are when the head is full: no unpickling on the way."""
+        if len(self.head) < self.keep or self.buffer:
+            self.extend(pickle.loads(data))  # noqa: S301 - pickled by our own worker
+            return
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="kinerja-")
+        self.file.seek(0, 2)
+        self.frames.append((self.file.tell(), len(data)))
+        self.file.write(data)
+        self.count += count
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="kinerja-")
+        data = pickle.dumps(self.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self.file.seek(0, 2)
+        self.frames.append((self.file.tell(), len(data)))
+        self.file.write(data)
+        self.buffer = []
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from self.head
+        for offset, length in list(self.frames):
+            self.file.seek(offset)
+            yield from pickle.loads(self.file.read(length))  # noqa: S301 - our own temporary file
+        yield from list(self.buffer)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if index.step not in (None, 1) or (index.start or 0) < 0 or (index.stop is not None and index.stop < 0):
+                return list(self)[index]
+            return list(islice(self, index.start or 0, index.stop))
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError("SpillList index out of range")
+        return self.head[index] if index < len(self.head) else next(islice(self, index, None))
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (SpillList, list)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SpillList({self.count} items, {len(self.head)} in memory)"
+
+    def __del__(self) -> None:
+        if self.file is not None:
+            self.file.close()  # the operating system deletes the anonymous file

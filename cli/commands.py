@@ -7,12 +7,13 @@ import importlib
 
 import click
 
-MODULES = ("run_cmds", "expr_cmd", "test_cmds", "compare_cmd", "ekinerja_cmd", "doc_cmd", "studio_cmd")
+MODULES = ("run_cmds", "expr_cmd", "test_cmds", "compare_cmd", "ekinerja_cmd", "template_cmd", "doc_cmd",
+           "studio_cmd")
 # Where a command lives, so running it imports only its module (a fast start); a command not
 # named here is still found, by importing every module.
 WHERE = {"evaluate": "run_cmds", "explain": "run_cmds", "expr": "expr_cmd", "test": "test_cmds",
          "show": "test_cmds", "init": "test_cmds", "compare": "compare_cmd", "ekinerja": "ekinerja_cmd",
-         "doc": "doc_cmd", "studio": "studio_cmd"}
+         "doc": "doc_cmd", "studio": "studio_cmd", "template": "template_cmd", "list": "template_cmd"}
 
 
 def commands_in(modules=MODULES) -> list[click.Command]:

@@ -62,3 +62,12 @@ class Output:
     def close(self) -> None:
         if self.fh is not None:
             self.fh.close()
+
+    def discard(self) -> None:
+        """Close and delete the file: a run that failed before writing a record leaves nothing."""
+        self.close()
+        if self.fh is not None:
+            try:
+                os.remove(self.path)
+            except OSError:
+                pass

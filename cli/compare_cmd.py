@@ -6,16 +6,17 @@ import sys
 
 import click
 
-from kinerja.engine.compare import Comparison, Options, check_options
-from kinerja.engine.fairness import parse_favourable
-from kinerja.engine.i18n import _
+from kinerja.engine.compare import Comparison, Options, affected_actions, check_options
+from kinerja.engine.fairness import favourable_actions, parse_favourable
+from kinerja.engine.i18n import _, document_lang
 from kinerja.engine.records import RecordsError
 from kinerja.engine.parallel import WorkerError
 from kinerja.engine.report.compare_out import RENDERERS, write_report
 
 from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from .population_opts import load_units, org_predikat_option, units_option
-from .run_cmds import Progress, jobs_option, open_records, records_options, resolve_jobs
+from .run_cmds import Progress, estimate_records, jobs_option, match_columns, open_records, records_options, \
+    resolve_jobs
 
 
 @click.command()
@@ -26,8 +27,8 @@ from .run_cmds import Progress, jobs_option, open_records, records_options, reso
 @click.option("--group-by", "group_by", multiple=True,
               help="Break down by a record field (repeatable; jenis_kelamin is derived from the NIP). "
                    "Default: unit_kerja when both policies have it.")
-@click.option("--favourable", help="Favourable outcome for the fairness view: an action id "
-              "(default kenaikan-pangkat-reguler) or OUTPUT=LABEL[,LABEL…].")
+@click.option("--favourable", help="Favourable outcome for the fairness view: an action id or "
+              "OUTPUT=LABEL[,LABEL…] (default: the action(s) the variant changes, else kenaikan-pangkat-reguler).")
 @click.option("--min-group", type=click.IntRange(1), default=5, show_default=True,
               help="Fairness: smaller groups are shown but not flagged (a rate of 2 people says little).")
 @click.option("--org-predikat", "org_predikat", help="Organisation predikat per unit for the kurva check: "
@@ -40,12 +41,18 @@ from .run_cmds import Progress, jobs_option, open_records, records_options, reso
 @jobs_option
 def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_group, org_predikat, fmt, output,
             fail_on_change, input_format, sheet, header_row, map_file, units_file, jobs):
-    """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why."""
+    """Evaluate RECORDS under POLICY_A and POLICY_B and report what changes, for whom and why.
+
+    Fairness looks, unless --favourable says otherwise, at the action(s) the variant can change."""
     a, b = load_policy(policy_a), load_policy(policy_b)
     try:
         fav = parse_favourable(favourable)
     except ValueError as exc:
         fail(f"--favourable: {exc}")
+    if not favourable:
+        changed = affected_actions(a, b)
+        if changed:
+            fav = favourable_actions(changed)
     if not group_by:
         group_by = ("unit_kerja",) if "unit_kerja" in a.fields and "unit_kerja" in b.fields else ()
     units = load_units(units_file, [a, b])
@@ -57,10 +64,14 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     if problems:
         fail("; ".join(problems))
     comparison = Comparison(a, b, options)
-    progress = Progress()
-    jobs = resolve_jobs(jobs)
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file)
+    except RecordsError as exc:
+        fail(str(exc))
+    sources = match_columns({**b.fields, **a.fields}, sources, records, input_format)
+    progress = Progress(estimate_records(records, input_format))
+    jobs = resolve_jobs(jobs)
+    try:
         if units is not None:
             from kinerja.engine.units import prepare
             sources = prepare(sources, a, units, also=b.fields)
@@ -79,7 +90,11 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         _changed_beside(data, output)
     out = Output(output)
     try:
-        write_report(data, fmt, out.stream)
+        if fmt == "html":  # a document for the decision meeting: Indonesian unless --lang/KINERJA_LANG say en
+            from kinerja.engine.report.html import render
+            out.stream.write(render(data, document_lang()))
+        else:
+            write_report(data, fmt, out.stream)
     finally:
         out.close()
     s = data["summary"]

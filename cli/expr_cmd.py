@@ -145,18 +145,35 @@ def load_policy(path: str):
 
 
 def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
-    """Evaluate the policy on the record (coercion, every computed node), so outputs can be named."""
-    from kinerja.engine.evaluate import evaluate_record
+    """Evaluate the policy on a record that may be partial: a field not given is missing (not an
+    error), and so is every computed value that needs it; a value given but wrong is an error."""
+    from kinerja.engine.coerce import Coercer
+    from kinerja.engine.compare import node_reads
+    from kinerja.engine.functions import EvalError as _EvalError
 
-    result = evaluate_record(policy, raw, 1, keep_env=True)
-    if result.status != "ok":
-        error = result.errors[0] if result.errors else {}
-        code = str(error.get("code") or RUNTIME_CODE)
-        where = error.get("field") or error.get("name") or ""
-        reason = error.get("reason") or error.get("message") or _("the record cannot be evaluated")
-        report_record_problem(code, f"{where}: {reason}" if where else str(reason))
+    values, problems = Coercer(policy.fields).coerce(raw, policy.params)
+    # a field the record should have but does not (K401) is missing, not wrong; so is every
+    # value computed from it: name -> the fields not in the record that it needs
+    missing = {p.field: [p.field] for p in problems if p.code == "K401" and p.field not in raw}
+    problems = [p for p in problems if p.field not in missing]
+    if problems:
+        p = problems[0]
+        report_record_problem(p.code, f"{p.field}: {p.reason}")
         raise SystemExit(EXIT_PROBLEM)
-    return result.env or {}
+    env = {k: v for k, v in values.items() if k not in missing}
+    for node in policy.nodes:
+        needs = sorted({f for name in node_reads(node) if name in missing for f in missing[name]})
+        if needs:  # needs a missing name: its outputs are missing too
+            missing.update({name: needs for name in node.outputs()})
+            continue
+        try:
+            node.compute(env)
+        except _EvalError as exc:  # every input is there: a real failure, said as evaluate says it
+            where = getattr(exc, "name", "")
+            report_record_problem(RUNTIME_CODE, f"{where}: {exc.detail}" if where else str(exc))
+            raise SystemExit(EXIT_PROBLEM) from None
+    env["\x00missing"] = missing
+    return env
 
 
 def report_record_problem(code: str, message: str) -> None:
@@ -199,6 +216,12 @@ def expr_command(expression: str, record_spec: str | None, policy_path: str | No
                 raise SystemExit(EXIT_OK)
         else:
             env = policy_env(policy, raw)
+            missing = env.pop("\x00missing")
+            needs = sorted({f for name in expr.names if name in missing for f in missing[name]})
+            if needs:
+                report_record_problem("K401", _("the expression needs ") + ", ".join(needs) +
+                                      _(", which the record does not give"))
+                raise SystemExit(EXIT_PROBLEM)
     else:
         env = record
 

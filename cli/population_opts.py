@@ -16,8 +16,6 @@ from kinerja.engine.report.results import dumps
 
 from .common import fail
 
-NAMES_SHOWN = 10
-
 
 def org_predikat_option(spec: str | None, checks: list) -> dict | None:
     """Parse --org-predikat and match its labels to the policy's; a usage error stops with exit 2."""
@@ -165,9 +163,9 @@ def text_lines(outcomes: list, fairness: dict) -> list[str]:
             why = o.message.rsplit("(", 1)[-1].rstrip(")")
             not_checked.setdefault((o.check, why), []).append(o.group)
     for (check, why), groups in not_checked.items():
-        shown = ", ".join(groups[:NAMES_SHOWN]) + (_(", … ({value} more)").format(value=len(groups) - NAMES_SHOWN)
-                                                     if len(groups) > NAMES_SHOWN else "")
-        lines.append(_("population: {check}: {groups} group(s) not checked ({why}): {shown}").format(check=check, groups=len(groups), why=why, shown=shown))
+        # one short line: the names only when there are few (the JSON output lists them all)
+        shown = ": " + ", ".join(groups) if len(groups) <= 3 else ""
+        lines.append(_("population: {check}: {groups} group(s) not checked ({why}){shown}").format(check=check, groups=len(groups), why=why, shown=shown))
     for name, table in fairness.items():
         lines.append(_("fairness by {name} ({table}; best: {value}):").format(name=name, table=shown_favourable(table['favourable']), value=table['best'] or '-'))
         for g in table["groups"]:

@@ -41,22 +41,100 @@ def open_records(records, input_format, sheet, header_row, map_file, notes=None)
                         notes=notes)
 
 
-class Progress:
-    """A records counter on stderr, only on a terminal and only once a run takes a moment."""
+def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
+    """Match the file's header to the policy's fields and report it once, before any row; a
+    required column missing (or two columns for one field) is one finding and exit 1. JSON and
+    YAML records have no header (each record names its own keys): they are matched silently."""
+    from kinerja.engine.headers import HeaderMatch
+    from kinerja.engine.records import detect_format
 
-    def __init__(self):
+    matched = HeaderMatch(fields, sources)
+    try:
+        report = matched.start()
+        tabular = detect_format(records, fmt) in ("csv", "xlsx") if records != "-" or fmt else False
+    except RecordsError as exc:
+        fail(str(exc))
+    if report is not None and tabular:
+        for line in report.lines():
+            click.echo(line, err=True)
+        if report.fatal:
+            name = "<stdin>" if records == "-" else records
+            for problem in report.problems():
+                click.echo(f"{name}: error {'K401' if 'not found' in problem else 'K409'} {problem}", err=True)
+            fail(_("no record was evaluated: fix the header (or give --map FILE.map.yaml)"), EXIT_FINDINGS)
+    return matched
+
+
+def estimate_records(records: str, fmt: str | None) -> int | None:
+    """About how many records a CSV/JSONL file holds (its line count), for the progress bar."""
+    from kinerja.engine.records import detect_format
+
+    try:
+        if records == "-" or detect_format(records, fmt) not in ("csv", "jsonl"):
+            return None
+        lines = 0
+        with open(records, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                lines += chunk.count(b"\n")
+        return max(lines, 1)
+    except (OSError, RecordsError):
+        return None
+
+
+class Progress:
+    """click's progress bar (percentage, time left) on stderr, only on a terminal and only once a
+    run takes more than a second; a plain counter when the number of records is not known."""
+
+    def __init__(self, total: int | None = None):
         self.start = time.perf_counter()
         self.enabled = sys.stderr.isatty()
+        self.total = total
+        self.bar = None
         self.shown = False
+        self.done_n = 0
 
     def tick(self, n: int) -> None:
-        if self.enabled and n % 2000 == 0 and time.perf_counter() - self.start > 1.0:
-            click.echo("\r" + _("{n} records…").format(n=num(n, group=True)), nl=False, err=True)
+        if not self.enabled or n % 500 or time.perf_counter() - self.start <= 1.0:
+            return
+        if self.total:
+            if self.bar is None:
+                self.bar = click.progressbar(length=self.total, label="records", file=sys.stderr,
+                                             show_eta=True, show_percent=True)
+                self.bar.__enter__()
+            self.bar.update(min(n, self.total) - self.done_n)
+            self.done_n = min(n, self.total)
+        else:
+            click.echo(f"\r{n:,} records…", nl=False, err=True)
             self.shown = True
 
     def done(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
         if self.shown:
             click.echo("\r" + " " * 30 + "\r", nl=False, err=True)
+
+
+def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
+    """The table's columns after row and NIP: --columns, else the name, then `summary:` outputs
+    (default: every band and table), each checked against the policy's fields and outputs."""
+    known = list(policy.fields) + policy.output_names()
+    if chosen:
+        names = [c.strip() for c in chosen.split(",") if c.strip()]
+        for name in names:
+            if name not in known and name not in ("nip", "actions"):
+                import difflib
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                fail(_("--columns {name}: not a field or output of the policy").format(name=name)
+                     + (_(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""))
+        return [n for n in names if n not in ("nip", "actions")]
+    from kinerja.engine.model import Band, Table
+    name = ["nama"] if "nama" in policy.fields else []
+    if policy.summary:
+        return name + [n for n in policy.summary if n not in name]
+    nodes = policy.node_by_output()
+    key = [n for n in order if isinstance(nodes.get(n), (Band, Table))]
+    return name + (key or list(order))  # a policy of values only: show them all
 
 
 def jobs_option(f):
@@ -79,13 +157,15 @@ def resolve_jobs(jobs: int | None) -> int:
               help="Output format (default: table on a terminal, jsonl otherwise; xlsx needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
+@click.option("--columns", help="Table: the fields and outputs to show, e.g. nama,predikat,angka_kredit "
+              "(default: the name, then the policy's `summary:` outputs, else its bands and tables).")
 @click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
               "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
 @jobs_option
-def evaluate(policy, records, fmt, output, with_explain, annual, input_format, sheet, header_row, map_file,
-             org_predikat, population_output, fairness, favourable, units_file, jobs):
+def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_format, sheet, header_row,
+             map_file, org_predikat, population_output, fairness, favourable, units_file, jobs):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     lang = document_lang()
     compiled = load_policy(policy)
@@ -99,9 +179,11 @@ def evaluate(policy, records, fmt, output, with_explain, annual, input_format, s
     if fmt == "xlsx" and (not output or output == "-"):
         fail(_("--format xlsx needs -o FILE.xlsx"))
     if with_explain and fmt not in ("json", "jsonl", "xlsx"):
-        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation "
-               "sheet; for one employee use kinerja explain)").format(fmt=fmt))
+        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation sheet; for one employee use kinerja explain)").format(fmt=fmt))
+    if columns and fmt != "table":
+        fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
     evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual)
+    shown = table_columns(compiled, columns, evaluator.outputs) if fmt == "table" else []
     started = time.perf_counter()
     counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
     annual_counts = {"ok": 0, "error": 0, "excluded": 0}
@@ -113,17 +195,24 @@ def evaluate(policy, records, fmt, output, with_explain, annual, input_format, s
     if units is not None:
         from kinerja.engine.units import UnitCheck
         unit_check = UnitCheck(units)
-    progress = Progress()
-    out = Output(output, binary=fmt == "xlsx")
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file, notes)
+    except RecordsError as exc:
+        fail(str(exc))
+    # The header is matched (and the file opened) before the output exists: a run that stops
+    # here leaves no file behind.
+    sources = match_columns(compiled.fields, sources, records, input_format)
+    progress = Progress(estimate_records(records, input_format))
+    out = Output(output, binary=fmt == "xlsx")
+    try:
         if fmt == "xlsx":
             from kinerja.engine.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
             periode = compiled.cycle.period_field if annual else None
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode)
+            extra = {"columns": shown} if fmt == "table" else {}
+            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode, **extra)
         explainer = None
         if with_explain:
             from kinerja.engine.explain import explain
@@ -162,9 +251,11 @@ def evaluate(policy, records, fmt, output, with_explain, annual, input_format, s
         fail(_("{error}; {n} record(s) before it were written").format(error=exc, n=counts["records"]))
     except RecordsError as exc:
         progress.done()
-        out.close()
-        done = _(" ({n} record(s) before it were written)").format(n=counts["records"]) if counts["records"] else ""
-        fail(f"{exc}{done}")
+        if counts["records"]:
+            out.close()
+            fail(_("{exc} ({counts} record(s) before it were written)").format(exc=exc, counts=counts['records']))
+        out.discard()
+        fail(str(exc))
     finally:
         out.close()
     progress.done()
@@ -237,7 +328,8 @@ def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header
     wanted_nips, wanted_rows = set(nip), set(rows)
     found = []
     try:
-        sources = open_records(records, input_format, sheet, header_row, map_file)
+        sources = match_columns(compiled.fields, open_records(records, input_format, sheet, header_row, map_file),
+                                records, input_format)
         if units is not None:
             from kinerja.engine.units import prepare
             sources = prepare(sources, compiled, units)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from .i18n import _, num
 from .model import FieldDef
 from .limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
-from .records import BadCell
+from .records import BadCell, PercentCell
 
 NIP_RE = re.compile(r"^[0-9]{18}$")
 TRUE_WORDS = {"true", "ya", "y", "yes", "1", "benar"}
@@ -294,9 +294,18 @@ class Coercer:
             problems.append(Problem(name, v.value, v.reason, v.code, _cell(cells, name)))
             values[name] = None
             return
+        if v.__class__ is PercentCell or (f.unit == "percent" and v.__class__ is str and v.rstrip().endswith("%")):
+            try:
+                v = _percent(v, f)
+            except Invalid as exc:
+                problems.append(Problem(name, str(v), exc.reason, exc.code, _cell(cells, name)))
+                values[name] = None
+                return
         try:
             value = convert(v, comma)
         except Invalid as exc:
+            if v.__class__ is str and v.rstrip().endswith("%") and f.type in ("number", "integer"):
+                exc.reason = (_("{value} is a percentage but this field is not declared one (`unit: percent`); write the number without %").format(value=v.strip()))
             problems.append(Problem(name, v, exc.reason, exc.code, _cell(cells, name)))
             values[name] = None
             return
@@ -361,6 +370,23 @@ class Coercer:
             return self._converter(f)(f.default)
         except (Invalid, _Nested):
             return None
+
+
+def _percent(v, f: FieldDef):
+    """A percentage as the number a `unit: percent` field holds: a 98% cell (stored 0.98) and the
+    text "98%" are both 98. For any other field a percentage is reported, never used."""
+    if f.type not in ("number", "integer"):
+        return str(v)  # text that happens to be formatted as a percentage
+    if f.unit != "percent":
+        raise Invalid("K402", _("the cell shows a percentage ({v}, stored as {value}) but this field is not a percentage; type the number itself, or declare `unit: percent` on the field").format(v=v, value=v.value))
+    if v.__class__ is str:
+        return v.rstrip()[:-1].strip()
+    stored = v.value
+    if isinstance(stored, float):  # as Excel shows it: 15 significant digits (0.839, not 0.8390000000000001)
+        stored = Decimal(format(stored, ".15g"))
+    number = to_number(stored) * 100
+    number = number.normalize()
+    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
 
 
 class _Nested(Exception):

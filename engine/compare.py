@@ -60,6 +60,52 @@ def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
     return problems
 
 
+def node_reads(node) -> set[str]:
+    """The names a computed node or a rule reads: a band's input, a table's inputs, or the names
+    of every expression it holds (conditions, scores, params)."""
+    from .expr import Expression
+
+    if isinstance(getattr(node, "inputs", None), list):
+        return set(node.inputs)
+    if isinstance(getattr(node, "input", None), str):
+        return {node.input}
+    names: set[str] = set()
+    stack = list(vars(node).values())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Expression):
+            names |= item.names
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif hasattr(item, "__dataclass_fields__"):
+            stack.extend(vars(item).values())
+    return names
+
+
+def affected_actions(a: Policy, b: Policy) -> list[str]:
+    """The rules whose outcome the variant can change: a rule that differs, or one that reads
+    (through any chain of values, bands and tables) a name whose definition differs. Static, from
+    the two policies alone, so fairness can look at them while the records stream past."""
+    diff = diff_policies(a.resolved, b.resolved)
+    if diff["meta"]:  # rounding changed: every number may move
+        return []
+    changed = {n for section, d in diff["sections"].items() if section != "rules"
+               for n in (*d["added"], *d["removed"], *d["changed"])}
+    ids = set((diff["sections"].get("rules") or {}).get("changed") or {})
+    ids |= set((diff["sections"].get("rules") or {}).get("added") or [])
+    ids |= set((diff["sections"].get("rules") or {}).get("removed") or [])
+    for policy in (a, b):
+        moved = set(changed)
+        for node in policy.nodes:
+            if node_reads(node) & moved:
+                moved.update(node.outputs())
+        ids |= {r.id for r in policy.rules if node_reads(r) & moved}
+    order = [r.id for r in a.rules] + [r.id for r in b.rules if r.id not in {x.id for x in a.rules}]
+    return [i for i in order if i in ids]
+
+
 def output_labels(policy: Policy, name: str) -> list[str]:
     """The labels an output can take, in the order the policy writes them."""
     node = policy.node_by_output().get(name)
@@ -292,7 +338,10 @@ class Comparison:
                 diffs.append({"name": rid, "kind": "action", "a": x is not None, "b": y is not None,
                               "reason": self.differ.action_reason(rid, ea, eb, full_a, full_b)})
         groups = {name: get(ra) for name, get in self.groupers}
-        return {"row": ra.row, "nip": ra.nip, "groups": groups,
+        raw = ra.raw if isinstance(ra.raw, dict) else {}
+        name = raw.get("nama")
+        return {"row": ra.row, "nip": ra.nip, "name": name.strip() if isinstance(name, str) else None,
+                "groups": groups,
                 "output": {"a": ra.outputs.get(self.out), "b": rb.outputs.get(self.out)},
                 "actions": {"a": [a["id"] for a in ra.actions], "b": [a["id"] for a in rb.actions]},
                 "differences": diffs}
@@ -321,6 +370,7 @@ class Comparison:
                         "outputs_only_b": [n for n in self.eb.outputs if n not in self.common]},
             "transitions": transitions,
             "actions": dict(sorted(self.actions.items())),
+            "action_labels": {r.id: r.label or r.id for r in (*self.b.rules, *self.a.rules)},
             "changed": self.changed,
             "invalid": self.invalid,
             "policy_diff": diff_policies(self.a.resolved, self.b.resolved),

@@ -25,7 +25,7 @@ from .limits import MAX_NUMBER_EXPONENT
 from .load import MAX_DIGITS, Scalar
 from .model import (EXCLUDED_KIND, Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table,
                     Value, keep, make_rounder, template_names)
-from .policy import Entry, Resolved
+from .policy import Entry, Resolved, decimal_comma
 from .suggest import close_match
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,
@@ -154,7 +154,10 @@ class Compiler:
         f = FieldDef(name, kind, spec.get("label", ""), bool(spec.get("required")), spec.get("default"),
                      Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
                      tuple(spec["values"]) if spec.get("values") else None,
-                     min_items=spec.get("min_items"), max_items=spec.get("max_items"))
+                     min_items=spec.get("min_items"), max_items=spec.get("max_items"),
+                     aliases=tuple(spec.get("aliases") or ()), unit=spec.get("unit"))
+        if f.unit and kind not in ("integer", "number"):
+            self.findings.append(entry.finding("K217", _("field \"{name}\": unit applies to numbers only").format(name=name), sub + ["unit"]))
         if kind == "enum" and not f.values:
             self.findings.append(entry.finding("K217", _("enum field \"{name}\" needs a list of values").format(name=name), sub + ["type"]))
         if f.min is not None and f.max is not None and f.min > f.max:
@@ -182,6 +185,9 @@ class Compiler:
         params = {}
         for name, entry in self.r.sections["params"].items():
             self.declare(name, entry)
+            if decimal_comma(entry.spec):
+                self.findings.append(entry.finding("K103", f'param "{name}" is text "{entry.spec}", not a number',
+                                                   [], decimal_comma(entry.spec)))
             params[name] = Decimal(str(entry.spec)) if isinstance(entry.spec, (int, Decimal)) and \
                 not isinstance(entry.spec, bool) else entry.spec
             self.types[name] = infer_type(params[name])
@@ -200,6 +206,7 @@ class Compiler:
                 nodes.append(node)
         rules = self.compile_rules()
         population = self.compile_population()
+        summary = self.compile_summary([n for node in nodes for n in node.outputs()])
         from .cycle import compile_cycle
         cycle = compile_cycle(self.r, fields, self.types, self.findings)
         if has_errors(self.findings):
@@ -207,7 +214,18 @@ class Compiler:
         labels = {n.name: list(self.types[n.name].labels) for n in nodes
                   if isinstance(n, Value) and n.name in self.types and self.types[n.name].labels}
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
-                      self.r.sha256(), fields, params, nodes, rules, self.r, population, cycle, labels)
+                      self.r.sha256(), fields, params, nodes, rules, self.r, population, cycle, labels, summary)
+
+    def compile_summary(self, outputs: list[str]) -> list[str]:
+        """`summary:` names outputs (for the table view); an unknown one is a finding."""
+        names = self.r.meta.get("summary") or []
+        for i, name in enumerate(names):
+            if name not in outputs and name not in self.r.sections["fields"]:
+                close = difflib.get_close_matches(name, outputs, n=1, cutoff=0.6)
+                self.findings.append(self.r.doc.finding(
+                    "K302", _("summary names \"{name}\", which is not an output or field of this policy").format(name=name), ["summary", i],
+                    _("did you mean \"{close}\"?").format(close=close[0]) if close else None))
+        return list(names)
 
     def declare_outputs(self) -> dict[str, tuple[str, Entry]]:
         """Primary name → (section, entry); indicator names are declared too."""
@@ -389,8 +407,11 @@ class Compiler:
         rows = []
         for r, row in enumerate(spec.get("rows") or []):
             if len(row) != len(inputs) + 1:
+                hint = None
+                if len(row) == len(inputs) + 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in row[-2:]):
+                    hint = _("write {row}.{row2}: numbers take a decimal point, not a comma").format(row=row[-2], row2=row[-1])  # `[A, 12,5]`
                 self.findings.append(entry.finding(
-                    "K212", _("row {value} has {row} cells, expected {value2} ({inputs} input(s) and the result)").format(value=r + 1, row=len(row), value2=len(inputs) + 1, inputs=len(inputs)), ["rows", r]))
+                    "K212", _("row {value} has {row} cells, expected {value2} ({inputs} input(s) and the result)").format(value=r + 1, row=len(row), value2=len(inputs) + 1, inputs=len(inputs)), ["rows", r], hint))
                 ok = False
                 continue
             cells = []

@@ -31,12 +31,16 @@ class Favourable:
     def test(self, result) -> bool:
         if self.kind == "action":
             return any(a.get("id") == self.name for a in result.actions)
+        if self.kind == "actions":  # any of several actions (the ones a variant changes)
+            return any(a.get("id") in self.values for a in result.actions)
         value = result.outputs.get(self.name)
         return value is not None and str(value) in self.values
 
     def text(self) -> str:
         if self.kind == "action":
-            return f"action {self.name}"  # in JSON too: the same in every language; reports translate it
+            return f"action {self.name}"
+        if self.kind == "actions":
+            return "action " + " or ".join(self.values)
         return f"{self.name} in ({', '.join(self.values)})"
 
 
@@ -56,6 +60,11 @@ def parse_favourable(spec: str | None) -> Favourable:
     if not name.strip() or not labels:
         raise ValueError(_('"{spec}" is not OUTPUT=LABEL[,LABEL…] or an action id').format(spec=spec))
     return Favourable("output", name.strip(), labels)
+
+
+def favourable_actions(ids: list[str]) -> Favourable:
+    """The favourable outcome "one of these actions fired" (one id: the plain action form)."""
+    return Favourable("action", ids[0]) if len(ids) == 1 else Favourable("actions", " | ".join(ids), tuple(ids))
 
 
 def jenis_kelamin(nip) -> str:

@@ -140,6 +140,8 @@ class FieldDef:
     only_when: list[Expression] = field(default_factory=list)
     min_items: int | None = None
     max_items: int | None = None
+    aliases: tuple[str, ...] = ()  # other column headers for this field
+    unit: str | None = None  # "percent": a 98% spreadsheet cell (stored 0.98) reads as 98
 
 
 @dataclass
@@ -521,6 +523,7 @@ class Policy:
     population: list = field(default_factory=list)
     cycle: Any = None  # cycle.Cycle: the `cycle` section (periods, annual rule), when declared
     labels: dict = field(default_factory=dict)  # computed value → the labels it can take, where known
+    summary: list = field(default_factory=list)  # outputs for the table view (`summary:`), checked
 
     @property
     def exclusions(self) -> list[Rule]:

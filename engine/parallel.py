@@ -380,7 +380,7 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
                 try:
                     pending.append(pool.submit(work, job, block, index))
                 except BrokenProcessPool:  # a worker died while idle
-                    raise WorkerError("a worker process stopped unexpectedly (out of memory, or killed)") from None
+                    raise WorkerError(_("a worker process stopped unexpectedly (out of memory, or killed)")) from None
                 index += 1
             if not pending:
                 break
@@ -388,7 +388,7 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
             try:
                 yield future.result()
             except BrokenProcessPool:
-                raise WorkerError("a worker process stopped unexpectedly (out of memory, or killed)") from None
+                raise WorkerError(_("a worker process stopped unexpectedly (out of memory, or killed)")) from None
             except PolicyLoadError as exc:
                 raise WorkerError(_("a worker could not load the policy: {error}").format(error=exc)) from None
             except Exception as exc:

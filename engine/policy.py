@@ -13,6 +13,7 @@ import hashlib
 import json
 import errno
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -155,6 +156,14 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def decimal_comma(value: Any) -> str | None:
+    """The hint for a number written with a decimal comma (`87,5`, as Indonesian Excel shows it),
+    which YAML reads as text: "write 87.5"."""
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", value):
+        return _("write {value}: numbers take a decimal point, not a comma").format(value=value.strip().replace(',', '.'))
+    return None
+
+
 def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
     path = list(e.absolute_path)
     where = _where(path)
@@ -164,7 +173,12 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
         hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else (_("allowed keys: ") + ", ".join(allowed) if allowed else None)
-        return doc.finding("K101", _("unknown key \"{key}\"").format(key=key), path + [key], hint, key=True)
+        keys = list(e.instance) if isinstance(e.instance, dict) else []
+        if str(key).isdigit() and e.instance[key] is None and keys.index(key) > 0:
+            before = e.instance[keys[keys.index(key) - 1]]  # `{min: 87,5}` reads as min: 87 and a key "5"
+            if isinstance(before, int) and not isinstance(before, bool):
+                hint = _("write {before}.{key}: numbers take a decimal point, not a comma").format(before=before, key=key)
+        return doc.finding("K101", _('unknown key "{key}"').format(key=key), path + [key], hint, key=True)
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
         return doc.finding("K102", _("\"{missing}\" is required here").format(missing=missing), path, key=bool(path))
@@ -175,7 +189,10 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         node = node_at(doc.root, path) if doc.root is not None else None
         if "string" in want and isinstance(node, Scalar) and node.style is None:
             hint = _("write it in quotes: \"{source}\"").format(source=node.source)
-        return doc.finding("K103", _("{where} must be {words}, but is {value}").format(where=where, words=words, value=_kind(e.instance)), path, hint)
+        elif decimal_comma(e.instance) and ("number" in want or "integer" in want):
+            hint = decimal_comma(e.instance)
+        return doc.finding("K103", _("{where} must be {words}, but is {value}").format(where=where, words=words,
+                                                                                   value=_kind(e.instance)), path, hint)
     if e.validator in ("enum", "const"):
         allowed = e.validator_value if e.validator == "enum" else [e.validator_value]
         close = difflib.get_close_matches(str(e.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
@@ -438,6 +455,10 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
                 sections[s][name] = Entry(s, name, spec, d, [s, name])
     if "rounding" not in meta:
         meta["rounding"] = next((d.data["rounding"] for d in chain_docs if "rounding" in d.data), {})
+    if "summary" not in meta:  # the table columns a parent chose, unless the child chooses its own
+        inherited = next((d for d in chain_docs if "summary" in d.data), None)
+        if inherited is not None:
+            meta["summary"] = inherited.data["summary"]
     cycle_doc = next((d for d in chain_docs if "cycle" in d.data), None)  # inherited whole, like rounding
     if cycle_doc is not None:
         meta["cycle"] = cycle_doc.data["cycle"]

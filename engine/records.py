@@ -7,6 +7,7 @@ values is engine/coerce.py's job.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
@@ -47,6 +48,19 @@ class BadCell:
     value: Any
     reason: str
     code: str = "K402"
+
+
+@dataclass(frozen=True)
+class PercentCell:
+    """A number a spreadsheet shows as a percentage (stored 0.98, shown 98%). The Coercer reads
+    it as 98 for a field declared `unit: percent` and reports it for any other field."""
+
+    value: Any  # as stored: 0.98
+
+    def __str__(self) -> str:
+        from decimal import Decimal
+        shown = (Decimal(repr(self.value)) * 100).normalize()
+        return f"{shown:f}%"
 
 
 def detect_format(name: str, explicit: str | None = None) -> str:
@@ -104,7 +118,36 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
 
 
 def _text(stream: IO[bytes]) -> io.TextIOWrapper:
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+    return io.TextIOWrapper(stream, encoding=_encoding(stream), errors="strict", newline="")
+
+
+def _encoding(stream: IO[bytes]) -> str:
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode Text"), else UTF-8."""
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if not head and stream.seekable():
+        head = stream.read(4)
+        stream.seek(0)
+    return "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
+def not_utf8(stream: IO[bytes], after: int) -> str:
+    """Why a CSV file cannot be read as UTF-8, naming the first line that is not (found by reading
+    the file again when it can be); most often a file saved as Excel's "CSV (Comma delimited)",
+    which is Windows-1252."""
+    try:
+        stream.seek(0)
+        number = 1
+        while piece := stream.readline(1 << 20):  # bounded: a line without end is read in pieces
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.end < len(piece) or piece.endswith(b"\n"):  # not a character cut by the piece's end
+                    shown = piece[max(0, exc.start - 20): exc.start + 20].decode("cp1252", "replace").strip()
+                    return (_("line {number} is not UTF-8 text (near \"{shown}\"; the file looks saved as Windows-1252, Excel's \"CSV (Comma delimited)\"): save it as \"CSV UTF-8 (Comma delimited)\"").format(number=number, shown=shown))
+            number += piece.endswith(b"\n")
+    except (OSError, ValueError):
+        pass
+    return _("the file is not UTF-8 text after line {after}; save it as 'CSV UTF-8'").format(after=after)
 
 
 def sniff_delimiter(header: str) -> str:
@@ -203,8 +246,8 @@ def _alone(line: str, header: list[str], delimiter: str) -> dict | None:
 def _csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
     try:
         header_line = text.readline(MAX_HEADER_LINE)
-    except UnicodeDecodeError as exc:
-        raise RecordsError(_("the file is not UTF-8 text ({reason} at byte {start}); save it as 'CSV UTF-8'").format(reason=exc.reason, start=exc.start)) from None
+    except UnicodeDecodeError:
+        raise RecordsError(not_utf8(text.buffer, 0)) from None
     if not header_line.strip():
         raise RecordsError(_("the CSV file is empty: expected a header line with the column names"))
     if len(header_line) >= MAX_HEADER_LINE and header_line[-1] not in "\r\n":
@@ -246,8 +289,8 @@ def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
                 problem = _("a quote opened on line {first} is never closed before the end of the file: a stray \"?").format(first=lines.first)
         except StopIteration:
             break
-        except UnicodeDecodeError as exc:
-            raise RecordsError(_("the file is not UTF-8 text after line {last} ({reason}); save it as 'CSV UTF-8'").format(last=lines.last, reason=exc.reason)) from None
+        except UnicodeDecodeError:
+            raise RecordsError(not_utf8(text.buffer, lines.last)) from None
         except _Runaway as exc:
             problem = str(exc)
         except csv.Error as exc:

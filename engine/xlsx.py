@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import IO, Any, Iterator
 
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
@@ -30,7 +31,7 @@ from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from .i18n import N_, _, ngettext, num
 from .limits import MAX_CELL
-from .records import BadCell, RecordsError, Source, open_binary
+from .records import BadCell, PercentCell, RecordsError, Source, open_binary
 from .xlsx_guard import CUT, GuardedZip
 from .xlsx_strings import SharedStrings
 
@@ -64,6 +65,8 @@ class _Parser(WorkSheetParser):
             cell = super().parse_cell(element)
         except (ValueError, TypeError, OverflowError, IndexError):  # "1x" as a number, a shared string not there
             return self._bad_cell(element)
+        if cell["style_id"] in self.percent_styles and cell["data_type"] == "n" and cell["value"] is not None:
+            cell["data_type"] = "percent"
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
             saved = element.find(VALUE_TAG)
             # <v></v> under t="str" is a formula whose saved result is empty text
@@ -98,6 +101,7 @@ def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None
             parser = _Parser(book.archive.open(path), book.strings(path), data_only=True,
                              epoch=book.wb.epoch, date_formats=book.wb._date_formats,
                              timedelta_formats=book.wb._timedelta_formats)
+            parser.percent_styles = percent_styles(book.wb)
             try:
                 yield from _Sheet(title, parser, notes).records(header_row, mapping)
             finally:
@@ -106,6 +110,21 @@ def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None
             book.archive.close()
     finally:
         stream.close()
+
+
+def percent_styles(wb) -> frozenset[int]:
+    """The cell styles whose number format shows a percentage (`0%`, `0.00%`, custom `0.0%`)."""
+    out = set()
+    for idx, style in enumerate(wb._cell_styles):
+        fmt_id = style.numFmtId
+        if fmt_id >= BUILTIN_FORMATS_MAX_SIZE:
+            code = wb._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE] \
+                if fmt_id - BUILTIN_FORMATS_MAX_SIZE < len(wb._number_formats) else ""
+        else:
+            code = builtin_format_code(fmt_id) or ""
+        if "%" in re.sub(r'"[^"]*"|\\.', "", code):  # a % inside quotes or escaped is literal text
+            out.add(idx)
+    return frozenset(out)
 
 
 class _Book:
@@ -206,6 +225,8 @@ def cell_value(cell: dict) -> Any:
         return BadCell(None, _(NO_SAVED_VALUE))
     if kind == "e":
         return BadCell(v, _("the cell shows the Excel error {v}").format(v=v))
+    if kind == "percent":
+        return PercentCell(v) if not isinstance(v, float) or math.isfinite(v) else BadCell(str(v), _("not a finite number"))
     if kind == "bad":
         if CUT in v:
             return BadCell(v[:40] + "…", _("the cell holds more than {MAX_CELL} characters").format(MAX_CELL=num(MAX_CELL, group=True)), "K410")

@@ -146,7 +146,8 @@ def test_rendered_charts_match_the_json(report, tmp_path):
             drawn = {b["data-label"]: int(b["data-count"]) for b in dom.find("rect", data_chart=chart, data_variant=side)}
             assert drawn == o["counts"]
             panel = dom.find("div", data_check=o["check"], data_group=o["group"])[0]
-            assert f"{side.upper()}: {o['status'].replace('_', ' ')}" in panel["_text"]
+            shown = {"pass": "memenuhi", "fail": "tidak memenuhi", "not_checked": "tidak diperiksa"}[o["status"]]
+            assert f"{side.upper()}: {shown}" in panel["_text"]  # Indonesian by default
     assert any(o["status"] == "fail" for o in data["population"]["a"])
     # fairness table: both ratios per group
     for name, table in data["fairness"]["fields"].items():
@@ -169,7 +170,7 @@ def test_search_box_filters_the_changed_list(report, tmp_path):
     assert [int(r["data-row"]) for r in rows] == [target["row"]]
     count = dom.find("p", id="changed-count")[0]
     assert count["data-matches"] == "1"
-    assert count["_text"] == f"1 of {data['summary']['changed']} shown"
+    assert count["_text"] == f"1 dari {data['summary']['changed']} ditampilkan"  # Indonesian by default
     dom = dump_dom(chromium(), path.as_uri() + '#q="Dinas%20B"%20kategori_potensial', tmp_path)
     want = [e["row"] for e in data["changed"] if e["groups"]["unit_kerja"] == "Dinas B"
             and any(d["name"] == "kategori_potensial" for d in e["differences"])]

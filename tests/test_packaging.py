@@ -22,6 +22,9 @@ def test_no_generic_top_level_names(tmp_path):
 def test_shipped_files_are_resources():
     assert resources.files("kinerja.schemas").joinpath("policy.schema.json").is_file()
     assert resources.files("kinerja.policies").joinpath("nasional", "permenpanrb-6-2022.yaml").is_file()
+    templates = resources.files("kinerja.engine.report").joinpath("templates")  # package-data in pyproject
+    for name in ("base.html.j2", "charts.html.j2", "compare.html.j2", "compare.js", "report.css"):
+        assert templates.joinpath(name).is_file()
 
 
 def test_version_and_schema_commands():

@@ -273,7 +273,8 @@ def test_html_embeds_a_bounded_list_and_writes_every_changed_record_beside_it(tm
     assert code == 0
     embedded = json.loads(re.search(rb'id="kinerja-data">(.*?)</script>', page).group(1))
     assert [e["row"] for e in embedded["changed"]] == [e["row"] for e in changed[:3]]
-    note = f"The search covers the first 3 of {len(changed)}; all {len(changed)} are in <b>dampak.changed.csv</b>"
+    n = len(changed)  # the report is Indonesian by default (issue 13)
+    note = f"Pencarian mencakup 3 pertama dari {n}; semua {n} ada di <b>dampak.changed.csv</b>"
     assert note.encode() in page
     lines = (tmp_path / "dampak.changed.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "row,nip,unit_kerja,predikat A,predikat B,differences"

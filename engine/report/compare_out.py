@@ -115,7 +115,8 @@ def render_text(data: dict) -> str:
     if changed:
         out += ["", _("changed records ({n}):").format(n=len(changed))]
         for entry in changed[:TEXT_CHANGED_CAP]:
-            out.append("  " + _("row {row}, nip {nip}").format(row=entry["row"], nip=entry["nip"] or "-"))
+            name = f" ({entry['name']})" if entry.get("name") else ""
+            out.append("  " + _("row {row}, nip {nip}").format(row=entry["row"], nip=entry["nip"] or "-") + name)
             for d in entry["differences"]:
                 sign = ("+" if d["b"] else "-") if d["kind"] == "action" else ""
                 what = f"{sign}{d['name']}" if d["kind"] == "action" else f"{d['name']}: {_v(d['a'])} → {_v(d['b'])}"
@@ -182,7 +183,9 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
             diffs = "; ".join((f"{'+' if d['b'] else '−'}`{d['name']}`" if d["kind"] == "action"
                                else f"`{d['name']}` {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
                               for d in e["differences"])
-            rows.append([str(e["row"]), e["nip"] or "-", f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
+            nip = e["nip"] or "-"
+            rows.append([str(e["row"]), f"{nip} {e['name']}" if e.get("name") else nip,
+                         f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
         out += _md_table(rows, left=4)
         if len(data["changed"]) > cap:
             out.append(_more(len(data["changed"]) - cap))

@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import json
 import re
-import shutil
 from decimal import Decimal
 from typing import IO, Any, Iterator
 
@@ -271,51 +270,45 @@ class CsvWriter(Writer):
 
 
 class TableWriter(Writer):
-    """Aligned columns for a terminal. Outputs that do not fit the width are left out (with a
-    note naming them), so the row, NIP, status and actions always show."""
+    """Aligned columns for people: row, NIP (and the period, with --annual), the chosen fields and
+    outputs (the name and the policy's key outputs by default), then the actions in full. A failed
+    row says ERROR, an excluded one EXCLUDED, each with its reasons in full on their own lines
+    below it. Cells wider than MAX_CELL are cut with "…", never the actions or the reasons."""
 
-    MAX_CELL = 24
+    MAX_CELL = 40
 
-    def __init__(self, *args, width: int | None = None, **kwargs):
+    def __init__(self, *args, columns: list[str] | None = None, width: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rows: list[tuple[list[str], str]] = []
-        self.width = width or shutil.get_terminal_size((160, 24)).columns
+        self.columns = list(self.outputs if columns is None else columns)
+        self.rows: list[tuple[list[str], str, list[str]]] = []
+        self.width = width
 
     def write(self, result: Result) -> None:
+        raw = result.raw if isinstance(result.raw, dict) else {}
+        detail = []
+        for name in self.columns:
+            value = result.outputs.get(name) if name in result.outputs else raw.get(name)
+            detail.append(cell_text(value))
         if result.ok:
-            detail = [cell_text(result.outputs.get(n)) for n in self.outputs]
-            actions = ", ".join(a["id"] for a in result.actions)
+            actions, reasons = ", ".join(a["id"] for a in result.actions), []
         elif result.status == "excluded":
-            detail = [""] * len(self.outputs)
-            actions = "EXCLUDED " + excluded_reason(result)
+            actions, reasons = "EXCLUDED", [excluded_reason(result)]
         else:
-            detail = [""] * len(self.outputs)
-            actions = _("ERROR {errors}").format(errors=error_text(result.errors))
-        status = result.status if not self.periode else f"{result.status} {self.period_of(result)}".strip()
-        cells = [str(result.row), result.nip or "", status, *detail]
-        self.rows.append(([printable(c) for c in cells], printable(actions)))
+            actions, reasons = "ERROR", [error_text([e]) for e in result.errors]
+        lead = [str(result.row), result.nip or ""] + ([self.period_of(result)] if self.periode else [])
+        # record text reaches a terminal: control characters never do (see printable)
+        self.rows.append(([printable(c) for c in (*lead, *detail)], printable(actions),
+                          [printable(r) for r in reasons]))
 
     def close(self) -> None:
-        header = [_("row"), "nip", "status", *self.outputs]
-        cells = [header] + [r for r, _actions in self.rows]
+        header = ["row", "nip", *(["periode"] if self.periode else []), *self.columns]
+        cells = [header] + [r for r, _, _ in self.rows]
         widths = [min(max(len(r[i]) for r in cells), self.MAX_CELL) for i in range(len(header))]
-        actions_head = _("actions")
-        budget = self.width - 2 - min(max([len(actions_head)] + [len(a) for _cells, a in self.rows]), 40)
-        keep, used = [], 0
-        for i, w in enumerate(widths):
-            if i < 3 or used + w + 2 <= budget:
-                keep.append(i)
-                used += w + 2
-        dropped = [header[i] for i in range(len(header)) if i not in keep]
-        for cols, actions in [(header, actions_head)] + self.rows:
-            parts = [_fit(cols[i], widths[i]) for i in keep]
-            line = ("  ".join(parts) + "  " + actions).rstrip()
-            if len(line) > self.width:
-                line = line[: self.width - 1] + "…"
-            self.out.write(line + "\n")
-        if dropped:
-            self.out.write(_("({n} more column(s) not shown: {columns}; use --format csv or json for all)").format(
-                n=len(dropped), columns=", ".join(dropped)) + "\n")
+        for cols, actions, reasons in [(header, "actions", [])] + self.rows:
+            parts = [_fit(c, w) for c, w in zip(cols, widths)]
+            self.out.write(("  ".join(parts) + "  " + actions).rstrip() + "\n")
+            for reason in reasons:
+                self.out.write(f"      {reason}\n")
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

@@ -3,12 +3,13 @@ a pull-request comment). HTML lives in html.py. Each takes the plain-data compar
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Callable
 
 from ..model import format_value
 from ..policy_diff import describe
-from .results import dump_chunks, dumps
+from .results import dump_chunks, dumps, inert
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200
@@ -129,6 +130,15 @@ def render_text(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>!~&])")  # `|` is escaped by _md_row
+
+
+def _md_text(text: str) -> str:
+    """Record text as inert Markdown: no link, image, HTML, emphasis or code span can open, and
+    no `@name` becomes a mention (a zero-width space after `@`) in a pull-request comment."""
+    return _MD_ACTIVE.sub(r"\\\1", str(text)).replace("@", "@\u200b")
+
+
 def _md_row(cells) -> str:
     return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
@@ -154,11 +164,11 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
         rows = [["row", "NIP", data["by_output"], "differences"]]
         for e in data["changed"][:cap]:
             diffs = "; ".join((f"{'+' if d['b'] else '−'}`{d['name']}`" if d["kind"] == "action"
-                               else f"`{d['name']}` {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
-                              for d in e["differences"])
-            nip = e["nip"] or "-"
-            rows.append([str(e["row"]), f"{nip} {e['name']}" if e.get("name") else nip,
-                         f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
+                               else f"`{d['name']}` {_md_text(_v(d['a']))} → {_md_text(_v(d['b']))}")
+                              + f" ({_md_text(d['reason'])})" for d in e["differences"])
+            nip = _md_text(e["nip"] or "-")
+            rows.append([str(e["row"]), f"{nip} {_md_text(e['name'])}" if e.get("name") else nip,
+                         _md_text(f"{_v(e['output']['a'])} → {_v(e['output']['b'])}"), diffs])
         out += _md_table(rows, left=4)
         if len(data["changed"]) > cap:
             out.append(f"\n… and {len(data['changed']) - cap} more")
@@ -166,7 +176,8 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
     if data["invalid"]:
         out += [f"#### Invalid records ({len(data['invalid'])})", ""]
         rows = [["row", "NIP", "A", "B"]]
-        rows += [[str(e["row"]), e["nip"] or "-", _errors(e["a"]), _errors(e["b"])] for e in data["invalid"][:cap]]
+        rows += [[str(e["row"]), _md_text(e["nip"] or "-"), _md_text(_errors(e["a"])), _md_text(_errors(e["b"]))]
+                 for e in data["invalid"][:cap]]
         out += _md_table(rows, left=4)
         if len(data["invalid"]) > cap:
             out.append(f"\n… and {len(data['invalid']) - cap} more")
@@ -189,6 +200,13 @@ def render_json(data: dict) -> str:
     return dumps(data, indent=2) + "\n"
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
+
+
 def write_changed_csv(data: dict, stream) -> None:
     """Every changed record as CSV (row, NIP, groups, the by-output before and after, the
     differences with their reasons), streamed from the comparison's list."""
@@ -201,8 +219,9 @@ def write_changed_csv(data: dict, stream) -> None:
         diffs = "; ".join((f"{'+' if d['b'] else '-'}{d['name']}" if d["kind"] == "action"
                            else f"{d['name']}: {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
                           for d in e["differences"])
-        out.writerow([e["row"], e["nip"] or "", *(_v(e["groups"].get(g)) for g in groups), _v(e["output"]["a"]),
-                      _v(e["output"]["b"]), diffs])
+        cells = [e["nip"] or "", *(_v(e["groups"].get(g)) for g in groups), _v(e["output"]["a"]),
+                 _v(e["output"]["b"]), diffs]
+        out.writerow([e["row"], *(c if _is_number(c) else inert(c) for c in cells)])  # text never runs as a formula
 
 
 def write_report(data: dict, fmt: str, stream) -> None:

@@ -3,6 +3,7 @@ a pull-request comment). HTML lives in html.py. Each takes the plain-data compar
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Callable
 
@@ -10,7 +11,7 @@ from ..fairness import shown_favourable
 from ..i18n import N_, _, num
 from ..model import format_value
 from ..policy_diff import describe
-from .results import dump_chunks, dumps
+from .results import dump_chunks, dumps, inert
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200
@@ -149,6 +150,15 @@ def render_text(data: dict) -> str:
 STATUS_WORDS = {"pass": N_("pass"), "fail": N_("fail"), "not_checked": N_("not_checked")}  # as JSON says them
 
 
+_MD_ACTIVE = re.compile(r"([\\`*_\[\]<>!~&])")  # `|` is escaped by _md_row
+
+
+def _md_text(text: str) -> str:
+    """Record text as inert Markdown: no link, image, HTML, emphasis or code span can open, and
+    no `@name` becomes a mention (a zero-width space after `@`) in a pull-request comment."""
+    return _MD_ACTIVE.sub(r"\\\1", str(text)).replace("@", "@\u200b")
+
+
 def _md_row(cells) -> str:
     return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
 
@@ -181,11 +191,11 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
         rows = [[_("row"), "NIP", data["by_output"], _("differences")]]
         for e in data["changed"][:cap]:
             diffs = "; ".join((f"{'+' if d['b'] else '−'}`{d['name']}`" if d["kind"] == "action"
-                               else f"`{d['name']}` {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
-                              for d in e["differences"])
-            nip = e["nip"] or "-"
-            rows.append([str(e["row"]), f"{nip} {e['name']}" if e.get("name") else nip,
-                         f"{_v(e['output']['a'])} → {_v(e['output']['b'])}", diffs])
+                               else f"`{d['name']}` {_md_text(_v(d['a']))} → {_md_text(_v(d['b']))}")
+                              + f" ({_md_text(d['reason'])})" for d in e["differences"])
+            nip = _md_text(e["nip"] or "-")
+            rows.append([str(e["row"]), f"{nip} {_md_text(e['name'])}" if e.get("name") else nip,
+                         _md_text(f"{_v(e['output']['a'])} → {_v(e['output']['b'])}"), diffs])
         out += _md_table(rows, left=4)
         if len(data["changed"]) > cap:
             out.append(_more(len(data["changed"]) - cap))
@@ -193,7 +203,8 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
     if data["invalid"]:
         out += ["#### " + _("Invalid records ({n})").format(n=len(data["invalid"])), ""]
         rows = [[_("row"), "NIP", "A", "B"]]
-        rows += [[str(e["row"]), e["nip"] or "-", _errors(e["a"]), _errors(e["b"])] for e in data["invalid"][:cap]]
+        rows += [[str(e["row"]), _md_text(e["nip"] or "-"), _md_text(_errors(e["a"])), _md_text(_errors(e["b"]))]
+                 for e in data["invalid"][:cap]]
         out += _md_table(rows, left=4)
         if len(data["invalid"]) > cap:
             out.append(_more(len(data["invalid"]) - cap))
@@ -218,6 +229,13 @@ def render_json(data: dict) -> str:
     return dumps(data, indent=2) + "\n"
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
+
+
 def write_changed_csv(data: dict, stream) -> None:
     """Every changed record as CSV (row, NIP, groups, the by-output before and after, the
     differences with their reasons), streamed from the comparison's list."""
@@ -230,8 +248,9 @@ def write_changed_csv(data: dict, stream) -> None:
         diffs = "; ".join((f"{'+' if d['b'] else '-'}{d['name']}" if d["kind"] == "action"
                            else f"{d['name']}: {_v(d['a'])} → {_v(d['b'])}") + f" ({d['reason']})"
                           for d in e["differences"])
-        out.writerow([e["row"], e["nip"] or "", *(_v(e["groups"].get(g)) for g in groups), _v(e["output"]["a"]),
-                      _v(e["output"]["b"]), diffs])
+        cells = [e["nip"] or "", *(_v(e["groups"].get(g)) for g in groups), _v(e["output"]["a"]),
+                 _v(e["output"]["b"]), diffs]
+        out.writerow([e["row"], *(c if _is_number(c) else inert(c) for c in cells)])  # text never runs as a formula
 
 
 def write_report(data: dict, fmt: str, stream) -> None:

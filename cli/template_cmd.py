@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from kinerja.engine.i18n import _, os_reason
+
 from .common import EXIT_OK, fail, load_policy
 
 SAMPLE_SUFFIXES = (".sample.csv", ".sample.yaml", ".sample.json", ".sample.jsonl")
@@ -56,21 +58,19 @@ def template(policy, output):
     from kinerja.engine.template import EXAMPLES, GUIDE, DATA, build_template
 
     if not output.lower().endswith((".xlsx", ".xlsm")):
-        fail(f"{output}: the template is an Excel workbook; give a file name ending in .xlsx")
+        fail(_("{output}: the template is an Excel workbook; give a file name ending in .xlsx").format(output=output))
     compiled = load_policy(policy)
     lists = [n for n, f in compiled.fields.items() if f.type == "list" and (f.required or f.required_when)]
     if lists:
-        fail(f"{compiled.id} needs {', '.join(lists)}: a list of items for each employee, which one spreadsheet "
-             "cell cannot hold; give its records as JSON or YAML (see the policy's sample file)")
+        fail(_("{id} needs {value}: a list of items for each employee, which one spreadsheet cell cannot hold; give its records as JSON or YAML (see the policy's sample file)").format(id=compiled.id, value=', '.join(lists)))
     made = build_template(compiled, _sample_records(policy, compiled))
     try:
         made.book.save(output)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
-    click.echo(f"wrote {output}: {len(made.columns)} columns on sheet {DATA}, {made.examples} example row(s) "
-               f"on {EXAMPLES}, instructions on {GUIDE}", err=True)
+        fail(_("cannot write {output}: {value}").format(output=output, value=os_reason(exc)))
+    click.echo(_("wrote {output}: {columns} columns on sheet {DATA}, {examples} example row(s) on {EXAMPLES}, instructions on {GUIDE}").format(output=output, columns=len(made.columns), DATA=DATA, examples=made.examples, EXAMPLES=EXAMPLES, GUIDE=GUIDE), err=True)
     if made.skipped:
-        click.echo(f"note: list fields cannot be typed into one cell and were left out: {', '.join(made.skipped)}",
+        click.echo(_("note: list fields cannot be typed into one cell and were left out: {value}").format(value=', '.join(made.skipped)),
                    err=True)
     sys.exit(EXIT_OK)
 
@@ -86,11 +86,10 @@ def list_shipped(fmt):
     if fmt == "json":
         click.echo(dumps(items, indent=2))
         sys.exit(EXIT_OK)
-    rows = [["id", "kind", "regime", "extends", "name"]]
+    rows = [["id", _("kind"), _("regime"), "extends", _("name")]]
     rows += [[i["id"], i["kind"], i["regime"] or "-", i["extends"] or "-", i["name"]] for i in items]
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
-    click.echo("\nUse an id anywhere a policy or mapping file is asked for: kinerja show ID, "
-               "kinerja template ID -o pegawai.xlsx, kinerja evaluate ID FILE --map MAPPING.")
+    click.echo(_("\nUse an id anywhere a policy or mapping file is asked for: kinerja show ID, kinerja template ID -o pegawai.xlsx, kinerja evaluate ID FILE --map MAPPING."))
     sys.exit(EXIT_OK)

@@ -146,7 +146,7 @@ def test_rendered_charts_match_the_json(report, tmp_path):
             drawn = {b["data-label"]: int(b["data-count"]) for b in dom.find("rect", data_chart=chart, data_variant=side)}
             assert drawn == o["counts"]
             panel = dom.find("div", data_check=o["check"], data_group=o["group"])[0]
-            shown = {"pass": "memenuhi", "fail": "tidak memenuhi", "not_checked": "tidak diperiksa"}[o["status"]]
+            shown = {"pass": "terpenuhi", "fail": "tidak terpenuhi", "not_checked": "tidak diperiksa"}[o["status"]]
             assert f"{side.upper()}: {shown}" in panel["_text"]  # Indonesian by default
     assert any(o["status"] == "fail" for o in data["population"]["a"])
     # fairness table: both ratios per group

@@ -16,6 +16,7 @@ from importlib import resources
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from ..i18n import LANGS, N_, gettext_in
 from ..model import format_value
 from ..policy_diff import describe
 from .compare_out import _errors, _pct, _ratio, _change
@@ -27,58 +28,74 @@ EMBED_ROWS = 5000  # changed (and invalid) records embedded for the search: the 
 # `kinerja compare -o FILE.html` writes every changed record beside it (FILE.changed.csv)
 NAMES_SHOWN = 30  # per action and direction, in the actions section
 
-TEXTS = {
-    "id": {
-        "title": "kinerja compare: dampak perubahan kebijakan", "summary": "Ringkasan",
-        "cards": ["pegawai", "valid", "tidak valid", "berubah", "keluaran berubah", "tindak lanjut berubah"],
-        "big_list": "{n} pegawai berubah; halaman ini memuat {shown} pertama. Daftar lengkap:",
-        "capped": "Pencarian mencakup {shown} pertama dari {n}; semua {n} ada di <b>{csv}</b> di samping laporan ini.",
-        "capped_no_csv": "Pencarian mencakup {shown} pertama dari {n}; gunakan --format json, atau -o FILE.html "
-                         "untuk CSV berisi semuanya.",
-        "actions": "Tindak lanjut yang berubah", "gain": "mendapat", "lose": "kehilangan",
-        "changed_params": "berubah rinciannya", "people": "pegawai", "who_gain": "Yang mendapat",
-        "who_lose": "Yang kehilangan", "and_more": "… dan {n} lainnya",
-        "no_actions": "Tidak ada tindak lanjut yang berubah.",
-        "transitions": "Perpindahan {output}: A (baris) → B (kolom)", "total": "jumlah",
-        "same": "tetap", "moved": "berpindah", "distribution": "Sebaran {output}",
-        "groups": "Per kelompok", "against_kurva": "terhadap batas kurva distribusi",
-        "no_groups": "tidak ada kelompok", "no_valid": "tanpa data valid",
-        "fairness": "Keadilan (aturan empat per lima)", "favourable": "hasil yang menguntungkan",
-        "ratio_legend": "rasio = tingkat kelompok ÷ tingkat kelompok terbaik;", "below": "di bawah 0,8 ditandai",
-        "fair_head": ["kolom", "kelompok", "pegawai", "tingkat A", "rasio A", "tingkat B", "rasio B", "perubahan"],
-        "no_fairness": "tidak ada kolom kelompok (gunakan --group-by)",
-        "changed": "Pegawai yang berubah", "search": "cari NIP, nama, unit, keluaran, alasan…",
-        "of": "dari", "shown": "ditampilkan", "first": "yang digambar:", "row": "baris", "name": "nama",
-        "group": "kelompok", "differences": "perbedaan", "invalid": "Data tidak valid", "none": "tidak ada",
-        "policy_diff": "Perbedaan kebijakan", "yes": "ya", "no": "tidak", "org": "predikat organisasi",
-        "valid": "valid",
-        "status": {"pass": "memenuhi", "fail": "tidak memenuhi", "not_checked": "tidak diperiksa",
-                   "action": "tindak lanjut"},
-    },
-    "en": {
-        "title": "kinerja compare: what the policy change does", "summary": "Summary",
-        "cards": ["records", "valid", "invalid", "changed", "outputs changed", "actions changed"],
-        "big_list": "{n} employees changed; this page holds the first {shown}. The full list:",
-        "capped": "The search covers the first {shown} of {n}; all {n} are in <b>{csv}</b> beside this report.",
-        "capped_no_csv": "The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV "
-                         "of all of them.",
-        "actions": "Actions that change", "gain": "gain", "lose": "lose", "changed_params": "change in detail",
-        "people": "employees", "who_gain": "Who gains", "who_lose": "Who loses", "and_more": "… and {n} more",
-        "no_actions": "No action changes.",
-        "transitions": "{output}: A (rows) → B (columns)", "total": "total", "same": "same", "moved": "changed",
-        "distribution": "{output} distribution", "groups": "Per group", "against_kurva": "against the kurva limits",
-        "no_groups": "no groups", "no_valid": "no valid records",
-        "fairness": "Fairness (four-fifths rule)", "favourable": "favourable",
-        "ratio_legend": "ratio = group rate ÷ best group rate;", "below": "below 0.8 flagged",
-        "fair_head": ["field", "group", "records", "rate A", "ratio A", "rate B", "ratio B", "change"],
-        "no_fairness": "no group fields (use --group-by)",
-        "changed": "Changed employees", "search": "search NIP, name, unit, output, reason…",
-        "of": "of", "shown": "shown", "first": "drawn:", "row": "row", "name": "name", "group": "group",
-        "differences": "differences", "invalid": "Invalid records", "none": "none", "policy_diff": "Policy differences",
-        "yes": "yes", "no": "no", "org": "organisation predikat", "valid": "valid",
-        "status": {"pass": "pass", "fail": "fail", "not_checked": "not checked", "action": "action"},
+# The page's words, in English; each is translated from the catalogue where the page is built.
+_TEXTS_EN = {
+    'title': N_('kinerja compare: what the policy change does'),
+    'summary': N_('Summary'),
+    'cards': [N_('records'), N_('valid'), N_('invalid'), N_('records changed'), N_('outputs changed'), N_('actions changed')],
+    'big_list': N_('{n} employees changed; this page holds the first {shown}. The full list:'),
+    'capped': N_('The search covers the first {shown} of {n}; all {n} are in <b>{csv}</b> beside this report.'),
+    'capped_no_csv': N_('The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV of all of them.'),
+    'actions': N_('Actions that change'),
+    'gain': N_('gain'),
+    'lose': N_('lose'),
+    'changed_params': N_('change in detail'),
+    'people': N_('employees'),
+    'who_gain': N_('Who gains'),
+    'who_lose': N_('Who loses'),
+    'and_more': N_('… and {n} more'),
+    'no_actions': N_('No action changes.'),
+    'transitions': N_('{output}: A (rows) → B (columns)'),
+    'total': N_('total'),
+    'same': N_('same'),
+    'moved': N_('moved'),
+    'distribution': N_('{output} distribution'),
+    'groups': N_('Per group'),
+    'against_kurva': N_('against the kurva limits'),
+    'no_groups': N_('no groups'),
+    'no_valid': N_('no valid records'),
+    'fairness': N_('Fairness (four-fifths rule)'),
+    'favourable': N_('favourable'),
+    'ratio_legend': N_('ratio = group rate ÷ best group rate;'),
+    'below': N_('below 0.8 flagged'),
+    'fair_head': [N_('field'), N_('group'), N_('records'), N_('rate A'), N_('ratio A'), N_('rate B'), N_('ratio B'), N_('change')],
+    'no_fairness': N_('no group fields (use --group-by)'),
+    'changed': N_('Changed employees'),
+    'search': N_('search NIP, name, unit, output, reason…'),
+    'of': N_('of'),
+    'shown': N_('shown'),
+    'first': N_('drawn:'),
+    'row': N_('row'),
+    'name': N_('name'),
+    'group': N_('group'),
+    'differences': N_('differences'),
+    'invalid': N_('Invalid records'),
+    'none': N_('none'),
+    'policy_diff': N_('Policy differences'),
+    'yes': N_('yes'),
+    'no': N_('no'),
+    'org': N_('organisation predikat'),
+    'valid': N_('valid'),
+    'status': {
+        'pass': N_('pass'),
+        'fail': N_('fail'),
+        'not_checked': N_('not checked'),
+        'action': N_('action'),
     },
 }
+
+
+def _translated(lang: str, words):
+    if isinstance(words, dict):
+        return {k: _translated(lang, v) for k, v in words.items()}
+    if isinstance(words, list):
+        return [_translated(lang, v) for v in words]
+    return gettext_in(lang, words)
+
+
+TEXTS = {lang: _translated(lang, _TEXTS_EN) for lang in LANGS}
+
+
 CARD_KEYS = ["records", "valid", "invalid", "changed", "outputs_changed", "actions_changed"]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .expr import Expression
 from .functions import EvalError
-from .i18n import LANGS, N_, _, gettext_in, num, using
+from .i18n import N_, _, in_every_language, num, using
 from .model import Band, Policy, Scorecard, Table, Value, format_value
 
 _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
@@ -46,7 +46,7 @@ _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
     "range_open": N_("≥ {min}"),
     "inputs": N_(" ({values})"),
 }
-TEXTS = {lang: {key: gettext_in(lang, text) for key, text in _TEXTS_EN.items()} for lang in LANGS}
+TEXTS = in_every_language(_TEXTS_EN)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Band, Cell, Policy, Scorecard, Table, Value
-from .i18n import LANGS, N_, gettext_in
+from .i18n import N_, gettext_in, in_every_language
 from .phrase import Names, Segment, conjuncts, phrase, show_value
 from .policy import Entry, find_policy, resolve, ParentRefused
 from .policy_diff import diff_policies
@@ -35,7 +35,7 @@ _TYPE_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "nip": N_("NIP (18 digits)"),
     "list": N_("list"),
 }
-TYPE_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _TYPE_WORDS_EN.items()} for lang in LANGS}
+TYPE_WORDS = in_every_language(_TYPE_WORDS_EN)
 _KIND_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "promosi": N_("promotion"),
     "pelatihan": N_("training"),
@@ -49,7 +49,7 @@ _KIND_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "catatan": N_("note"),
     "dikecualikan": N_("not appraised (excluded)"),
 }
-KIND_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _KIND_WORDS_EN.items()} for lang in LANGS}
+KIND_WORDS = in_every_language(_KIND_WORDS_EN)
 _SECTION_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "params": N_("Parameter"),
     "fields": N_("Employee data"),
@@ -61,7 +61,7 @@ _SECTION_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "population": N_("Population check"),
     "rounding": N_("Rounding"),
 }
-SECTION_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _SECTION_WORDS_EN.items()} for lang in LANGS}
+SECTION_WORDS = in_every_language(_SECTION_WORDS_EN)
 CHANGE_WORDS = {  # the technical words of policy_diff, as an officer says them
     "id": [(r"^band (.*): min$", r"rentang \1: batas bawah"), (r"^band (.*): max$", r"rentang \1: batas atas"),
            (r"^band (.*): below$", r"rentang \1: di bawah"), (r"^band (.*)$", r"rentang \1"),
@@ -337,7 +337,7 @@ _LIMIT_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "or": N_(" or "),
     "none": N_("none may be"),
 }
-LIMIT_WORDS = {lang: {key: gettext_in(lang, text) for key, text in _LIMIT_WORDS_EN.items()} for lang in LANGS}
+LIMIT_WORDS = in_every_language(_LIMIT_WORDS_EN)
 
 
 def _population(name: str, spec: dict, names: Names, labels: dict, lang: str) -> dict:

@@ -97,6 +97,18 @@ def gettext_in(language: str, message: str) -> str:
     return catalogue(language).gettext(message)
 
 
+def in_every_language(words):
+    """`words` (English message ids, in dicts and lists as deep as needed) translated into each
+    of LANGS: {"id": …, "en": …}, built once where a module defines its words."""
+    def translate(language, item):
+        if isinstance(item, dict):
+            return {key: translate(language, value) for key, value in item.items()}
+        if isinstance(item, list):
+            return [translate(language, value) for value in item]
+        return gettext_in(language, item)
+    return {language: translate(language, words) for language in LANGS}
+
+
 def _(message: str) -> str:
     """`message` in the current language."""
     return catalogue(lang()).gettext(message)

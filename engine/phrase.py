@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .expr import parse
-from .i18n import LANGS, N_, gettext_in, num
+from .i18n import N_, in_every_language, num
 from .model import plain_decimal
 
 Segment = tuple[str, str]
@@ -42,7 +42,7 @@ _WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "not": N_("it is not the case that "),
     "param": N_("parameter"),
 }
-WORDS = {lang: {key: gettext_in(lang, text) for key, text in _WORDS_EN.items()} for lang in LANGS}
+WORDS = in_every_language(_WORDS_EN)
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<",
         ast.In: "in", ast.NotIn: "not in"}
 

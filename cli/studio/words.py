@@ -3,7 +3,7 @@ the page gets both languages at once and switches between them without a reload.
 
 from __future__ import annotations
 
-from kinerja.engine.i18n import LANGS, N_, gettext_in
+from kinerja.engine.i18n import N_, in_every_language
 
 WORDS = {
     "language": N_("Language"),
@@ -67,4 +67,4 @@ WORDS = {
 
 def page_words() -> dict[str, dict[str, str]]:
     """{language: {key: text}} for the page's switch."""
-    return {lang: {key: gettext_in(lang, text) for key, text in WORDS.items()} for lang in LANGS}
+    return in_every_language(WORDS)

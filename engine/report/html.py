@@ -16,7 +16,7 @@ from importlib import resources
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..i18n import LANGS, N_, gettext_in
+from ..i18n import N_, in_every_language
 from ..model import format_value
 from ..policy_diff import describe
 from .compare_out import _errors, _pct, _ratio, _change
@@ -85,15 +85,7 @@ _TEXTS_EN = {
 }
 
 
-def _translated(lang: str, words):
-    if isinstance(words, dict):
-        return {k: _translated(lang, v) for k, v in words.items()}
-    if isinstance(words, list):
-        return [_translated(lang, v) for v in words]
-    return gettext_in(lang, words)
-
-
-TEXTS = {lang: _translated(lang, _TEXTS_EN) for lang in LANGS}
+TEXTS = in_every_language(_TEXTS_EN)
 
 
 CARD_KEYS = ["records", "valid", "invalid", "changed", "outputs_changed", "actions_changed"]

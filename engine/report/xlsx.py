@@ -20,7 +20,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..i18n import LANGS, N_, gettext_in
+from ..i18n import N_, in_every_language
 from ..evaluate import Result
 from ..model import Table
 from .results import cell_text, error_text
@@ -71,7 +71,7 @@ _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
     "error": N_("(error)"),
     "excluded": N_("(not appraised)"),
 }
-TEXTS = {lang: {key: gettext_in(lang, text) for key, text in _TEXTS_EN.items()} for lang in LANGS}
+TEXTS = in_every_language(_TEXTS_EN)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

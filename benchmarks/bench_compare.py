@@ -18,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from kinerja.engine.compare import Comparison, Options
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.records import Source
-from kinerja.engine.report.results import JsonlWriter
+from kinerja.compare.run import Comparison, Options
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.policy.documents import read_document, resolve
+from kinerja.records.read import Source
+from kinerja.report.results import JsonlWriter
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

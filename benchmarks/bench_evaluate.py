@@ -161,9 +161,9 @@ def handwritten(src: Path, dst: Path, info: dict) -> tuple[int, int]:
 
 
 def kinerja_run(policy, src: Path, dst: Path) -> tuple[int, int]:
-    from kinerja.engine.evaluate import Evaluator
-    from kinerja.engine.records import read_records
-    from kinerja.engine.report.results import JsonlWriter
+    from kinerja.evaluate.evaluator import Evaluator
+    from kinerja.records.read import read_records
+    from kinerja.report.results import JsonlWriter
 
     evaluator = Evaluator(policy)
     ok = bad = 0

@@ -34,8 +34,8 @@ from typing import Any, Callable
 
 import simpleeval
 
-from kinerja.engine.expr import BOOL, NUMBER, compile_expression, enum
-from kinerja.engine.functions import FUNCTIONS, f_mod, f_pow
+from kinerja.expr.language import BOOL, NUMBER, compile_expression, enum
+from kinerja.expr.functions import FUNCTIONS, f_mod, f_pow
 
 PREDIKAT = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang")
 

@@ -3,8 +3,8 @@
 Each step runs alone over the same records, best of --repeat (the machines here are noisy;
 compare figures from one run of this script, not across runs):
 
-  read      CSV text → Source items (engine/records.py)
-  coerce    raw record → typed values (engine/coerce.py Coercer)
+  read      CSV text → Source items (engine/records/read.py)
+  coerce    raw record → typed values (engine/records/coerce.py Coercer)
   evaluate  typed values → Result: nodes, rules, actions, the result object
   write     Result → a JSONL line (engine/report/results.py JsonlWriter)
   total     all of the above, as `evaluate` runs them
@@ -27,9 +27,9 @@ sys.path.insert(0, str(HERE))
 from bench_evaluate import generate  # noqa: E402
 
 from kinerja.cli.common import load_policy  # noqa: E402
-from kinerja.engine.evaluate import Evaluator  # noqa: E402
-from kinerja.engine.records import read_records  # noqa: E402
-from kinerja.engine.report.results import JsonlWriter  # noqa: E402
+from kinerja.evaluate.evaluator import Evaluator  # noqa: E402
+from kinerja.records.read import read_records  # noqa: E402
+from kinerja.report.results import JsonlWriter  # noqa: E402
 
 NATIONAL = HERE.parent / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 

@@ -7,13 +7,13 @@ import sys
 
 import click
 
-from kinerja import engine
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.findings import has_errors
-from kinerja.engine.i18n import _, os_reason
-from kinerja.engine.model import Policy
-from kinerja.engine.policy import find_policy, read_document, resolve
-from kinerja.engine.report.findings import ReportContext, render
+import kinerja
+from kinerja.compile.compiler import compile_policy
+from kinerja.findings import has_errors
+from kinerja.i18n import _, os_reason
+from kinerja.model import Policy
+from kinerja.policy.documents import find_policy, read_document, resolve
+from kinerja.report.findings import ReportContext, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -35,7 +35,7 @@ def load_policy(ref: str) -> Policy:
             fail(_("policy {ref!r} not found (give a file path or a shipped policy id)").format(ref=ref))
     policy, findings = compile_policy(resolve(doc))
     if policy is None or has_errors(findings):
-        click.echo(render(findings, "text", ReportContext([doc.file], engine.__version__)), err=True)
+        click.echo(render(findings, "text", ReportContext([doc.file], kinerja.__version__)), err=True)
         fail(_("policy {file} has errors; fix them first (kinerja validate {file})").format(file=doc.file), EXIT_FINDINGS)
     return policy
 

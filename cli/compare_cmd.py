@@ -6,16 +6,16 @@ import sys
 
 import click
 
-from kinerja.engine.compare import Comparison, Options, affected_actions, check_options
-from kinerja.engine.fairness import favourable_actions, parse_favourable
-from kinerja.engine.i18n import _, document_lang
-from kinerja.engine.records import RecordsError
-from kinerja.engine.parallel import WorkerError
-from kinerja.engine.report.compare_out import RENDERERS, write_report
+from kinerja.compare.run import Comparison, Options, affected_actions, check_options
+from kinerja.evaluate.fairness import favourable_actions, parse_favourable
+from kinerja.i18n import _, document_lang
+from kinerja.records.read import RecordsError
+from kinerja.evaluate.parallel import WorkerError
+from kinerja.report.compare_out import RENDERERS, write_report
 
-from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import load_units, org_predikat_option, units_option
-from .run_cmds import Progress, estimate_records, jobs_option, match_columns, open_records, records_options, \
+from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
+from kinerja.cli.population_opts import load_units, org_predikat_option, units_option
+from kinerja.cli.run_cmds import Progress, estimate_records, jobs_option, match_columns, open_records, records_options, \
     resolve_jobs
 
 
@@ -73,7 +73,7 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     jobs = resolve_jobs(jobs)
     try:
         if units is not None:
-            from kinerja.engine.units import prepare
+            from kinerja.records.units import prepare
             sources = prepare(sources, a, units, also=b.fields)
         if jobs > 1 and units is None:  # with --units: one process (its units travel with every block otherwise)
             _compare_blocks(comparison, policy_a, policy_b, sources, jobs, progress)
@@ -91,7 +91,7 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     out = Output(output)
     try:
         if fmt == "html":  # a document for the decision meeting: Indonesian unless --lang/KINERJA_LANG say en
-            from kinerja.engine.report.html import render
+            from kinerja.report.html import render
             out.stream.write(render(data, document_lang()))
         else:
             write_report(data, fmt, out.stream)
@@ -106,7 +106,7 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
 
 def _compare_blocks(comparison, ref_a, ref_b, sources, jobs, progress) -> None:
     """`compare --jobs N`: blocks compared in N worker processes, merged in input order."""
-    from kinerja.engine.parallel import CompareJob, PolicyRef, compare_job, run_blocks
+    from kinerja.evaluate.parallel import CompareJob, PolicyRef, compare_job, run_blocks
 
     job = CompareJob(PolicyRef.of(ref_a, comparison.a), PolicyRef.of(ref_b, comparison.b), comparison.options)
     local = Comparison(comparison.a, comparison.b, comparison.options)
@@ -120,8 +120,8 @@ def _changed_beside(data: dict, output: str) -> None:
     """A long list of changed records goes beside the HTML report as CSV (the page embeds a bounded part)."""
     from pathlib import Path
 
-    from kinerja.engine.report.compare_out import write_changed_csv
-    from kinerja.engine.report.html import EMBED_ROWS
+    from kinerja.report.compare_out import write_changed_csv
+    from kinerja.report.html import EMBED_ROWS
 
     if len(data["changed"]) <= EMBED_ROWS:
         return

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from kinerja.engine import __version__
-from kinerja.engine.i18n import document_lang
-from kinerja.engine.report.handbook import FORMATS, render
+from kinerja import __version__
+from kinerja.i18n import document_lang
+from kinerja.report.handbook import FORMATS, render
 
-from .common import EXIT_OK, Output, load_policy
+from kinerja.cli.common import EXIT_OK, Output, load_policy
 
 
 @click.command()

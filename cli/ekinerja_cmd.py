@@ -11,13 +11,13 @@ import sys
 
 import click
 
-from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.i18n import _
-from kinerja.engine.records import RecordsError
-from kinerja.engine.report.results import dumps, error_text, inert, printable
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.i18n import _
+from kinerja.records.read import RecordsError
+from kinerja.report.results import dumps, error_text, inert, printable
 
-from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .run_cmds import INPUT_FORMATS, open_records
+from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
+from kinerja.cli.run_cmds import INPUT_FORMATS, open_records
 
 COLUMNS = ["row", "where", "nip", "nama", "unit_kerja", "hasil_akhir", "predikat", "finding", "reason"]
 

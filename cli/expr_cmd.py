@@ -23,9 +23,9 @@ from typing import Any, Mapping
 
 import click
 
-from kinerja.engine.expr import ANY, ExprError, Problem, Type, compile_expression, infer_type
-from kinerja.engine.functions import EvalError
-from kinerja.engine.i18n import _, os_reason
+from kinerja.expr.language import ANY, ExprError, Problem, Type, compile_expression, infer_type
+from kinerja.expr.functions import EvalError
+from kinerja.i18n import _, os_reason
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 RUNTIME_CODE = "K406"  # findings catalogue: "evaluation error"
@@ -123,9 +123,9 @@ def read_expression(text: str) -> str:
 
 def load_policy(path: str):
     """(compiled policy, name -> static type); a broken policy is a usage error (exit 2)."""
-    from kinerja.engine.compile import Compiler, compile_policy
-    from kinerja.engine.findings import has_errors
-    from kinerja.engine.policy import read_document, resolve
+    from kinerja.compile.compiler import Compiler, compile_policy
+    from kinerja.findings import has_errors
+    from kinerja.policy.documents import read_document, resolve
 
     resolved = resolve(read_document(path))
     policy, findings = compile_policy(resolved)
@@ -147,9 +147,9 @@ def load_policy(path: str):
 def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
     """Evaluate the policy on a record that may be partial: a field not given is missing (not an
     error), and so is every computed value that needs it; a value given but wrong is an error."""
-    from kinerja.engine.coerce import Coercer
-    from kinerja.engine.compare import node_reads
-    from kinerja.engine.functions import EvalError as _EvalError
+    from kinerja.records.coerce import Coercer
+    from kinerja.compare.run import node_reads
+    from kinerja.expr.functions import EvalError as _EvalError
 
     values, problems = Coercer(policy.fields).coerce(raw, policy.params)
     # a field the record should have but does not (K401) is missing, not wrong; so is every

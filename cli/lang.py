@@ -1,6 +1,6 @@
 """The CLI's language: `--lang id|en` on the group and on every command, `--help` texts
 translated when they are shown, and click's own texts ("Usage:", "Missing argument") from
-kinerja's catalogue. The choice itself is made by `kinerja.engine.i18n`."""
+kinerja's catalogue. The choice itself is made by `kinerja.i18n`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import inspect
 
 import click
 
-from kinerja.engine import i18n
-from kinerja.engine.i18n import N_, _
+from kinerja import i18n
+from kinerja.i18n import N_, _
 
 LANG_HELP = N_("Language of messages and reports: id (Bahasa Indonesia) or en (English). "
                "Default: KINERJA_LANG, else the locale (LANG=id_ID… gives Indonesian), else English.")

@@ -9,11 +9,11 @@ import sys
 
 import click
 
-from kinerja.engine import i18n
-from kinerja.engine.findings import has_errors
-from kinerja.engine.report.findings import REPORTERS, ReportContext, choose_format, render
+from kinerja import i18n
+from kinerja.findings import has_errors
+from kinerja.report.findings import REPORTERS, ReportContext, choose_format, render
 
-from .lang import add_lang_option, lang_option, localise, translate_click
+from kinerja.cli.lang import add_lang_option, lang_option, localise, translate_click
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -25,7 +25,7 @@ class KinerjaGroup(click.Group):
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
         if command is None:
-            from . import commands
+            from kinerja.cli import commands
             self._add(commands.commands_in((commands.WHERE[name],)) if name in commands.WHERE else [])
             command = super().get_command(ctx, name)
         if command is None:
@@ -38,7 +38,7 @@ class KinerjaGroup(click.Group):
         return super().list_commands(ctx)
 
     def _add_all(self) -> None:
-        from . import commands
+        from kinerja.cli import commands
         self._add(commands.commands_in())
 
     def _add(self, found) -> None:
@@ -79,8 +79,8 @@ class KinerjaGroup(click.Group):
 
 def _version(ctx, _param, value) -> None:
     if value and not ctx.resilient_parsing:
-        from kinerja import engine
-        click.echo(f"kinerja {engine.__version__}")
+        import kinerja
+        click.echo(f"kinerja {kinerja.__version__}")
         ctx.exit()
 
 
@@ -114,15 +114,15 @@ def emit(text: str, output: str | None = None) -> None:
               help="Skip YAML files that are not kinerja files (no top-level `kinerja:` key); for hooks.")
 def validate(paths, fmt, output, policies_only):
     """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
-    from kinerja.engine.validate import validate_paths
+    from kinerja.validate import validate_paths
 
-    from kinerja.engine.load import MAX_BYTES
+    from kinerja.policy.located import MAX_BYTES
 
     stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)
-    from kinerja import engine
+    import kinerja
 
-    ctx = ReportContext(result.files, engine.__version__, color=(fmt or "text") == "text" and output is None
+    ctx = ReportContext(result.files, kinerja.__version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())
     emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)
     io_only = result.findings and all(f.code == "K001" for f in result.findings)
@@ -133,7 +133,7 @@ def validate(paths, fmt, output, policies_only):
 @click.argument("name", type=click.Choice(["policy", "tests"]), default="policy")
 def schema(name):
     """Print a JSON Schema (for editors: # yaml-language-server: $schema=...)."""
-    from kinerja.engine.policy import POLICY_SCHEMA, TESTS_SCHEMA, schema as load_schema
+    from kinerja.policy.documents import POLICY_SCHEMA, TESTS_SCHEMA, schema as load_schema
 
     click.echo(json.dumps(load_schema(POLICY_SCHEMA if name == "policy" else TESTS_SCHEMA), indent=2,
                           ensure_ascii=False))

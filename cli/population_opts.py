@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import click
 
-from kinerja.engine.fairness import DERIVED, FairnessTally, parse_favourable, shown_favourable
-from kinerja.engine.i18n import _, os_reason
-from kinerja.engine.report.findings import SEVERITY_WORDS
-from kinerja.engine.org_predikat import normalise_org_predikat, read_org_predikat
-from kinerja.engine.population import PopulationRun
-from kinerja.engine.report.results import dumps
+from kinerja.evaluate.fairness import DERIVED, FairnessTally, parse_favourable, shown_favourable
+from kinerja.i18n import _, os_reason
+from kinerja.report.findings import SEVERITY_WORDS
+from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
+from kinerja.evaluate.population import PopulationRun
+from kinerja.report.results import dumps
 
-from .common import fail
+from kinerja.cli.common import fail
 
 
 def org_predikat_option(spec: str | None, checks: list) -> dict | None:
@@ -43,7 +43,7 @@ def load_units(path: str | None, policies: list):
     """Read --units (a usage error stops with exit 2); print the file's own findings."""
     if not path:
         return None
-    from kinerja.engine.units import known_labels, read_units
+    from kinerja.records.units import known_labels, read_units
     labels: list[str] = []
     for p in policies:
         labels += [lab for lab in known_labels(p) if lab not in labels]
@@ -115,7 +115,7 @@ class PopulationReport:
 
     def tallies(self):
         """What a worker must tally for `merge` (evaluate --jobs N)."""
-        from kinerja.engine.parallel import Tallies
+        from kinerja.evaluate.parallel import Tallies
         fair = self.fair
         return Tallies(self.run is not None, None if fair is None else
                        (tuple(fair.fields), fair.favourable, fair.derived, fair.min_group))

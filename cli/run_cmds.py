@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import click
 
-from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.i18n import _, document_lang, num, using
-from kinerja.engine.parallel import WorkerError
-from kinerja.engine.records import RecordsError, read_records
-from kinerja.engine.report.results import WRITERS, printable
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.i18n import _, document_lang, num, using
+from kinerja.evaluate.parallel import WorkerError
+from kinerja.records.read import RecordsError, read_records
+from kinerja.report.results import WRITERS, printable
 
-from .common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from .population_opts import PopulationReport, finding_line, load_units, population_options, units_option
+from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
+from kinerja.cli.population_opts import PopulationReport, finding_line, load_units, population_options, units_option
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -32,7 +32,7 @@ def records_options(f):
 def open_records(records, input_format, sheet, header_row, map_file, notes=None):
     mapping = None
     if map_file:
-        from kinerja.engine.mapping import load_mapping
+        from kinerja.records.mapping import load_mapping
         mapping = load_mapping(map_file)
     stdin = sys.stdin.buffer if records == "-" else None
     if records == "-" and not input_format:
@@ -45,8 +45,8 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
     """Match the file's header to the policy's fields and report it once, before any row; a
     required column missing (or two columns for one field) is one finding and exit 1. JSON and
     YAML records have no header (each record names its own keys): they are matched silently."""
-    from kinerja.engine.headers import HeaderMatch
-    from kinerja.engine.records import detect_format
+    from kinerja.records.headers import HeaderMatch
+    from kinerja.records.read import detect_format
 
     matched = HeaderMatch(fields, sources)
     try:
@@ -67,7 +67,7 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
 
 def estimate_records(records: str, fmt: str | None) -> int | None:
     """About how many records a CSV/JSONL file holds (its line count), for the progress bar."""
-    from kinerja.engine.records import detect_format
+    from kinerja.records.read import detect_format
 
     try:
         if records == "-" or detect_format(records, fmt) not in ("csv", "jsonl"):
@@ -128,7 +128,7 @@ def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
                 fail(_("--columns {name}: not a field or output of the policy").format(name=name)
                      + (_(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""))
         return [n for n in names if n not in ("nip", "actions")]
-    from kinerja.engine.model import Band, Table
+    from kinerja.model import Band, Table
     name = ["nama"] if "nama" in policy.fields else []
     if policy.summary:
         return name + [n for n in policy.summary if n not in name]
@@ -146,7 +146,7 @@ def jobs_option(f):
 def resolve_jobs(jobs: int | None) -> int:
     if jobs is not None:
         return jobs
-    from kinerja.engine.parallel import usable_cores
+    from kinerja.evaluate.parallel import usable_cores
     return usable_cores()
 
 
@@ -189,11 +189,11 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     annual_counts = {"ok": 0, "error": 0, "excluded": 0}
     yearly = None
     if annual:
-        from kinerja.engine.annual import AnnualRun
+        from kinerja.evaluate.annual import AnnualRun
         yearly = AnnualRun(evaluator, compiled.cycle, units)
     unit_check = None
     if units is not None:
-        from kinerja.engine.units import UnitCheck
+        from kinerja.records.units import UnitCheck
         unit_check = UnitCheck(units)
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
     try:
@@ -207,7 +207,7 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     out = Output(output, binary=fmt == "xlsx")
     try:
         if fmt == "xlsx":
-            from kinerja.engine.xlsx import XlsxWriter
+            from kinerja.records.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
             periode = compiled.cycle.period_field if annual else None
@@ -215,10 +215,10 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
             writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode, **extra)
         explainer = None
         if with_explain:
-            from kinerja.engine.explain import explain
+            from kinerja.explain.explanation import explain
             explainer = explain
         if units is not None:
-            from kinerja.engine.units import prepare
+            from kinerja.records.units import prepare
             sources = prepare(sources, compiled, units, unit_check)
 
         def emit(result) -> None:
@@ -286,7 +286,7 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
 def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progress, jobs, *, keep_env, lang, xlsx):
     """`evaluate --jobs N`: blocks evaluated in N worker processes, written in input order
     (the same bytes, counts and population checks as one process)."""
-    from kinerja.engine.parallel import EvaluateJob, PolicyRef, evaluate_job, run_blocks
+    from kinerja.evaluate.parallel import EvaluateJob, PolicyRef, evaluate_job, run_blocks
 
     options = (("periode", writer.periode),) if getattr(writer, "periode", None) else ()
     job = EvaluateJob(PolicyRef.of(ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False) else None,
@@ -316,8 +316,8 @@ def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progres
 @units_option
 def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
-    from kinerja.engine.explain import explain as build
-    from kinerja.engine.report.results import dumps
+    from kinerja.explain.explanation import explain as build
+    from kinerja.report.results import dumps
 
     lang = document_lang()
     if not nip and not rows:
@@ -331,7 +331,7 @@ def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header
         sources = match_columns(compiled.fields, open_records(records, input_format, sheet, header_row, map_file),
                                 records, input_format)
         if units is not None:
-            from kinerja.engine.units import prepare
+            from kinerja.records.units import prepare
             sources = prepare(sources, compiled, units)
         for source in sources:
             data = source.data if isinstance(source.data, dict) else {}

@@ -9,9 +9,9 @@ import webbrowser
 
 import click
 
-from kinerja.engine.i18n import _, os_reason
+from kinerja.i18n import _, os_reason
 
-from .common import EXIT_OK, fail
+from kinerja.cli.common import EXIT_OK, fail
 
 
 @click.command()
@@ -27,7 +27,7 @@ def studio(folder, host, port, no_browser):
         import uvicorn
 
         from kinerja.cli.studio.app import create_app
-        from kinerja.engine.workbench import Refused
+        from kinerja.workbench import Refused
     except ImportError as exc:  # a partial install
         fail(_("the workbench needs {name}: pip install kinerja").format(name=exc.name))
     try:

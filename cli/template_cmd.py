@@ -10,17 +10,17 @@ from pathlib import Path
 
 import click
 
-from kinerja.engine.i18n import _, os_reason
+from kinerja.i18n import _, os_reason
 
-from .common import EXIT_OK, fail, load_policy
+from kinerja.cli.common import EXIT_OK, fail, load_policy
 
 SAMPLE_SUFFIXES = (".sample.csv", ".sample.yaml", ".sample.json", ".sample.jsonl")
 
 
 def _sample_records(ref: str, policy) -> list[dict]:
     """The records of the policy's sample file (`<name>.sample.csv` beside it), if it has one."""
-    from kinerja.engine.policy import shipped_policies
-    from kinerja.engine.records import RecordsError, read_records
+    from kinerja.policy.documents import shipped_policies
+    from kinerja.records.read import RecordsError, read_records
 
     candidates = []
     if os.path.exists(ref):
@@ -55,7 +55,7 @@ def template(policy, output):
     lists, number ranges); Contoh holds example rows; Petunjuk explains every column in
     Indonesian. Filled in, it evaluates with no mapping: kinerja evaluate POLICY FILE.xlsx.
     """
-    from kinerja.engine.template import EXAMPLES, GUIDE, DATA, build_template
+    from kinerja.report.template import EXAMPLES, GUIDE, DATA, build_template
 
     if not output.lower().endswith((".xlsx", ".xlsm")):
         fail(_("{output}: the template is an Excel workbook; give a file name ending in .xlsx").format(output=output))
@@ -79,8 +79,8 @@ def template(policy, output):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_shipped(fmt):
     """List the shipped policies and column mappings (id, name, regime, extends)."""
-    from kinerja.engine.library import shipped_library
-    from kinerja.engine.report.results import dumps
+    from kinerja.library import shipped_library
+    from kinerja.report.results import dumps
 
     items = shipped_library()
     if fmt == "json":

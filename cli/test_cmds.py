@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import click
 
-from kinerja.engine import __version__
-from kinerja.engine.findings import has_errors
-from kinerja.engine.i18n import _, document_lang, ngettext, os_reason
-from kinerja.engine.report.findings import ReportContext, render
+from kinerja import __version__
+from kinerja.findings import has_errors
+from kinerja.i18n import _, document_lang, ngettext, os_reason
+from kinerja.report.findings import ReportContext, render
 
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
+from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
 
 
 def _write(text: str, output: str | None) -> None:
@@ -42,8 +42,8 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, no_explai
     Runs the `tests:` of every policy and every *.test.yaml file under PATHS (files or
     folders). Exit 0 all pass, 1 a failure, a policy error or coverage below --min-coverage.
     """
-    from kinerja.engine.report.tests_out import REPORTERS, choose_format, summary
-    from kinerja.engine.testing import collect, run
+    from kinerja.report.tests_out import REPORTERS, choose_format, summary
+    from kinerja.testing.suite import collect, run
 
     if "-" in paths:
         fail(_("kinerja test reads policy and test files, not standard input: give files or folders"))
@@ -76,8 +76,8 @@ def show(policy, resolved, fmt, output):
     POLICY is a file or a shipped policy id. --resolved merges the `extends` chain, names the
     file and line each entry comes from and prints the sha256 every result carries.
     """
-    from kinerja.engine.policy import find_policy, read_document, resolve
-    from kinerja.engine.report.results import dumps
+    from kinerja.policy.documents import find_policy, read_document, resolve
+    from kinerja.report.results import dumps
 
     if os.path.isdir(policy):
         fail(_("{policy} is a folder: give one policy file").format(policy=policy))
@@ -89,7 +89,7 @@ def show(policy, resolved, fmt, output):
     if not resolved:
         _write(doc.text if fmt == "yaml" else dumps(doc.data, indent=2) + "\n", output)
         sys.exit(EXIT_OK)
-    from kinerja.engine.report.policy_out import resolved_json, resolved_yaml
+    from kinerja.report.policy_out import resolved_json, resolved_yaml
 
     merged = resolve(doc)
     if has_errors(merged.findings):
@@ -114,7 +114,7 @@ def init(agency, parent, directory, pid):
     Writes DIR/<id>.yaml (extends --extends, with an example agency rule and param) and
     DIR/<id>.test.yaml with one passing test; never overwrites existing files.
     """
-    from kinerja.engine.scaffold import ScaffoldError, paths_for, scaffold, slug
+    from kinerja.testing.scaffold import ScaffoldError, paths_for, scaffold, slug
 
     pid = pid or slug(agency)
     if not pid:

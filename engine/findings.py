@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-from .i18n import N_, _
+from kinerja.i18n import N_, _
 
 ERROR = "error"
 WARNING = "warning"

@@ -3,7 +3,7 @@
 Built from a compiled policy and its resolved entries: identity and sources; fields; params
 with the notes written beside them in the YAML; scorecards; values; bands with their bounds;
 decision tables, with a two-input table over known labels laid out as a grid (the kuadran);
-each rule's conditions in plain words (engine/phrase.py); and, for a policy that extends
+each rule's conditions in plain words (engine/explain/phrase.py); and, for a policy that extends
 another, what it changes. The words of the handbook live in report/handbook.py's templates;
 here only the facts, and phrases built from the policy's own conditions.
 """
@@ -15,11 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .model import Band, Cell, Policy, Scorecard, Table, Value
-from .i18n import N_, gettext_in, in_every_language
-from .phrase import Names, Segment, conjuncts, phrase, show_value
-from .policy import Entry, find_policy, resolve, ParentRefused
-from .policy_diff import diff_policies
+from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
+from kinerja.i18n import N_, gettext_in, in_every_language
+from kinerja.explain.phrase import Names, Segment, conjuncts, phrase, show_value
+from kinerja.policy.documents import Entry, find_policy, resolve, ParentRefused
+from kinerja.compare.policy_diff import diff_policies
 
 CMP_SIGNS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 GRID_MAX = 8  # a two-input table is drawn as a grid when each input has at most this many labels

@@ -87,7 +87,7 @@ def catalogue(language: str) -> _gettext.NullTranslations:
     """The compiled catalogue of a language; English is the message ids themselves."""
     if language == "en":
         return _gettext.NullTranslations()
-    path = resources.files("kinerja.engine") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    path = resources.files("kinerja") / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
     with path.open("rb") as fh:
         return _gettext.GNUTranslations(fh)
 

@@ -1,7 +1,7 @@
 """Keep the message catalogue in step with the code (a developer's tool; needs Babel).
 
-    python -m kinerja.engine.i18n_catalog update    # add new message ids to the .po, drop unused
-    python -m kinerja.engine.i18n_catalog compile   # .po -> .mo (the .mo is committed and shipped)
+    python -m kinerja.i18n_catalog update    # add new message ids to the .po, drop unused
+    python -m kinerja.i18n_catalog compile   # .po -> .mo (the .mo is committed and shipped)
 
 Message ids are found with Python's own parser: the literal first argument of `_()`, `N_()`
 and `ngettext()` (and the second of `gettext_in()`), every literal `help=` of a click

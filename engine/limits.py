@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from .i18n import _
+from kinerja.i18n import _
 
 # Numbers: a record value or computed result must lie below 10^21 in absolute value and have at
 # most 20 digits after the point. Beyond that a record value is a K412 error on its row, a

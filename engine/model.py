@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from typing import Any, Callable
 
-from .i18n import _, num
-from .expr import ExprError, Expression
-from .functions import EvalError, short
-from .limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
+from kinerja.i18n import _, num
+from kinerja.expr.language import ExprError, Expression
+from kinerja.expr.functions import EvalError, short
+from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
 
 _ONE = Decimal(1)
 _ZERO = Decimal(0)

@@ -6,11 +6,11 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from .compile import compile_policy
-from .findings import Finding, sort_key
-from .i18n import _, os_reason
-from .load import MAX_BYTES
-from .policy import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
+from kinerja.compile.compiler import compile_policy
+from kinerja.findings import Finding, sort_key
+from kinerja.i18n import _, os_reason
+from kinerja.policy.located import MAX_BYTES
+from kinerja.policy.documents import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 
@@ -88,7 +88,7 @@ def is_kinerja_text(data: bytes) -> bool:
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
     """All findings for one policy, *.test.yaml or *.map.yaml document."""
     if is_map_file(name):
-        from .mapping import mapping_findings
+        from kinerja.records.mapping import mapping_findings
         return [_one_line(f) for f in mapping_findings(name, text)]
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)

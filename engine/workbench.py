@@ -2,7 +2,7 @@
 
 Every path comes from a browser and is confined to the folder: relative, no `..`, no
 symbolic link anywhere on the way, and a policy's `extends` chain may not leave it either.
-A policy is edited as text (engine/yaml_edit.py) and then read, checked and compiled like
+A policy is edited as text (engine/policy/yaml_edit.py) and then read, checked and compiled like
 any policy file, so the findings are the validator's own. Trying records and measuring the
 impact of an edit are `evaluate` and `compare` on the edited text; saving keeps the
 previous version beside the folder's files so it can be undone. Plain data out.
@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .i18n import _
-from .compare import Comparison, Options
-from .compile import compile_policy
-from .evaluate import Evaluator
-from .explain import explain
-from .findings import Finding, has_errors
-from .load import MAX_BYTES
-from .model import Policy, format_value
-from .policy import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
-from .records import EXTENSIONS, RecordsError, read_records
-from .yaml_edit import EditError, apply_edits, editables
+from kinerja.i18n import _
+from kinerja.compare.run import Comparison, Options
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.explain.explanation import explain
+from kinerja.findings import Finding, has_errors
+from kinerja.policy.located import MAX_BYTES
+from kinerja.model import Policy, format_value
+from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
+from kinerja.records.read import EXTENSIONS, RecordsError, read_records
+from kinerja.policy.yaml_edit import EditError, apply_edits, editables
 
 HISTORY = ".kinerja-studio"  # previous versions of saved files, inside the folder
 MAX_UPLOAD = 8 * 1024 * 1024

@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.compare import Comparison, Options, compare
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.fairness import FairnessTally, jenis_kelamin, parse_favourable
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.records import Source
-from kinerja.engine.report.compare_out import render_markdown
+from kinerja.compare.run import Comparison, Options, compare
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluate.fairness import FairnessTally, jenis_kelamin, parse_favourable
+from kinerja.policy.documents import read_document, resolve
+from kinerja.records.read import Source
+from kinerja.report.compare_out import render_markdown
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.report.compare_out import write_changed_csv
+from kinerja.report.compare_out import write_changed_csv
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.sample.csv"

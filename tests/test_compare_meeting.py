@@ -169,7 +169,7 @@ def test_text_is_escaped(tmp_path):
 
 
 def test_a_long_changed_list_goes_to_a_csv_beside_the_page(tmp_path, monkeypatch):
-    monkeypatch.setattr("kinerja.engine.report.html.EMBED_ROWS", 3)
+    monkeypatch.setattr("kinerja.report.html.EMBED_ROWS", 3)
     page, data = compare(tmp_path, "--jobs", "1")
     assert data["summary"]["changed"] > 3
     beside = tmp_path / "dampak.changed.csv"
@@ -185,7 +185,7 @@ def test_a_long_changed_list_goes_to_a_csv_beside_the_page(tmp_path, monkeypatch
 
 
 def test_a_long_changed_list_on_stdout_says_how_to_get_all(tmp_path, monkeypatch):
-    monkeypatch.setattr("kinerja.engine.report.html.EMBED_ROWS", 3)
+    monkeypatch.setattr("kinerja.report.html.EMBED_ROWS", 3)
     variant = tmp_path / "v.yaml"
     variant.write_text(VARIANT, encoding="utf-8")
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "html"])

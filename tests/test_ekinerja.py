@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from kinerja.cli.main import main
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.policy import read_document, resolve
+from kinerja.compile.compiler import compile_policy
+from kinerja.policy.documents import read_document, resolve
 
 ROOT = Path(__file__).parents[1]
 CEK = ROOT / "policies" / "nasional" / "ekinerja-cek.yaml"
@@ -165,7 +165,7 @@ def test_policy_validates_and_its_tests_pass():
     ("MISCONDUCT", "Kurang/Misconduct"), ("BUTUH  PERBAIKAN", "Butuh Perbaikan"),
 ])
 def test_shipped_spellings(value, expected):
-    from kinerja.engine.mapping import load_mapping, norm_value
+    from kinerja.records.mapping import load_mapping, norm_value
 
     m = load_mapping("ekinerja-bkn")
     table = m.values["hasil_akhir"] if expected not in ("Di Atas Ekspektasi", "Di Bawah Ekspektasi") \

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import evaluate_record
-from kinerja.engine.policy import read_document, resolve
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.policy.documents import read_document, resolve
 
 POLICY = """\
 kinerja: 1
@@ -142,9 +142,9 @@ def test_fast_jsonl_line_is_exactly_the_documented_row(policy):
     """JsonlWriter builds rows without a dict, for speed; it must equal result_row's shape."""
     import io
 
-    from kinerja.engine.evaluate import Evaluator, result_row
-    from kinerja.engine.records import Source
-    from kinerja.engine.report.results import JsonlWriter, dumps
+    from kinerja.evaluate.evaluator import Evaluator, result_row
+    from kinerja.records.read import Source
+    from kinerja.report.results import JsonlWriter, dumps
 
     evaluator = Evaluator(policy)
     writer = JsonlWriter(io.StringIO(), evaluator.outputs, evaluator.info)

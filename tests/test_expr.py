@@ -1,4 +1,4 @@
-"""Unit tests of the expression language (engine/expr.py, engine/functions.py), table-driven.
+"""Unit tests of the expression language (engine/expr/language.py, engine/expr/functions.py), table-driven.
 
 Each table row is (expression, expected); ids are the expression text. Numbers are Decimal
 throughout: every literal is read exactly as written and every comparison below is against a
@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.expr import (ANY, BOOL, DATE, LIST, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
+from kinerja.expr.language import (ANY, BOOL, DATE, LIST, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
                                  compile_expression, enum, infer_type, parse)
-from kinerja.engine.functions import FUNCTIONS, EvalError
+from kinerja.expr.functions import FUNCTIONS, EvalError
 
 RATINGS = ("Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi")
 

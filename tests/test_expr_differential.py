@@ -42,9 +42,9 @@ import simpleeval
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kinerja.engine import expr_diagnose as kdiag
-from kinerja.engine.expr import BOOL, DATE, NUMBER, STRING, ExprError, compile_expression
-from kinerja.engine.functions import FUNCTIONS, EvalError, f_mod, f_pow
+from kinerja.expr import diagnose as kdiag
+from kinerja.expr.language import BOOL, DATE, NUMBER, STRING, ExprError, compile_expression
+from kinerja.expr.functions import FUNCTIONS, EvalError, f_mod, f_pow
 
 NAMES = {"n1": NUMBER, "n2": NUMBER, "n3": NUMBER, "s1": STRING, "s2": STRING, "b1": BOOL, "b2": BOOL,
          "d1": DATE}

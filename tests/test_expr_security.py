@@ -29,8 +29,8 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.expr import BOOL, LIST, NUMBER, STRING, ExprError, Problem, compile_expression
-from kinerja.engine.functions import EvalError
+from kinerja.expr.language import BOOL, LIST, NUMBER, STRING, ExprError, Problem, compile_expression
+from kinerja.expr.functions import EvalError
 
 RUNTIME, VALUE = "runtime", "value"
 

@@ -18,7 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine import __version__
+from kinerja import __version__
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
@@ -449,7 +449,7 @@ def test_english(tmp_path, monkeypatch):
     ("a|b", "`a\\|b`"), ("x `y` z", "`` x `y` z ``"), ("``", "``` `` ```"), ("a\n  b", "`a b`"),
 ], ids=["pipe", "backtick", "double-backtick", "newline"])
 def test_markdown_code_spans(value, want):
-    from kinerja.engine.report.handbook import md_code
+    from kinerja.report.handbook import md_code
 
     assert md_code(value) == want
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.headers import header_key, match_header
-from kinerja.engine.model import FieldDef
+from kinerja.records.headers import header_key, match_header
+from kinerja.model import FieldDef
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 SAMPLE = POLICY.with_name("permenpanrb-6-2022.sample.csv")
@@ -68,7 +68,7 @@ def test_header_key(text, key):
 
 def _labels_csv(tmp_path, transform, drop=None) -> Path:
     """The sample CSV with each header replaced by transform(label of the field)."""
-    from kinerja.engine.policy import read_document
+    from kinerja.policy.documents import read_document
     labels = {k: v.get("label", k) for k, v in read_document(str(POLICY)).data["fields"].items()}
     with open(SAMPLE, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))

@@ -69,7 +69,7 @@ def test_hostile_corpus(name, monkeypatch):
 ], ids=["exp-999999999", "1e21", "minus-1e21", "exp-minus-999999999", "101-chars", "int-1e30", "float-1e300",
         "nan", "underscore", "arabic-indic-3"])
 def test_numbers_beyond_the_limits_are_k412(raw, code, reason):
-    from kinerja.engine.coerce import Invalid, to_number
+    from kinerja.records.coerce import Invalid, to_number
     with pytest.raises(Invalid) as info:
         to_number(raw)
     assert (info.value.code, info.value.reason) == (code, reason)
@@ -81,7 +81,7 @@ def test_numbers_beyond_the_limits_are_k412(raw, code, reason):
 def test_numbers_at_the_limits(raw, expected):
     from decimal import Decimal
 
-    from kinerja.engine.coerce import Invalid, to_number
+    from kinerja.records.coerce import Invalid, to_number
     if expected is None:
         with pytest.raises(Invalid):
             to_number(raw)
@@ -95,7 +95,7 @@ def test_numbers_at_the_limits(raw, expected):
     ("2.5", "expected a whole number"),
 ], ids=["superscript-two", "1e25", "fraction"])
 def test_integer_field(raw, reason):
-    from kinerja.engine.coerce import Invalid, to_integer
+    from kinerja.records.coerce import Invalid, to_integer
     with pytest.raises(Invalid) as info:
         to_integer(raw)
     assert info.value.reason == reason
@@ -135,7 +135,7 @@ def test_result_beyond_the_limits_is_an_error_row_not_a_huge_string(tmp_path):
 def test_plain_decimal_never_expands_a_huge_exponent():
     from decimal import Decimal
 
-    from kinerja.engine.model import plain_decimal
+    from kinerja.model import plain_decimal
     assert plain_decimal(Decimal("1E+999999999")) == "1E+999999999"
     assert plain_decimal(Decimal("2E+1")) == "20"
     assert plain_decimal(Decimal("1E-6")) == "0.000001"
@@ -193,8 +193,8 @@ def test_csv_stray_quote_far_from_its_end_is_bounded(tmp_path):
 
 
 def test_decimal_comma_is_the_readers_switch_not_a_key():
-    from kinerja.engine.coerce import Coercer
-    from kinerja.engine.model import FieldDef
+    from kinerja.records.coerce import Coercer
+    from kinerja.model import FieldDef
     coercer = Coercer({"nilai": FieldDef("nilai", "number")})
     assert coercer.coerce({"nilai": "1.234,5", "\x00decimal_comma": True}, {})[1][0].reason == "expected a number"
     assert coercer.coerce({"nilai": "1.234,5"}, {}, comma=True)[0]["nilai"] == 1234.5
@@ -313,7 +313,7 @@ def test_test_junit_and_json_stay_well_formed_for_any_name(tmp_path):
     ("\x1b[31mred", "\ufffd[31mred"),
 ], ids=["at-start", "after-spaces", "v1-anywhere", "inside", "escape-sequence"])
 def test_inert_line(line, expected):
-    from kinerja.engine.report.tests_out import inert_line
+    from kinerja.report.tests_out import inert_line
     assert inert_line(line) == expected
 
 
@@ -343,7 +343,7 @@ def project(tmp_path, monkeypatch):
 
 
 def test_extends_by_id_never_reads_a_link_to_outside(project):
-    from kinerja.engine.policy import read_document, resolve
+    from kinerja.policy.documents import read_document, resolve
     resolved = resolve(read_document("kebijakan/anak.yaml"))
     assert [(f.code, f.line, f.message) for f in resolved.findings] == [
         ("K210", 5, 'parent policy "rahasia" not found')]
@@ -367,8 +367,8 @@ def test_test_discovery_refuses_a_link_to_outside(project):
 
 
 def test_records_file_link_to_outside_is_refused(project):
-    from kinerja.engine.testing import _records_file, TestDef
-    from kinerja.engine.policy import read_document
+    from kinerja.testing.suite import _records_file, TestDef
+    from kinerja.policy.documents import read_document
     test = TestDef("t", "kebijakan/anak.yaml", 7, [])
     _records_file(test, "data.csv", read_document("kebijakan/anak.yaml"), {})
     assert test.problems == ['records_file data.csv: "data.csv" points outside this project\'s folders']
@@ -408,7 +408,7 @@ def _best_seconds(fn, repeat: int = 2) -> float:
 def test_csv_header_of_80000_columns_is_linear(tmp_path):
     """Against a baseline of the same size in the other direction (80,000 one-cell lines): the
     count of the columns' names (once quadratic: minutes) must cost about what reading costs."""
-    from kinerja.engine.records import read_records
+    from kinerja.records.read import read_records
 
     wide, tall = tmp_path / "wide.csv", tmp_path / "tall.csv"
     wide.write_text(",".join(f"kolom_{i}" for i in range(80_000)) + "\n" + ",".join("1" * 80_000) + "\n")
@@ -423,7 +423,7 @@ def test_csv_header_of_80000_columns_is_linear(tmp_path):
 def test_one_huge_json_record_is_linear(tmp_path):
     """One 20 MB record against the same 20 MB in 1,000 records: the reader once re-scanned a
     growing buffer for every 64 KB read (quadratic); now it reads as far again each time."""
-    from kinerja.engine.records import read_records
+    from kinerja.records.read import read_records
 
     one, many = tmp_path / "one.json", tmp_path / "many.json"
     one.write_text(json.dumps([{"nip": "198609262015051001", "nama": "x" * 20_000_000}, {"nip": "198609262015051002"}]))
@@ -434,7 +434,7 @@ def test_one_huge_json_record_is_linear(tmp_path):
 
 
 def test_thousands_of_unknown_names_are_linear(tmp_path):
-    from kinerja.engine.validate import validate_file
+    from kinerja.validate import validate_file
 
     def build(n: int, known: bool) -> Path:
         lines = ["kinerja: 1", "id: banyak", "name: b", 'version: "1"', "fields:"]
@@ -452,7 +452,7 @@ def test_thousands_of_unknown_names_are_linear(tmp_path):
 
 
 def test_did_you_mean_still_finds_a_typo_among_thousands_of_names():
-    from kinerja.engine.suggest import close_match
+    from kinerja.suggest import close_match
     names = [f"kolom_{i}" for i in range(5000)] + ["realisasi_anggaran"]
     assert close_match("realisasi_angaran", names) == "realisasi_anggaran"
 
@@ -483,15 +483,15 @@ def test_exact_intermediates_keep_the_number_limits(tmp_path):
 
 
 def test_decimal_comma_reaches_the_items_of_a_list_field():
-    from kinerja.engine.coerce import Coercer
-    from kinerja.engine.model import FieldDef
+    from kinerja.records.coerce import Coercer
+    from kinerja.model import FieldDef
     skp = FieldDef("skp", "list", items={"target": FieldDef("target", "number")})
     values, problems = Coercer({"skp": skp}).coerce({"skp": [{"target": "1.234,5"}]}, {}, comma=True)
     assert problems == [] and values["skp"][0]["target"] == 1234.5
 
 
 def test_a_text_constant_over_the_cap_is_found_at_validate():
-    from kinerja.engine.expr import Limits, compile_expression, constant_beyond_limits
+    from kinerja.expr.language import Limits, compile_expression, constant_beyond_limits
     text = '"' + "a" * 20_000 + '" + "' + "b" * 20_000 + '"'
     expr, problems = compile_expression(text, {}, limits=Limits(max_length=100_000, max_nodes=400, max_depth=32))
     assert problems == []
@@ -545,7 +545,7 @@ def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path):
     small = tmp_path / "q.yaml"
     known = " ".join("{nilai}" for _ in range(30_000))  # the same size, every name known
     small.write_text(POLICY_HEAD + f'rules:\n  a:\n    kind: catatan\n    when: "nilai > 0"\n    reason: "{known}"\n')
-    from kinerja.engine.validate import validate_file
+    from kinerja.validate import validate_file
     ratio = _best_seconds(lambda: validate_file(str(path)), 1) / _best_seconds(lambda: validate_file(str(small)), 1)
     assert ratio < 10, ratio
     findings = validate_file(str(path))

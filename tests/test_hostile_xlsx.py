@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from kinerja.engine.records import RecordsError, read_records
+from kinerja.records.read import RecordsError, read_records
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine import i18n, i18n_catalog
+from kinerja import i18n
+from kinerja import i18n_catalog
 
 CATALOGUE = i18n_catalog.read_catalogue()
 OWN = [m for m in CATALOGUE if m.id and "click" not in m.auto_comments]
@@ -37,7 +38,7 @@ def test_every_message_in_the_code_is_in_the_catalogue():
     extracted, problems = i18n_catalog.extract()
     ids = {_ids(m)[0] for m in CATALOGUE if m.id}
     missing = [f"{m.locations[0][0]}:{m.locations[0][1]}: {m.msgid!r}" for m in extracted if m.msgid not in ids]
-    assert not missing, "run: python -m kinerja.engine.i18n_catalog update\n" + "\n".join(missing)
+    assert not missing, "run: python -m kinerja.i18n_catalog update\n" + "\n".join(missing)
     assert problems == []
 
 
@@ -59,7 +60,7 @@ def test_every_message_has_a_translation_with_the_same_placeholders(message):
 def test_the_shipped_mo_is_compiled_from_the_po():
     fresh = gettext.GNUTranslations(io.BytesIO(i18n_catalog.compile_mo(mo=None)))
     shipped = i18n.catalogue("id")
-    assert shipped._catalog == fresh._catalog, "run: python -m kinerja.engine.i18n_catalog compile"
+    assert shipped._catalog == fresh._catalog, "run: python -m kinerja.i18n_catalog compile"
 
 
 def test_extraction_finds_calls_help_texts_and_command_docstrings():

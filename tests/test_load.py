@@ -1,4 +1,4 @@
-"""Tests for kinerja.engine.load: positions, YAML 1.2 typing, hostile-input rejection, never raising."""
+"""Tests for kinerja.policy.located: positions, YAML 1.2 typing, hostile-input rejection, never raising."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kinerja.engine.findings import CODES, Finding
-from kinerja.engine.load import (Mapping, Node, Scalar, Sequence, _Loader, format_path, key_at, load_path,
+from kinerja.findings import CODES, Finding
+from kinerja.policy.located import (Mapping, Node, Scalar, Sequence, _Loader, format_path, key_at, load_path,
                                  load_text, node_at, to_plain)
 
 POLICY = """\

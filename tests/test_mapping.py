@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.mapping import MappingError, load_mapping, norm_value, shipped_mappings
-from kinerja.engine.records import BadCell, RecordsError, Source
+from kinerja.records.mapping import MappingError, load_mapping, norm_value, shipped_mappings
+from kinerja.records.read import BadCell, RecordsError, Source
 
 ROOT = Path(__file__).parents[1]
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
@@ -93,7 +93,7 @@ def test_mapping_findings_are_located(tmp_path, text, expected):
 
 
 def test_mapping_findings_for_validate(tmp_path):
-    from kinerja.engine.mapping import mapping_findings
+    from kinerja.records.mapping import mapping_findings
 
     assert mapping_findings(str(ROOT / "policies" / "mappings" / "ekinerja-bkn.map.yaml")) == []
     text = "kinerja_map: 1\nid: x\ncolumns: {nip: NIP}\nconstants:\n  nip: '1'\n"

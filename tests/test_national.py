@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import evaluate_record
-from kinerja.engine.policy import read_document, resolve
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.policy.documents import read_document, resolve
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"

@@ -9,7 +9,7 @@ from importlib import resources
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine import __version__
+from kinerja import __version__
 
 
 def test_no_generic_top_level_names(tmp_path):
@@ -22,7 +22,7 @@ def test_no_generic_top_level_names(tmp_path):
 def test_shipped_files_are_resources():
     assert resources.files("kinerja.schemas").joinpath("policy.schema.json").is_file()
     assert resources.files("kinerja.policies").joinpath("nasional", "permenpanrb-6-2022.yaml").is_file()
-    templates = resources.files("kinerja.engine.report").joinpath("templates")  # package-data in pyproject
+    templates = resources.files("kinerja.report").joinpath("templates")  # package-data in pyproject
     for name in ("base.html.j2", "charts.html.j2", "compare.html.j2", "compare.js", "report.css"):
         assert templates.joinpath(name).is_file()
 
@@ -51,7 +51,7 @@ def test_policies_only_skips_other_yaml(tmp_path):
 
 
 def test_extends_by_id_prefers_a_policy_beside_the_child(tmp_path, monkeypatch):
-    from kinerja.engine.policy import read_document, resolve
+    from kinerja.policy.documents import read_document, resolve
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "nasional").mkdir()

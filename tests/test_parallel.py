@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine import parallel
-from kinerja.engine.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
-from kinerja.engine.records import Source, read_records
-from kinerja.engine.report.results import dump_chunks, dumps
-from kinerja.engine.spill import SpillList
+from kinerja.evaluate import parallel
+from kinerja.evaluate.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
+from kinerja.records.read import Source, read_records
+from kinerja.report.results import dump_chunks, dumps
+from kinerja.spill import SpillList
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
@@ -146,8 +146,8 @@ def test_reading_error_mid_file_writes_the_same_records_first(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
 def test_compare_jobs_2_equals_jobs_1(tmp_path, fmt, monkeypatch):
-    monkeypatch.setattr("kinerja.engine.spill.KEEP", 2)  # the lists spill to their files
-    monkeypatch.setattr("kinerja.engine.spill.BATCH", 3)
+    monkeypatch.setattr("kinerja.spill.KEEP", 2)  # the lists spill to their files
+    monkeypatch.setattr("kinerja.spill.BATCH", 3)
     records = _mixed_csv(tmp_path, 60)
     variant = tmp_path / "variant.yaml"
     variant.write_text(VARIANT, encoding="utf-8")
@@ -261,8 +261,8 @@ def test_dump_chunks_equals_dumps(value):
 
 
 def test_html_embeds_a_bounded_list_and_writes_every_changed_record_beside_it(tmp_path, monkeypatch):
-    monkeypatch.setattr("kinerja.engine.report.html.EMBED_ROWS", 3)
-    monkeypatch.setattr("kinerja.engine.spill.KEEP", 2)
+    monkeypatch.setattr("kinerja.report.html.EMBED_ROWS", 3)
+    monkeypatch.setattr("kinerja.spill.KEEP", 2)
     records = _mixed_csv(tmp_path, 60)
     variant = tmp_path / "variant.yaml"
     variant.write_text(VARIANT, encoding="utf-8")

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from kinerja.engine.coerce import Coercer
-from kinerja.engine.model import FieldDef
-from kinerja.engine.report.results import _compact, _slow
+from kinerja.records.coerce import Coercer
+from kinerja.model import FieldDef
+from kinerja.report.results import _compact, _slow
 
 FIELDS = {"jam": FieldDef("jam", "number", min=Decimal(0), max=Decimal(100)),
           "unit": FieldDef("unit", "string"),
@@ -52,7 +52,7 @@ def test_decimal_comma_modes_are_remembered_apart():
 
 
 def test_memory_stays_bounded(monkeypatch):
-    monkeypatch.setattr("kinerja.engine.coerce.MEMO_SIZE", 3)
+    monkeypatch.setattr("kinerja.records.coerce.MEMO_SIZE", 3)
     coercer = Coercer(FIELDS)
     for i in range(10):
         assert coercer.coerce({"nip": NIP, "unit": f"Unit {i}"}, {})[0]["unit"] == f"Unit {i}"
@@ -107,9 +107,9 @@ tables:
     pytest.param("Sedang", "Dinas B", ("ok", "Lain"), id="last-row"),
 ])
 def test_a_remembered_table_lookup_gives_what_matching_gives(kelas, unit, expected):
-    from kinerja.engine.compile import compile_policy
-    from kinerja.engine.evaluate import evaluate_record
-    from kinerja.engine.policy import read_document, resolve
+    from kinerja.compile.compiler import compile_policy
+    from kinerja.evaluate.evaluator import evaluate_record
+    from kinerja.policy.documents import read_document, resolve
 
     policy, findings = compile_policy(resolve(read_document("tabel.yaml", text=TABLE_POLICY)))
     assert findings == []

@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine import testing
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import Evaluator, evaluate_record
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.population import PopulationRun
-from kinerja.engine.records import read_records
-from kinerja.engine.validate import validate_paths
+from kinerja.testing import suite as testing
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import Evaluator, evaluate_record
+from kinerja.policy.documents import read_document, resolve
+from kinerja.evaluate.population import PopulationRun
+from kinerja.records.read import read_records
+from kinerja.validate import validate_paths
 
 ROOT = Path(__file__).parents[1]
 POLICIES = ROOT / "policies"

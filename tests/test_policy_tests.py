@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine import testing
-from kinerja.engine.evaluate import Result
-from kinerja.engine.expect import same
-from kinerja.engine.load import load_path, to_plain
+from kinerja.testing import suite as testing
+from kinerja.evaluate.evaluator import Result
+from kinerja.testing.expect import same
+from kinerja.policy.located import load_path, to_plain
 
 CASES = Path(__file__).parent / "cases" / "policytests"
 ROOT = Path(__file__).parent.parent

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.org_predikat import normalise_org_predikat, read_org_predikat
-from kinerja.engine.population import PopulationRun
-from kinerja.engine.records import Source
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.policy.documents import read_document, resolve
+from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
+from kinerja.evaluate.population import PopulationRun
+from kinerja.records.read import Source
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from kinerja.engine.model import FieldDef
-from kinerja.engine.coerce import Coercer, to_number
-from kinerja.engine.records import RecordsError, _read_json, detect_format, read_records, sniff_delimiter
+from kinerja.model import FieldDef
+from kinerja.records.coerce import Coercer, to_number
+from kinerja.records.read import RecordsError, _read_json, detect_format, read_records, sniff_delimiter
 
 
 def rows(path, fmt=None):

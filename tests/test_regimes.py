@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import evaluate_record
-from kinerja.engine.policy import read_document, resolve
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.policy.documents import read_document, resolve
 
 NASIONAL = Path(__file__).parents[1] / "policies" / "nasional"
 D = Decimal

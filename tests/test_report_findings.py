@@ -1,4 +1,4 @@
-"""Tests for kinerja.engine.report.findings: text, JSON, GitHub and SARIF reporters."""
+"""Tests for kinerja.report.findings: text, JSON, GitHub and SARIF reporters."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 import jsonschema
 import pytest
 
-from kinerja.engine.findings import CODES, Finding
-from kinerja.engine.report.findings import (
+from kinerja.findings import CODES, Finding
+from kinerja.report.findings import (
     REPORTERS,
     ReportContext,
     choose_format,

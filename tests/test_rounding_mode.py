@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import evaluate_record
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.validate import validate_paths
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.policy.documents import read_document, resolve
+from kinerja.validate import validate_paths
 
 D = Decimal
 POLICIES = Path(__file__).parents[1] / "policies"

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.load import load_text, to_plain
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.scaffold import slug
+from kinerja.compile.compiler import compile_policy
+from kinerja.policy.located import load_text, to_plain
+from kinerja.policy.documents import read_document, resolve
+from kinerja.testing.scaffold import slug
 
 ROOT = Path(__file__).parent.parent
 NATIONAL = "policies/nasional/permenpanrb-6-2022.yaml"

@@ -1,6 +1,6 @@
 """`kinerja studio` over real HTTP (uvicorn in a thread, urllib as the client): the token, CSRF
 and origin checks, path confinement, upload caps, hostile policies, and saving one value with
-the rest of the file byte for byte; then the engine side of editing (engine/yaml_edit.py)."""
+the rest of the file byte for byte; then the engine side of editing (engine/policy/yaml_edit.py)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from kinerja.engine.workbench import MAX_UPLOAD
-from kinerja.engine.yaml_edit import EditError, apply_edits
+from kinerja.workbench import MAX_UPLOAD
+from kinerja.policy.yaml_edit import EditError, apply_edits
 from kinerja.cli.studio.app import create_app
 
 ROOT = Path(__file__).parents[1]
@@ -232,7 +232,7 @@ def test_handbook_in_the_workbench(client):
     assert page.status_code == 200 and 'data-label="Tinggi" data-min="85"' in page.text
 
 
-# --- engine/yaml_edit.py -----------------------------------------------------------------------
+# --- engine/policy/yaml_edit.py -----------------------------------------------------------------------
 
 TEXT = """\
 # komentar di atas

@@ -332,7 +332,7 @@ def test_coverage_counts_an_exclusion_rule_only_when_it_took_a_record_out(tmp_pa
 
 def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path):
     import time
-    from kinerja.engine.units import read_units
+    from kinerja.records.units import read_units
 
     def timed(n: int) -> float:
         path = tmp_path / f"u{n}.csv"

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.engine.validate import validate_file, validate_paths
+from kinerja.validate import validate_file, validate_paths
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases" / "validate"

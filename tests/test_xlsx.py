@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from kinerja.cli.main import main
-from kinerja.engine.compile import compile_policy
-from kinerja.engine.evaluate import Evaluator
-from kinerja.engine.policy import read_document, resolve
-from kinerja.engine.records import BadCell, RecordsError, read_records
-from kinerja.engine.xlsx import NO_SAVED_VALUE, _maybe_rounded, cell_ref
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.policy.documents import read_document, resolve
+from kinerja.records.read import BadCell, RecordsError, read_records
+from kinerja.records.xlsx import NO_SAVED_VALUE, _maybe_rounded, cell_ref
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

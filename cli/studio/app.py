@@ -21,13 +21,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from kinerja.engine import i18n
-from kinerja.engine.i18n import _
-from kinerja.engine.report.handbook import render as render_handbook
-from kinerja.engine.report.results import dumps
-from kinerja.engine.workbench import MAX_UPLOAD, Refused, Workspace
+from kinerja import i18n
+from kinerja.i18n import _
+from kinerja.report.handbook import render as render_handbook
+from kinerja.report.results import dumps
+from kinerja.workbench import MAX_UPLOAD, Refused, Workspace
 
-from .words import page_words
+from kinerja.cli.studio.words import page_words
 
 COOKIE = "kinerja_studio"
 MAX_BODY = MAX_UPLOAD + 64 * 1024

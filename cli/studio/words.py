@@ -3,7 +3,7 @@ the page gets both languages at once and switches between them without a reload.
 
 from __future__ import annotations
 
-from kinerja.engine.i18n import N_, in_every_language
+from kinerja.i18n import N_, in_every_language
 
 WORDS = {
     "language": N_("Language"),

@@ -7,11 +7,11 @@ import re
 from decimal import Decimal
 from typing import Callable
 
-from ..fairness import shown_favourable
-from ..i18n import N_, _, num
-from ..model import format_value
-from ..policy_diff import describe
-from .results import dump_chunks, dumps, inert
+from kinerja.evaluate.fairness import shown_favourable
+from kinerja.i18n import N_, _, num
+from kinerja.model import format_value
+from kinerja.compare.policy_diff import describe
+from kinerja.report.results import dump_chunks, dumps, inert
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200
@@ -264,7 +264,7 @@ def write_report(data: dict, fmt: str, stream) -> None:
 
 
 def render_html(data: dict) -> str:
-    from .html import render
+    from kinerja.report.html import render
     return render(data)
 
 

@@ -13,8 +13,8 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping
 from urllib.parse import quote
 
-from kinerja.engine.findings import CODES, ERROR, INFO, WARNING, Finding, sort_key
-from kinerja.engine.i18n import N_, _
+from kinerja.findings import CODES, ERROR, INFO, WARNING, Finding, sort_key
+from kinerja.i18n import N_, _
 
 TOOL_NAME = "kinerja"
 INFORMATION_URI = "https://pypi.org/project/kinerja/"

@@ -13,9 +13,9 @@ from importlib import resources
 
 import jinja2
 
-from ..i18n import N_, in_every_language
-from ..handbook import build
-from ..model import Policy
+from kinerja.i18n import N_, in_every_language
+from kinerja.handbook import build
+from kinerja.model import Policy
 
 FORMATS = ("html", "md")
 TEMPLATES = "templates/handbook"
@@ -119,7 +119,7 @@ TEXTS = in_every_language(_TEXTS_EN)
 
 
 def _load(name: str) -> str:
-    return resources.files("kinerja.engine.report").joinpath(f"{TEMPLATES}/{name}").read_text("utf-8")
+    return resources.files("kinerja.report").joinpath(f"{TEMPLATES}/{name}").read_text("utf-8")
 
 
 def _environment(fmt: str) -> jinja2.Environment:

@@ -16,11 +16,11 @@ from importlib import resources
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..i18n import N_, in_every_language
-from ..model import format_value
-from ..policy_diff import describe
-from .compare_out import _errors, _pct, _ratio, _change
-from .results import dumps
+from kinerja.i18n import N_, in_every_language
+from kinerja.model import format_value
+from kinerja.compare.policy_diff import describe
+from kinerja.report.compare_out import _errors, _pct, _ratio, _change
+from kinerja.report.results import dumps
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
 STATIC_ROWS = 500  # changed rows drawn without JS; the search re-draws from the embedded data
@@ -92,7 +92,7 @@ CARD_KEYS = ["records", "valid", "invalid", "changed", "outputs_changed", "actio
 
 
 def _template(name: str):
-    path = resources.files("kinerja.engine.report") / "templates" / name
+    path = resources.files("kinerja.report") / "templates" / name
     text = path.read_text(encoding="utf-8")
     return text, None, lambda: True
 

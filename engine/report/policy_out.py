@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import yaml
 
-from ..i18n import _
-from ..policy import SECTIONS, Resolved
-from .results import dumps
+from kinerja.i18n import _
+from kinerja.policy.documents import SECTIONS, Resolved
+from kinerja.report.results import dumps
 
 WIDTH = 4096  # never wrap: a comment after a wrapped flow collection would land inside it
 

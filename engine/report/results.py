@@ -13,10 +13,10 @@ import re
 from decimal import Decimal
 from typing import IO, Any, Iterator
 
-from ..evaluate import Result, excluded_reason
-from ..i18n import _
-from ..model import plain_decimal
-from ..spill import SpillList
+from kinerja.evaluate.evaluator import Result, excluded_reason
+from kinerja.i18n import _
+from kinerja.model import plain_decimal
+from kinerja.spill import SpillList
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
 # U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader
@@ -125,7 +125,7 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
-    # Rows can be rendered apart (in a worker, engine/parallel.py `row_writer`) and written
+    # Rows can be rendered apart (in a worker, engine/evaluate/parallel.py `row_writer`) and written
     # as text with `write_text`: each row depends only on its result, never on other rows.
     rows_apart = False
 

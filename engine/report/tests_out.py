@@ -6,7 +6,7 @@ request, perhaps), so no text they carry may become a workflow command in a CI l
 of the text report is made inert (`inert_line`), names are one line each, and the github
 format escapes its data.
 
-Each takes a finished `TestRun` (engine/testing.py) and the coverage minimum (or None) and
+Each takes a finished `TestRun` (engine/testing/suite.py) and the coverage minimum (or None) and
 returns the whole report as text. Times appear only in JUnit, so text and JSON are stable.
 """
 
@@ -17,11 +17,11 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 from typing import Callable
 
-from ..findings import ERROR, Finding, sort_key
-from ..i18n import _, ngettext, num
-from ..testing import Suite, TestRun
-from .findings import SEVERITY_WORDS
-from .results import dumps
+from kinerja.findings import ERROR, Finding, sort_key
+from kinerja.i18n import _, ngettext, num
+from kinerja.testing.suite import Suite, TestRun
+from kinerja.report.findings import SEVERITY_WORDS
+from kinerja.report.results import dumps
 
 INDENT = "  "
 
@@ -279,7 +279,7 @@ def _problem(case, tag: str, message: str, findings: list[Finding]) -> None:
 def report_github(run: TestRun, minimum: Decimal | None = None) -> str:
     """One `::error` workflow command per failing test, policy or test-file finding and coverage
     shortfall (annotations on the pull request), then the summary; every value escaped."""
-    from .findings import _github_line, escape_github_data, escape_github_property
+    from kinerja.report.findings import _github_line, escape_github_data, escape_github_property
 
     lines = [_github_line(f) for f in sorted(run.findings, key=sort_key)]
     for suite in run.suites:

@@ -20,10 +20,10 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..i18n import N_, in_every_language
-from ..evaluate import Result
-from ..model import Table
-from .results import cell_text, error_text
+from kinerja.i18n import N_, in_every_language
+from kinerja.evaluate.evaluator import Result
+from kinerja.model import Table
+from kinerja.report.results import cell_text, error_text
 
 # Predikat kinerja (PermenPANRB 6/2022) and their colours: (fill, font).
 PREDIKAT_ORDER = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
@@ -190,7 +190,7 @@ class XlsxWriter:
         self.action_labels: dict[str, str] = {}
         self.by_unit: dict[str, Counter] = defaultdict(Counter)
         try:
-            from ..explain import explain
+            from kinerja.explain.explanation import explain
         except ImportError:  # explain is optional here: fall back to outputs and actions
             explain = None
         self.explain = explain

@@ -1,0 +1,204 @@
+"""Evaluate records against a compiled policy: one result per record, in input order.
+
+A record that fails coercion or evaluation becomes a result with status "error" and every
+reason; the stream goes on. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+from kinerja.i18n import _
+from kinerja.expr.functions import EvalError
+from kinerja.model import EXCLUDED_KIND, NodeError, Policy, show_rounded, shown_rounders
+from kinerja.records.coerce import Coercer
+from kinerja.records.read import Source
+
+
+@dataclass(slots=True)
+class Result:
+    row: int
+    status: str  # ok | error | excluded (a `dikecualikan` rule took the record out; its action says why)
+    nip: str | None = None
+    outputs: dict = field(default_factory=dict)
+    actions: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # list of dicts: field/value/reason/code, or stage/message
+    env: dict | None = None  # every name's value (fields, params, outputs), for explain
+    where: str = ""
+    raw: Any = None
+    explanation: dict | None = None  # filled by `evaluate --explain`
+    annual: dict | None = None  # an annual result (`evaluate --annual`): its periods, rows and basis
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Evaluator:
+    """Holds what is built once per policy (coercer, output order) and evaluates records."""
+
+    def __init__(self, policy: Policy, *, keep_env: bool = False):
+        self.policy = policy
+        self.coercer = Coercer(policy.fields)
+        self.outputs = _declared_order(policy)
+        self.keep_env = keep_env
+        self.info = policy.info()
+        self.exclusions = policy.exclusions
+        self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
+        cycle = policy.cycle
+        self.period_field = cycle.period_field if cycle is not None and cycle.annual_rules else None
+        # a period row: the rules that follow from the year's appraisal only do not fire
+        self.period_rules = [r for r in self.rules if self.period_field is None or r.id not in cycle.annual_rules]
+        self.nodes = policy.nodes
+        # each rule with its conditions' compiled closures, run inline by evaluate_coerced
+        self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
+        self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
+        self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
+
+    def evaluate(self, source: Source) -> Result:
+        raw = source.data
+        if source.problem or not isinstance(raw, dict):
+            reason = source.problem or _("a record must be a mapping of field names to values, got {value}").format(
+                value=_kind(raw))
+            code = source.code if source.problem else "K407"
+            return Result(source.row, "error", _nip_of(raw), errors=[{"code": code, "reason": reason}],
+                          where=source.where, raw=raw)
+        values, problems = self.coercer.coerce(self.prepare(raw), self.policy.params, source.cells,
+                                               source.decimal_comma)
+        return self.evaluate_coerced(source, values, problems)
+
+    def prepare(self, raw: dict) -> dict:
+        """A period row without its months field covers its period's months (`cycle: periods`)."""
+        cycle = self.policy.cycle
+        return cycle.fill_months(raw) if cycle is not None and cycle.months_field else raw
+
+    def evaluate_coerced(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
+        """The rest of `evaluate`, for values coerced already (compare coerces once for two policies).
+        `fixed`: outputs given from outside (an annual result's predikat and summed angka kredit);
+        a node whose outputs are all fixed is not computed."""
+        raw = source.data
+        nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
+        if self.exclusions:  # decided on the fields alone, so a record left empty for it is no error
+            excluded = self.excluded(values)
+            if excluded is not None:
+                return Result(source.row, "excluded", nip, actions=[excluded],
+                              env=values if self.keep_env else None, where=source.where, raw=raw)
+        if problems:
+            return Result(source.row, "error", nip, errors=[p.as_dict() for p in problems], where=source.where,
+                          raw=raw)
+        env = values  # the coerced fields on top of the params
+        try:
+            for node in self.nodes:
+                if fixed and all(name in fixed for name in node.outputs()):
+                    env.update((name, fixed[name]) for name in node.outputs())
+                    continue
+                node.compute(env)
+            plan = self.period_plan if self.period_field and env.get(self.period_field) is not None else self.rules_plan
+            actions = []
+            for rule, conditions in plan:
+                for fn in conditions:  # the compiled closures; anything but True/False takes the checking path
+                    try:
+                        held = fn(env)
+                    except Exception:
+                        held = None
+                    if held is not True:
+                        break
+                else:
+                    actions.append(rule.action(env))
+                    continue
+                if held is not False and rule.fires(env):
+                    actions.append(rule.action(env))
+        except NodeError as exc:
+            error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
+            return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
+                          where=source.where, raw=raw)
+        except EvalError as exc:
+            return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
+                          where=source.where, raw=raw)
+        outputs = {name: env.get(name) for name in self.outputs}
+        for name, rounder in self.shown.items():  # `intermediates: exact`: round where shown
+            if name in outputs:
+                outputs[name] = show_rounded(rounder, outputs[name])
+        return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
+                      where=source.where, raw=raw)
+
+    def excluded(self, values: dict) -> dict | None:
+        """The action of the first exclusion rule that holds; a condition that cannot be judged
+        (a missing or bad field) does not hold, and the record's own problems then show."""
+        for rule in self.exclusions:
+            try:
+                if rule.fires(values):
+                    return rule.action(values)
+            except EvalError:
+                continue
+        return None
+
+    def run(self, sources: Iterable[Source]) -> Iterator[Result]:
+        for source in sources:
+            yield self.evaluate(source)
+
+
+def _declared_order(policy: Policy) -> list[str]:
+    """Outputs in the order they are written: parents' first, then each file top to bottom."""
+    computed = set(policy.output_names())
+    chain = {doc_id: i for i, doc_id in enumerate(policy.resolved.chain)}
+    entries = []
+    for section in ("scorecards", "values", "tables", "bands"):
+        for name, entry in policy.resolved.sections[section].items():
+            node = entry.node()
+            rank = (-chain.get(str((entry.doc.data or {}).get("id")), 0), node.line if node else 0)
+            entries.append((rank, name, entry))
+    names = []
+    for _, name, entry in sorted(entries, key=lambda t: t[0]):
+        if name in computed:
+            names.append(name)
+        if entry.section == "scorecards":
+            names.extend(i for i in (entry.spec.get("indicators") or {}) if i in computed)
+    return names
+
+
+def _nip_of(raw) -> str | None:
+    if isinstance(raw, dict):
+        v = raw.get("nip")
+        if isinstance(v, str):
+            return v.strip()
+        if isinstance(v, int) and not isinstance(v, bool):
+            return str(v)
+    return None
+
+
+def _kind(v) -> str:
+    return {type(None): _("nothing"), list: _("a list"), str: _("text")}.get(type(v), type(v).__name__)
+
+
+def evaluate_record(policy: Policy, raw: dict, row: int = 1, *, keep_env: bool = True) -> Result:
+    """Evaluate one plain record (used by tests, `kinerja expr --policy` and explain)."""
+    return Evaluator(policy, keep_env=keep_env).evaluate(Source(row, raw))
+
+
+def result_row(result: Result, info: dict) -> dict:
+    """The JSON/JSONL shape of one result (Decimal stays Decimal for the writer)."""
+    out: dict[str, Any] = {"row": result.row, "nip": result.nip, "status": result.status}
+    if result.annual is not None:
+        out["annual"] = result.annual
+    if result.ok:
+        out["outputs"] = result.outputs
+        out["actions"] = result.actions
+    elif result.status == "excluded":
+        out["reason"] = excluded_reason(result)
+        out["actions"] = result.actions
+    else:
+        out["errors"] = result.errors
+    out["policy"] = info
+    if result.explanation is not None:
+        out["explain"] = result.explanation
+    return out
+
+
+def excluded_reason(result: Result) -> str:
+    """Why an excluded record is not appraised (the reason of the exclusion rule that took it out)."""
+    return "; ".join(str(a.get("reason", "")) for a in result.actions)
+
+
+__all__ = ["Evaluator", "Result", "evaluate_record", "excluded_reason", "result_row"]

@@ -1,0 +1,448 @@
+"""Population checks: rules over all evaluated records of a run, grouped by a field.
+
+Two kinds. `distribution` compares the spread of an output (the predikat) inside each group
+with limits that depend on the organisation's own predikat, given at run time: the kurva
+distribusi of SE MenPANRB 3/2023. `count` emits a group action once at least N records of a
+group satisfy a condition. `PopulationRun` keeps counters per group only, never the records.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any
+
+from kinerja.expr.language import Expression
+from kinerja.i18n import N_, _, num
+from kinerja.findings import Finding
+from kinerja.expr.functions import EvalError
+from kinerja.model import format_value, render_template, template_names
+from kinerja.policy.documents import Entry, Resolved
+
+MEASURES = ("max_pct", "min_pct", "min_count", "max_count")
+ACTION_PLACEHOLDERS = ("count", "group", "group_by", "at_least")
+NO_GROUP = "(kosong)"
+
+
+@dataclass
+class Limit:
+    """One constraint of a distribution: labels (one, or any of several) and a bound."""
+
+    labels: tuple[str, ...]
+    measure: str  # one of MEASURES
+    bound: Decimal
+
+    def holds(self, count: int, n: int) -> bool:
+        # exact integer arithmetic: "at most 70%" is count × 100 ≤ 70 × n
+        if self.measure == "max_pct":
+            return count * 100 <= self.bound * n
+        if self.measure == "min_pct":
+            return count * 100 >= self.bound * n
+        if self.measure == "min_count":
+            return count >= self.bound
+        return count <= self.bound
+
+    def text(self) -> str:
+        who = _(" or ").join(self.labels)
+        if len(self.labels) > 1 and self.measure.endswith("pct"):
+            who += _(" together")
+        bound = num(self.bound)
+        if self.measure == "max_pct":
+            return _("{who} at most {bound}%").format(who=who, bound=bound)
+        if self.measure == "min_pct":
+            return _("{who} at least {bound}%").format(who=who, bound=bound)
+        if self.measure == "min_count":
+            return _("at least {bound} {who}").format(bound=bound, who=who)
+        return _("no {who}").format(who=who) if self.bound == 0 else _("at most {bound} {who}").format(bound=bound, who=who)
+
+    def as_dict(self) -> dict:
+        key = {"label": self.labels[0]} if len(self.labels) == 1 else {"any_of": list(self.labels)}
+        return {**key, self.measure: self.bound}
+
+
+@dataclass
+class DistributionCheck:
+    id: str
+    label: str
+    output: str
+    group_by: str
+    input: str
+    severity: str  # advisory | error
+    labels: tuple[str, ...]  # the output's labels, in declared order
+    limits: dict[str, list[Limit]]  # organisation predikat → constraints
+    entry: Entry = field(repr=False)
+    skip: list = field(default_factory=list)  # records for which these hold are not counted (Plt/Plh)
+    rollup: bool = False  # also judge each parent unit of --units on the records below it
+    kind = "distribution"
+
+    @property
+    def code(self) -> str:
+        return "K602" if self.severity == "error" else "K601"
+
+
+@dataclass
+class CountCheck:
+    id: str
+    label: str
+    group_by: str
+    when: list[Expression]
+    at_least: int
+    action: dict
+    entry: Entry = field(repr=False)
+    kind = "count"
+
+
+# --- compiling ------------------------------------------------------------------------------
+
+
+def compile_checks(resolved: Resolved, names: dict) -> tuple[list, list[Finding]]:
+    """Check and compile the `population` section against the policy's names and types."""
+    from kinerja.compile.compiler import Compiler  # compile.py imports this module lazily; no cycle at import time
+
+    compiler = Compiler(resolved)
+    fields = resolved.sections["fields"]
+    checks, findings = [], compiler.findings
+    for cid, entry in resolved.sections["population"].items():
+        spec = entry.spec if isinstance(entry.spec, dict) else {}
+        group_by = spec.get("group_by")
+        if group_by not in names or group_by in resolved.sections["params"]:
+            known = list(fields) + [n for n in names if n not in fields and n not in resolved.sections["params"]]
+            close = difflib.get_close_matches(str(group_by), known, n=1, cutoff=0.6)
+            findings.append(entry.finding("K219", _("population check groups by `{group_by}`, which is not a field or output of this policy").format(group_by=group_by), ["group_by"],
+                                          _('did you mean "{close}"?').format(close=close[0]) if close else None))
+            group_by = None
+        if spec.get("kind") == "distribution":
+            check = _distribution(cid, entry, spec, names, findings)
+            if check is not None:
+                check.skip = compiler.conditions(entry, "skip_when", names)
+                check.rollup = bool(spec.get("rollup"))
+        else:
+            check = _count(cid, entry, spec, names, compiler)
+        if check is not None and group_by is not None:
+            checks.append(check)
+    return checks, findings
+
+
+def _distribution(cid: str, entry: Entry, spec: dict, names: dict, findings: list) -> DistributionCheck | None:
+    output = spec.get("output")
+    if output not in names:
+        close = difflib.get_close_matches(str(output), list(names), n=1, cutoff=0.6)
+        findings.append(entry.finding("K302", _("unknown name `{output}` as the output of a distribution").format(output=output),
+                                      ["output"], _("did you mean \"{close}\"?").format(close=close[0]) if close else None))
+        return None
+    labels = names[output].labels
+    if labels is None:
+        findings.append(entry.finding("K603", _("`{output}` has no fixed list of labels, so its distribution cannot be checked").format(output=output), ["output"], _("use a table or band output with labels")))
+        return None
+    limits, ok = {}, True
+    for org, items in (spec.get("limits") or {}).items():
+        parsed = []
+        for i, item in enumerate(items or []):
+            limit = _limit(entry, ["limits", org, i], item, labels, findings)
+            ok = ok and limit is not None
+            parsed.append(limit)
+        limits[str(org)] = parsed
+        ok = ok and _consistent(entry, ["limits", org], parsed, findings)
+    if not ok:
+        return None
+    return DistributionCheck(cid, spec.get("label", cid), output, spec.get("group_by"), spec.get("input"),
+                             spec.get("severity", "advisory"), tuple(labels), limits, entry)
+
+
+def _limit(entry: Entry, sub: list, item: dict, labels, findings: list) -> Limit | None:
+    if "label" in item and "any_of" in item:
+        findings.append(entry.finding("K603", _("a limit names either `label` or `any_of`, not both"), sub))
+        return None
+    measures = [m for m in MEASURES if m in item]
+    if len(measures) != 1:
+        findings.append(entry.finding("K603", _("a limit has exactly one of ") + ", ".join(MEASURES)
+                                      + (_(" (this one has {value})").format(value=', '.join(measures)) if measures else ""), sub))
+        return None
+    names = [item["label"]] if "label" in item else list(item.get("any_of") or [])
+    key = "label" if "label" in item else "any_of"
+    for j, name in enumerate(names):
+        if name not in labels:
+            close = difflib.get_close_matches(str(name), labels, n=1, cutoff=0.4)
+            findings.append(entry.finding("K603", _('"{name}" is not a label of the output').format(name=name),
+                                          sub + ([key] if key == "label" else [key, j]),
+                                          _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(labels)))
+            return None
+    bound = Decimal(str(item[measures[0]]))
+    return Limit(tuple(names), measures[0], bound)
+
+
+def _consistent(entry: Entry, sub: list, limits: list, findings: list) -> bool:
+    """Minimum shares that cannot all hold at once (60% + 60% of different labels) are an error."""
+    mins = [lim for lim in limits if lim is not None and lim.measure == "min_pct" and len(lim.labels) == 1]
+    total = sum((lim.bound for lim in mins), Decimal(0))
+    if total > 100:
+        findings.append(entry.finding("K603", _("minimum shares add up to {total}%, more than 100%").format(total=format_value(total)),
+                                      sub, key=True))
+        return False
+    for lo in limits:
+        for hi in limits:
+            if lo is not None and hi is not None and lo.labels == hi.labels and \
+                    (lo.measure, hi.measure) in (("min_pct", "max_pct"), ("min_count", "max_count")) \
+                    and lo.bound > hi.bound:
+                findings.append(entry.finding("K603", _("{value} contradicts {value2}").format(value=lo.text(), value2=hi.text()), sub, key=True))
+                return False
+    return True
+
+
+def _count(cid: str, entry: Entry, spec: dict, names: dict, compiler) -> CountCheck | None:
+    raw = spec.get("when")
+    items = raw if isinstance(raw, list) else [raw]
+    when = []
+    for i, text in enumerate(items):
+        sub = ["when", i] if isinstance(raw, list) else ["when"]
+        expr = compiler.compile_expr(entry, sub, text, names, condition=True)
+        if expr is not None:
+            when.append(expr)
+    action = dict(spec.get("action") or {})
+    for ref in template_names(action.get("reason") or ""):
+        if ref not in ACTION_PLACEHOLDERS:
+            compiler.findings.append(entry.finding(
+                "K215", _("reason mentions {{{ref}}}; a group action can only use ").format(ref=ref)
+                + ", ".join("{" + p + "}" for p in ACTION_PLACEHOLDERS), ["action", "reason"]))
+            return None
+    if len(when) != len(items):
+        return None
+    return CountCheck(cid, spec.get("label", cid), spec.get("group_by"), when, int(spec.get("at_least", 1)),
+                      action, entry)
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def _holds(conditions: list, env) -> bool:
+    """A skip condition holds; one that cannot be judged (a missing value) does not."""
+    try:
+        return all(cond(env) is True for cond in conditions)
+    except EvalError:
+        return False
+
+
+def group_value(result, name: str):
+    """The value a result has for a field or output (from its env when kept, else outputs, else raw)."""
+    if result.env is not None and name in result.env:
+        value = result.env[name]
+    elif name in result.outputs:
+        value = result.outputs[name]
+    elif isinstance(result.raw, dict):
+        value = result.raw.get(name)
+        value = value.strip() if isinstance(value, str) else value
+    else:
+        value = None
+    return NO_GROUP if value is None or value == "" else format_value(value)
+
+
+@dataclass
+class _Tally:
+    valid: int = 0
+    invalid: int = 0
+    excluded: int = 0  # not appraised (status excluded): never in a count
+    skipped: int = 0  # appraised, but the check's skip_when holds (an SKP as Plt/Plh)
+    counts: dict = field(default_factory=dict)  # distribution: label → count; count check: matches
+    matched: int = 0
+    errors: int = 0
+    first_error: str = ""
+
+
+class PopulationRun:
+    """Accumulates the checks over a stream of results; memory grows with groups, not records."""
+
+    needs_env = True  # count conditions read every name; the CLI keeps each result's env
+
+    def __init__(self, checks: list, units=None, period_field: str | None = None):
+        """`units`: a units.Units (each unit's predikat per period, and the tree for `rollup`);
+        `period_field`: with periods, each period of a unit is judged on its own."""
+        self.checks = checks
+        self.units, self.period_field = units, period_field
+        self.tallies: list[dict[tuple[str, str], _Tally]] = [{} for _ in checks]  # (periode, group) → tally
+
+    def add(self, result) -> None:
+        periode = ""
+        if self.period_field and result.annual is None:
+            periode = group_value(result, self.period_field)
+            periode = "" if periode == NO_GROUP else periode
+        for check, tallies in zip(self.checks, self.tallies):
+            group = group_value(result, check.group_by)
+            groups = [group]
+            if self.units is not None:  # a unit of the file by its own name, however a record spells it
+                unit = self.units.find(group)
+                groups = [unit.name] if unit is not None else groups
+                if getattr(check, "rollup", False):
+                    groups += self.units.ancestors(group)
+            for group in groups:
+                self._add(check, tallies, (periode, group), result)
+
+    def _add(self, check, tallies: dict, key: tuple, result) -> None:
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = _Tally()
+        if result.status == "excluded":
+            tally.excluded += 1
+            return
+        if not result.ok:
+            tally.invalid += 1
+            return
+        if check.kind == "distribution":
+            if check.skip and result.env is not None and _holds(check.skip, result.env):
+                tally.skipped += 1
+                return
+            tally.valid += 1
+            label = result.outputs.get(check.output)
+            tally.counts[label] = tally.counts.get(label, 0) + 1
+            return
+        tally.valid += 1
+        if result.env is not None:
+            try:
+                if all(cond(result.env) for cond in check.when):
+                    tally.matched += 1
+            except EvalError as exc:
+                tally.errors += 1
+                tally.first_error = tally.first_error or str(exc)
+
+    def merge(self, tallies: list[dict[str, "_Tally"]]) -> None:
+        """Add the tallies of another run of the same checks over later records (a block
+        evaluated elsewhere): counts add up, groups keep their first-seen order."""
+        for mine, theirs in zip(self.tallies, tallies):
+            for group, t in theirs.items():
+                tally = mine.get(group)
+                if tally is None:
+                    mine[group] = t
+                    continue
+                for f in fields(_Tally):  # every count adds up; the first error seen stays
+                    mine_v, theirs_v = getattr(tally, f.name), getattr(t, f.name)
+                    if isinstance(mine_v, dict):
+                        for label, n in theirs_v.items():
+                            mine_v[label] = mine_v.get(label, 0) + n
+                    elif isinstance(mine_v, str):
+                        setattr(tally, f.name, mine_v or theirs_v)
+                    else:
+                        setattr(tally, f.name, mine_v + theirs_v)
+
+    def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
+        """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records.
+        With units, each unit's predikat for the period (else its annual one) comes from the units file."""
+        org_predikat = org_predikat or {}
+        units = self.units
+        out = []
+        for check, tallies in zip(self.checks, self.tallies):
+            if check.kind == "distribution":
+                for (periode, group), tally in tallies.items():
+                    org = units.predikat(group, periode) if units is not None else None
+                    org = org or org_predikat.get(group)
+                    out.append(_judge(check, group, tally, org, periode))
+                if units is None:
+                    for group, org in org_predikat.items():
+                        if ("", group) not in tallies:
+                            out.append(_judge(check, group, _Tally(), org))
+            else:
+                for (periode, group), tally in tallies.items():
+                    if tally.matched >= check.at_least:
+                        action = _group_action(check, group, tally)
+                        action.periode = periode
+                        out.append(action)
+                    if tally.errors:
+                        out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
+                                           tally.invalid, _("{id}: {group}: {errors} record(s) not counted (condition failed: {first_error})").format(id=check.id, group=group, errors=tally.errors, first_error=tally.first_error)))
+        return out
+
+
+@dataclass
+class Outcome:
+    """The result of one check for one group: a distribution verdict or a group action."""
+
+    check: str
+    kind: str
+    group_by: str
+    group: str
+    status: str  # pass | fail | not_checked | action
+    valid: int
+    invalid: int
+    message: str
+    severity: str = ""
+    code: str | None = None
+    org_predikat: str | None = None
+    counts: dict = field(default_factory=dict)
+    periode: str = ""
+    excluded: int = 0
+    skipped: int = 0
+    limits: list = field(default_factory=list)
+    action: dict | None = None
+    finding: Finding | None = None
+
+    @property
+    def failed_error(self) -> bool:
+        return self.status == "fail" and self.severity == "error"
+
+    def as_dict(self) -> dict:
+        out: dict[str, Any] = {"check": self.check, "kind": self.kind, "group_by": self.group_by,
+                               "group": self.group, "status": self.status, "valid": self.valid,
+                               "invalid": self.invalid}
+        if self.periode:
+            out["periode"] = self.periode
+        if self.excluded or self.skipped:
+            out.update(excluded=self.excluded, skipped=self.skipped)
+        if self.kind == "distribution":
+            out.update(severity=self.severity, code=self.code, org_predikat=self.org_predikat,
+                       counts=self.counts, limits=self.limits)
+        else:
+            out["action"] = self.action
+        out["message"] = self.message
+        return out
+
+
+def _pct(count: int, n: int) -> Decimal:
+    """A share in percent, at most 2 places and no trailing zeros (exact input, rounded half-even)."""
+    if not n:
+        return Decimal(0)
+    return Decimal(format((Decimal(count * 100) / n).quantize(Decimal("0.01")).normalize(), "f"))
+
+
+def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None, periode: str = "") -> Outcome:
+    counts = {label: tally.counts.get(label, 0) for label in check.labels}
+    base = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group, valid=tally.valid,
+                invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts, periode=periode,
+                excluded=tally.excluded, skipped=tally.skipped)
+    if periode:
+        group = f"{group} [{periode}]"
+    if org is None or org not in check.limits:
+        why = _("no organisation predikat given") if org is None else _("no limits for \"{org}\"").format(org=org)
+        return Outcome(status="not_checked", message=_("{id}: {group}: not checked ({why})").format(id=check.id, group=group, why=why), **base)
+    if tally.valid == 0:
+        return Outcome(status="not_checked", message=_("{id}: {group}: not checked (no valid records)").format(id=check.id, group=group), **base)
+    n, limits, broken, first = tally.valid, [], [], None
+    for i, lim in enumerate(check.limits[org]):
+        count = sum(counts.get(label, 0) for label in lim.labels)
+        ok = lim.holds(count, n)
+        limits.append({**lim.as_dict(), "text": lim.text(), "count": count, "pct": _pct(count, n), "ok": ok})
+        if not ok:
+            first = i if first is None else first
+            broken.append(_("{value}, but {value2} = {count} of {n} ({value3}%)").format(value=lim.text(), value2=' + '.join(lim.labels), count=count, n=n, value3=num(_pct(count, n))))
+    aside = "".join(_(", {what} {n} not counted").format(n=v, what=_(k)) for k, v in
+                    ((N_("excluded"), tally.excluded), (N_("Plt/Plh or skipped"), tally.skipped)) if v)
+    head = _("{id}: {group} (predikat organisasi {org}, {n} records{aside})").format(
+        id=check.id, group=group, org=org, n=n, aside=aside)
+    if not broken:
+        return Outcome(status="pass", message=_("{head}: kurva met").format(head=head), limits=limits, **base)
+    message = f"{head}: " + "; ".join(broken)
+    finding = check.entry.finding(check.code, message, ["limits", org, first])
+    return Outcome(status="fail", code=check.code, message=message, limits=limits, finding=finding, **base)
+
+
+def _group_action(check: CountCheck, group: str, tally: _Tally) -> Outcome:
+    spec = check.action
+    values = {"count": tally.matched, "group": group, "group_by": check.group_by, "at_least": check.at_least}
+    action = {"id": spec.get("id", check.id), "kind": spec.get("kind", "")}
+    label = spec.get("label") or (check.label if check.label != check.id else "")
+    if label:
+        action["label"] = label
+    action.update(group_by=check.group_by, group=group, count=tally.matched)
+    action["reason"] = render_template(spec["reason"], values) if spec.get("reason") else \
+        _("{matched} records in {group} satisfy {id}").format(matched=tally.matched, group=group, id=check.id)
+    return Outcome(check=check.id, kind="count", group_by=check.group_by, group=group, status="action",
+                   valid=tally.valid, invalid=tally.invalid, message=f"{check.id}: {group}: {action['reason']}",
+                   action=action)

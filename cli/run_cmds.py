@@ -11,7 +11,8 @@ import click
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.i18n import _, document_lang, num, using
 from kinerja.evaluate.parallel import WorkerError
-from kinerja.records.read import RecordsError, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError
 from kinerja.report.results import WRITERS, printable
 
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
@@ -207,7 +208,7 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     out = Output(output, binary=fmt == "xlsx")
     try:
         if fmt == "xlsx":
-            from kinerja.records.xlsx import XlsxWriter
+            from kinerja.report.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
             periode = compiled.cycle.period_field if annual else None

@@ -19,7 +19,7 @@ from kinerja.evaluate.fairness import DERIVED, Favourable, FairnessTally, compar
 from kinerja.model import Band, Policy, Table, format_value
 from kinerja.compare.policy_diff import diff_policies
 from kinerja.evaluate.population import PopulationRun
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.spill import SpillList
 
 _SKIP = ("label", "reason")

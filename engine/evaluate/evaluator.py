@@ -13,7 +13,7 @@ from kinerja.i18n import _
 from kinerja.expr.functions import EvalError
 from kinerja.model import EXCLUDED_KIND, NodeError, Policy, show_rounded, shown_rounders
 from kinerja.records.coerce import Coercer
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterable, Iterator
 from kinerja.i18n import _, lang as current_lang, set_lang
 from kinerja.evaluate.evaluator import Evaluator, Result
 from kinerja.model import Policy
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 BLOCK_SIZE = 2000  # records per block: large enough that shipping costs little, small enough to stay flat
 IN_FLIGHT = 2  # blocks per worker submitted ahead of the one being written

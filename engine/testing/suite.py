@@ -25,7 +25,8 @@ from kinerja.findings import Finding, has_errors
 from kinerja.model import Policy
 from kinerja.policy.documents import (LINK_REFUSED, TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, link_escapes,
                      project_path, read_capped, read_document, resolve)
-from kinerja.records.read import RecordsError, Source, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError, Source
 from kinerja.validate import expand, is_map_file, is_test_file
 
 _POLICY_MARK = re.compile(rb"^kinerja\s*:", re.M)

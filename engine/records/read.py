@@ -52,10 +52,10 @@ class Reader:
 
 
 def _xlsx(stream: IO[bytes], options: ReadOptions) -> Iterator[Source]:
-    # Imported here to keep start-up fast (openpyxl is the heaviest import of a run); no cycle:
-    # records/xlsx.py imports only records/source.py and its own helpers.
-    from kinerja.records.xlsx import read_xlsx
-    return read_xlsx(stream, options.name, options.sheet, options.header_row, options.mapping, options.notes)
+    # Imported here to keep start-up fast (openpyxl and calamine are the heaviest imports of a
+    # run); no cycle: the xlsx modules import only records/source.py, sheet.py and each other.
+    from kinerja.records.xlsx_fast import read_xlsx_fast
+    return read_xlsx_fast(stream, options.name, options.sheet, options.header_row, options.mapping, options.notes)
 
 
 READERS: dict[str, Reader] = {r.name: r for r in (

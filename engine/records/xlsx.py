@@ -96,7 +96,7 @@ def read_xlsx(stream: IO[bytes], name: str, sheet: str | None = None, header_row
     notes = notes if notes is not None else []
     if name == "-" or not stream.seekable():
         stream = io.BytesIO(stream.read())  # a zip needs seeking
-    book = _Book(stream, name)
+    book = Book(stream, name)
     try:
         title, path = book.choose(sheet or getattr(mapping, "sheet", None))
         sheet_xml = book.archive.open(path)
@@ -162,7 +162,7 @@ def percent_styles(wb) -> frozenset[int]:
     return frozenset(out)
 
 
-class _Book:
+class Book:
     """The parts of a workbook that reading one sheet needs: shared strings, date styles, the
     list of sheets. (openpyxl's load_workbook would first scan every sheet for its size.)"""
 
@@ -190,14 +190,19 @@ class _Book:
                                                                                                error=exc)) from None
         self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
 
+    def strings_path(self) -> str | None:
+        """The shared-strings part inside the zip, if the workbook has one."""
+        ct = self.reader.package.find(SHARED_STRINGS)
+        return None if ct is None else ct.PartName[1:]
+
     def strings(self, sheet_path: str) -> SharedStrings | list:
         """The shared strings the sheet at `sheet_path` reads (xlsx_strings.py: fast, and for a
         large table only the used ones)."""
-        ct = self.reader.package.find(SHARED_STRINGS)
-        if ct is None:
+        path = self.strings_path()
+        if path is None:
             return []
         try:
-            return SharedStrings(self.archive, ct.PartName[1:], sheet_path)
+            return SharedStrings(self.archive, path, sheet_path)
         except SyntaxError as exc:  # xml.etree's ParseError
             raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its shared strings are not well-formed "
                                  "XML ({exc})").format(name=self.name, exc=exc)) from None

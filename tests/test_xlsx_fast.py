@@ -1,0 +1,167 @@
+"""The calamine reader (records/xlsx_fast.py) reads what the openpyxl reader (records/xlsx.py) reads:
+the same records, cell references, notes and errors. A workbook calamine would read differently
+(an error cell, a formula without a saved value, a percentage, an 18-digit number, a hostile
+sheet) goes to the openpyxl reader; each such case below proves the fall-back is taken and the
+records are the openpyxl reader's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError
+from kinerja.records.xlsx import read_xlsx
+from kinerja.records.xlsx_fast import calamine_reads, read_xlsx_fast
+
+
+def both(path: Path, **options) -> tuple[list, list]:
+    """(records, notes) from each reader: openpyxl's, then the fast one."""
+    out = []
+    for reader in (read_xlsx, read_xlsx_fast):
+        notes: list[str] = []
+        with open(path, "rb") as fh:
+            got = [(s.row, s.data, s.where, dict(s.cells or {}), s.problem, s.code)
+                   for s in reader(fh, str(path), notes=notes, **options)]
+        out.append((got, notes))
+    return out[0], out[1]
+
+
+def fast(path: Path, sheet: str | None = None) -> bool:
+    with open(path, "rb") as fh:
+        return calamine_reads(fh, str(path), sheet)
+
+
+def workbook(path: Path, rows: list[list], *, title: str = "Data", formats: dict[str, str] | None = None,
+             merge: str | None = None, second: bool = False) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for row in rows:
+        ws.append(row)
+    for ref, fmt in (formats or {}).items():
+        ws[ref].number_format = fmt
+    if merge:
+        ws.merge_cells(merge)
+    if second:
+        wb.create_sheet("Kedua").append(["nip", "nama"])
+    wb.save(path)
+    return path
+
+
+HEADER = ["nip", "nama", "nilai", "jumlah", "tanggal", "aktif", "catatan"]
+ROW = ["198609262015051001", "Budi Santoso", 87.5, 12, dt.date(2024, 1, 2), True, "  spasi  "]
+
+SAME = {  # name: (rows, options for `workbook`)
+    "plain": ([HEADER, ROW, ["198609262015051002", "Sari", 0.1, -3, dt.date(1999, 12, 31), False, "é ü ñ 中文"]], {}),
+    "title-block": ([["LAPORAN KINERJA"], ["Periode", 2024], [], HEADER, ROW], {}),
+    "numbering-row": ([HEADER, [1, 2, 3, 4, 5, 6, 7], ROW], {}),
+    "blank-rows-and-stray-column": ([HEADER, ROW, [], [], ROW + [None, "stray"], [None] * 3], {}),
+    "numbers": ([["nip", "a", "b", "c"], ["1", 123456789012345, 1e-7, 2.5e300], ["2", -0.0, 3.0, 1 / 3]], {}),
+    "dates-and-times": ([["nip", "d", "dt", "t", "plain"],
+                         ["1", dt.date(2024, 2, 29), dt.datetime(2024, 1, 2, 13, 45, 30), dt.time(8, 30), "x"]],
+                        {"formats": {"B2": "dd/mm/yyyy", "C2": "yyyy-mm-dd hh:mm:ss", "D2": "h:mm"}}),
+    "builtin-date-format": ([["nip", "d"], ["1", dt.date(2024, 3, 1)]], {"formats": {"B2": "mm-dd-yy"}}),
+    "merged-title": ([["Judul", None, None], ["nip", "nama", "x"], ["1", "a", "b"]], {"merge": "A1:C1"}),
+    "quoted-sheet-name": ([HEADER, ROW], {"title": "Data Pegawai"}),
+    "second-sheet": ([HEADER, ROW], {"second": True}),
+}
+
+
+@pytest.mark.parametrize("name", SAME)
+def test_calamine_reads_what_openpyxl_reads(tmp_path, name):
+    rows, options = SAME[name]
+    path = workbook(tmp_path / f"{name}.xlsx", rows, **options)
+    assert fast(path)  # the fast reader reads it itself
+    slow, quick = both(path)
+    assert quick == slow
+    assert slow[0]  # not vacuous: records were read
+
+
+def test_the_sheet_named_and_the_header_row_given(tmp_path):
+    path = workbook(tmp_path / "s.xlsx", [["x"], HEADER, ROW], second=True)
+    assert both(path, sheet="kedua")[0] == both(path, sheet="kedua")[1]
+    slow, quick = both(path, header_row=2)
+    assert quick == slow and slow[0][0][2] == "Data row 3"
+
+
+def _edit(path: Path, change) -> Path:
+    """The workbook with its sheet XML changed by `change(text) -> text`."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = change(parts[sheet].decode("utf-8")).encode("utf-8")
+    out = path.with_name("edited-" + path.name)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, body in parts.items():
+            z.writestr(n, body)
+    return out
+
+
+def _cell(ref: str, xml: str):
+    """Replace cell `ref` (an inline-text cell `openpyxl` wrote) with `xml`."""
+    return lambda text: re.sub(rf'<c r="{ref}"[^>]*>.*?</c>', xml, text, count=1)
+
+
+FALLS_BACK = {  # name: a change to a plain two-record sheet that calamine would read differently
+    "error-cell": _cell("C2", '<c r="C2" t="e"><v>#REF!</v></c>'),
+    "formula-without-saved-value": _cell("C2", '<c r="C2"><f>A1*2</f><v></v></c>'),
+    "formula-self-closed-value": _cell("C2", '<c r="C2"><f>A1*2</f><v/></c>'),
+    "nip-stored-as-a-number": _cell("A2", '<c r="A2"><v>198609262015051001</v></c>'),
+    "number-cell-holding-text": _cell("C2", '<c r="C2"><v>2x</v></c>'),
+    "number-cell-typed-n-holding-text": _cell("C2", '<c r="C2" t="n"><v>2x</v></c>'),
+    "bad-row-number": lambda text: text.replace('<row r="3"', '<row r="x3"'),
+    "bad-cell-reference": _cell("C2", '<c r="??"><v>2</v></c>'),
+    "far-cell-would-take-gigabytes": _cell("C2", '<c r="XFD1048576"><v>2</v></c>'),
+    "far-row-would-take-gigabytes": _cell("C2", '<c r="C1048000"><v>2</v></c>'),
+    "control-character-escape": _cell("B2", '<c r="B2" t="inlineStr"><is><t>a_x000D_b</t></is></c>'),
+    "iso-date-cell": _cell("C2", '<c r="C2" t="d"><v>2024-01-02</v></c>'),
+}
+
+
+@pytest.mark.parametrize("name", FALLS_BACK)
+def test_what_calamine_would_read_differently_goes_to_openpyxl(tmp_path, name):
+    path = _edit(workbook(tmp_path / "p.xlsx", [["nip", "nama", "nilai"], ["198609262015051002", "Budi", 1],
+                                                  ["198609262015051003", "Sari", 2]]), FALLS_BACK[name])
+    assert not fast(path)
+    try:
+        slow = both(path)
+    except RecordsError as exc:  # the openpyxl reader refuses the file: so must the fast one
+        with pytest.raises(RecordsError) as info, open(path, "rb") as fh:
+            list(read_xlsx_fast(fh, str(path)))
+        assert str(info.value) == str(exc)
+        return
+    assert slow[0] == slow[1]
+
+
+@pytest.mark.parametrize("fmt,is_fast", [("0%", False), ("0.00%", False), ("0.0", True), ('0.0"%"', True)],
+                         ids=["percent", "percent-2", "plain", "literal-percent-sign"])
+def test_a_percentage_goes_to_openpyxl(tmp_path, fmt, is_fast):
+    # calamine hides number formats: a cell shown as 98% would be read as 0.98 for a `unit: percent` field
+    path = workbook(tmp_path / "p.xlsx", [["nip", "capaian"], ["1", 0.98]], formats={"B2": fmt})
+    assert fast(path) is is_fast
+    slow, quick = both(path)
+    assert quick == slow
+
+
+@pytest.mark.parametrize("fmt,is_fast", [("dd/mm/yyyy", True), ("[$-421]dd mmmm yyyy", False), ("[h]:mm", False)],
+                         ids=["plain", "locale-prefix", "duration"])
+def test_a_date_format_of_the_workbooks_own_is_read_by_calamine_only_when_plain(tmp_path, fmt, is_fast):
+    path = workbook(tmp_path / "d.xlsx", [["nip", "tanggal"], ["1", dt.datetime(2024, 5, 6)]], formats={"B2": fmt})
+    assert fast(path) is is_fast
+    slow, quick = both(path)
+    assert quick == slow
+
+
+def test_read_records_takes_the_fast_reader_from_stdin_too(tmp_path):
+    path = workbook(tmp_path / "s.xlsx", [HEADER, ROW])
+    got = [s.data for s in read_records("-", "xlsx", stdin=io.BytesIO(path.read_bytes()))]
+    assert got == [dict(zip(HEADER, ["198609262015051001", "Budi Santoso", 87.5, 12, dt.date(2024, 1, 2), True,
+                                     "  spasi  "]))]

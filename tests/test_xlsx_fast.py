@@ -17,9 +17,9 @@ import openpyxl
 import pytest
 
 from kinerja.records.read import read_records
-from kinerja.records.source import RecordsError
+from kinerja.records.source import PercentCell, RecordsError
 from kinerja.records.xlsx import read_xlsx
-from kinerja.records.xlsx_fast import calamine_reads, read_xlsx_fast
+from kinerja.records.xlsx_fast import _up_to, calamine_reads, read_xlsx_fast
 
 
 def both(path: Path, **options) -> tuple[list, list]:
@@ -141,14 +141,25 @@ def test_what_calamine_would_read_differently_goes_to_openpyxl(tmp_path, name):
     assert slow[0] == slow[1]
 
 
-@pytest.mark.parametrize("fmt,is_fast", [("0%", False), ("0.00%", False), ("0.0", True), ('0.0"%"', True)],
+@pytest.mark.parametrize("fmt,expected", [("0%", PercentCell(0.98)), ("0.00%", PercentCell(0.98)), ("0.0", 0.98),
+                                          ('0.0"%"', 0.98)],
                          ids=["percent", "percent-2", "plain", "literal-percent-sign"])
-def test_a_percentage_goes_to_openpyxl(tmp_path, fmt, is_fast):
-    # calamine hides number formats: a cell shown as 98% would be read as 0.98 for a `unit: percent` field
-    path = workbook(tmp_path / "p.xlsx", [["nip", "capaian"], ["1", 0.98]], formats={"B2": fmt})
-    assert fast(path) is is_fast
+def test_a_percentage_is_a_percent_cell(tmp_path, fmt, expected):
+    # calamine hides number formats: the scan finds the cells whose style shows a percentage
+    path = workbook(tmp_path / "p.xlsx", [["nip", "capaian", "teks"], ["1", 0.98, "98%"], ["2", None, 1]],
+                    formats={"B2": fmt, "B3": fmt, "C3": fmt})
+    assert fast(path)
     slow, quick = both(path)
     assert quick == slow
+    assert slow[0][0][1]["capaian"] == expected and slow[0][0][1]["teks"] == "98%"
+
+
+def test_a_style_written_after_the_type_goes_to_openpyxl(tmp_path):
+    path = _edit(workbook(tmp_path / "p.xlsx", [["nip", "capaian"], ["1", 0.98]], formats={"B2": "0%"}),
+                 lambda text: re.sub(r'<c r="B2" s="(\d+)" t="n">', r'<c r="B2" t="n" s="\1">', text))
+    assert not fast(path)
+    slow, quick = both(path)
+    assert quick == slow and isinstance(slow[0][0][1]["capaian"], PercentCell)
 
 
 @pytest.mark.parametrize("fmt,is_fast", [("dd/mm/yyyy", True), ("[$-421]dd mmmm yyyy", False), ("[h]:mm", False)],
@@ -165,3 +176,11 @@ def test_read_records_takes_the_fast_reader_from_stdin_too(tmp_path):
     got = [s.data for s in read_records("-", "xlsx", stdin=io.BytesIO(path.read_bytes()))]
     assert got == [dict(zip(HEADER, ["198609262015051001", "Budi Santoso", 87.5, 12, dt.date(2024, 1, 2), True,
                                      "  spasi  "]))]
+
+
+@pytest.mark.parametrize("n", [1, 9, 10, 99, 100, 321, 50001, 1048576])
+def test_the_row_numbers_up_to_the_last_row(n):
+    # the scan refuses a cell below the last row so far: calamine would hold the rectangle down to it
+    pattern = re.compile(f"(?:{_up_to(n)})$")
+    assert [k for k in (0, n, n + 1, 10 * n) if pattern.match(str(k))] == [n]
+    assert pattern.match("1") and pattern.match(str(max(1, n - 1))) and not pattern.match("01")

@@ -14,6 +14,7 @@ sends every such file to the openpyxl reader, which reports each of them on its 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -23,14 +24,14 @@ from typing import IO, TYPE_CHECKING, Any
 import python_calamine
 
 from kinerja.records.sheet import column_letter, sheet_records
-from kinerja.records.source import Source
+from kinerja.records.source import PercentCell, Source
 from kinerja.records.xlsx import Book, percent_styles, read_xlsx
 from kinerja.records.xlsx_guard import CUT
 
 if TYPE_CHECKING:
     from kinerja.records.mapping import Mapping as ColumnMapping
 
-MAX_CELLS = 4_000_000  # calamine holds rows x columns in memory (~32 bytes a cell): a larger sheet streams
+MAX_CELLS = 1_000_000  # calamine holds rows x columns in memory (~85 bytes a cell): a larger sheet streams
 MAX_FILE = 256 * 1024 * 1024  # bytes of workbook calamine takes into memory; a larger one streams
 MAX_STRINGS = 64 * 1024 * 1024  # bytes of shared strings calamine may hold; a larger table: only the used ones
 _CHUNK = 1 << 20
@@ -41,13 +42,11 @@ _EXACT = 10**15  # a whole float below this came from digits a float keeps exact
 # separate searches are faster than one alternation.
 _RISKY = tuple(re.compile(p) for p in (
     rb"""t=["'][ed]["']""",  # an Excel error cell; an ISO date cell
-    rb"</f>\s*</c>", rb"<v\s*/>", rb"<v>\s*</v>",  # a formula without a saved value
-    rb"""<c (?!r="[A-Z]{1,3}\d{1,7}")""",  # a cell whose reference is not one (or not first: unusual)
+    rb"</f>\s*</c>", rb"<v(?:\s*/>|>\s*</v>)",  # a formula without a saved value
     rb"""<row (?!r="\d{1,7}")""",  # a row whose number is not one (or not first)
     rb"_x[0-9A-Fa-f]{4}_", rb"<rPh\b",  # Excel's escape of a control character; a phonetic hint
     re.escape(CUT.encode("utf-8")),  # a run of text the guard cut
 ))
-_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}(\d{1,7})"')
 _SELF_CLOSED_FORMULA = re.compile(rb"<f\b[^>]*/>\s*</c>")
 # a saved value that is not a number a float holds exactly: text (fine in a t="str" cell, read
 # differently in a number cell), or a whole number of 16 digits or more
@@ -62,6 +61,7 @@ _WIDE = re.compile(rb'<c r="([A-Z]{2,3})\d')  # columns past Z; most sheets have
 @dataclass
 class _Scan:
     last_row: int  # the last row present in the file (formatted but empty counts)
+    percent: set[tuple[int, int]]  # (row, column) of the cells whose number format shows a percentage
 
 
 def read_xlsx_fast(stream: IO[bytes], name: str, sheet: str | None = None, header_row: int | None = None,
@@ -103,15 +103,15 @@ def _calamine_sheet(stream: IO[bytes], wanted: str | None, name: str) -> _Calami
         found = python_calamine.CalamineWorkbook.from_filelike(stream).get_sheet_by_name(title)
     except (python_calamine.CalamineError, ValueError, OSError):  # the openpyxl reader reports what is wrong
         return None
-    return _CalamineRows(title, found, scan.last_row)
+    return _CalamineRows(title, found, scan)
 
 
 def _scan(book: Book, path: str) -> _Scan | None:
     """What the sheet holds, or None when calamine would read any of it differently."""
-    styles = percent_styles(book.wb) | _date_styles(book)
-    styled = re.compile(rb""" s=["'](?:""" + b"|".join(str(i).encode() for i in sorted(styles)) + rb""")["']""") \
-        if styles else None
-    last_row = height = width = 0
+    styled, shown_as_percent = _styled(_date_styles(book)), percent_styles(book.wb)
+    percent_styled, percent_cells = _styled(shown_as_percent), _percent_cells(shown_as_percent)
+    percent: set[tuple[int, int]] = set()
+    last_row = width = 0
     carry = b""
     with book.archive.open(path) as xml:
         while True:
@@ -123,18 +123,60 @@ def _scan(book: Book, path: str) -> _Scan | None:
             if any(p.search(buf, 0, end) for p in _RISKY) or (styled is not None and styled.search(buf, 0, end)) \
                     or (b"<f" in buf and _SELF_CLOSED_FORMULA.search(buf, 0, end)) or _odd_value(buf, end):
                 return None
+            if percent_cells is not None and percent_styled is not None:
+                found = percent_cells.findall(buf, 0, end)
+                if len(found) != len(percent_styled.findall(buf, 0, end)):  # a style not written second
+                    return None
+                percent.update((int(r), _column_number(c)) for c, r in found)
             last_row = max([last_row, *map(int, _ROW.findall(buf, 0, end))])
-            height = max([height, *map(int, _CELL_ROW.findall(buf, 0, end))])
+            if _beyond(last_row).search(buf, 0, end):  # a cell below every row so far, or no reference
+                return None
             width = max([width, *map(_column_number, _WIDE.findall(buf, 0, end))])
             carry = buf[end:]
             if not chunk:
                 break
-    if max(height, last_row) * max(width, 26) > MAX_CELLS:
+    if last_row * max(width, 26) > MAX_CELLS:
         return None
     strings = book.strings_path()
     if strings is not None and not _strings_plain(book, strings):
         return None
-    return _Scan(last_row)
+    return _Scan(last_row, percent)
+
+
+@functools.lru_cache(maxsize=64)
+def _beyond(last_row: int) -> re.Pattern[bytes]:
+    """A cell whose reference is not a column and a row number up to `last_row` (calamine would
+    take the rectangle down to it into memory), or whose reference is not the first attribute."""
+    return re.compile(rb'<c (?!r="[A-Z]{1,3}(?:' + _up_to(last_row).encode() + rb')")')
+
+
+def _up_to(n: int) -> str:
+    """A regular expression for the whole numbers 1 to `n` (n >= 1) without leading zeros."""
+    digits = str(n)
+    parts = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for k, d in enumerate(digits):
+        low = "1" if k == 0 else "0"
+        if d > low:
+            rest = len(digits) - k - 1
+            parts.append(digits[:k] + f"[{low}-{int(d) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(digits)
+    return "|".join(parts)
+
+
+def _styled(styles: frozenset[int]) -> re.Pattern[bytes] | None:
+    """A cell in one of these styles (a pattern; None for none)."""
+    if not styles:
+        return None
+    return re.compile(b' s="(?:' + b"|".join(str(i).encode() for i in sorted(styles)) + b')"')
+
+
+def _percent_cells(styles: frozenset[int]) -> re.Pattern[bytes] | None:
+    """(column letters, row) of a cell in one of these styles (r and s as Excel and openpyxl
+    write them, first and second: `_scan` sends a cell written otherwise to openpyxl)."""
+    if not styles:
+        return None
+    return re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})" s="(?:' + b"|".join(str(i).encode() for i in sorted(styles))
+                      + b')"')
 
 
 def _odd_value(buf: bytes, end: int) -> bool:
@@ -185,22 +227,22 @@ def _column_number(letters: bytes) -> int:
 
 class _CalamineRows:
     """calamine's rows as records/sheet.py takes them: rows without a value left out, each value
-    as the openpyxl reader hands it on (see `_value`)."""
+    as the openpyxl reader hands it on (a number shown as a percentage as a PercentCell)."""
 
-    def __init__(self, title: str, sheet: python_calamine.CalamineSheet, last_row: int):
-        self.title, self.sheet, self.last_row = title, sheet, last_row
+    def __init__(self, title: str, sheet: python_calamine.CalamineSheet, scan: _Scan):
+        self.title, self.sheet, self.last_row, self.percent = title, sheet, scan.last_row, scan.percent
 
     def __iter__(self) -> Iterator[tuple[int, dict[int, Any]]]:
         top, left = self.sheet.start or (0, 0)
+        percent = self.percent
+        columns = range(left + 1, left + 1 + (self.sheet.width or 0))
         for i, row in enumerate(self.sheet.iter_rows(), top + 1):
-            values: dict[int, Any] = {}
-            for j, v in enumerate(row, left + 1):  # the loop runs once per cell: text and bools pass as they are
-                if type(v) is str:
-                    if v:
-                        values[j] = v
-                elif type(v) is float:
-                    values[j] = int(v) if v.is_integer() and -_EXACT < v < _EXACT else v
-                else:
+            values: dict[int, Any] = {j: v for j, v in zip(columns, row) if v != ""}  # once per cell: kept lean
+            for j, v in values.items():
+                if type(v) is float:
+                    n = int(v) if v.is_integer() and -_EXACT < v < _EXACT else v
+                    values[j] = PercentCell(n) if percent and (i, j) in percent else n
+                elif type(v) is not str:
                     values[j] = _value(v)
             if values:
                 yield i, values

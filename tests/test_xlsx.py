@@ -23,8 +23,8 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records
-from kinerja.records.source import BadCell, RecordsError
 from kinerja.records.sheet import NO_SAVED_VALUE, cell_ref, maybe_rounded
+from kinerja.records.source import BadCell, RecordsError
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

@@ -64,15 +64,30 @@ SAME = {  # name: (rows, options for `workbook`)
     "title-block": ([["LAPORAN KINERJA"], ["Periode", 2024], [], HEADER, ROW], {}),
     "numbering-row": ([HEADER, [1, 2, 3, 4, 5, 6, 7], ROW], {}),
     "blank-rows-and-stray-column": ([HEADER, ROW, [], [], ROW + [None, "stray"], [None] * 3], {}),
-    "numbers": ([["nip", "a", "b", "c"], ["1", 123456789012345, 1e-7, 2.5e300], ["2", -0.0, 3.0, 1 / 3]], {}),
+    "numbers": ([["nip", "a", "b", "c"], ["1", 123456789012345, 1e-7, -2.5e-300], ["2", -0.0, 3.0, 1 / 3]], {}),
     "dates-and-times": ([["nip", "d", "dt", "t", "plain"],
                          ["1", dt.date(2024, 2, 29), dt.datetime(2024, 1, 2, 13, 45, 30), dt.time(8, 30), "x"]],
                         {"formats": {"B2": "dd/mm/yyyy", "C2": "yyyy-mm-dd hh:mm:ss", "D2": "h:mm"}}),
+    "odd-times": ([["nip", "a", "b", "c"],
+                   ["1", dt.datetime(2024, 1, 2, 13, 45, 30, 123456), dt.time(23, 59, 59, 999000),
+                    dt.datetime(1900, 3, 1)]], {}),
     "builtin-date-format": ([["nip", "d"], ["1", dt.date(2024, 3, 1)]], {"formats": {"B2": "mm-dd-yy"}}),
     "merged-title": ([["Judul", None, None], ["nip", "nama", "x"], ["1", "a", "b"]], {"merge": "A1:C1"}),
     "quoted-sheet-name": ([HEADER, ROW], {"title": "Data Pegawai"}),
     "second-sheet": ([HEADER, ROW], {"second": True}),
 }
+
+
+def test_a_workbook_counting_dates_from_1904(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["nip", "tanggal"])
+    ws.append(["1", dt.date(2024, 1, 2)])
+    path = tmp_path / "mac.xlsx"
+    wb.save(path)
+    slow, quick = both(path)
+    assert quick == slow and slow[0][0][1]["tanggal"] == dt.date(2024, 1, 2)
 
 
 @pytest.mark.parametrize("name", SAME)
@@ -110,6 +125,76 @@ def _cell(ref: str, xml: str):
     return lambda text: re.sub(rf'<c r="{ref}"[^>]*>.*?</c>', xml, text, count=1)
 
 
+def _shared(text: str, strings: list[str]) -> str:
+    """The sheet with every inline text cell turned into a shared-string cell, as Excel writes them."""
+    def one(m: re.Match) -> str:
+        strings.append(m.group(2))
+        return f'<c r="{m.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+    return re.sub(r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', one, text)
+
+
+def with_shared_strings(path: Path, special: dict[int, str] | None = None) -> Path:
+    """The workbook as Excel writes it: text in the shared-strings table (`special`: the XML of
+    some items, by index, instead of plain text)."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    strings: list[str] = []
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = _shared(parts[sheet].decode("utf-8"), strings).encode("utf-8")
+    items = [(special or {}).get(i, f'<si><t xml:space="preserve">{t}</t></si>') for i, t in enumerate(strings)]
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{ns}" count="{len(items)}">{"".join(items)}</sst>'.encode()
+    types = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" '
+                                                 'ContentType="application/vnd.openxmlformats-officedocument.'
+                                                 'spreadsheetml.sharedStrings+xml"/></Types>').encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", '<Relationship Id="rIdS" Type="http://'
+                                                       "schemas.openxmlformats.org/officeDocument/2006/relationships/"
+                                                       'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+                                                       ).encode()
+    out = path.with_name("shared-" + path.name)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, body in parts.items():
+            z.writestr(n, body)
+    return out
+
+
+@pytest.mark.parametrize("name", ["plain", "title-block", "numbering-row", "blank-rows-and-stray-column"])
+def test_shared_strings_as_excel_writes_them(tmp_path, name):
+    rows, options = SAME[name]
+    path = with_shared_strings(workbook(tmp_path / f"{name}.xlsx", rows, **options))
+    assert b't="s"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")  # not vacuous
+    assert fast(path)
+    slow, quick = both(path)
+    assert quick == slow and slow[0]
+
+
+def test_rich_text_and_escaped_characters_in_shared_strings(tmp_path):
+    path = with_shared_strings(workbook(tmp_path / "r.xlsx", [["nip", "nama", "catatan"], ["1", "x", "y"]]), {
+        4: '<si><r><t>Bu</t></r><r><rPr><b/></rPr><t xml:space="preserve">di &amp; co </t></r></si>',
+        5: "<si><t>A &lt; B &gt; C</t></si>"})
+    assert fast(path)
+    slow, quick = both(path)
+    assert quick == slow
+    assert slow[0][0][1] == {"nip": "1", "nama": "Budi & co ", "catatan": "A < B > C"}
+
+
+def test_a_table_starting_away_from_a1_keeps_its_cell_references(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for r, row in enumerate([["nip", "nama"], ["198609262015051001", "Budi"]], 5):
+        for c, value in enumerate(row, 3):
+            ws.cell(row=r, column=c, value=value)
+    path = tmp_path / "offset.xlsx"
+    wb.save(path)
+    assert fast(path)
+    slow, quick = both(path)
+    assert quick == slow
+    assert slow[0][0][2:4] == ("Data row 6", {"nip": "Data!C6", "nama": "Data!D6"})
+
+
 FALLS_BACK = {  # name: a change to a plain two-record sheet that calamine would read differently
     "error-cell": _cell("C2", '<c r="C2" t="e"><v>#REF!</v></c>'),
     "formula-without-saved-value": _cell("C2", '<c r="C2"><f>A1*2</f><v></v></c>'),
@@ -123,6 +208,8 @@ FALLS_BACK = {  # name: a change to a plain two-record sheet that calamine would
     "far-row-would-take-gigabytes": _cell("C2", '<c r="C1048000"><v>2</v></c>'),
     "control-character-escape": _cell("B2", '<c r="B2" t="inlineStr"><is><t>a_x000D_b</t></is></c>'),
     "iso-date-cell": _cell("C2", '<c r="C2" t="d"><v>2024-01-02</v></c>'),
+    "whole-number-with-a-point": _cell("C2", '<c r="C2"><v>5.0</v></c>'),
+    "positive-exponent": _cell("C2", '<c r="C2"><v>1.5E3</v></c>'),
 }
 
 
@@ -169,6 +256,16 @@ def test_a_date_format_of_the_workbooks_own_is_read_by_calamine_only_when_plain(
     assert fast(path) is is_fast
     slow, quick = both(path)
     assert quick == slow
+
+
+@pytest.mark.parametrize("stored,value", [("1E-3", 0.001), ("2.5", 2.5), ("-7", -7),
+                                          ("123456789012345", 123456789012345)])
+def test_numbers_as_excel_stores_them_stay_fast(tmp_path, stored, value):
+    path = _edit(workbook(tmp_path / "n.xlsx", [["nip", "nilai"], ["1", 0]]),
+                 _cell("B2", f'<c r="B2"><v>{stored}</v></c>'))
+    assert fast(path)
+    slow, quick = both(path)
+    assert quick == slow and slow[0][0][1]["nilai"] == value and type(slow[0][0][1]["nilai"]) is type(value)
 
 
 def test_read_records_takes_the_fast_reader_from_stdin_too(tmp_path):

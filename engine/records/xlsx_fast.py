@@ -43,6 +43,9 @@ _EXACT = 10**15  # a whole float below this came from digits a float keeps exact
 _RISKY = tuple(re.compile(p) for p in (
     rb"""t=["'][ed]["']""",  # an Excel error cell; an ISO date cell
     rb"</f>\s*</c>", rb"<v(?:\s*/>|>\s*</v>)",  # a formula without a saved value
+    # a whole number written with a point or a positive exponent (5.0, 1.5E3): openpyxl reads a
+    # float, calamine's float would be handed on as an int
+    rb"<v>\s*[-+]?\d*\.0*\s*</v>", rb"<v>\s*[-+]?[\d.]+[eE]\+?\d+\s*</v>",
     rb"""<row (?!r="\d{1,7}")""",  # a row whose number is not one (or not first)
     rb"_x[0-9A-Fa-f]{4}_", rb"<rPh\b",  # Excel's escape of a control character; a phonetic hint
     re.escape(CUT.encode("utf-8")),  # a run of text the guard cut
@@ -233,10 +236,12 @@ class _CalamineRows:
         self.title, self.sheet, self.last_row, self.percent = title, sheet, scan.last_row, scan.percent
 
     def __iter__(self) -> Iterator[tuple[int, dict[int, Any]]]:
-        top, left = self.sheet.start or (0, 0)
+        left = (self.sheet.start or (0, 0))[1]
         percent = self.percent
         columns = range(left + 1, left + 1 + (self.sheet.width or 0))
-        for i, row in enumerate(self.sheet.iter_rows(), top + 1):
+        # python-calamine 0.9 yields every row from the sheet's first (empty ones above the
+        # table too) but the columns from the table's first: pinned by the offset test
+        for i, row in enumerate(self.sheet.iter_rows(), 1):
             values: dict[int, Any] = {j: v for j, v in zip(columns, row) if v != ""}  # once per cell: kept lean
             for j, v in values.items():
                 if type(v) is float:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kinerja.records.read import read_records
 from kinerja.records.source import PercentCell, RecordsError
@@ -281,3 +283,19 @@ def test_the_row_numbers_up_to_the_last_row(n):
     pattern = re.compile(f"(?:{_up_to(n)})$")
     assert [k for k in (0, n, n + 1, 10 * n) if pattern.match(str(k))] == [n]
     assert pattern.match("1") and pattern.match(str(max(1, n - 1))) and not pattern.match("01")
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**15 + 1, 10**15 - 1),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e14, max_value=1e14),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=12),
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(_VALUES, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_random_cells_read_alike(tmp_path, rows):
+    path = workbook(tmp_path / "h.xlsx", [["nip", "nama", "nilai"], *rows])
+    slow, quick = both(path)
+    assert quick == slow

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kinerja.records import xlsx_fast
 from kinerja.records.read import read_records
 from kinerja.records.source import PercentCell, RecordsError
 from kinerja.records.xlsx import read_xlsx
@@ -210,6 +211,7 @@ FALLS_BACK = {  # name: a change to a plain two-record sheet that calamine would
     "far-row-would-take-gigabytes": _cell("C2", '<c r="C1048000"><v>2</v></c>'),
     "control-character-escape": _cell("B2", '<c r="B2" t="inlineStr"><is><t>a_x000D_b</t></is></c>'),
     "iso-date-cell": _cell("C2", '<c r="C2" t="d"><v>2024-01-02</v></c>'),
+    "cell-beyond-the-declared-width": _cell("C2", '<c r="C2"><v>1</v></c><c r="Q2"><v>5</v></c>'),
     "whole-number-with-a-point": _cell("C2", '<c r="C2"><v>5.0</v></c>'),
     "positive-exponent": _cell("C2", '<c r="C2"><v>1.5E3</v></c>'),
 }
@@ -258,6 +260,22 @@ def test_a_date_format_of_the_workbooks_own_is_read_by_calamine_only_when_plain(
     assert fast(path) is is_fast
     slow, quick = both(path)
     assert quick == slow
+
+
+def test_a_sheet_without_a_declared_width_is_measured(tmp_path):
+    path = _edit(workbook(tmp_path / "w.xlsx", [HEADER, ROW]), lambda text: re.sub(r"<dimension [^>]*/>", "", text))
+    assert fast(path)
+    slow, quick = both(path)
+    assert quick == slow and slow[0]
+
+
+def test_a_sheet_larger_than_calamine_may_hold_is_streamed(tmp_path, monkeypatch):
+    path = workbook(tmp_path / "big.xlsx", [HEADER, ROW, ROW, ROW])  # 7 columns x 4 rows = 28 cells
+    assert fast(path)
+    monkeypatch.setattr(xlsx_fast, "MAX_CELLS", 27)
+    assert not fast(path)
+    slow, quick = both(path)
+    assert quick == slow and len(slow[0]) == 3
 
 
 @pytest.mark.parametrize("stored,value", [("1E-3", 0.001), ("2.5", 2.5), ("-7", -7),

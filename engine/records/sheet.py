@@ -203,15 +203,17 @@ class _Sheet:
         prefix = sheet_prefix(self.title)
         letters = {h: column_letter(c) for c, h in header.items()}
         row_word = _("{sheet} row {row}")  # looked up once: the loop runs once per record
-        for idx, values in _chain(ahead, rows):
-            if idx <= hrow or all(blank(v) for v in values.values()):
+        columns = header.keys()
+        for idx, values in _chain(ahead, rows):  # once per record: the common case costs no call per cell
+            if idx <= hrow or not any(v.__class__ is not str or v.strip() for v in values.values() if v is not None):
                 continue
             if last_data == hrow and _numbering(values, header):
                 self._note(_("row {row} holds column numbers (1, 2, 3, …) and was ignored").format(row=idx))
                 last_data = idx
                 continue
             inner_blanks += idx - last_data - 1 if n else 0
-            stray.update(c for c, v in values.items() if c not in header and not blank(v))
+            if values.keys() - columns:
+                stray.update(c for c, v in values.items() if c not in header and not blank(v))
             n += 1
             last_data = idx
             record = {h: values.get(c) for c, h in header.items()}

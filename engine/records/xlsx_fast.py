@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from kinerja.records.mapping import Mapping as ColumnMapping
 
 MAX_CELLS = 1_000_000  # calamine holds rows x columns in memory (~85 bytes a cell): a larger sheet streams
+_NAMED_COLUMNS = 702  # A to ZZ: a wider declared table is measured cell by cell
 MAX_FILE = 256 * 1024 * 1024  # bytes of workbook calamine takes into memory; a larger one streams
 MAX_STRINGS = 64 * 1024 * 1024  # bytes of shared strings calamine may hold; a larger table: only the used ones
 _CHUNK = 1 << 20
@@ -58,7 +59,8 @@ _TEXT_CELL = re.compile(rb"""\bt=["'](?:str|s|inlineStr)["']""")
 _STRINGS_RISKY = re.compile(rb"_x[0-9A-Fa-f]{4}_|<rPh\b|" + re.escape(CUT.encode("utf-8")))
 _PLAIN_DATE = re.compile(r"(?:[dmyhs]+[-/.:, ]?)+(?: ?(?:AM/PM|am/pm))?", re.I)
 _ROW = re.compile(rb'<row r="(\d{1,7})"')
-_WIDE = re.compile(rb'<c r="([A-Z]{2,3})\d')  # columns past Z; most sheets have none
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d{1,7}(?::([A-Z]{1,3})\d{1,7})?"|<dimension ref="([A-Z]{1,3})\d')
+_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')
 
 
 @dataclass
@@ -114,7 +116,7 @@ def _scan(book: Book, path: str) -> _Scan | None:
     styled, shown_as_percent = _styled(_date_styles(book)), percent_styles(book.wb)
     percent_styled, percent_cells = _styled(shown_as_percent), _percent_cells(shown_as_percent)
     percent: set[tuple[int, int]] = set()
-    last_row = width = 0
+    last_row, width = 0, None
     carry = b""
     with book.archive.open(path) as xml:
         while True:
@@ -132,13 +134,17 @@ def _scan(book: Book, path: str) -> _Scan | None:
                     return None
                 percent.update((int(r), _column_number(c)) for c, r in found)
             last_row = max([last_row, *map(int, _ROW.findall(buf, 0, end))])
-            if _beyond(last_row).search(buf, 0, end):  # a cell below every row so far, or no reference
+            if width is None:  # the table's width as the sheet declares it, checked below; else counted
+                declared = _DIMENSION.search(buf)
+                letters = declared and (declared.group(1) or declared.group(2))
+                width = _column_number(letters) if letters and _column_number(letters) <= _NAMED_COLUMNS \
+                    else max(map(_column_number, set(_COLUMN.findall(buf, 0, end))), default=0) or -1
+            if width < 0 or _beyond(last_row, width).search(buf, 0, end):  # a cell outside the rectangle so far
                 return None
-            width = max([width, *map(_column_number, _WIDE.findall(buf, 0, end))])
             carry = buf[end:]
             if not chunk:
                 break
-    if last_row * max(width, 26) > MAX_CELLS:
+    if last_row * (width or 0) > MAX_CELLS:
         return None
     strings = book.strings_path()
     if strings is not None and not _strings_plain(book, strings):
@@ -147,10 +153,11 @@ def _scan(book: Book, path: str) -> _Scan | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _beyond(last_row: int) -> re.Pattern[bytes]:
-    """A cell whose reference is not a column and a row number up to `last_row` (calamine would
-    take the rectangle down to it into memory), or whose reference is not the first attribute."""
-    return re.compile(rb'<c (?!r="[A-Z]{1,3}(?:' + _up_to(last_row).encode() + rb')")')
+def _beyond(last_row: int, width: int) -> re.Pattern[bytes]:
+    """A cell whose reference is not within columns 1 to `width` and rows 1 to `last_row` (calamine
+    would take the rectangle out to it into memory), or whose reference is not its first attribute."""
+    columns = "|".join(sorted((column_letter(c) for c in range(1, width + 1)), key=len, reverse=True))
+    return re.compile(rb'<c (?!r="(?:' + columns.encode() + rb")(?:" + _up_to(last_row).encode() + rb')")')
 
 
 def _up_to(n: int) -> str:

@@ -1,5 +1,5 @@
-"""The fast way to read an .xlsx: python-calamine (Rust) reads the cells, ~5x faster than the
-openpyxl reader of records/xlsx.py, whenever a scan of the sheet's XML finds nothing calamine
+"""The fast way to read an .xlsx: python-calamine (Rust) reads the cells, 2.5x faster than the
+openpyxl reader of records/xlsx.py (benchmarks/bench_xlsx.py), whenever a scan of the sheet's XML finds nothing calamine
 would read differently; otherwise that reader reads the whole file, as before.
 
 calamine gives an empty cell for an Excel error (#REF!) and for a formula without a saved value,
@@ -31,7 +31,7 @@ from kinerja.records.xlsx_guard import CUT
 if TYPE_CHECKING:
     from kinerja.records.mapping import Mapping as ColumnMapping
 
-MAX_CELLS = 1_000_000  # calamine holds rows x columns in memory (~85 bytes a cell): a larger sheet streams
+MAX_CELLS = 1_000_000  # calamine holds rows x columns in memory (~90 bytes a cell): a larger sheet streams
 _NAMED_COLUMNS = 702  # A to ZZ: a wider declared table is measured cell by cell
 MAX_FILE = 256 * 1024 * 1024  # bytes of workbook calamine takes into memory; a larger one streams
 MAX_STRINGS = 64 * 1024 * 1024  # bytes of shared strings calamine may hold; a larger table: only the used ones

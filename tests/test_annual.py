@@ -124,7 +124,7 @@ def test_a_period_problem_is_an_error_on_that_employees_annual_result(tmp_path, 
 def test_rows_of_one_nip_must_stand_together(tmp_path):
     other = "199202022016041002"
     rows = [row("TW1"), row("TW1", nip=other), row("TW2")]
-    _r, out = annual(tmp_path, rows)
+    r, out = annual(tmp_path, rows)
     assert [(o["row"], o["nip"], o["status"], "annual" in o) for o in out] == [
         (1, NIP, "ok", False), (1, NIP, "ok", True), (2, other, "ok", False), (2, other, "ok", True),
         (3, NIP, "ok", False), (3, NIP, "error", True)]
@@ -218,7 +218,7 @@ def test_the_annual_explanation_says_where_the_predikat_came_from(tmp_path):
     # the annual record's own ratings would give Sangat Baik; the year's predikat is the last period's
     rows = [row("TW1"), row("TW2", rating_hasil_kerja=DA, rating_perilaku_kerja=DA)]
     rows[1]["periode"] = "TW4"
-    _r, out = annual(tmp_path, rows, "--explain")
+    r, out = annual(tmp_path, rows, "--explain")
     text = out[-1]["explain"]["text"]
     assert text[2] == ("Penilaian tahunan dari periode TW1, TW4 (baris 1, 2): predikat Sangat Baik from the last "
                        "period (TW4); angka_kredit = 3.13 + 4.69 = 7.82; periode TW2, TW3 not in the records (K620)")
@@ -228,7 +228,7 @@ def test_the_annual_explanation_says_where_the_predikat_came_from(tmp_path):
 
 def test_a_flood_of_rows_for_one_nip_is_counted_not_held(tmp_path):
     rows = [row("TW1") for _ in range(50)]
-    _r, out = annual(tmp_path, rows)
+    r, out = annual(tmp_path, rows)
     assert len(out) == 51 and out[-1]["status"] == "error"
     assert out[-1]["errors"] == [{"code": "K621", "reason": "50 rows for one employee, more than the 4 periods of "
                                                               "the year twice over"}]

@@ -43,10 +43,10 @@ _EXACT = 10**15  # a whole float below this came from digits a float keeps exact
 # separate searches are faster than one alternation.
 _RISKY = tuple(re.compile(p) for p in (
     rb"""t=["'][ed]["']""",  # an Excel error cell; an ISO date cell
-    rb"</f>\s*</c>", rb"<v(?:\s*/>|>\s*</v>)",  # a formula without a saved value
+    rb"</f>\s*</c>",  # a formula without a saved value (also an empty <v/> below)
     # a whole number written with a point or a positive exponent (5.0, 1.5E3): openpyxl reads a
     # float, calamine's float would be handed on as an int
-    rb"<v>\s*[-+]?\d*\.0*\s*</v>", rb"<v>\s*[-+]?[\d.]+[eE]\+?\d+\s*</v>",
+    rb"<v(?:\s*/>|>\s*(?:</v>|[-+]?\d*\.0*\s*</v>|[-+]?[\d.]+[eE]\+?\d+\s*</v>))",
     rb"""<row (?!r="\d{1,7}")""",  # a row whose number is not one (or not first)
     rb"_x[0-9A-Fa-f]{4}_", rb"<rPh\b",  # Excel's escape of a control character; a phonetic hint
     re.escape(CUT.encode("utf-8")),  # a run of text the guard cut

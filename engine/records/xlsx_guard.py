@@ -62,12 +62,15 @@ class _Guard:
             while chunk := self._next():
                 parts.append(chunk)
             return b"".join(parts)
-        while len(self.pending) < size:
+        parts, have = [self.pending], len(self.pending)
+        while have < size:  # pieces joined once: a large read costs no copy per piece
             chunk = self._next()
             if not chunk:
                 break
-            self.pending += chunk
-        out, self.pending = self.pending[:size], self.pending[size:]
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts) if len(parts) > 1 else parts[0]
+        out, self.pending = data[:size], data[size:]
         return out
 
     def _next(self) -> bytes:

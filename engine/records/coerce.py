@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -272,7 +272,7 @@ class Coercer:
 
         return convert
 
-    def coerce(self, raw: dict, env_params: dict, cells: dict | None = None,
+    def coerce(self, raw: dict, env_params: dict, cells: Mapping[str, str] | None = None,
                comma: bool = False) -> tuple[dict, list[Problem]]:
         """Typed field values, on top of a copy of `env_params` (so the result is the
         record's evaluation environment), and every problem found. `comma`: the reader saw a
@@ -285,7 +285,7 @@ class Coercer:
             self._conditions(raw, values, cells, problems)
         return values, problems
 
-    def _field(self, i: int, v, comma: bool, values: dict, problems: list, cells: dict | None) -> None:
+    def _field(self, i: int, v, comma: bool, values: dict, problems: list, cells: Mapping[str, str] | None) -> None:
         """Coerce the value `v` of field number i into `values`, or add its problems."""
         name, f, convert = self.plan[i]
         if v is None or (v.__class__ is str and not v.strip()):
@@ -409,7 +409,7 @@ class _Nested(Exception):
         self.problems = problems
 
 
-def _cell(cells: dict | None, name: str) -> str | None:
+def _cell(cells: Mapping[str, str] | None, name: str) -> str | None:
     return cells.get(name) if cells else None
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -253,8 +255,9 @@ def test_a_style_written_after_the_type_goes_to_openpyxl(tmp_path):
     assert quick == slow and isinstance(slow[0][0][1]["capaian"], PercentCell)
 
 
-@pytest.mark.parametrize("fmt,is_fast", [("dd/mm/yyyy", True), ("[$-421]dd mmmm yyyy", False), ("[h]:mm", False)],
-                         ids=["plain", "locale-prefix", "duration"])
+@pytest.mark.parametrize("fmt,is_fast", [("dd/mm/yyyy", True), ("yyyy\\-mm\\-dd", True),
+                                         ("[$-421]dd mmmm yyyy", False), ("[h]:mm", False)],
+                         ids=["plain", "escaped-separators", "locale-prefix", "duration"])
 def test_a_date_format_of_the_workbooks_own_is_read_by_calamine_only_when_plain(tmp_path, fmt, is_fast):
     path = workbook(tmp_path / "d.xlsx", [["nip", "tanggal"], ["1", dt.datetime(2024, 5, 6)]], formats={"B2": fmt})
     assert fast(path) is is_fast
@@ -317,3 +320,25 @@ def test_random_cells_read_alike(tmp_path, rows):
     path = workbook(tmp_path / "h.xlsx", [["nip", "nama", "nilai"], *rows])
     slow, quick = both(path)
     assert quick == slow
+
+
+def test_a_workbook_saved_by_libreoffice_reads_alike(tmp_path):
+    # a second real writer: shared strings, its own styles and attribute order, a declared dimension
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc to run this check")
+    (tmp_path / "src").mkdir()
+    source = workbook(tmp_path / "src" / "pegawai.xlsx",
+                      [["LAPORAN"], [], HEADER, ROW, ["198609262015051002", "Sari", 0.98, 3, dt.date(2024, 5, 6),
+                                                     False, "x"]],
+                      formats={"C5": "0%", "E4": "dd/mm/yyyy"})
+    proc = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                           "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(source)],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    path = tmp_path / "lo" / "pegawai.xlsx"
+    assert b't="s"' in zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+    assert fast(path)
+    slow, quick = both(path)
+    assert quick == slow
+    assert [r[1]["nilai"] for r in slow[0]] == [87.5, PercentCell(0.98)]

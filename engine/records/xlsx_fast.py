@@ -57,7 +57,7 @@ _SELF_CLOSED_FORMULA = re.compile(rb"<f\b[^>]*/>\s*</c>")
 _ODD_VALUE = re.compile(rb"<v>(?!\s*[-+]?(?:\d{1,15}(?:\.\d*)?|\d*\.\d+)(?:[eE][-+]?\d+)?\s*</v>)")
 _TEXT_CELL = re.compile(rb"""\bt=["'](?:str|s|inlineStr)["']""")
 _STRINGS_RISKY = re.compile(rb"_x[0-9A-Fa-f]{4}_|<rPh\b|" + re.escape(CUT.encode("utf-8")))
-_PLAIN_DATE = re.compile(r"(?:[dmyhs]+[-/.:, ]?)+(?: ?(?:AM/PM|am/pm))?", re.I)
+_PLAIN_DATE = re.compile(r"(?:[dmyhs]+(?:\\?[-/.:, ])?)+(?: ?(?:AM/PM|am/pm))?", re.I)  # yyyy\-mm\-dd too
 _ROW = re.compile(rb'<row r="(\d{1,7})"')
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d{1,7}(?::([A-Z]{1,3})\d{1,7})?"|<dimension ref="([A-Z]{1,3})\d')
 _COLUMN = re.compile(rb'<c r="([A-Z]{1,3})\d')

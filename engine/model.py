@@ -15,6 +15,7 @@ from kinerja.i18n import _, num
 from kinerja.expr.language import ExprError, Expression
 from kinerja.expr.functions import EvalError, short
 from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
+from kinerja.values import format_value
 
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
@@ -484,27 +485,6 @@ def _split_template(template: str) -> list[str]:
 
 def template_names(template: str) -> list[str]:
     return _split_template(template)[1::2]
-
-
-def plain_decimal(value: Decimal) -> str:
-    """A Decimal as people write it: 20, not 2E+1; 0.000001, not 1E-6. Beyond the number
-    limits (which only a bug could let through) it stays in E notation: never a huge string."""
-    text = str(value)
-    if "E" not in text:
-        return text
-    return format(value, "f") if value.is_finite() and abs(value.adjusted()) <= 2 * MAX_NUMBER_EXPONENT else text
-
-
-def format_value(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, Decimal):
-        return plain_decimal(value)
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, tuple):
-        return ", ".join(format_value(v) for v in value)
-    return str(value)
 
 
 @dataclass

@@ -24,7 +24,8 @@ from kinerja.evaluate.evaluator import Evaluator
 from kinerja.explain.explanation import explain
 from kinerja.findings import Finding, has_errors
 from kinerja.policy.located import MAX_BYTES
-from kinerja.model import Policy, format_value
+from kinerja.model import Policy
+from kinerja.values import format_value
 from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
 from kinerja.records.read import EXTENSIONS, RecordsError, read_records
 from kinerja.policy.yaml_edit import EditError, apply_edits, editables

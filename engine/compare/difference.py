@@ -13,13 +13,9 @@ from typing import Any
 
 from kinerja.expr.functions import EvalError
 from kinerja.i18n import N_, _
-from kinerja.model import Band, Policy, Scorecard, Table, Value, format_value
-
-
-def show(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    return format_value(value)
+from kinerja.model import Band, Policy, Scorecard, Table, Value
+from kinerja.values import format_value
+from kinerja.values import quoted as show
 
 
 def node_inputs(node) -> set[str]:

@@ -16,7 +16,8 @@ from kinerja.i18n import _
 from kinerja.compare.difference import Differ
 from kinerja.evaluate.evaluator import Evaluator, Result, excluded_reason
 from kinerja.evaluate.fairness import DERIVED, Favourable, FairnessTally, compare_rates, grouper, parse_favourable
-from kinerja.model import Band, Policy, Table, format_value
+from kinerja.model import Band, Policy, Table
+from kinerja.values import format_value
 from kinerja.compare.policy_diff import diff_policies
 from kinerja.evaluate.population import PopulationRun
 from kinerja.records.read import Source

@@ -14,8 +14,9 @@ from typing import Any
 
 from kinerja.expr.language import Expression
 from kinerja.expr.functions import EvalError
-from kinerja.i18n import N_, _, in_every_language, num, using
-from kinerja.model import Band, Policy, Scorecard, Table, Value, format_value
+from kinerja.i18n import N_, _, in_every_language, using
+from kinerja.model import Band, Policy, Scorecard, Table, Value
+from kinerja.values import show_value
 
 _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
     "header": N_("Explanation of the appraisal result — policy {policy} version {version} (sha256 {sha})"),
@@ -75,11 +76,7 @@ class Explanation:
         return "\n".join(self.lines()) + "\n"
 
 
-def _v(x) -> str:
-    """A value in the explanation's language: numbers as prose (`88,40` in Indonesian)."""
-    if isinstance(x, Decimal):
-        return num(x)
-    return format_value(x) if not isinstance(x, str) else x
+_v = show_value  # a value in the explanation's language: numbers as prose (`88,40` in Indonesian)
 
 
 def _inputs(expr: Expression | None, env, t, skip=()) -> str:

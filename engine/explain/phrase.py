@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from kinerja.expr.language import parse
-from kinerja.i18n import N_, in_every_language, num
-from kinerja.model import plain_decimal
+from kinerja.i18n import N_, in_every_language
+from kinerja.values import show_value
 
 Segment = tuple[str, str]
 
@@ -53,19 +52,6 @@ class Names:
 
     labels: dict[str, str]
     params: dict[str, Any]
-
-
-def show_value(value: Any, lang: str) -> str:
-    """A value as a reader writes it: 20 not 2E+1, ya/tidak (yes/no) for true/false."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return WORDS[lang]["true" if value else "false"]
-    if isinstance(value, Decimal):
-        return num(value, lang)  # 87,5 in Indonesian prose
-    if isinstance(value, float):
-        return num(Decimal(str(value)), lang)
-    return str(value)
 
 
 def phrase(text: str, names: Names, lang: str = "id") -> tuple[list[Segment], bool]:

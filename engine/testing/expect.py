@@ -17,8 +17,8 @@ import jsonschema
 
 from kinerja.i18n import _
 from kinerja.policy.documents import TESTS_SCHEMA, schema
-from kinerja.report.results import dumps
 from kinerja.suggest import close_match
+from kinerja.values import json_text
 
 LIST_KEYS = ("actions", "actions_include", "actions_exclude", "errors")
 
@@ -43,7 +43,7 @@ class Failure:
 
 def show(value: Any) -> str:
     """A value as the test report prints it: JSON-like, numbers exact, text in quotes."""
-    return dumps(_plain(value))
+    return json_text(value)
 
 
 def _shown_like(expected: Any, actual: Any) -> str:

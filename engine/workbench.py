@@ -225,7 +225,7 @@ class Workspace:
         source = next((s for s in sources if s.row == row), None)
         if source is None:
             raise Refused(_("there is no record {row}").format(row=row))
-        evaluated = Evaluator(result.policy, keep_env=True).evaluate(source)
+        evaluated = Evaluator(result.policy, trace=True).evaluate(source)
         return {"ok": True, "row": row, "nama": _name(source.data), "lines": explain(result.policy, evaluated,
                                                                                      lang).lines()}
 

@@ -9,19 +9,19 @@ under either policy are counted and listed, never dropped. Plain data out, for r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
-from kinerja.i18n import _
 from kinerja.compare.difference import Differ
-from kinerja.evaluate.evaluator import Evaluator, Result, excluded_reason
-from kinerja.evaluate.fairness import DERIVED, Favourable, FairnessTally, compare_rates, grouper, parse_favourable
-from kinerja.model import Band, Policy, Table
-from kinerja.values import format_value
 from kinerja.compare.policy_diff import diff_policies
+from kinerja.evaluate.evaluator import Evaluator, Result, excluded_reason
+from kinerja.evaluate.fairness import DERIVED, FairnessTally, Favourable, compare_rates, grouper, parse_favourable
 from kinerja.evaluate.population import PopulationRun
+from kinerja.i18n import _
+from kinerja.model import Band, Policy, Table
 from kinerja.records.read import Source
 from kinerja.spill import SpillList
+from kinerja.values import format_value
 
 _SKIP = ("label", "reason")
 
@@ -139,7 +139,7 @@ def _signature(actions: list[dict]) -> dict:
 
 
 class _Group:
-    __slots__ = ("records", "valid", "invalid", "changed", "a", "b")
+    __slots__ = ("a", "b", "changed", "invalid", "records", "valid")
 
     def __init__(self):
         self.records = self.valid = self.invalid = self.changed = 0
@@ -157,7 +157,7 @@ class Comparison:
     def __init__(self, a: Policy, b: Policy, options: Options | None = None):
         self.a, self.b = a, b
         self.options = options = options or Options()
-        self.ea, self.eb = Evaluator(a, keep_env=True), Evaluator(b, keep_env=True)
+        self.ea, self.eb = Evaluator(a, trace=True), Evaluator(b, trace=True)
         self.out = options.by_output
         set_b = set(self.eb.outputs)
         self.common = [n for n in self.ea.outputs if n in set_b]
@@ -237,7 +237,7 @@ class Comparison:
         for run, tallies in zip(self.population, state["population"]):
             run.merge(tallies)
 
-    def run(self, sources: Iterable[Source]) -> "Comparison":
+    def run(self, sources: Iterable[Source]) -> Comparison:
         for source in sources:
             self.add(source)
         return self
@@ -325,7 +325,7 @@ class Comparison:
                 va, vb = ra.outputs.get(name), rb.outputs.get(name)
                 if va != vb:
                     diffs.append({"name": name, "kind": "output", "a": va, "b": vb,
-                                  "reason": self.differ.output_reason(name, ea, eb)})
+                                  "reason": self.differ.output_reason(name, ea, eb, ra.trace, rb.trace)})
         if not actions_same:
             sa, sb = _signature(ra.actions), _signature(rb.actions)
             full_a = {a["id"]: a for a in ra.actions}
@@ -337,7 +337,8 @@ class Comparison:
                 t = self.actions[rid]
                 t["gained" if x is None else "lost" if y is None else "changed"] += 1
                 diffs.append({"name": rid, "kind": "action", "a": x is not None, "b": y is not None,
-                              "reason": self.differ.action_reason(rid, ea, eb, full_a, full_b)})
+                              "reason": self.differ.action_reason(rid, ea, eb, full_a, full_b,
+                                                                  ra.trace, rb.trace)})
         groups = {name: get(ra) for name, get in self.groupers}
         raw = ra.raw if isinstance(ra.raw, dict) else {}
         name = raw.get("nama")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema
@@ -107,7 +107,7 @@ def same(expected: Any, actual: Any) -> bool:
     return expected == actual
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expect_validator() -> jsonschema.Draft202012Validator:
     defs = schema(TESTS_SCHEMA)["$defs"]
     return jsonschema.Draft202012Validator({"$defs": defs, "$ref": "#/$defs/expect"})

@@ -17,15 +17,27 @@ from pathlib import Path
 from typing import Any
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.i18n import _, os_reason
-from kinerja.testing.coverage import Coverage, Tracker
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.testing.expect import Context, Failure, compare, expect_problems, unknown_fields
+from kinerja.explain.explanation import explain as explain_result
 from kinerja.findings import Finding, has_errors
+from kinerja.i18n import _, os_reason
 from kinerja.model import Policy
-from kinerja.policy.documents import (LINK_REFUSED, TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, link_escapes,
-                     project_path, read_capped, read_document, resolve)
+from kinerja.policy.documents import (
+    LINK_REFUSED,
+    TESTS_SCHEMA,
+    Document,
+    ParentRefused,
+    _shipped_index,
+    find_policy,
+    link_escapes,
+    project_path,
+    read_capped,
+    read_document,
+    resolve,
+)
 from kinerja.records.read import RecordsError, Source, read_records
+from kinerja.testing.coverage import Coverage, Tracker
+from kinerja.testing.expect import Context, Failure, compare, expect_problems, show, unknown_fields
 from kinerja.validate import expand, is_map_file, is_test_file
 
 _POLICY_MARK = re.compile(rb"^kinerja\s*:", re.M)
@@ -331,7 +343,7 @@ def run(test_run: TestRun, *, coverage: bool = False, explain: bool = True, lang
             suite.tests = [t for t in suite.tests if name_filter.lower() in t.name.lower()]
         if suite.broken:
             continue
-        evaluator = Evaluator(suite.policy, keep_env=True)
+        evaluator = Evaluator(suite.policy, trace=True)
         ctx = Context(suite.policy, evaluator.outputs)
         tracker = Tracker(suite.policy) if coverage else None
         for test in suite.tests:
@@ -364,22 +376,17 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
 
 
 def explanation(policy: Policy, result, lang: str = "id") -> str:
-    """Why the result came out as it did: engine/explain/explanation.py when present, else the result itself."""
-    try:
-        from kinerja.explain.explanation import explain as explain_result
-    except ImportError:
-        explain_result = None
-    if explain_result is not None and result.env is not None:
+    """Why the result came out as it did: its explanation (engine/explain/) when it has a trace,
+    else the result itself."""
+    if result.trace is not None and result.env is not None:
         try:
             return explain_result(policy, result, lang).text()
-        except Exception:  # noqa: BLE001 - a failing explanation must not hide the test report
+        except Exception:
             pass
     return fallback_explanation(result)
 
 
 def fallback_explanation(result) -> str:
-    from kinerja.testing.expect import show
-
     if result.status != "ok":
         return _("errors: ") + "; ".join(f"{e.get('field') or e.get('name') or e.get('stage', '')}: {e.get('reason', '')}"
                                    for e in result.errors)

@@ -131,7 +131,8 @@ class Differ:
                 parts.append(_("indicator {name}: weight {a} → {b}").format(name=name, a=format_value(x.weight),
                                                                             b=format_value(y.weight)))
             elif ea.get(name) != eb.get(name):
-                parts.append(_("indicator {name}: score {value} → {value2}").format(name=name, value=show(ea.get(name)), value2=show(eb.get(name))))
+                parts.append(_("indicator {name}: score {value} → {value2}").format(
+                    name=name, value=show(ea.get(name)), value2=show(eb.get(name))))
         return "; ".join(parts) or _("rounded differently")
 
     # --- actions -------------------------------------------------------------------------
@@ -159,12 +160,13 @@ class Differ:
             vx, vy = (x[0] if x else "absent"), (y[0] if y else "absent")
             if vx == vy:
                 continue
-            expr = (x or y)[1]
-            names = sorted(expr.names | (y[1].names if y else set()))
+            expr = x[1] if x else y[1] if y else None
+            names = sorted((expr.names if expr is not None else set()) | (y[1].names if y else set()))
             values = "; ".join(f"{n} = {show(ea.get(n))}" + (f" → {show(eb.get(n))}" if ea.get(n) != eb.get(n)
                                                                else "") for n in names)
-            parts.append(_("`{text}` is {value} under A and {value2} under B").format(text=text, value=_truth(vx), value2=_truth(vy))
-                         + (_(" ({values})").format(values=values) if values else ""))
+            parts.append(_("`{text}` is {value} under A and {value2} under B").format(
+                text=text, value=_truth(vx), value2=_truth(vy))
+                + (_(" ({values})").format(values=values) if values else ""))
         if not parts and rid in acts_a and rid in acts_b:
             x, y = acts_a[rid], acts_b[rid]
             for key in dict.fromkeys([*x, *y]):

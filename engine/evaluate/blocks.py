@@ -64,7 +64,8 @@ def _blocks(sources: Iterable[Source], size: int) -> Iterator[list]:
     end = object()
     fields_of = operator.attrgetter(*(f.name for f in dataclass_fields(Source)))  # every field, in order
     while True:
-        block, failure = [], None
+        block: list = []
+        failure: Exception | None = None
         try:
             while len(block) < size:
                 s = next(it, end)
@@ -129,7 +130,7 @@ def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jo
 
 
 def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator[Any]:
-    import multiprocessing
+    import multiprocessing  # here, not at the top: only a run with workers needs it (start-up time)
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -173,8 +174,8 @@ def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator
             except PolicyLoadError as exc:
                 raise WorkerError(_("a worker could not load the policy: {error}").format(error=exc)) from None
             except Exception as exc:
-                raise WorkerError(_("evaluation failed in a worker: {error}").format(error=f"{type(exc).__name__}: {exc}")) \
-                    from exc
+                failed = _("evaluation failed in a worker: {error}").format(error=f"{type(exc).__name__}: {exc}")
+                raise WorkerError(failed) from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if frozen:

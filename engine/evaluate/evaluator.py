@@ -203,7 +203,7 @@ def _declared_order(policy: Policy) -> list[str]:
             rank = (-chain.get(str((entry.doc.data or {}).get("id")), 0), node.line if node else 0)
             entries.append((rank, name, entry))
     names = []
-    for _, name, entry in sorted(entries, key=lambda t: t[0]):
+    for _rank, name, entry in sorted(entries, key=lambda t: t[0]):
         if name in computed:
             names.append(name)
         if entry.section == "scorecards":

@@ -18,12 +18,15 @@ import io
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kinerja.evaluate.blocks import PolicyLoadError, WorkerError, run_blocks, source_of, usable_cores
 from kinerja.evaluate.evaluator import Evaluator, Result
 from kinerja.i18n import _
 from kinerja.model import Policy
+
+if TYPE_CHECKING:
+    from kinerja.policy.documents import Document
 
 _COMPILED: dict = {}  # PolicyRef → Policy, per process
 
@@ -58,6 +61,7 @@ def compile_ref(ref: PolicyRef) -> Policy:
     from kinerja.findings import has_errors
     from kinerja.policy.documents import find_policy, read_document, resolve
 
+    doc: Document | None
     if ref.text is not None:
         doc = read_document(ref.ref, text=ref.text)
     elif os.path.isfile(ref.ref):
@@ -69,7 +73,8 @@ def compile_ref(ref: PolicyRef) -> Policy:
     policy, findings = compile_policy(resolve(doc))
     if policy is None or has_errors(findings):
         first = next((f for f in findings if f.severity == "error"), None)
-        raise PolicyLoadError(_("policy {ref} has errors").format(ref=ref.ref) + (f": {first.message}" if first else ""))
+        detail = f": {first.message}" if first else ""
+        raise PolicyLoadError(_("policy {ref} has errors").format(ref=ref.ref) + detail)
     if ref.sha256 is not None and policy.sha256 != ref.sha256:
         raise PolicyLoadError(_("policy {ref} changed while the records were evaluated (sha256 {now}, expected "
                                 "{then}); run again").format(ref=ref.ref, now=policy.sha256[:12], then=ref.sha256[:12]))

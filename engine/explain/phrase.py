@@ -72,7 +72,7 @@ def conjuncts(text: str) -> list[str]:
     if tree is None or problems or not isinstance(tree.body, ast.BoolOp) or not isinstance(tree.body.op, ast.And):
         return [text]
     parts = [_source(text, v) for v in tree.body.values]
-    return parts if all(parts) else [text]
+    return [p for p in parts if p] if all(parts) else [text]
 
 
 class _NoPhrase(Exception):
@@ -100,12 +100,12 @@ class _Writer:
             return out
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             target = node.operand
-            if _is_missing_call(target):
+            if _is_missing_call(target) and isinstance(target, ast.Call):
                 return self.operand(target.args[0]) + [("t", " " + self.w["present"])]
             if isinstance(target, ast.Name):
                 return self.operand(target) + [("t", " " + self.w["is_false"])]
             return [("t", self.w["not"] + "(")] + self.condition(target) + [("t", ")")]
-        if _is_missing_call(node):
+        if _is_missing_call(node) and isinstance(node, ast.Call):
             return self.operand(node.args[0]) + [("t", " " + self.w["missing"])]
         if isinstance(node, ast.Name):
             return self.operand(node) + [("t", " " + self.w["is_true"])]
@@ -146,8 +146,8 @@ class _Writer:
         if isinstance(node, ast.Name):
             name = node.id
             if name in self.names.params:
-                value = show_value(self.names.params[name], self.lang)
-                return [("val", value), ("t", f" ({self.w['param']} "), ("code", name), ("t", ")")]
+                shown = show_value(self.names.params[name], self.lang)
+                return [("val", shown), ("t", f" ({self.w['param']} "), ("code", name), ("t", ")")]
             if name in ("true", "false"):
                 return [("val", self.w[name])]
             return [("name", self.names.labels.get(name) or name)]

@@ -125,7 +125,8 @@ class Scorecard:
             except NumberLimit as exc:
                 raise NodeError("indicator", ind.name, exc) from None
             if not isinstance(score, Decimal):
-                raise NodeError("indicator", ind.name, EvalError(_("score must be a number, got {value}").format(value=short(score))))
+                raise NodeError("indicator", ind.name,
+                                EvalError(_("score must be a number, got {value}").format(value=short(score))))
             env[ind.name] = score
             total += score * ind.weight / 100
         try:
@@ -168,7 +169,7 @@ class Value:
             except NumberLimit as exc:
                 raise NodeError("value", self.name, exc) from None
             return
-        results = []
+        results: list[Any] = []
         for i, item in enumerate(env.get(self.each) or ()):
             scope = _ItemScope(item, env)
             where = f"({self.each} item {i + 1})"
@@ -233,8 +234,16 @@ class Band:
         return None
 
     def compute(self, env) -> None:
-        hit = self.decide(env)[1]
-        env[self.name] = None if hit is None else hit.label
+        value = env.get(self.input)
+        if value is None:
+            env[self.name] = None
+            return
+        if self.round is None and value.__class__ is Decimal:  # the common case, inline (every record)
+            hit = self.lookup(value)
+            if hit is not None:
+                env[self.name] = hit.label
+                return
+        env[self.name] = self._entry(value)[1].label
 
     def traced(self, env) -> BandStep:
         value = env.get(self.input)
@@ -251,8 +260,14 @@ class Band:
         value = env.get(self.input)
         if value is None:
             return None, None
+        return self._entry(value)
+
+    def _entry(self, value) -> tuple[Decimal, BandDef]:
+        """(the number looked up, the entry it falls in) for a value given; NodeError outside them."""
         if not isinstance(value, Decimal) or isinstance(value, bool):
-            raise NodeError("band", self.name, EvalError(_("`{input}` must be a number, got {value}").format(input=self.input, value=short(value))))
+            raise NodeError("band", self.name,
+                            EvalError(_("`{input}` must be a number, got {value}").format(input=self.input,
+                                                                                          value=short(value))))
         if self.round:
             try:
                 value = self.round(value)
@@ -260,7 +275,9 @@ class Band:
                 raise NodeError("band", self.name, exc) from None
         hit = self.lookup(value)
         if hit is None:
-            raise NodeError("band", self.name, EvalError(_("`{input}` = {value} falls outside every band").format(input=self.input, value=num(value))))
+            raise NodeError("band", self.name,
+                            EvalError(_("`{input}` = {value} falls outside every band").format(input=self.input,
+                                                                                               value=num(value))))
         return value, hit
 
 
@@ -348,11 +365,16 @@ class Table:
         env[self.name] = output
 
     def _match(self, values) -> Any:
-        """The output for these input values (None when one is missing), or NodeError."""
-        row = self.decide(values)
-        if row is None:
+        """The output for these input values (None when one is missing), or NodeError:
+        `decide`, written out for the plain path."""
+        if None in values:
             return None
-        return self.default if row is _DEFAULT else row.output
+        for row in self.rows:
+            if all(c.matches(v) for c, v in zip(row.cells, values)):
+                return row.output
+        if self.has_default:
+            return self.default
+        return self.decide(values)  # raises: no row matches
 
     def decide(self, values) -> Row | object | None:
         """The row that decides for these input values under the hit policy (`unique` and
@@ -371,7 +393,12 @@ class Table:
 
     def traced(self, env) -> TableStep:
         values = tuple([env.get(n) for n in self.inputs])
-        row = self.decide(values)
+        rows = self.__dict__.setdefault("_rows_seen", {})  # inputs of text or nothing → the row that decided
+        row = rows.get(values, _NO_ROW) if all(v is None or v.__class__ is str for v in values) else _NO_ROW
+        if row is _NO_ROW:
+            row = self.decide(values)
+            if len(rows) < 4096 and all(v is None or v.__class__ is str for v in values):
+                rows[values] = row  # deciding is a pure function of the inputs; text compares only by ==
         if row is None:
             output, index = None, None
         elif row is _DEFAULT:

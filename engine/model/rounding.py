@@ -24,7 +24,8 @@ class NumberLimit(EvalError):
     where it is caught, so the happy path pays nothing for the check."""
 
     def __init__(self, value: Decimal):
-        super().__init__(_("the result {value} is too large: kinerja's numbers stay below 10^{value2}").format(value=shown(value), value2=MAX_NUMBER_EXPONENT + 1))
+        super().__init__(_("the result {value} is too large: kinerja's numbers stay below 10^{value2}").format(
+            value=shown(value), value2=MAX_NUMBER_EXPONENT + 1))
 
 
 def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Callable[[Any], Any]:

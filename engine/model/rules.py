@@ -41,16 +41,31 @@ class Rule:
             cached = self.__dict__["_conjuncts"] = [part for c in self.when for part in c.conjuncts()]
         return cached
 
+    @property
+    def judge_plan(self) -> list[tuple[int, Expression, str, list[str]]]:
+        """(index, conjunct, its text, the names it reads, sorted) of each conjunct (computed once)."""
+        cached = self.__dict__.get("_judge_plan")
+        if cached is None:
+            plan = [(i, c, c.text, sorted(c.names)) for i, c in enumerate(self.conjuncts)]
+            cached = self.__dict__["_judge_plan"] = plan
+        return cached
+
     def judge(self, env) -> tuple[Condition, ...]:
         """Each top-level condition's truth and operands, for a trace; a condition that cannot be
         evaluated does not hold and says why."""
         out = []
-        for i, c in enumerate(self.conjuncts):
+        for i, c, text, names in self.judge_plan:
+            error = None
             try:
-                held, error = bool(c(env)), None
-            except EvalError as exc:
-                held, error = False, str(exc)
-            out.append(Condition(i, c.text, held, {n: env.get(n) for n in sorted(c.names)}, error))
+                held = c.fn(env)  # the compiled closure; anything but True/False takes the checking path
+            except Exception:
+                held = None
+            if held is not True and held is not False:
+                try:
+                    held = bool(c(env))
+                except EvalError as exc:
+                    held, error = False, str(exc)
+            out.append(Condition(i, text, held, {n: env.get(n) for n in names}, error))
         return tuple(out)
 
     def action(self, env) -> dict:
@@ -75,7 +90,9 @@ class Rule:
             pieces.append(parts[-1])
             reason = "".join(pieces)
             if len(reason) > MAX_TEXT:
-                raise NodeError("rule", self.id, EvalError(_("the reason would be {reason} characters long (limit {MAX_TEXT})").format(reason=num(len(reason), group=True), MAX_TEXT=num(MAX_TEXT, group=True))), "(reason)")
+                too_long = _("the reason would be {reason} characters long (limit {MAX_TEXT})").format(
+                    reason=num(len(reason), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
+                raise NodeError("rule", self.id, EvalError(too_long), "(reason)")
             out["reason"] = reason
         else:
             out["reason"] = self.label or self.id

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ValueStep:
     """A value or a scorecard: its result, or the `when` condition that did not hold."""
 
@@ -26,7 +26,7 @@ class ValueStep:
     unmet: int | None = None  # index in the node's `when` of the first condition that did not hold
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class BandStep:
     """A band: the input, the number looked up (rounded when the band rounds) and the entry hit."""
 
@@ -42,7 +42,7 @@ class BandStep:
     kind = "band"
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class TableStep:
     """A decision table: its inputs and the row that decided, under the table's hit policy."""
 
@@ -61,7 +61,7 @@ class TableStep:
         return self.row is None and not self.default
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class GivenStep:
     """A node not computed: its outputs were given (an annual result's values from its periods)."""
 
@@ -70,7 +70,7 @@ class GivenStep:
     values: dict
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Condition:
     """One top-level condition (`a and b` is two) of a rule: its truth and the values it read."""
 
@@ -81,7 +81,7 @@ class Condition:
     error: str | None = None  # it could not be evaluated (then it did not hold)
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RuleStep:
     """A rule: whether it fired (its action is in the result) and each of its conditions."""
 

@@ -62,7 +62,8 @@ class Coverage:
         return self.covered * 100 >= minimum * self.total
 
     def summary(self) -> str:
-        return _("coverage {percent}% ({covered}/{total})").format(percent=num(Decimal(self.percent_text())), covered=self.covered, total=self.total)
+        return _("coverage {percent}% ({covered}/{total})").format(
+            percent=num(Decimal(self.percent_text())), covered=self.covered, total=self.total)
 
     def as_dict(self, minimum: Decimal | None = None) -> dict:
         return {"percent": self.percent_text(), "covered": self.covered, "total": self.total,
@@ -117,8 +118,9 @@ class Tracker:
             if table is None:
                 continue
             for row in table.rows:
-                item = Item("row", name, _("table {name} row {value} [{value2}] never hit").format(name=name, value=row.index + 1, value2=row_text(table, row.index)),
-                            *_where(entry, ["rows", row.index]))
+                never = _("table {name} row {value} [{value2}] never hit").format(
+                    name=name, value=row.index + 1, value2=row_text(table, row.index))
+                item = Item("row", name, never, *_where(entry, ["rows", row.index]))
                 self.row_items[(name, row.index)] = item
                 ordered.append(item)
         self.items = ordered

@@ -253,7 +253,8 @@ def _test_def(spec: dict, doc: Document, path: list) -> TestDef:
     elif "records" in spec:
         for i, raw in enumerate(spec["records"]):
             rline = doc.locate(path + ["records", i])[0]
-            test.cases.append(Case(raw, expect, _("record {value} (line {rline})").format(value=i + 1, rline=rline), rline))
+            label = _("record {value} (line {rline})").format(value=i + 1, rline=rline)
+            test.cases.append(Case(raw, expect, label, rline))
     elif "records_file" in spec:
         _records_file(test, spec["records_file"], doc, expect)
     return test
@@ -286,7 +287,8 @@ def split_expect(raw: Any) -> tuple[Any, dict, list[Failure]]:
     `null` expects no value; `expect.actions` of `-` expects no action at all."""
     if not isinstance(raw, dict):
         return raw, {}, []
-    record, own = {}, {}
+    record: dict = {}
+    own: dict = {}
     for key, value in raw.items():
         if key == "expect" and isinstance(value, dict):
             own = _deep_merge(own, value)
@@ -341,13 +343,14 @@ def run(test_run: TestRun, *, coverage: bool = False, explain: bool = True, lang
         started = time.perf_counter()
         if name_filter:
             suite.tests = [t for t in suite.tests if name_filter.lower() in t.name.lower()]
-        if suite.broken:
+        policy = suite.policy
+        if suite.broken or policy is None:
             continue
-        evaluator = Evaluator(suite.policy, trace=True)
-        ctx = Context(suite.policy, evaluator.outputs)
-        tracker = Tracker(suite.policy) if coverage else None
+        evaluator = Evaluator(policy, trace=True)
+        ctx = Context(policy, evaluator.outputs)
+        tracker = Tracker(policy) if coverage else None
         for test in suite.tests:
-            suite.outcomes.append(run_test(test, suite.policy, evaluator, ctx, tracker, explain, lang))
+            suite.outcomes.append(run_test(test, policy, evaluator, ctx, tracker, explain, lang))
         if tracker is not None:
             suite.coverage = tracker.coverage()
         suite.seconds = time.perf_counter() - started
@@ -360,7 +363,8 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
     failures = [Failure("test", p) for p in test.problems]
     explanations = []
     for n, case in enumerate(test.cases, 1):
-        source = case.raw if isinstance(case.raw, Source) else Source(n, case.raw, _("line {line}").format(line=case.line))
+        source = case.raw if isinstance(case.raw, Source) else \
+            Source(n, case.raw, _("line {line}").format(line=case.line))
         result = evaluator.evaluate(source)
         if tracker is not None:
             tracker.add(result)
@@ -388,8 +392,8 @@ def explanation(policy: Policy, result, lang: str = "id") -> str:
 
 def fallback_explanation(result) -> str:
     if result.status != "ok":
-        return _("errors: ") + "; ".join(f"{e.get('field') or e.get('name') or e.get('stage', '')}: {e.get('reason', '')}"
-                                   for e in result.errors)
+        return _("errors: ") + "; ".join(
+            f"{e.get('field') or e.get('name') or e.get('stage', '')}: {e.get('reason', '')}" for e in result.errors)
     lines = [_("outputs: ") + ", ".join(f"{k} = {show(v)}" for k, v in result.outputs.items())]
     lines.append(_("actions: ") + (", ".join(a["id"] for a in result.actions) or _("none")))
     for a in result.actions:

@@ -10,7 +10,7 @@ import pytest
 
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.model import BandStep, Condition, GivenStep, RuleStep, TableStep, ValueStep, nodes, trace
+from kinerja.model import BandStep, Condition, GivenStep, RuleStep, TableStep, ValueStep, nodes, tables, trace
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import Source, read_records
 
@@ -138,7 +138,7 @@ def test_the_plain_path_builds_no_trace(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a trace object was built on the plain path")
 
-    for cls in (nodes.Scorecard, nodes.Value, nodes.Band, nodes.Table):
+    for cls in (nodes.Scorecard, nodes.Value, nodes.Band, tables.Table):
         monkeypatch.setattr(cls, "traced", refuse)
     from kinerja.model import rules
     monkeypatch.setattr(rules.Rule, "judge", refuse)

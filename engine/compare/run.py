@@ -156,10 +156,9 @@ class Comparison:
     def __init__(self, a: Policy, b: Policy, options: Options | None = None):
         self.a, self.b = a, b
         self.options = options = options or Options()
+        # a record that changes is evaluated again with the decision trace (`evaluate_traced`), which
+        # its differences read: most records do not change, and they pay nothing for it
         self.ea, self.eb = Evaluator(a, keep_env=True), Evaluator(b, keep_env=True)
-        # a record that changes is evaluated again with the decision trace, which its differences
-        # read: most records do not change, and they pay nothing for it
-        self.traced = (Evaluator(a, trace=True), Evaluator(b, trace=True))
         self.out = options.by_output
         set_b = set(self.eb.outputs)
         self.common = [n for n in self.ea.outputs if n in set_b]
@@ -244,17 +243,25 @@ class Comparison:
             self.add(source)
         return self
 
-    def _evaluate(self, source: Source, traced: bool = False) -> tuple[Result, Result]:
-        ea, eb = self.traced if traced else (self.ea, self.eb)
+    def _evaluate(self, source: Source, traced: bool = False, rules: set | None = None) -> tuple[Result, Result]:
+        """Both policies' results; `traced`: with their decision traces (of `rules` only)."""
+        ea, eb = self.ea, self.eb
         raw = source.data
-        if not self.shared or source.problem or not isinstance(raw, dict):
+        if not isinstance(raw, dict) or source.problem or (not self.shared and not traced):
             return ea.evaluate(source), eb.evaluate(source)
+        if not self.shared:
+            ca = ea.coercer.coerce(ea.prepare(raw), self.a.params, source.cells, source.decimal_comma)
+            cb = eb.coercer.coerce(eb.prepare(raw), self.b.params, source.cells, source.decimal_comma)
+            return ea.evaluate_traced(source, *ca, rules=rules), eb.evaluate_traced(source, *cb, rules=rules)
         values, problems = ea.coercer.coerce(ea.prepare(raw), self.a.params, source.cells, source.decimal_comma)
         values_b = dict(values)
         values_b.update(self.b.params)  # A's params unknown to B stay, unread: B's names were checked at load
         for name in self.list_fields:  # `each` values write into the items: B gets its own
             if values_b.get(name):
                 values_b[name] = tuple(dict(item) for item in values_b[name])
+        if traced:
+            return (ea.evaluate_traced(source, values, problems, rules=rules),
+                    eb.evaluate_traced(source, values_b, problems, rules=rules))
         return ea.evaluate_coerced(source, values, problems), eb.evaluate_coerced(source, values_b, problems)
 
     def add(self, source: Source) -> None:
@@ -320,7 +327,9 @@ class Comparison:
         return True
 
     def _entry(self, ra: Result, rb: Result, outputs_same: bool, actions_same: bool, source: Source) -> dict:
-        ta, tb = self._evaluate(source, traced=True)  # the same decisions, recorded this time
+        sa, sb = _signature(ra.actions), _signature(rb.actions)
+        differing = {rid for rid in {*sa, *sb} if sa.get(rid) != sb.get(rid)}
+        ta, tb = self._evaluate(source, traced=True, rules=differing)  # the same decisions, recorded this time
         ea, eb = ta.env or {}, tb.env or {}
         diffs = []
         if not outputs_same:
@@ -330,7 +339,6 @@ class Comparison:
                     diffs.append({"name": name, "kind": "output", "a": va, "b": vb,
                                   "reason": self.differ.output_reason(name, ea, eb, ta.trace, tb.trace)})
         if not actions_same:
-            sa, sb = _signature(ra.actions), _signature(rb.actions)
             full_a = {a["id"]: a for a in ra.actions}
             full_b = {a["id"]: a for a in rb.actions}
             for rid in dict.fromkeys([*sa, *sb]):

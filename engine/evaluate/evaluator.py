@@ -6,7 +6,7 @@ reason; the stream goes on. Nothing is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,7 @@ class Evaluator:
         `fixed`: outputs given from outside (an annual result's predikat and summed angka kredit);
         a node whose outputs are all fixed is not computed."""
         if self.trace:
-            return self._traced(source, values, problems, fixed)
+            return self.evaluate_traced(source, values, problems, fixed)
         raw = source.data
         nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
         if self.exclusions:  # decided on the fields alone, so a record left empty for it is no error
@@ -131,10 +131,13 @@ class Evaluator:
         return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
                       where=source.where, raw=raw)
 
-    def _traced(self, source: Source, values: dict, problems: list, fixed: dict | None) -> Result:
+    def evaluate_traced(self, source: Source, values: dict, problems: list, fixed: dict | None = None, *,
+                        rules: Container[str] | None = None) -> Result:
         """`evaluate_coerced` recording every decision: the same nodes decide through
         `traced`, the same rule loop fires the rules, and then each rule's conditions are judged
-        one by one for the trace (they decide nothing: a rule fired when its action is there)."""
+        one by one for the trace (they decide nothing: a rule fired when its action is there).
+        `rules`: record the steps of these rules only (compare explains only the actions that
+        differ); by default every rule's."""
         trace = Trace()
         raw = source.data
         nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
@@ -142,7 +145,7 @@ class Evaluator:
             excluded = self.excluded(values)
             if excluded is not None:
                 trace.rules = [RuleStep(r.id, r.kind, r.id == excluded["id"], r.judge(values))
-                               for r in self.exclusions]
+                               for r in self.exclusions if rules is None or r.id in rules]
                 return Result(source.row, "excluded", nip, actions=[excluded], env=values, where=source.where,
                               raw=raw, trace=trace)
         if problems:
@@ -169,7 +172,7 @@ class Evaluator:
         fired = {a["id"] for a in actions}
         judged = {rule.id for rule, _conditions in plan}
         trace.rules = [RuleStep(r.id, r.kind, r.id in fired, r.judge(env), r.id in judged or r.kind == EXCLUDED_KIND)
-                       for r in self.policy.rules]
+                       for r in self.policy.rules if rules is None or r.id in rules]
         outputs = {name: env.get(name) for name in self.outputs}
         for name, rounder in self.shown.items():
             if name in outputs:

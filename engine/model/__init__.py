@@ -1,7 +1,7 @@
 """The compiled policy: fields, computed nodes in dependency order, rules. Plain objects.
 
-nodes.py holds the computed nodes (each with `compute(env)` and a `traced(env)` that also says
-what it decided), rules.py the rules, rounding.py the rounders, trace.py the decision trace.
+nodes.py and tables.py hold the computed nodes (each with `compute(env)` and a `traced(env)`
+that also says what it decided), rules.py the rules, rounding.py the rounders, trace.py the decision trace.
 Everything is importable from `kinerja.model` itself.
 """
 
@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from kinerja.expr.language import Expression
-from kinerja.model.nodes import Band, BandDef, Cell, Indicator, NodeError, Row, Scorecard, Table, Value, run, unmet
+from kinerja.model.nodes import Band, BandDef, Indicator, NodeError, Scorecard, Value, run, unmet
 from kinerja.model.rounding import ROUNDING_MODES, NumberLimit, keep, make_rounder, show_rounded, shown_rounders
 from kinerja.model.rules import EXCLUDED_KIND, Rule, render_template, template_names
+from kinerja.model.tables import Cell, Row, Table
 from kinerja.model.trace import BandStep, Condition, GivenStep, RuleStep, TableStep, Trace, ValueStep
 
 

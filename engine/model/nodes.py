@@ -1,4 +1,4 @@
-"""The computed nodes of a policy: scorecards, values, bands and decision tables.
+"""The computed nodes of a policy: scorecards, values and bands (decision tables: tables.py).
 
 Each node has `compute(env)`, which reads names from `env` and writes its own output(s) back
 into it, raising `NodeError` with a message that names the node; and `traced(env)`, which does
@@ -8,7 +8,6 @@ evaluations that record a trace.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +17,7 @@ from kinerja.expr.functions import EvalError, short
 from kinerja.expr.language import ExprError, Expression
 from kinerja.i18n import _, num
 from kinerja.model.rounding import NumberLimit
-from kinerja.model.trace import BandStep, TableStep, ValueStep
+from kinerja.model.trace import BandStep, ValueStep
 
 
 class NodeError(EvalError):
@@ -45,7 +44,7 @@ def run(expr: Expression, env, kind: str, name: str, where: str = ""):
         raise NodeError(kind, name, exc, where) from None
 
 
-def _all(conds: list[Expression], env, kind: str, name: str) -> bool:
+def all_hold(conds: list[Expression], env, kind: str, name: str) -> bool:
     """Every condition holds: `unmet(...) is None`, written out (it runs for every record)."""
     for condition in conds:
         try:
@@ -113,7 +112,7 @@ class Scorecard:
 
     def compute(self, env, applies: bool | None = None) -> None:
         """`applies`: the `when` conditions judged already (by `traced`)."""
-        if applies is False or (applies is None and self.when and not _all(self.when, env, "scorecard", self.name)):
+        if applies is False or (applies is None and self.when and not all_hold(self.when, env, "scorecard", self.name)):
             env[self.name] = None
             for ind in self.indicators:
                 env[ind.name] = None
@@ -161,7 +160,7 @@ class Value:
     def compute(self, env, checked: bool = False) -> None:
         """`checked`: the `when` conditions judged already, and they hold (by `traced`)."""
         if self.each is None:
-            if self.when and not checked and not _all(self.when, env, "value", self.name):
+            if self.when and not checked and not all_hold(self.when, env, "value", self.name):
                 env[self.name] = None
                 return
             try:
@@ -279,143 +278,3 @@ class Band:
                             EvalError(_("`{input}` = {value} falls outside every band").format(input=self.input,
                                                                                                value=num(value))))
         return value, hit
-
-
-@dataclass
-class Cell:
-    """One decision-table cell: matches any, one of several values, or a comparison."""
-
-    kind: str  # any | eq | in | cmp
-    value: Any = None
-    op: str = ""
-
-    def matches(self, x) -> bool:
-        if self.kind == "any":
-            return True
-        if self.kind == "eq":
-            return x == self.value
-        if self.kind == "in":
-            return x in self.value
-        if x is None or not isinstance(x, Decimal):
-            return False
-        v = self.value
-        return {"<": x < v, "<=": x <= v, ">": x > v, ">=": x >= v, "!=": x != v, "==": x == v}[self.op]
-
-    def __str__(self) -> str:
-        if self.kind == "any":
-            return "-"
-        if self.kind == "in":
-            return " / ".join(map(str, self.value))
-        if self.kind == "cmp":
-            return f"{self.op} {self.value}"
-        return str(self.value)
-
-
-@dataclass
-class Row:
-    cells: list[Cell]
-    output: Any
-    index: int  # 0-based row number in the table
-
-
-@dataclass
-class Table:
-    name: str
-    label: str
-    inputs: list[str]
-    rows: list[Row]
-    hit: str
-    default: Any
-    has_default: bool
-    kind = "table"
-
-    def outputs(self) -> list[str]:
-        return [self.name]
-
-    def match(self, values: list) -> list[Row]:
-        return [r for r in self.rows if all(c.matches(v) for c, v in zip(r.cells, values))]
-
-    lookup: dict | None = None  # every input combination → output, when the domains are finite
-
-    def compute(self, env) -> None:
-        getter = self.__dict__.get("_key")
-        if getter is None:
-            getter = self.__dict__["_key"] = _key_getter(self.inputs)
-            self.__dict__["_seen"] = {}
-        try:  # every input is set by now (fields, params, earlier outputs)
-            key = getter(env)
-        except KeyError:
-            key = tuple([env.get(n) for n in self.inputs])
-        if self.lookup is not None:
-            hit = self.lookup.get(key, _NO_ROW)
-            if hit is not _NO_ROW:
-                env[self.name] = hit
-                return
-        seen = self.__dict__["_seen"]  # inputs of text or nothing met before → their output
-        try:
-            hit = seen.get(key, _NO_ROW)
-        except TypeError:  # an unhashable input (never remembered)
-            hit = _NO_ROW
-        if hit is not _NO_ROW:
-            env[self.name] = hit
-            return
-        output = self._match(key)
-        if len(seen) < 4096 and all(v is None or v.__class__ is str for v in key):
-            seen[key] = output  # matching is a pure function of the inputs; text compares only by ==
-        env[self.name] = output
-
-    def _match(self, values) -> Any:
-        """The output for these input values (None when one is missing), or NodeError:
-        `decide`, written out for the plain path."""
-        if None in values:
-            return None
-        for row in self.rows:
-            if all(c.matches(v) for c, v in zip(row.cells, values)):
-                return row.output
-        if self.has_default:
-            return self.default
-        return self.decide(values)  # raises: no row matches
-
-    def decide(self, values) -> Row | object | None:
-        """The row that decides for these input values under the hit policy (`unique` and
-        `first` both take the first row that matches; `checks` refuses overlapping `unique` rows
-        where it can see them), `_DEFAULT` for the default, None when an input is empty;
-        NodeError when nothing matches and there is no default."""
-        if None in values:
-            return None
-        for row in self.rows:
-            if all(c.matches(v) for c, v in zip(row.cells, values)):
-                return row
-        if self.has_default:
-            return _DEFAULT
-        shown = ", ".join(f"{n} = {short(v)}" for n, v in zip(self.inputs, values))
-        raise NodeError("table", self.name, EvalError(_("no row matches {values}").format(values=shown)))
-
-    def traced(self, env) -> TableStep:
-        values = tuple([env.get(n) for n in self.inputs])
-        rows = self.__dict__.setdefault("_rows_seen", {})  # inputs of text or nothing → the row that decided
-        row = rows.get(values, _NO_ROW) if all(v is None or v.__class__ is str for v in values) else _NO_ROW
-        if row is _NO_ROW:
-            row = self.decide(values)
-            if len(rows) < 4096 and all(v is None or v.__class__ is str for v in values):
-                rows[values] = row  # deciding is a pure function of the inputs; text compares only by ==
-        if row is None:
-            output, index = None, None
-        elif row is _DEFAULT:
-            output, index = self.default, None
-        else:
-            output, index = row.output, row.index  # type: ignore[union-attr]  # a Row here
-        env[self.name] = output
-        return TableStep(self.name, tuple(self.inputs), values, self.hit, index, row is _DEFAULT, output)
-
-
-_NO_ROW = object()
-_DEFAULT = object()  # Table.decide: no row matched, the default decides
-
-
-def _key_getter(names: list[str]) -> Callable:
-    """env → the tuple of these names' values (a table's lookup key)."""
-    if len(names) == 1:
-        name = names[0]
-        return lambda env: (env[name],)
-    return operator.itemgetter(*names)

@@ -10,7 +10,7 @@ from kinerja.expr.functions import EvalError
 from kinerja.expr.language import Expression
 from kinerja.i18n import _, num
 from kinerja.limits import MAX_TEXT
-from kinerja.model.nodes import NodeError, _all, run
+from kinerja.model.nodes import NodeError, all_hold, run
 from kinerja.model.rounding import NumberLimit, show_rounded
 from kinerja.model.trace import Condition
 from kinerja.values import format_value
@@ -30,7 +30,7 @@ class Rule:
     shown: dict = field(default_factory=dict)  # exact mode: name → rounder for the reason text
 
     def fires(self, env) -> bool:
-        return _all(self.when, env, "rule", self.id)
+        return all_hold(self.when, env, "rule", self.id)
 
     @property
     def conjuncts(self) -> list[Expression]:

@@ -18,15 +18,17 @@ import io
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.blocks import PolicyLoadError, WorkerError, run_blocks, source_of, usable_cores
 from kinerja.evaluate.evaluator import Evaluator, Result
+from kinerja.evaluate.fairness import FairnessTally
+from kinerja.evaluate.population import PopulationRun
+from kinerja.findings import has_errors
 from kinerja.i18n import _
 from kinerja.model import Policy
-
-if TYPE_CHECKING:
-    from kinerja.policy.documents import Document
+from kinerja.policy.documents import Document, find_policy, read_document, resolve
 
 _COMPILED: dict = {}  # PolicyRef → Policy, per process
 
@@ -55,12 +57,6 @@ def compile_ref(ref: PolicyRef) -> Policy:
     policy = _COMPILED.get(ref)
     if policy is not None:
         return policy
-    # imported here, not at the top: `kinerja --version` and every command load this module
-    # (WorkerError), and only a worker without the policy compiles it
-    from kinerja.compile.compiler import compile_policy
-    from kinerja.findings import has_errors
-    from kinerja.policy.documents import find_policy, read_document, resolve
-
     doc: Document | None
     if ref.text is not None:
         doc = read_document(ref.ref, text=ref.text)
@@ -124,10 +120,6 @@ class Tallies:
     fairness: tuple | None = None
 
     def start(self, policy: Policy):
-        # imported here, not at the top: only a run with these checks needs them (start-up time)
-        from kinerja.evaluate.fairness import FairnessTally
-        from kinerja.evaluate.population import PopulationRun
-
         period_field = policy.cycle.period_field if getattr(policy, "cycle", None) is not None else None
         run = PopulationRun(policy.population, None, period_field) if self.population and policy.population else None
         fair = None

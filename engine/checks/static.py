@@ -13,7 +13,7 @@ from typing import Iterator
 from kinerja.findings import Finding
 from kinerja.i18n import _, num
 from kinerja.model import Band, Cell, Table
-from kinerja.policy.documents import Entry
+from kinerja.policy.resolve import Entry
 
 MAX_COMBINATIONS = 20_000
 MAX_TABLE_WORK = 2_000_000  # input combinations × rows matched at load; beyond it, say so

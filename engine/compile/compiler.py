@@ -25,7 +25,8 @@ from kinerja.limits import MAX_NUMBER_EXPONENT
 from kinerja.policy.located import MAX_DIGITS, Scalar
 from kinerja.model import (EXCLUDED_KIND, Band, BandDef, Cell, FieldDef, Indicator, Policy, Row, Rule, Scorecard, Table,
                     Value, keep, make_rounder, template_names)
-from kinerja.policy.documents import Entry, Resolved, decimal_comma
+from kinerja.policy.documents import decimal_comma
+from kinerja.policy.resolve import Entry, Resolved
 from kinerja.suggest import close_match
 
 FIELD_TYPES = {"string": STRING, "integer": NUMBER, "number": NUMBER, "boolean": BOOL, "date": DATE,

@@ -18,7 +18,7 @@ from kinerja.i18n import N_, _, num
 from kinerja.findings import Finding
 from kinerja.expr.functions import EvalError
 from kinerja.model import format_value, render_template, template_names
-from kinerja.policy.documents import Entry, Resolved
+from kinerja.policy.resolve import Entry, Resolved
 
 MEASURES = ("max_pct", "min_pct", "min_count", "max_count")
 ACTION_PLACEHOLDERS = ("count", "group", "group_by", "at_least")

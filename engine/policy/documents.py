@@ -1,26 +1,20 @@
-"""Policy documents: read with positions, checked against the JSON Schema, `extends` resolved.
+"""Policy documents: one YAML file read with positions and checked against its JSON Schema.
 
-load (YAML with positions) → schema (findings located at the offending key or value) →
-resolve (parent chain merged entry by entry, each entry remembering the file and line it
-came from). The result is plain data plus positions; compile.py turns it into something
-that evaluates.
+load (YAML with positions) → schema (findings located at the offending key or value). Finding
+parents and shipped policies is `lookup.py`; merging the `extends` chain is `resolve.py`.
 """
 
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
-import errno
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import jsonschema
 
@@ -28,10 +22,7 @@ from kinerja.findings import Finding
 from kinerja.i18n import N_, _
 from kinerja.policy.located import MAX_BYTES, Node, Scalar, key_at, load_path, load_text, node_at, to_plain
 
-SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")
 POLICY_SCHEMA = "policy.schema.json"
-NOT_POLICIES = (".test.yaml", ".test.yml", ".map.yaml", ".map.yml", ".sample.yaml", ".sample.yml",
-                ".records.yaml", ".records.yml")
 TESTS_SCHEMA = "policy-tests.schema.json"
 
 
@@ -230,239 +221,3 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
-
-
-# --- extends: the parent chain -----------------------------------------------------------------
-
-
-@dataclass
-class Entry:
-    """One named entry of a resolved policy, with where it was written."""
-
-    section: str
-    name: str
-    spec: Any
-    doc: Document
-    path: list  # path of the entry inside its document, e.g. ["rules", "sanksi-kinerja"]
-
-    @property
-    def file(self) -> str:
-        return self.doc.file
-
-    def finding(self, code: str, message: str, sub: list | None = None, hint: str | None = None,
-                key: bool = False) -> Finding:
-        return self.doc.finding(code, message, self.path + list(sub or []), hint, key=key)
-
-    def node(self, sub: list | None = None) -> Node | None:
-        return node_at(self.doc.root, self.path + list(sub or [])) if self.doc.root is not None else None
-
-
-@dataclass
-class Resolved:
-    """A policy with its `extends` chain merged. `chain` lists ids from the policy to its root."""
-
-    doc: Document
-    meta: dict
-    sections: dict[str, dict[str, Entry]]
-    chain: list[str]
-    findings: list[Finding]
-    cycle_doc: Document | None = None  # the policy in the chain whose `cycle` section applies
-
-    @property
-    def id(self) -> str:
-        return str(self.meta.get("id", ""))
-
-    def plain(self) -> dict:
-        """The resolved policy as plain data (what is hashed into every result)."""
-        out = {k: v for k, v in self.meta.items() if k not in ("extends", "tests", "disable")}
-        out["extends_chain"] = self.chain[1:]
-        for section, entries in self.sections.items():
-            if entries:
-                out[section] = {name: e.spec for name, e in entries.items()}
-        return out
-
-    def sha256(self) -> str:
-        text = json.dumps(self.plain(), sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # a "\ud800" escape is legal YAML
-
-    def tests(self) -> list[tuple[dict, Document, list]]:
-        return [(t, self.doc, ["tests", i]) for i, t in enumerate(self.meta.get("tests") or [])]
-
-
-def shipped_policies() -> Iterator[tuple[str, Any]]:
-    """(display name, traversable) for every policy file shipped in kinerja.policies."""
-    root = resources.files("kinerja.policies")
-    stack = [(root, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        for item in sorted(folder.iterdir(), key=lambda p: p.name):
-            if item.is_dir() and not item.name.startswith(("_", ".")):
-                stack.append((item, f"{prefix}{item.name}/"))
-            elif item.name.endswith(".yaml") and not item.name.endswith((".test.yaml", ".map.yaml", ".sample.yaml")):
-                yield f"policies/{prefix}{item.name}", item
-
-
-@lru_cache(maxsize=None)
-def _shipped_index() -> dict[str, tuple[str, str]]:
-    index = {}
-    for name, item in shipped_policies():
-        text = item.read_text("utf-8")
-        pid = _peek_id(text)
-        if pid:
-            index[pid] = (name, text)
-    return index
-
-
-def _peek_id(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.startswith("id:"):
-            return line[3:].split("#")[0].strip().strip("'\"") or None
-    return None
-
-
-class ParentRefused(Exception):
-    """A path in a policy or test file that points outside the project; a hostile file from a
-    pull request must not make kinerja read other files (absolute paths, `..` out of the tree)."""
-
-
-def project_path(ref: str, base_dir: Path | None, what: str = "extends") -> Path:
-    """`ref` relative to `base_dir`, refused unless it stays inside that folder or the current one."""
-    if os.path.isabs(ref) or "\\" in ref:
-        raise ParentRefused(_("{what} takes a relative path (from this file's folder), not {ref!r}").format(what=what, ref=ref))
-    base = base_dir if base_dir is not None else Path.cwd()
-    try:
-        path = (base / ref).resolve()
-    except (ValueError, OSError):  # a NUL byte, a loop of links
-        raise ParentRefused(_("cannot use {ref!r} as a path").format(ref=ref)) from None
-    if not any(path.is_relative_to(root) for root in (Path.cwd().resolve(), base.resolve())):
-        raise ParentRefused(_("\"{ref}\" points outside this project's folders").format(ref=ref))
-    return path
-
-
-def link_escapes(path: str | os.PathLike) -> bool:
-    """Whether `path` is a symbolic link to somewhere outside both the folder it sits in and
-    the current folder: a `*.yaml` link in a pull request must not make kinerja read (and echo
-    in findings) a file from elsewhere on the CI machine, such as a credentials file."""
-    if not os.path.islink(path):
-        return False
-    try:
-        target = Path(os.path.realpath(path))
-        roots = (Path(os.path.realpath(os.path.dirname(os.path.abspath(path)))), Path.cwd().resolve())
-    except (OSError, ValueError):
-        return True
-    return not any(target.is_relative_to(root) for root in roots)
-
-
-LINK_REFUSED = N_("is a link to a file outside this project; kinerja does not read it")
-
-
-def read_capped(path: str | os.PathLike, limit: int = MAX_BYTES) -> bytes:
-    """At most `limit` + 1 bytes of a file (enough to tell it is too large, even of /dev/zero);
-    OSError for a named pipe or socket, whose opening would wait for a writer forever."""
-    mode = os.stat(path).st_mode
-    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        raise OSError(errno.EINVAL, _("it is a named pipe or socket, not a file"))
-    with open(path, "rb") as fh:
-        return fh.read(limit + 1)
-
-
-def _display(path: Path) -> str:
-    """A path as users typed it: relative to the current folder when inside it."""
-    rel = os.path.relpath(path)
-    return str(path) if rel.startswith("..") else rel
-
-
-def _read_head(path: Path, limit: int = 65536) -> str:
-    with open(path, "rb") as fh:
-        return fh.read(limit).decode("utf-8", errors="replace")
-
-
-def find_policy(ref: str, base_dir: Path | None) -> Document | None:
-    """A parent by relative path (from the child's folder, staying inside it or the current
-    folder), or by id: a policy with that id in the child's own folder, else a shipped one."""
-    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
-        if not ref.endswith((".yaml", ".yml")):
-            raise ParentRefused(_("extends takes a policy id or a relative path to a .yaml file"))
-        path = project_path(ref, base_dir)
-        return read_document(path, display=_display(path)) if path.is_file() else None
-    if base_dir is not None and base_dir.is_dir():  # a policy with that id beside the child wins
-        for path in sorted(base_dir.glob("*.y*ml")):
-            if path.name.endswith(NOT_POLICIES) or not path.is_file() or link_escapes(path):
-                continue
-            try:
-                if _peek_id(_read_head(path)) == ref:
-                    return read_document(path, display=_display(path))
-            except (OSError, ValueError):
-                continue
-    shipped = _shipped_index().get(ref)
-    if shipped:
-        return read_document(shipped[0], text=shipped[1])
-    return None
-
-
-def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
-    """Merge the `extends` chain: a child adds entries, replaces them by name, or disables them."""
-    findings = list(doc.findings)
-    chain_docs = [doc]
-    if not findings and isinstance(doc.data, dict):
-        current = doc
-        while isinstance(current.data, dict) and current.data.get("extends"):
-            ref = str(current.data["extends"])
-            base = Path(current.file).parent
-            base = base if base.is_dir() else None
-            try:
-                parent = find_policy(ref, base)
-            except ParentRefused as exc:
-                findings.append(current.finding("K210", str(exc), ["extends"]))
-                break
-            ids = [str(d.data.get("id")) for d in chain_docs]
-            if parent is None:
-                close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
-                findings.append(current.finding("K210", _("parent policy \"{ref}\" not found").format(ref=ref), ["extends"],
-                                                _("did you mean \"{close}\"?").format(close=close[0]) if close else
-                                                _("give a shipped policy id or a path relative to this file")))
-                break
-            if parent.findings:
-                findings.extend(parent.findings)
-                break
-            pid = str(parent.data.get("id"))
-            if pid in ids:
-                findings.append(current.finding("K211", _("extends makes a cycle: {value}").format(value=' → '.join(ids + [pid])),
-                                                ["extends"]))
-                break
-            if len(chain_docs) >= max_depth:
-                findings.append(current.finding("K211", _("extends goes more than {max_depth} policies deep ({value} → …)").format(max_depth=max_depth, value=' → '.join(ids[:3])), ["extends"],
-                                                _("flatten the chain: extend the national policy directly")))
-                break
-            chain_docs.append(parent)
-            current = parent
-    meta = dict(doc.data) if isinstance(doc.data, dict) else {}
-    sections: dict[str, dict[str, Entry]] = {s: {} for s in SECTIONS}
-    if findings:
-        return Resolved(doc, meta, sections, [str(d.data.get("id")) if isinstance(d.data, dict) else "?"
-                                              for d in chain_docs], findings)
-    for d in reversed(chain_docs):
-        data = d.data
-        for i, name in enumerate(data.get("disable") or []):
-            hits = [s for s in SECTIONS if name in sections[s]]
-            if not hits:
-                findings.append(d.finding("K216", _("\"{name}\" is not an inherited entry, so it cannot be disabled").format(name=name),
-                                          ["disable", i]))
-            for s in hits:
-                del sections[s][name]
-        for s in SECTIONS:
-            for name, spec in (data.get(s) or {}).items():
-                sections[s][name] = Entry(s, name, spec, d, [s, name])
-    if "rounding" not in meta:
-        meta["rounding"] = next((d.data["rounding"] for d in chain_docs if "rounding" in d.data), {})
-    if "summary" not in meta:  # the table columns a parent chose, unless the child chooses its own
-        inherited = next((d for d in chain_docs if "summary" in d.data), None)
-        if inherited is not None:
-            meta["summary"] = inherited.data["summary"]
-    cycle_doc = next((d for d in chain_docs if "cycle" in d.data), None)  # inherited whole, like rounding
-    if cycle_doc is not None:
-        meta["cycle"] = cycle_doc.data["cycle"]
-        listed = meta["cycle"].get("annual_rules") if isinstance(meta["cycle"], dict) else None
-        if cycle_doc is not doc and isinstance(listed, list):  # a rule the child disabled is not listed
-            meta["cycle"] = {**meta["cycle"], "annual_rules": [r for r in listed if r in sections["rules"]]}
-    return Resolved(doc, meta, sections, [str(d.data.get("id")) for d in chain_docs], findings, cycle_doc)

@@ -17,17 +17,23 @@ import json
 import os
 import re
 import stat
-from collections.abc import Sequence as _PathSeq
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import yaml
-from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                         SequenceEndEvent, SequenceStartEvent)
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.reader import ReaderError
 
 from kinerja.findings import Finding
 from kinerja.i18n import N_, _, lang, num
+from kinerja.policy.nodes import Mapping, Node, Scalar, Sequence, format_path, key_at, node_at, to_plain
 
 __all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "to_plain", "node_at", "key_at",
            "format_path"]
@@ -37,39 +43,6 @@ MAX_DEPTH = 64
 MAX_DIGITS = 4300  # Python's own int<->str limit: bigger numbers would fail or stall later checks
 
 
-@dataclass(eq=False, slots=True)
-class Node:
-    """A located YAML node; positions are 1-based, the end is just past the node."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass(eq=False, slots=True)
-class Scalar(Node):
-    """A scalar with its typed value and its text, so later checks can suggest how to quote."""
-
-    value: str | int | Decimal | bool | None
-    source: str
-    style: str | None = None
-
-
-@dataclass(eq=False, slots=True)
-class Mapping(Node):
-    """A mapping in file order: key -> (key node, value node)."""
-
-    items: dict[str, tuple[Scalar, Node]] = field(default_factory=dict)
-
-
-@dataclass(eq=False, slots=True)
-class Sequence(Node):
-    """A sequence of nodes."""
-
-    items: list[Node] = field(default_factory=list)
-
-
 _CONSTANTS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
               "null": None, "Null": None, "NULL": None, "~": None, "": None}
 _INT = re.compile(r"[-+]?[0-9]+")
@@ -77,7 +50,6 @@ _OCT_HEX = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _NOT_FINITE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _NUMBER_START = frozenset("0123456789+-.")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BREAKS = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
 _CONTENT = re.compile(r"(?:^|[\r\x85\u2028\u2029])[^\S\n]*[^\s#]", re.M)  # a line that is not blank or a comment
 _SPACES = re.compile(" *")
@@ -122,17 +94,6 @@ class _Loader(yaml.SafeLoader):
             self.pointer, self.index, self.column = p + length, self.index + length, self.column + length
         else:
             super().forward(length)
-
-
-def format_path(parts: _PathSeq[str | int]) -> str:
-    """A JSON path such as `$.rules[2].when` or `$["odd key"]`, as used in findings."""
-    out = ["$"]
-    for part in parts:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        else:
-            out.append("." + part if _IDENT.fullmatch(part) else "[" + json.dumps(part, ensure_ascii=False) + "]")
-    return "".join(out)
 
 
 def _show(text: str) -> str:
@@ -428,58 +389,3 @@ def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) 
     except (TypeError, ValueError) as exc:
         return None, [Finding("K001", _("the file cannot be read: the path is not valid ({exc})").format(exc=exc), file=name)]
     return load_text(data, name, **limits)
-
-
-def to_plain(node: Node | None) -> object:
-    """Plain dict/list/scalar data (Decimal for non-integers), built without recursion."""
-    if node is None or isinstance(node, Scalar):
-        return None if node is None else node.value
-    out: dict | list = {} if isinstance(node, Mapping) else []
-    work = [(node, out)]
-    while work:
-        src, dst = work.pop()
-        pairs = ((k, v) for k, (_, v) in src.items.items()) if isinstance(src, Mapping) else enumerate(src.items)
-        for key, child in pairs:
-            if isinstance(child, Scalar):
-                value = child.value
-            else:
-                value = {} if isinstance(child, Mapping) else []
-                work.append((child, value))
-            if isinstance(dst, dict):
-                dst[key] = value
-            else:
-                dst.append(value)
-    return out
-
-
-def _step(node: Node | None, part: str | int) -> Node | None:
-    if isinstance(node, Mapping) and isinstance(part, str):
-        entry = node.items.get(part)
-        return entry[1] if entry else None
-    if isinstance(node, Sequence) and isinstance(part, int) and not isinstance(part, bool):
-        return node.items[part] if 0 <= part < len(node.items) else None
-    return None
-
-
-def node_at(root: Node, path: _PathSeq[str | int]) -> Node:
-    """The deepest node that exists along `path` (the root if not even the first step exists)."""
-    node = root
-    for part in path:
-        child = _step(node, part)
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def key_at(root: Node, path: _PathSeq[str | int]) -> Scalar | None:
-    """The key node of the path's last element, when the whole path exists and ends at a mapping key."""
-    if not path:
-        return None
-    parent: Node | None = root
-    for part in path[:-1]:
-        parent = _step(parent, part)
-    last = path[-1]
-    if isinstance(parent, Mapping) and isinstance(last, str) and last in parent.items:
-        return parent.items[last][0]
-    return None

@@ -62,6 +62,9 @@ CODES: dict[str, tuple[str, str]] = {
     "K218": (WARNING, N_("band range does not cover its input's range")),
     "K219": (ERROR, N_("unknown field in a population check")),
     "K220": (WARNING, N_("decision table too large to check completely")),
+    # K221: a band entry no value of its input can reach: its upper bound is not above its min,
+    # or it lies wholly outside the input's declared range. Its label would never be given.
+    "K221": (ERROR, N_("band can never be reached")),
     "K230": (ERROR, N_("the cycle section does not fit the policy")),
     # K3xx: expressions (static checks at load)
     "K301": (ERROR, N_("expression syntax error")),

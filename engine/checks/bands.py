@@ -87,8 +87,8 @@ def reachable(specs: list, band: Band, resolution: Decimal) -> Iterator[Issue]:
                         _("lower its min, or remove the band"))
         elif not empty and hi is not None and band.range_min is not None and \
                 (hi < band.range_min or (hi == band.range_min and not inclusive)):
-            yield Issue("K221", _("band \"{label}\" can never be reached: it ends {edge} {hi}, but `{input}` is at "
-                                  "least {value}").format(label=spec["label"], hi=_n(hi), input=band.input,
-                                                          edge=_("at") if inclusive else _("below"),
-                                                          value=_n(band.range_min)),
+            words = _("band \"{label}\" can never be reached: it ends at {hi}, but `{input}` is at least {value}") \
+                if inclusive else \
+                _("band \"{label}\" can never be reached: it ends below {hi}, but `{input}` is at least {value}")
+            yield Issue("K221", words.format(label=spec["label"], hi=_n(hi), input=band.input, value=_n(band.range_min)),
                         ("bands", i, key or "min"), _("raise its bounds, or remove the band"))

@@ -12,8 +12,9 @@ from kinerja.model import Band
 
 
 @check("band")
-def ordered(specs: list, band: Band, resolution: Decimal) -> Iterator[Issue]:
+def ordered(spec: dict, band: Band, resolution: Decimal, field: dict) -> Iterator[Issue]:
     """Bands are ordered, and cover the declared range without gaps or overlaps (K204-K206)."""
+    specs = spec.get("bands") or []
     mins = [Decimal(str(b["min"])) for b in specs]
     ascending = all(a < b for a, b in zip(mins, mins[1:]))
     descending = all(a > b for a, b in zip(mins, mins[1:]))
@@ -59,30 +60,31 @@ def ordered(specs: list, band: Band, resolution: Decimal) -> Iterator[Issue]:
 
 
 @check("band")
-def reachable(specs: list, band: Band, resolution: Decimal) -> Iterator[Issue]:
+def reachable(spec: dict, band: Band, resolution: Decimal, field: dict) -> Iterator[Issue]:
     """Every band entry can be hit by some value of its input (K221): its upper bound is above its
     min, and it lies inside the input's declared range. Such an entry's label is never given,
     which the ordering checks cannot see: an empty top band leaves no gap, and nothing above
     the range is a gap."""
+    specs = spec.get("bands") or []
     mins = [Decimal(str(b["min"])) for b in specs]
     if len(set(mins)) != len(mins):
         return  # two bands with one min are out of order (K204)
     higher = sorted(mins)
-    for i, spec in enumerate(specs):
-        lo, key = mins[i], "below" if "below" in spec else "max" if "max" in spec else None
+    for i, entry in enumerate(specs):
+        lo, key = mins[i], "below" if "below" in entry else "max" if "max" in entry else None
         if key is not None:
-            hi, inclusive = Decimal(str(spec[key])), key == "max"
+            hi, inclusive = Decimal(str(entry[key])), key == "max"
         else:  # up to the next band's min, or without end
             above = [m for m in higher if m > lo]
             hi, inclusive = (above[0] if above else None), False
         empty = hi is not None and (hi < lo or (hi == lo and not inclusive))
         if key is not None and empty:
             yield Issue("K221", _("band \"{label}\" can never be reached: {key} {hi} is not above its min {lo}")
-                        .format(label=spec["label"], key=key, hi=_n(hi), lo=_n(lo)), ("bands", i, key),
+                        .format(label=entry["label"], key=key, hi=_n(hi), lo=_n(lo)), ("bands", i, key),
                         _("give the band an upper bound above its min, or remove it"))
         elif not empty and band.range_max is not None and lo > band.range_max:
             yield Issue("K221", _("band \"{label}\" can never be reached: it starts at {lo}, but `{input}` is at "
-                                  "most {value}").format(label=spec["label"], lo=_n(lo), input=band.input,
+                                  "most {value}").format(label=entry["label"], lo=_n(lo), input=band.input,
                                                          value=_n(band.range_max)), ("bands", i, "min"),
                         _("lower its min, or remove the band"))
         elif not empty and hi is not None and band.range_min is not None and \
@@ -90,5 +92,24 @@ def reachable(specs: list, band: Band, resolution: Decimal) -> Iterator[Issue]:
             words = _("band \"{label}\" can never be reached: it ends at {hi}, but `{input}` is at least {value}") \
                 if inclusive else \
                 _("band \"{label}\" can never be reached: it ends below {hi}, but `{input}` is at least {value}")
-            yield Issue("K221", words.format(label=spec["label"], hi=_n(hi), input=band.input, value=_n(band.range_min)),
+            yield Issue("K221", words.format(label=entry["label"], hi=_n(hi), input=band.input, value=_n(band.range_min)),
                         ("bands", i, key or "min"), _("raise its bounds, or remove the band"))
+
+
+@check("band")
+def range_covers_input(spec: dict, band: Band, resolution: Decimal, field: dict) -> Iterator[Issue]:
+    """A band's own `range` narrower than its input field's min and max (K218): the gap checks
+    stop at the range, so a value of the field beyond it may fall in no band."""
+    rng = spec.get("range") or {}
+    for end in ("min", "max"):
+        mine, theirs = rng.get(end), field.get(end)
+        if mine is None or theirs is None:
+            continue
+        narrower = Decimal(str(mine)) > Decimal(str(theirs)) if end == "min" else \
+            Decimal(str(mine)) < Decimal(str(theirs))
+        if narrower:
+            yield Issue("K218", _("range {end} {value} is narrower than `{input}`'s {end} {value2}: values beyond it "
+                                  "are not checked against the bands").format(end=end, value=_n(Decimal(str(mine))),
+                                                                              input=band.input,
+                                                                              value2=_n(Decimal(str(theirs)))),
+                        ("range", end), _("widen `range` to the field's min and max, or leave it out"))

@@ -72,8 +72,8 @@ class NodeCompiler:
         band = Band(entry.name, spec.get("label", entry.name), source, defs,
                     Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
                     make_rounder(places, self.mode) if places is not None else None)
-        self.findings.extend(self.locator.all(entry, checks.run("band", specs, band,
-                                                                self.resolution(source, fspec, places))))
+        resolution = self.resolution(source, fspec, places)
+        self.findings.extend(self.locator.all(entry, checks.run("band", spec, band, resolution, fspec)))
         labels = [d.label for d in defs]
         self.types[entry.name] = enum(labels) if all(isinstance(x, str) for x in labels) else NUMBER
         return band

@@ -3,6 +3,12 @@
 Every finding carries a stable code, a severity, a one-line message, and where it is:
 file, 1-based line and column, and the JSON path inside the document. Codes never change
 meaning once released; new checks get new codes.
+
+`Reportable` is the base every problem kinerja reports shares: policy findings (`Finding`),
+a record's errors (records/coerce.py `Problem`), a policy test's failures (testing/expect.py
+`Failure`, code K501) and population results (evaluate/population.py `Outcome`). Each keeps
+its own fields and its own `as_dict` (machine formats never change); the base gives all of
+them the code's severity and title from one catalogue, and one way to say what they are.
 """
 
 from __future__ import annotations
@@ -118,8 +124,27 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+class Reportable:
+    """What every reported problem has: a catalogued `code`, its severity and title, and a
+    plain-data form (`as_dict`, the JSON a writer prints). Subclasses with a `severity` or a
+    `message` of their own keep them; the others take the catalogue's."""
+
+    code: str | None
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code][0] if self.code in CODES else ERROR
+
+    @property
+    def title(self) -> str:
+        return _(CODES[self.code][1]) if self.code in CODES else (self.code or "")
+
+    def as_dict(self) -> dict:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Finding:
+class Finding(Reportable):
     """One problem, located. `line` and `column` are 1-based; 0 means 'the whole file'."""
 
     code: str
@@ -137,10 +162,6 @@ class Finding:
     def __post_init__(self) -> None:
         if not self.severity:
             object.__setattr__(self, "severity", CODES.get(self.code, (ERROR, N_("")))[0])
-
-    @property
-    def title(self) -> str:
-        return _(CODES[self.code][1]) if self.code in CODES else self.code
 
     def at(self, **changes) -> "Finding":
         """A copy with location fields changed (used by drivers that know the file)."""

@@ -72,3 +72,22 @@ def test_every_code_has_a_severity_and_a_title():
 ], ids=["finding", "conditional", "message", "docstring", "not-a-message", "too-long"])
 def test_what_counts_as_producing_a_code(source, expected):
     assert produced_codes(ast.parse(source)) == expected
+
+
+def test_every_kind_of_problem_shares_one_base_and_one_catalogue():
+    from kinerja.evaluate.population import Outcome
+    from kinerja.findings import Finding, Reportable
+    from kinerja.records.coerce import Problem
+    from kinerja.testing.expect import Failure
+
+    problems = [
+        Finding("K218", "band range 0..90 does not cover 0..100"),
+        Problem("nilai", "abc", "not a number", "K402"),
+        Failure("outputs.predikat", "expected Baik, got Cukup", "Baik", "Cukup"),
+        Outcome("kurva", "distribution", "unit_kerja", "Biro Umum", "fail", 10, 0, "too many", "advisory", "K601"),
+    ]
+    assert all(isinstance(p, Reportable) for p in problems)
+    assert [(p.code, p.severity) for p in problems] == [
+        ("K218", "warning"), ("K402", "error"), ("K501", "error"), ("K601", "advisory")]
+    assert [p.title for p in problems[:3]] == [
+        "band range does not cover its input's range", "value has the wrong type", "policy test failed"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from kinerja.compile.population import CountCheck, DistributionCheck
 from kinerja.expr.functions import EvalError
-from kinerja.findings import Finding
+from kinerja.findings import Finding, Reportable
 from kinerja.i18n import N_, _, num
 from kinerja.model import format_value, render_template
 
@@ -157,7 +157,7 @@ class PopulationRun:
 
 
 @dataclass
-class Outcome:
+class Outcome(Reportable):
     """The result of one check for one group: a distribution verdict or a group action."""
 
     check: str

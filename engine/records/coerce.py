@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from kinerja.findings import Reportable
 from kinerja.i18n import _, num
 from kinerja.model import FieldDef
 from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
@@ -173,7 +174,7 @@ def _enum(values: tuple[str, ...]) -> Callable:
 
 
 @dataclass
-class Problem:
+class Problem(Reportable):
     field: str
     value: Any
     reason: str

@@ -13,8 +13,8 @@ them the code's severity and title from one catalogue, and one way to say what t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from kinerja.i18n import N_, _
 
@@ -163,7 +163,7 @@ class Finding(Reportable):
         if not self.severity:
             object.__setattr__(self, "severity", CODES.get(self.code, (ERROR, N_("")))[0])
 
-    def at(self, **changes) -> "Finding":
+    def at(self, **changes) -> Finding:
         """A copy with location fields changed (used by drivers that know the file)."""
         return replace(self, **changes)
 

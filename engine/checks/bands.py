@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -16,8 +17,8 @@ def ordered(spec: dict, band: Band, resolution: Decimal, field: dict) -> Iterato
     """Bands are ordered, and cover the declared range without gaps or overlaps (K204-K206)."""
     specs = spec.get("bands") or []
     mins = [Decimal(str(b["min"])) for b in specs]
-    ascending = all(a < b for a, b in zip(mins, mins[1:]))
-    descending = all(a > b for a, b in zip(mins, mins[1:]))
+    ascending = all(a < b for a, b in itertools.pairwise(mins))
+    descending = all(a > b for a, b in itertools.pairwise(mins))
     if not (ascending or descending):
         for i in range(1, len(mins)):
             if (mins[i] - mins[i - 1]) * (1 if mins[1] > mins[0] else -1) <= 0 or mins[i] == mins[i - 1]:
@@ -27,7 +28,7 @@ def ordered(spec: dict, band: Band, resolution: Decimal, field: dict) -> Iterato
                 return
     order = sorted(range(len(specs)), key=lambda i: mins[i])
     by_min = {b.min: b for b in band.bands}  # mins are distinct once ordered
-    for lo_i, hi_i in zip(order, order[1:]):
+    for lo_i, hi_i in itertools.pairwise(order):
         lo, hi = by_min[mins[lo_i]], by_min[mins[hi_i]]
         if lo.upper is None:
             continue
@@ -72,13 +73,14 @@ def reachable(spec: dict, band: Band, resolution: Decimal, field: dict) -> Itera
     higher = sorted(mins)
     for i, entry in enumerate(specs):
         lo, key = mins[i], "below" if "below" in entry else "max" if "max" in entry else None
+        hi: Decimal | None
         if key is not None:
             hi, inclusive = Decimal(str(entry[key])), key == "max"
         else:  # up to the next band's min, or without end
             above = [m for m in higher if m > lo]
             hi, inclusive = (above[0] if above else None), False
         empty = hi is not None and (hi < lo or (hi == lo and not inclusive))
-        if key is not None and empty:
+        if key is not None and hi is not None and empty:
             yield Issue("K221", _("band \"{label}\" can never be reached: {key} {hi} is not above its min {lo}")
                         .format(label=entry["label"], key=key, hi=_n(hi), lo=_n(lo)), ("bands", i, key),
                         _("give the band an upper bound above its min, or remove it"))
@@ -92,7 +94,8 @@ def reachable(spec: dict, band: Band, resolution: Decimal, field: dict) -> Itera
             words = _("band \"{label}\" can never be reached: it ends at {hi}, but `{input}` is at least {value}") \
                 if inclusive else \
                 _("band \"{label}\" can never be reached: it ends below {hi}, but `{input}` is at least {value}")
-            yield Issue("K221", words.format(label=entry["label"], hi=_n(hi), input=band.input, value=_n(band.range_min)),
+            yield Issue("K221", words.format(label=entry["label"], hi=_n(hi), input=band.input,
+                                             value=_n(band.range_min)),
                         ("bands", i, key or "min"), _("raise its bounds, or remove the band"))
 
 

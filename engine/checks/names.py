@@ -30,7 +30,7 @@ def usable(name: str, entry: Entry, sub: tuple, declared: dict[str, Entry]) -> I
                     _("choose another name"), key=True)
     elif name in declared:
         first = declared[name]
-        line = (first.node() or entry.node()).line
+        line = getattr(first.node() or entry.node(), "line", 1)
         yield Issue("K214", _("\"{name}\" is declared twice: as {section} at {file}:{line} and as {section2} here")
                     .format(name=name, section=_section(first), file=first.file, line=line,
                             section2=_section(entry)), sub, key=True)

@@ -27,7 +27,7 @@ def domain(kind: str, labels, cells: list[Cell]) -> list | None:
         if not points:
             return [Decimal(0)]
         reps = [points[0] - 1, points[-1] + 1]
-        for a, b in zip(points, points[1:]):
+        for a, b in itertools.pairwise(points):
             reps.append((a + b) / 2)
         return sorted(set(reps) | set(points))
     if kind == "string":
@@ -62,7 +62,8 @@ def complete_and_exclusive(table: Table, domains: list[list | None]) -> Iterator
                                                              rows=num(len(table.rows), group=True)), ("rows",),
                     _("records that match no row are reported as errors when evaluated"), key=True)
         return
-    missing, overlaps = [], {}
+    missing: list[tuple] = []
+    overlaps: dict[tuple[int, int], tuple] = {}
     for combo in itertools.product(*domains):  # type: ignore[arg-type]  # no domain is None here
         hits = table.match(list(combo))
         if not hits:

@@ -126,11 +126,11 @@ class Compiler(NodeCompiler):
     def field_type(self, spec: dict) -> Type:
         if spec.get("type") == "enum":
             return enum(spec.get("values") or ())
-        return FIELD_TYPES.get(spec.get("type"), ANY)
+        return FIELD_TYPES.get(spec.get("type", ""), ANY)
 
     def field_def(self, name: str, spec: dict) -> FieldDef:
         lo, hi = spec.get("min"), spec.get("max")
-        f = FieldDef(name, spec.get("type"), spec.get("label", ""), bool(spec.get("required")), spec.get("default"),
+        f = FieldDef(name, spec["type"], spec.get("label", ""), bool(spec.get("required")), spec.get("default"),
                      Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
                      tuple(spec["values"]) if spec.get("values") else None,
                      min_items=spec.get("min_items"), max_items=spec.get("max_items"),
@@ -168,7 +168,7 @@ class Compiler(NodeCompiler):
         cycle = compile_cycle(self.r, fields, self.types, self.locator, self.findings)
         if has_errors(self.findings):
             return None
-        labels = {n.name: list(self.types[n.name].labels) for n in nodes
+        labels = {n.name: list(self.types[n.name].labels or ()) for n in nodes
                   if isinstance(n, Value) and n.name in self.types and self.types[n.name].labels}
         return Policy(self.r.id, str(self.r.meta.get("name", "")), str(self.r.meta.get("version", "")),
                       self.r.sha256(), fields, params, nodes, rules, self.r, population, cycle, labels, summary)
@@ -224,7 +224,8 @@ class Compiler(NodeCompiler):
         names = self.names() if each else self.types  # a copy only when an item's fields join in
         if each:
             if self.types.get(each) != LIST:
-                self.findings.append(entry.finding("K302", _("`each: {each}` needs a list field").format(each=each), ["each"]))
+                self.findings.append(entry.finding("K302", _("`each: {each}` needs a list field").format(each=each),
+                                                   ["each"]))
                 return None
             names.update(self.item_fields(each))
             for other, e in self.r.sections["values"].items():

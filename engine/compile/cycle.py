@@ -76,6 +76,6 @@ def compile_cycle(resolved, fields: dict, types: dict, locator: Locator, finding
             # a policy that computes a rating its parent reads from the record (an agency's 360
             # rating) cannot take the rater's annual value of it: the declared fallback applies
             rater = {}
-        cycle.annual = Annual(annual.get("output"), rater, tuple(annual.get("otherwise") or ("last_period",)),
+        cycle.annual = Annual(annual.get("output", ""), rater, tuple(annual.get("otherwise") or ("last_period",)),
                               tuple(annual.get("sum") or ()))
     return cycle

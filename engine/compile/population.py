@@ -25,7 +25,7 @@ class DistributionCheck:
     label: str
     output: str
     group_by: str
-    input: str
+    input: str | None
     severity: str  # advisory | error
     labels: tuple[str, ...]  # the output's labels, in declared order
     limits: dict[str, list[Limit]]  # organisation predikat → constraints
@@ -82,7 +82,7 @@ def compile_checks(resolved: Resolved, names: dict, compile_expr: CompileExpr, c
 
 def _distribution(cid: str, entry: Entry, spec: dict, names: dict) -> DistributionCheck:
     limits = {str(org): [Limit.of(item) for item in items or []] for org, items in (spec.get("limits") or {}).items()}
-    return DistributionCheck(cid, spec.get("label", cid), spec["output"], spec.get("group_by"), spec.get("input"),
+    return DistributionCheck(cid, spec.get("label", cid), spec["output"], spec.get("group_by", ""), spec.get("input"),
                              spec.get("severity", "advisory"), tuple(names[spec["output"]].labels), limits, entry)
 
 
@@ -101,5 +101,5 @@ def _count(cid: str, entry: Entry, spec: dict, names: dict, compile_expr: Compil
     findings.extend(problems)
     if problems or len(when) != len(items):
         return None
-    return CountCheck(cid, spec.get("label", cid), spec.get("group_by"), when, int(spec.get("at_least", 1)),
+    return CountCheck(cid, spec.get("label", cid), spec.get("group_by", ""), when, int(spec.get("at_least", 1)),
                       action, entry)

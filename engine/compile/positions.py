@@ -50,8 +50,8 @@ class Locator:
             line, col = source_position(self.lines_of(entry.doc), node, min(max(offset, 0), len(text))) \
                 or (line, col)
         where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
-        return Finding(p.code, _("{message} (in {where})").format(message=p.message, where=where), entry.file, line, col,
-                       entry.finding("K000", "", sub).path, p.hint)
+        message = _("{message} (in {where})").format(message=p.message, where=where)
+        return Finding(p.code, message, entry.file, line, col, entry.finding("K000", "", sub).path, p.hint)
 
     def locate(self, place: Place | Entry, issue: Issue) -> Finding:
         """The finding of a check's issue, written against an entry (below it) or a document."""

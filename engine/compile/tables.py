@@ -114,7 +114,7 @@ class NodeCompiler:
                     .format(value=r + 1, row=len(row), value2=len(inputs) + 1, inputs=len(inputs)), ["rows", r], hint))
                 ok = False
                 continue
-            cells = []
+            cells: list = []  # a None (a bad cell) leaves ok False, and the table is not built
             for c, raw in enumerate(row[:-1]):
                 cell = self.cell(entry, ["rows", r, c], raw, self.types.get(inputs[c], ANY), inputs[c])
                 ok = ok and cell is not None

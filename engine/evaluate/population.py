@@ -109,7 +109,7 @@ class PopulationRun:
                 tally.errors += 1
                 tally.first_error = tally.first_error or str(exc)
 
-    def merge(self, tallies: list[dict[str, "_Tally"]]) -> None:
+    def merge(self, tallies: list[dict[tuple[str, str], _Tally]]) -> None:
         """Add the tallies of another run of the same checks over later records (a block
         evaluated elsewhere): counts add up, groups keep their first-seen order."""
         for mine, theirs in zip(self.tallies, tallies):
@@ -128,7 +128,7 @@ class PopulationRun:
                     else:
                         setattr(tally, f.name, mine_v + theirs_v)
 
-    def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
+    def finish(self, org_predikat: dict[str, str] | None = None) -> list[Outcome]:
         """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records.
         With units, each unit's predikat for the period (else its annual one) comes from the units file."""
         org_predikat = org_predikat or {}
@@ -151,8 +151,10 @@ class PopulationRun:
                         action.periode = periode
                         out.append(action)
                     if tally.errors:
+                        message = _("{id}: {group}: {errors} record(s) not counted (condition failed: {first_error})")
                         out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
-                                           tally.invalid, _("{id}: {group}: {errors} record(s) not counted (condition failed: {first_error})").format(id=check.id, group=group, errors=tally.errors, first_error=tally.first_error)))
+                                           tally.invalid, message.format(id=check.id, group=group, errors=tally.errors,
+                                                                         first_error=tally.first_error)))
         return out
 
 
@@ -209,16 +211,18 @@ def _pct(count: int, n: int) -> Decimal:
 
 def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None, periode: str = "") -> Outcome:
     counts = {label: tally.counts.get(label, 0) for label in check.labels}
-    base = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group, valid=tally.valid,
-                invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts, periode=periode,
-                excluded=tally.excluded, skipped=tally.skipped)
+    base: dict[str, Any] = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group,
+                                valid=tally.valid, invalid=tally.invalid, severity=check.severity, org_predikat=org,
+                                counts=counts, periode=periode, excluded=tally.excluded, skipped=tally.skipped)
     if periode:
         group = f"{group} [{periode}]"
     if org is None or org not in check.limits:
         why = _("no organisation predikat given") if org is None else _("no limits for \"{org}\"").format(org=org)
-        return Outcome(status="not_checked", message=_("{id}: {group}: not checked ({why})").format(id=check.id, group=group, why=why), **base)
+        return Outcome(status="not_checked", **base,
+                       message=_("{id}: {group}: not checked ({why})").format(id=check.id, group=group, why=why))
     if tally.valid == 0:
-        return Outcome(status="not_checked", message=_("{id}: {group}: not checked (no valid records)").format(id=check.id, group=group), **base)
+        return Outcome(status="not_checked", **base,
+                       message=_("{id}: {group}: not checked (no valid records)").format(id=check.id, group=group))
     n, limits, broken, first = tally.valid, [], [], None
     for i, lim in enumerate(check.limits[org]):
         count = sum(counts.get(label, 0) for label in lim.labels)
@@ -226,7 +230,8 @@ def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None,
         limits.append({**lim.as_dict(), "text": lim.text(), "count": count, "pct": _pct(count, n), "ok": ok})
         if not ok:
             first = i if first is None else first
-            broken.append(_("{value}, but {value2} = {count} of {n} ({value3}%)").format(value=lim.text(), value2=' + '.join(lim.labels), count=count, n=n, value3=num(_pct(count, n))))
+            broken.append(_("{value}, but {value2} = {count} of {n} ({value3}%)").format(
+                value=lim.text(), value2=' + '.join(lim.labels), count=count, n=n, value3=num(_pct(count, n))))
     aside = "".join(_(", {what} {n} not counted").format(n=v, what=_(k)) for k, v in
                     ((N_("excluded"), tally.excluded), (N_("Plt/Plh or skipped"), tally.skipped)) if v)
     head = _("{id}: {group} (predikat organisasi {org}, {n} records{aside})").format(

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -26,12 +26,12 @@ POLICY_SCHEMA = "policy.schema.json"
 TESTS_SCHEMA = "policy-tests.schema.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(name: str = POLICY_SCHEMA) -> dict:
     return json.loads(resources.files("kinerja.schemas").joinpath(name).read_text("utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema(name))
 
@@ -55,7 +55,7 @@ class Document:
         return (node.line, node.column) if node is not None else (1, 1)
 
     def finding(self, code: str, message: str, path: list, hint: str | None = None, key: bool = False) -> Finding:
-        node = key_at(self.root, path) if key and self.root is not None else None
+        node: Node | None = key_at(self.root, path) if key and self.root is not None else None
         if node is None and self.root is not None:
             node = node_at(self.root, path)
         line, col = (node.line, node.column) if node is not None else (1, 1)
@@ -95,7 +95,8 @@ def read_document(source: str | os.PathLike, *, display: str | None = None, text
 
 def schema_findings(doc: Document, schema_name: str = POLICY_SCHEMA) -> list[Finding]:
     if not isinstance(doc.data, dict):
-        return [doc.finding("K103", _("a policy file must be a mapping of keys, but this is {value}").format(value=_kind(doc.data)), [])]
+        return [doc.finding("K103", _("a policy file must be a mapping of keys, but this is {value}")
+                            .format(value=_kind(doc.data)), [])]
     out = []
     for error in sorted(_validator(schema_name).iter_errors(doc.data), key=lambda e: list(map(str, e.path))):
         error = _deepest(error)
@@ -114,8 +115,9 @@ def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
     return error
 
 
-_TYPE_WORDS = {"string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"), "boolean": N_("true or false"),
-               "object": N_("a mapping (key: value lines)"), "array": N_("a list (lines starting with -)"), "null": N_("empty")}
+_TYPE_WORDS = {"string": N_("text"), "number": N_("a number"), "integer": N_("a whole number"),
+               "boolean": N_("true or false"), "object": N_("a mapping (key: value lines)"),
+               "array": N_("a list (lines starting with -)"), "null": N_("empty")}
 
 
 def _where(path: list) -> str:
@@ -151,7 +153,8 @@ def decimal_comma(value: Any) -> str | None:
     """The hint for a number written with a decimal comma (`87,5`, as Indonesian Excel shows it),
     which YAML reads as text: "write 87.5"."""
     if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+,\d+\s*", value):
-        return _("write {value}: numbers take a decimal point, not a comma").format(value=value.strip().replace(',', '.'))
+        return _("write {value}: numbers take a decimal point, not a comma").format(
+            value=value.strip().replace(',', '.'))
     return None
 
 
@@ -163,12 +166,14 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         extra = [k for k in e.instance if k not in allowed] if isinstance(e.instance, dict) else []
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else (_("allowed keys: ") + ", ".join(allowed) if allowed else None)
+        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else \
+            (_("allowed keys: ") + ", ".join(allowed) if allowed else None)
         keys = list(e.instance) if isinstance(e.instance, dict) else []
         if str(key).isdigit() and e.instance[key] is None and keys.index(key) > 0:
             before = e.instance[keys[keys.index(key) - 1]]  # `{min: 87,5}` reads as min: 87 and a key "5"
             if isinstance(before, int) and not isinstance(before, bool):
-                hint = _("write {before}.{key}: numbers take a decimal point, not a comma").format(before=before, key=key)
+                hint = _("write {before}.{key}: numbers take a decimal point, not a comma").format(before=before,
+                                                                                                     key=key)
         return doc.finding("K101", _('unknown key "{key}"').format(key=key), path + [key], hint, key=True)
     if e.validator == "required":
         missing = e.message.split("'")[1] if "'" in e.message else e.message
@@ -187,8 +192,10 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
     if e.validator in ("enum", "const"):
         allowed = e.validator_value if e.validator == "enum" else [e.validator_value]
         close = difflib.get_close_matches(str(e.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
-        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(json.dumps(a) for a in allowed)
-        return doc.finding("K104", _("{value} is not allowed for {where}").format(value=json.dumps(e.instance, default=str), where=where), path, hint)
+        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else \
+            _("allowed: ") + ", ".join(json.dumps(a) for a in allowed)
+        value = json.dumps(e.instance, default=str)
+        return doc.finding("K104", _("{value} is not allowed for {where}").format(value=value, where=where), path, hint)
     if e.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems",
                        "minLength", "minProperties"):
         return doc.finding("K105", _("{where}: {value}").format(where=where, value=_range_words(e)), path)
@@ -196,8 +203,10 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         return doc.finding("K106", _("\"{instance}\" is not a valid name here").format(instance=e.instance),
                            path, _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"))
     if e.validator == "propertyNames":
-        return doc.finding("K106", _("\"{instance}\" is not a valid name").format(instance=e.instance), path + [e.instance],
-                           _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"), key=True)
+        return doc.finding("K106", _("\"{instance}\" is not a valid name").format(instance=e.instance),
+                           path + [e.instance],
+                           _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"),
+                           key=True)
     if e.validator == "not":
         return doc.finding("K107", _("{where}: give either max or below, not both").format(where=where), path)
     if e.validator == "uniqueItems":
@@ -208,8 +217,10 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
 def _range_words(e) -> str:
     v = e.validator_value
     return {"minimum": _("must be at least {v}").format(v=v), "maximum": _("must be at most {v}").format(v=v),
-            "exclusiveMinimum": _("must be more than {v}").format(v=v), "exclusiveMaximum": _("must be less than {v}").format(v=v),
-            "minItems": _("needs at least {v} item(s)").format(v=v), "maxItems": _("allows at most {v} item(s)").format(v=v),
+            "exclusiveMinimum": _("must be more than {v}").format(v=v),
+            "exclusiveMaximum": _("must be less than {v}").format(v=v),
+            "minItems": _("needs at least {v} item(s)").format(v=v),
+            "maxItems": _("allows at most {v} item(s)").format(v=v),
             "minLength": _("must not be empty"), "minProperties": _("must not be empty")}[e.validator]
 
 

@@ -35,8 +35,18 @@ from kinerja.findings import Finding
 from kinerja.i18n import N_, _, lang, num
 from kinerja.policy.nodes import Mapping, Node, Scalar, Sequence, format_path, key_at, node_at, to_plain
 
-__all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "to_plain", "node_at", "key_at",
-           "format_path"]
+__all__ = [
+    "Mapping",
+    "Node",
+    "Scalar",
+    "Sequence",
+    "format_path",
+    "key_at",
+    "load_path",
+    "load_text",
+    "node_at",
+    "to_plain",
+]
 
 MAX_BYTES = 1_048_576
 MAX_DEPTH = 64
@@ -109,7 +119,8 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 
 def _too_large(file: str | None, max_bytes: int) -> list[Finding]:
-    return [Finding("K003", _("the file is larger than the limit of {max_bytes} bytes").format(max_bytes=num(max_bytes, group=True)), file=file)]
+    message = _("the file is larger than the limit of {max_bytes} bytes").format(max_bytes=num(max_bytes, group=True))
+    return [Finding("K003", message, file=file)]
 
 
 def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | None, list[Finding]]:
@@ -122,7 +133,8 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
             size = len(text.encode("utf-8"))
         except UnicodeEncodeError as exc:
             line, col = _line_col(text, exc.start)
-            return None, [Finding("K002", _("the text contains a lone surrogate U+{value:04X}, which is not valid Unicode").format(value=ord(text[exc.start])), file=file, line=line, column=col)]
+            message = _("the text contains a lone surrogate U+{value:04X}, which is not valid Unicode")
+            return None, [Finding("K002", message.format(value=ord(text[exc.start])), file=file, line=line, column=col)]
         return (None, _too_large(file, max_bytes)) if size > max_bytes else (text, [])
     raw = bytes(data)
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -131,7 +143,9 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
     except UnicodeDecodeError as exc:
         head = raw[bom:bom + exc.start].decode("utf-8")
         line, col = _line_col(head, len(head))
-        return None, [Finding("K002", _("byte 0x{raw:02X} at offset {value} is not valid UTF-8; save the file as UTF-8").format(raw=raw[bom + exc.start], value=bom + exc.start), file=file, line=line, column=col)]
+        message = _("byte 0x{raw:02X} at offset {value} is not valid UTF-8; save the file as UTF-8")
+        return None, [Finding("K002", message.format(raw=raw[bom + exc.start], value=bom + exc.start), file=file,
+                              line=line, column=col)]
 
 
 _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain words); first match wins
@@ -143,7 +157,8 @@ _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain
     ("found character '\\t'", N_("found a tab character where indentation was expected; indent with spaces")),
     ("found character", N_("found a character that cannot start a value here; put the value in quotes")),
     ("could not find expected ':'", N_("this line has no ':' after the key; expected `key: value`")),
-    ("mapping values are not allowed", N_("found ': ' where it is not allowed; put a value containing ': ' in quotes, or check the indentation")),
+    ("mapping values are not allowed", N_("found ': ' where it is not allowed; put a value containing ': ' in quotes, "
+                                          "or check the indentation")),
     ("sequence entries are not allowed", N_("found a '- ' list item where it is not allowed; check the indentation")),
     ("mapping keys are not allowed", N_("found a '? ' complex key where it is not allowed")),
     ("expected <block end>", N_("this line's indentation does not match the lines above")),
@@ -151,13 +166,15 @@ _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain
     ("expected ',' or '}'", N_("a mapping { … } is not closed, or its entries are not separated by commas")),
     ("found unexpected end of stream", N_("quoted text is never closed")),
     ("found unexpected document separator", N_("quoted text runs into a '---' or '...' line; close the quote")),
-    ("found unknown escape character", N_("unknown backslash escape in double-quoted text; write \\\\ for a backslash or use single quotes")),
+    ("found unknown escape character", N_("unknown backslash escape in double-quoted text; write \\\\ for a backslash "
+                                          "or use single quotes")),
     ("expected escape sequence", N_("a \\x, \\u or \\U escape in double-quoted text has too few hex digits")),
     ("expected the node content", N_("expected a value here")),
     ("expected '<document start>'", N_("found more content after the document ended; check the indentation")),
     ("found undefined tag handle", N_("a value starting with '!' is a tag in YAML; put the value in quotes")),
 ]
-_NOUNS = [("quoted", N_("quoted text")), ("simple key", N_("key")), ("mapping", N_("mapping")), ("sequence", N_("list"))]
+_NOUNS = [("quoted", N_("quoted text")), ("simple key", N_("key")), ("mapping", N_("mapping")),
+          ("sequence", N_("list"))]
 
 
 def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
@@ -167,7 +184,7 @@ def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
     mark, start = exc.problem_mark or exc.context_mark, exc.context_mark
     if problem.startswith("could not find expected ':'") and start is not None:
         mark = start  # PyYAML points past the line that lacks the ':'
-    if start is not None and mark is not start and start.line != mark.line:
+    if start is not None and mark is not None and mark is not start and start.line != mark.line:
         noun = _(next((n for part, n in _NOUNS if part in context), N_("block")))
         plain += _("; the {noun} starts at line {value}").format(noun=noun, value=start.line + 1)
     code = "K007" if problem.startswith("found undefined tag handle") else "K004"
@@ -205,9 +222,10 @@ class _Builder:
             self.root = None
             line, col = _line_col(self.text, exc.position)
             char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-            self.findings.append(Finding("K004", _("the file contains the character U+{char:04X}, which is not allowed in YAML text").format(char=char), file=self.file, line=line, column=col))
+            message = _("the file contains the character U+{char:04X}, which is not allowed in YAML text")
+            self.findings.append(Finding("K004", message.format(char=char), file=self.file, line=line, column=col))
         finally:
-            events.close()
+            events.close()  # type: ignore[attr-defined]  # yaml.parse returns a generator, typed as an Iterator
         root = self.root
         if (root is None and not self.findings) or (
                 isinstance(root, Scalar) and root.style is None and root.source == ""):
@@ -228,8 +246,8 @@ class _Builder:
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 self._properties(ev)
                 if len(self.stack) >= self.max_depth:
-                    self._report("K010", _("nesting is deeper than {max_depth} levels").format(max_depth=self.max_depth), ev.start_mark,
-                                 self._slot(), fatal=True)
+                    message = _("nesting is deeper than {max_depth} levels").format(max_depth=self.max_depth)
+                    self._report("K010", message, ev.start_mark, self._slot(), fatal=True)
                 line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
                 node = (Mapping if cls is MappingStartEvent else Sequence)(line, col, line, col)
                 self.stack.append([node, self._slot(), _NOKEY, None, None, ev.flow_style])
@@ -240,7 +258,8 @@ class _Builder:
                 node.end_line, node.end_column = end
                 self._attach(node)
             elif cls is AliasEvent:
-                self._report("K006", _("alias *{anchor} is not allowed; write the value out in full").format(anchor=ev.anchor),
+                self._report("K006",
+                             _("alias *{anchor} is not allowed; write the value out in full").format(anchor=ev.anchor),
                              ev.start_mark, self._slot(), fatal=True)
             elif cls is DocumentStartEvent:
                 documents += 1
@@ -250,12 +269,13 @@ class _Builder:
 
     def _properties(self, ev) -> None:
         if ev.anchor is not None:
-            self._report("K006", _("anchor &{anchor} is not allowed; write each value out in full").format(anchor=ev.anchor),
+            self._report("K006",
+                         _("anchor &{anchor} is not allowed; write each value out in full").format(anchor=ev.anchor),
                          ev.start_mark, self._slot(), fatal=True)
         if ev.tag is not None:
             tag = "!!" + ev.tag[18:] if ev.tag.startswith("tag:yaml.org,2002:") else ev.tag
-            self._report("K007", _("explicit tag {tag} is not allowed; remove it (quote the value if it is text)").format(tag=tag),
-                         ev.start_mark, self._slot())
+            message = _("explicit tag {tag} is not allowed; remove it (quote the value if it is text)").format(tag=tag)
+            self._report("K007", message, ev.start_mark, self._slot())
 
     def _scalar(self, ev) -> Scalar:
         start, end, src = ev.start_mark, ev.end_mark, ev.value
@@ -264,7 +284,7 @@ class _Builder:
         value = self._resolve(src, ev) if ev.style is None and not is_key else src
         return Scalar(start.line + 1, start.column + 1, end.line + 1, end.column + 1, value, src, ev.style)
 
-    def _resolve(self, src: str, ev) -> object:
+    def _resolve(self, src: str, ev) -> str | int | Decimal | bool | None:
         """Type a plain scalar per the YAML 1.2 core schema; numbers become int or exact Decimal."""
         if src in _CONSTANTS:
             return _CONSTANTS[src]
@@ -278,16 +298,18 @@ class _Builder:
             if number.bit_length() <= MAX_DIGITS * 3.32:
                 return number
         elif _FLOAT.fullmatch(src):
-            number = Decimal(src)
-            if not number or abs(number.adjusted()) <= MAX_DIGITS:
-                return number
+            exact = Decimal(src)
+            if not exact or abs(exact.adjusted()) <= MAX_DIGITS:
+                return exact
         elif _NOT_FINITE.fullmatch(src):
-            message = _("{src} is not a finite number; numbers must be finite (put it in quotes if it is text)").format(src=src)
+            message = _("{src} is not a finite number; numbers must be finite (put it in quotes if it is text)") \
+                .format(src=src)
             self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
             return src
         else:
             return src
-        message = _("the number {src} has more than {MAX_DIGITS} digits; put it in quotes if it is text").format(src=_show(src), MAX_DIGITS=MAX_DIGITS)
+        message = _("the number {src} has more than {MAX_DIGITS} digits; put it in quotes if it is text") \
+            .format(src=_show(src), MAX_DIGITS=MAX_DIGITS)
         self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
         return src
 
@@ -321,9 +343,13 @@ class _Builder:
             return _DROP
         first = mapping.items.get(key)
         if first is not None:
-            where = (_("line {line}, again at line {line2}").format(line=first[0].line, line2=node.line) if first[0].line != node.line else
-                     _("line {line} column {column}, again at column {column2}").format(line=node.line, column=first[0].column, column2=node.column))
-            self._at(node, "K005", _("key {key} appears twice in this mapping (first at {where})").format(key=_show(key), where=where), key)
+            if first[0].line != node.line:
+                where = _("line {line}, again at line {line2}").format(line=first[0].line, line2=node.line)
+            else:
+                where = _("line {line} column {column}, again at column {column2}").format(
+                    line=node.line, column=first[0].column, column2=node.column)
+            message = _("key {key} appears twice in this mapping (first at {where})")
+            self._at(node, "K005", message.format(key=_show(key), where=where), key)
             return _DROP
         return key
 
@@ -338,7 +364,7 @@ class _Builder:
 
     def _path(self, slot: object) -> str:
         parts = [frame[1] for frame in self.stack[1:] if frame[1] is not None]
-        return format_path(parts if slot is None else [*parts, slot])
+        return format_path([*parts, slot] if isinstance(slot, (str, int)) else parts)
 
     def _report(self, code: str, message: str, mark, slot: object, *, fatal=False, keep=False, end=None) -> None:
         self.findings.append(Finding(code, message, file=self.file, line=mark.line + 1, column=mark.column + 1,
@@ -387,5 +413,6 @@ def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) 
         why = next((_(words) for kind, words in _OS_WORDS if isinstance(exc, kind)), exc.strerror or str(exc))
         return None, [Finding("K001", _("the file cannot be read: {why}").format(why=why), file=name)]
     except (TypeError, ValueError) as exc:
-        return None, [Finding("K001", _("the file cannot be read: the path is not valid ({exc})").format(exc=exc), file=name)]
+        message = _("the file cannot be read: the path is not valid ({exc})").format(exc=exc)
+        return None, [Finding("K001", message, file=name)]
     return load_text(data, name, **limits)

@@ -61,7 +61,8 @@ class ParentRefused(Exception):
 def project_path(ref: str, base_dir: Path | None, what: str = "extends") -> Path:
     """`ref` relative to `base_dir`, refused unless it stays inside that folder or the current one."""
     if os.path.isabs(ref) or "\\" in ref:
-        raise ParentRefused(_("{what} takes a relative path (from this file's folder), not {ref!r}").format(what=what, ref=ref))
+        raise ParentRefused(_("{what} takes a relative path (from this file's folder), not {ref!r}")
+                            .format(what=what, ref=ref))
     base = base_dir if base_dir is not None else Path.cwd()
     try:
         path = (base / ref).resolve()

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from collections.abc import Sequence as _PathSeq
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-__all__ = ["Node", "Scalar", "Mapping", "Sequence", "to_plain", "node_at", "key_at", "format_path"]
+__all__ = ["Mapping", "Node", "Scalar", "Sequence", "format_path", "key_at", "node_at", "to_plain"]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -65,16 +66,19 @@ def to_plain(node: Node | None) -> object:
     if node is None or isinstance(node, Scalar):
         return None if node is None else node.value
     out: dict | list = {} if isinstance(node, Mapping) else []
-    work = [(node, out)]
+    work: list[tuple[Node, dict | list]] = [(node, out)]
     while work:
         src, dst = work.pop()
-        pairs = ((k, v) for k, (_, v) in src.items.items()) if isinstance(src, Mapping) else enumerate(src.items)
+        pairs: Iterable[tuple[str | int, Node]] = ((k, v) for k, (_, v) in src.items.items()) \
+            if isinstance(src, Mapping) else enumerate(src.items) if isinstance(src, Sequence) else ()
         for key, child in pairs:
+            value: object
             if isinstance(child, Scalar):
                 value = child.value
             else:
-                value = {} if isinstance(child, Mapping) else []
-                work.append((child, value))
+                container: dict | list = {} if isinstance(child, Mapping) else []
+                work.append((child, container))
+                value = container
             if isinstance(dst, dict):
                 dst[key] = value
             else:

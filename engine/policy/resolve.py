@@ -83,8 +83,8 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
         current = doc
         while isinstance(current.data, dict) and current.data.get("extends"):
             ref = str(current.data["extends"])
-            base = Path(current.file).parent
-            base = base if base.is_dir() else None
+            folder = Path(current.file).parent
+            base = folder if folder.is_dir() else None
             try:
                 parent = find_policy(ref, base)
             except ParentRefused as exc:
@@ -93,7 +93,8 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
             ids = [str(d.data.get("id")) for d in chain_docs]
             if parent is None:
                 close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
-                findings.append(current.finding("K210", _("parent policy \"{ref}\" not found").format(ref=ref), ["extends"],
+                findings.append(current.finding("K210", _("parent policy \"{ref}\" not found").format(ref=ref),
+                                                ["extends"],
                                                 _("did you mean \"{close}\"?").format(close=close[0]) if close else
                                                 _("give a shipped policy id or a path relative to this file")))
                 break
@@ -102,11 +103,14 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
                 break
             pid = str(parent.data.get("id"))
             if pid in ids:
-                findings.append(current.finding("K211", _("extends makes a cycle: {value}").format(value=' → '.join(ids + [pid])),
+                findings.append(current.finding("K211", _("extends makes a cycle: {value}")
+                                                .format(value=' → '.join(ids + [pid])),
                                                 ["extends"]))
                 break
             if len(chain_docs) >= max_depth:
-                findings.append(current.finding("K211", _("extends goes more than {max_depth} policies deep ({value} → …)").format(max_depth=max_depth, value=' → '.join(ids[:3])), ["extends"],
+                message = _("extends goes more than {max_depth} policies deep ({value} → …)")
+                findings.append(current.finding("K211", message.format(max_depth=max_depth, value=' → '.join(ids[:3])),
+                                                ["extends"],
                                                 _("flatten the chain: extend the national policy directly")))
                 break
             chain_docs.append(parent)
@@ -121,7 +125,8 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
         for i, name in enumerate(data.get("disable") or []):
             hits = [s for s in SECTIONS if name in sections[s]]
             if not hits:
-                findings.append(d.finding("K216", _("\"{name}\" is not an inherited entry, so it cannot be disabled").format(name=name),
+                findings.append(d.finding("K216", _("\"{name}\" is not an inherited entry, so it cannot be disabled")
+                                          .format(name=name),
                                           ["disable", i]))
             for s in hits:
                 del sections[s][name]

@@ -14,6 +14,7 @@ from kinerja.checks.registry import Issue
 from kinerja.expr.language import Problem
 from kinerja.findings import Finding
 from kinerja.i18n import _
+from kinerja.policy.documents import json_path
 from kinerja.policy.nodes import Scalar
 from kinerja.policy.resolve import Entry
 
@@ -51,7 +52,7 @@ class Locator:
                 or (line, col)
         where = "/".join(str(s) for s in [entry.section, entry.name, *sub])
         message = _("{message} (in {where})").format(message=p.message, where=where)
-        return Finding(p.code, message, entry.file, line, col, entry.finding("K000", "", sub).path, p.hint)
+        return Finding(p.code, message, entry.file, line, col, json_path(entry.path + list(sub)), p.hint)
 
     def locate(self, place: Place | Entry, issue: Issue) -> Finding:
         """The finding of a check's issue, written against an entry (below it) or a document."""

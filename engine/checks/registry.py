@@ -13,9 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-# The subjects, in the order compile/ meets them; each check names one.
-SUBJECTS = ("name", "field", "param", "scorecard", "band", "table", "exclusion", "reason", "summary",
-            "population", "distribution", "group_action", "cycle")
+# The subjects, in the order compile/ meets them, with the arguments every check of one gets.
+SUBJECTS = {
+    "name": "(name, entry, sub, declared) — a name being declared, the names declared so far",
+    "field": "(spec, name) — a field's declaration",
+    "param": "(spec, name) — a param's value as written",
+    "scorecard": "(weights) — (indicator, weight) pairs",
+    "band": "(spec, band, resolution, field) — the entry, the compiled Band, the input's step, its field's spec",
+    "table": "(table, domains) — the compiled Table, representative values of each input",
+    "exclusion": "(spec, names, inputs) — a rule of kind dikecualikan, every name, the fields and params",
+    "reason": "(reason, known) — a rule's reason text, the names it may show",
+    "summary": "(names, outputs, fields) — the `summary` list, the outputs, the field entries",
+    "population": "(spec, names, fields, params) — a population check",
+    "distribution": "(spec, names) — a distribution check",
+    "group_action": "(action) — a count check's group action",
+    "cycle": "(spec, fields, types, rules, own) — the cycle section; own: written in this policy, not inherited",
+}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Order: declare names (fields, params, outputs) → dependency graph of computed names (cycles
 are K209) → compile expressions in dependency order, so each knows the types of what it
-reads → bands and tables (tables.py), rules, population checks, the cycle. The checks
+reads → bands and tables (lookups.py), rules, population checks, the cycle. The checks
 themselves are the registry in checks/; this driver runs them and locates what they find
 (positions.py). Nothing here evaluates a record.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 from kinerja import checks
 from kinerja.compile.cycle import compile_cycle
+from kinerja.compile.lookups import NodeCompiler
 from kinerja.compile.order import Computed, dependency_order
 from kinerja.compile.population import compile_checks
 from kinerja.compile.positions import Locator
-from kinerja.compile.tables import NodeCompiler
 from kinerja.expr.language import (
     ANY,
     BOOL,

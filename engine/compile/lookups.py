@@ -1,4 +1,4 @@
-"""Bands and decision tables compiled: their inputs typed, cells parsed, then checked (checks/)."""
+"""Bands and decision tables, the two lookup nodes, compiled: inputs typed, cells parsed, then checked (checks/)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from kinerja import checks
-from kinerja.checks.bands import reachable
+from kinerja.checks.bands import range_covers_input, reachable
 from kinerja.checks.registry import REGISTRY, Issue, check, descend
 from kinerja.model import Band, BandDef
 
@@ -63,3 +63,15 @@ def test_every_subject_has_its_checks_and_they_run_in_order():
     issues = list(checks.run("band", {"bands": [{"min": 90, "below": 90, "label": "A"}], "range": {"max": 50}},
                              compiled, Decimal(0), {"max": 100}))
     assert [i.code for i in issues] == ["K221", "K218"]
+
+
+@pytest.mark.parametrize("rng, field, expected", [
+    ({"min": 0, "max": 100}, {"min": 0, "max": 120}, [("range", "max")]),
+    ({"min": 10, "max": 120}, {"min": 0, "max": 120}, [("range", "min")]),
+    ({"min": 0, "max": 120}, {"min": 0, "max": 100}, []),  # wider than the field: nothing to miss
+    ({"max": 100}, {}, []),  # a computed input has no declared range to compare with
+    ({}, {"min": 0, "max": 120}, []),  # no own range: the field's is used
+], ids=["narrower-max", "narrower-min", "wider", "no-field-range", "no-own-range"])
+def test_a_band_range_narrower_than_its_field_warns(rng, field, expected):
+    issues = list(range_covers_input({"range": rng, "bands": []}, band(), Decimal(0), field))
+    assert [(i.code, i.at) for i in issues] == [("K218", at) for at in expected]

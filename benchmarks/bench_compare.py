@@ -21,8 +21,7 @@ from pathlib import Path
 from kinerja.compare.run import Comparison, Options
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import Source
 from kinerja.report.results import JsonlWriter
 

@@ -12,9 +12,7 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.findings import has_errors
 from kinerja.i18n import _, os_reason
 from kinerja.model import Policy
-from kinerja.policy.documents import read_document
-from kinerja.policy.lookup import find_policy
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import find_policy, read_document, resolve
 from kinerja.report.findings import ReportContext, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -125,8 +125,7 @@ def load_policy(path: str):
     """(compiled policy, name -> static type); a broken policy is a usage error (exit 2)."""
     from kinerja.compile.compiler import Compiler, compile_policy
     from kinerja.findings import has_errors
-    from kinerja.policy.documents import read_document
-    from kinerja.policy.resolve import resolve
+    from kinerja.policy.documents import read_document, resolve
 
     resolved = resolve(read_document(path))
     policy, findings = compile_policy(resolved)

@@ -76,9 +76,7 @@ def show(policy, resolved, fmt, output):
     POLICY is a file or a shipped policy id. --resolved merges the `extends` chain, names the
     file and line each entry comes from and prints the sha256 every result carries.
     """
-    from kinerja.policy.documents import read_document
-    from kinerja.policy.lookup import find_policy
-    from kinerja.policy.resolve import resolve
+    from kinerja.policy.documents import find_policy, read_document, resolve
     from kinerja.report.results import dumps
 
     if os.path.isdir(policy):

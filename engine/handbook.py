@@ -18,8 +18,7 @@ from typing import Any
 from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
 from kinerja.i18n import N_, gettext_in, in_every_language
 from kinerja.explain.phrase import Names, Segment, conjuncts, phrase, show_value
-from kinerja.policy.lookup import find_policy, ParentRefused
-from kinerja.policy.resolve import Entry, resolve
+from kinerja.policy.documents import Entry, find_policy, resolve, ParentRefused
 from kinerja.compare.policy_diff import diff_policies
 
 CMP_SIGNS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from kinerja.records.mapping import SUFFIX, shipped_mappings
-from kinerja.policy.documents import read_document
-from kinerja.policy.lookup import shipped_policies
+from kinerja.policy.documents import read_document, shipped_policies
 
 
 def shipped_library() -> list[dict]:

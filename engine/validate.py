@@ -10,9 +10,7 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.findings import Finding, sort_key
 from kinerja.i18n import _, os_reason
 from kinerja.policy.located import MAX_BYTES
-from kinerja.policy.documents import TESTS_SCHEMA, read_document
-from kinerja.policy.lookup import LINK_REFUSED, link_escapes, read_capped
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 

@@ -25,9 +25,7 @@ from kinerja.explain.explanation import explain
 from kinerja.findings import Finding, has_errors
 from kinerja.policy.located import MAX_BYTES
 from kinerja.model import Policy, format_value
-from kinerja.policy.documents import read_document
-from kinerja.policy.lookup import NOT_POLICIES, ParentRefused, find_policy
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
 from kinerja.records.read import EXTENSIONS, RecordsError, read_records
 from kinerja.policy.yaml_edit import EditError, apply_edits, editables
 

@@ -15,8 +15,7 @@ from kinerja.compare.run import Comparison, Options, compare
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.evaluate.fairness import FairnessTally, jenis_kelamin, parse_favourable
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import Source
 from kinerja.report.compare_out import render_markdown
 

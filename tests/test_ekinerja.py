@@ -12,8 +12,7 @@ from openpyxl import Workbook, load_workbook
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 
 ROOT = Path(__file__).parents[1]
 CEK = ROOT / "policies" / "nasional" / "ekinerja-cek.yaml"

@@ -12,8 +12,7 @@ from click.testing import CliRunner
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import evaluate_record
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 
 POLICY = """\
 kinerja: 1

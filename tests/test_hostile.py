@@ -343,8 +343,7 @@ def project(tmp_path, monkeypatch):
 
 
 def test_extends_by_id_never_reads_a_link_to_outside(project):
-    from kinerja.policy.documents import read_document
-    from kinerja.policy.resolve import resolve
+    from kinerja.policy.documents import read_document, resolve
     resolved = resolve(read_document("kebijakan/anak.yaml"))
     assert [(f.code, f.line, f.message) for f in resolved.findings] == [
         ("K210", 5, 'parent policy "rahasia" not found')]

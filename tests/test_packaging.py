@@ -51,8 +51,7 @@ def test_policies_only_skips_other_yaml(tmp_path):
 
 
 def test_extends_by_id_prefers_a_policy_beside_the_child(tmp_path, monkeypatch):
-    from kinerja.policy.documents import read_document
-    from kinerja.policy.resolve import resolve
+    from kinerja.policy.documents import read_document, resolve
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "nasional").mkdir()

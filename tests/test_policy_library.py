@@ -16,8 +16,7 @@ from kinerja.cli.main import main
 from kinerja.testing import suite as testing
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator, evaluate_record
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 from kinerja.evaluate.population import PopulationRun
 from kinerja.records.read import read_records
 from kinerja.validate import validate_paths

@@ -10,8 +10,7 @@ import pytest
 
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import evaluate_record
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 from kinerja.validate import validate_paths
 
 D = Decimal

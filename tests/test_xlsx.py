@@ -21,8 +21,7 @@ from openpyxl import Workbook, load_workbook
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.policy.documents import read_document
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import BadCell, RecordsError, read_records
 from kinerja.records.xlsx import NO_SAVED_VALUE, _maybe_rounded, cell_ref
 

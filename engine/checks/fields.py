@@ -8,7 +8,7 @@ from decimal import Decimal
 from kinerja.checks.registry import Issue, check, descend
 from kinerja.i18n import _
 from kinerja.limits import MAX_NUMBER_EXPONENT
-from kinerja.policy.documents import decimal_comma
+from kinerja.policy.reading import decimal_comma
 
 NUMBER_KINDS = ("integer", "number")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from kinerja.i18n import _, lang as current_lang
 from kinerja.model import format_value
-from kinerja.policy.resolve import SECTIONS, Resolved
+from kinerja.policy.documents import SECTIONS, Resolved
 
 META = ("rounding", "cycle")
 

@@ -14,8 +14,8 @@ from kinerja.checks.registry import Issue
 from kinerja.expr.language import Problem
 from kinerja.findings import Finding
 from kinerja.i18n import _
-from kinerja.policy.documents import json_path
 from kinerja.policy.nodes import Scalar
+from kinerja.policy.reading import json_path
 from kinerja.policy.resolve import Entry
 
 MAX_LOCATED_TEXT = 20_000  # a longer text's findings point at its start (locating inside is linear in it)

@@ -84,9 +84,7 @@ def compile_ref(ref: PolicyRef) -> Policy:
         return policy
     from kinerja.compile.compiler import compile_policy
     from kinerja.findings import has_errors
-    from kinerja.policy.documents import read_document
-    from kinerja.policy.lookup import find_policy
-    from kinerja.policy.resolve import resolve
+    from kinerja.policy.documents import find_policy, read_document, resolve
 
     if ref.text is not None:
         doc = read_document(ref.ref, text=ref.text)

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from kinerja.i18n import N_, _
-from kinerja.policy.documents import Document, read_document
 from kinerja.policy.located import MAX_BYTES
+from kinerja.policy.reading import Document, read_document
 
 NOT_POLICIES = (".test.yaml", ".test.yml", ".map.yaml", ".map.yml", ".sample.yaml", ".sample.yml",
                 ".records.yaml", ".records.yml")

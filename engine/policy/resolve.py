@@ -14,9 +14,9 @@ from typing import Any
 
 from kinerja.findings import Finding
 from kinerja.i18n import _
-from kinerja.policy.documents import Document
 from kinerja.policy.lookup import ParentRefused, _shipped_index, find_policy
 from kinerja.policy.nodes import Node, node_at
+from kinerja.policy.reading import Document
 
 SECTIONS = ("params", "fields", "scorecards", "values", "bands", "tables", "rules", "population")
 

@@ -16,8 +16,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from kinerja.i18n import _
 from kinerja.findings import Finding
-from kinerja.policy.documents import read_document
-from kinerja.policy.lookup import LINK_REFUSED, link_escapes
+from kinerja.policy.documents import LINK_REFUSED, link_escapes, read_document
 from kinerja.records.read import BadCell, RecordsError, Source
 
 MAPPING_SCHEMA = "mapping.schema.json"

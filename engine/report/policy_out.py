@@ -13,7 +13,7 @@ from decimal import Decimal
 import yaml
 
 from kinerja.i18n import _
-from kinerja.policy.resolve import SECTIONS, Resolved
+from kinerja.policy.documents import SECTIONS, Resolved
 from kinerja.report.results import dumps
 
 WIDTH = 4096  # never wrap: a comment after a wrapped flow collection would land inside it

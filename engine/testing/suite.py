@@ -23,10 +23,8 @@ from kinerja.evaluate.evaluator import Evaluator
 from kinerja.testing.expect import Context, Failure, compare, expect_problems, unknown_fields
 from kinerja.findings import Finding, has_errors
 from kinerja.model import Policy
-from kinerja.policy.documents import TESTS_SCHEMA, Document, read_document
-from kinerja.policy.lookup import (LINK_REFUSED, ParentRefused, _shipped_index, find_policy, link_escapes, project_path,
-                                   read_capped)
-from kinerja.policy.resolve import resolve
+from kinerja.policy.documents import (LINK_REFUSED, TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, link_escapes,
+                     project_path, read_capped, read_document, resolve)
 from kinerja.records.read import RecordsError, Source, read_records
 from kinerja.validate import expand, is_map_file, is_test_file
 

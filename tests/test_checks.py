@@ -13,12 +13,13 @@ import pytest
 from kinerja import checks
 from kinerja.checks.bands import range_covers_input, reachable
 from kinerja.checks.registry import REGISTRY, Issue, check, descend
-from kinerja.model import Band, BandDef
+from kinerja.model import Band, BandDef, make_rounder
 
 
-def band(range_min=None, range_max=None) -> Band:
+def band(range_min=None, range_max=None, places=None) -> Band:
     return Band("predikat", "Predikat", "nilai", [], None if range_min is None else Decimal(range_min),
-                None if range_max is None else Decimal(range_max), None)
+                None if range_max is None else Decimal(range_max),
+                None if places is None else make_rounder(places))
 
 
 # (bands as written, the input's range) -> (code, where below the entry) of each issue
@@ -33,12 +34,15 @@ REACHABLE = [
     ([{"min": 0, "label": "A"}, {"min": -10, "max": 0, "label": "B"}], (0, 100), []),  # exactly 0
     ([{"min": 0, "label": "A"}, {"min": -10, "below": -5, "label": "B"}], (0, 100), [("bands", 1, "below")]),
     ([{"min": 0, "label": "A"}, {"min": 0, "label": "B"}], (0, 100), []),  # one min twice is K204's
+    ([{"min": 100, "label": "A"}, {"min": 0, "label": "B"}], ("0", "99.6", 0), []),  # 99.6 rounds to 100
+    ([{"min": 100, "label": "A"}, {"min": 0, "label": "B"}], ("0", "99.4", 0), [("bands", 0, "min")]),
 ]
 
 
 @pytest.mark.parametrize("specs, rng, expected", REACHABLE, ids=[
     "all-reachable", "below-equals-min", "max-under-min", "max-equals-min", "starts-above-range",
-    "starts-at-range-max", "ends-below-range", "max-at-range-min", "below-under-range", "duplicate-min"])
+    "starts-at-range-max", "ends-below-range", "max-at-range-min", "below-under-range", "duplicate-min",
+    "rounded-up-to-it", "rounded-short-of-it"])
 def test_a_band_entry_no_value_can_reach(specs, rng, expected):
     issues = list(reachable({"bands": specs}, band(*rng), Decimal(0), {}))
     assert [(i.code, i.at) for i in issues] == [("K221", at) for at in expected]

@@ -71,6 +71,9 @@ def reachable(spec: dict, band: Band, resolution: Decimal, field: dict) -> Itera
     if len(set(mins)) != len(mins):
         return  # two bands with one min are out of order (K204)
     higher = sorted(mins)
+    # the input is rounded (`round:`) before the lookup, so it reaches its range's ends rounded
+    range_min, range_max = (band.range_min, band.range_max) if band.round is None else \
+        (band.round(band.range_min), band.round(band.range_max))
     for i, entry in enumerate(specs):
         lo, key = mins[i], "below" if "below" in entry else "max" if "max" in entry else None
         hi: Decimal | None
@@ -84,18 +87,18 @@ def reachable(spec: dict, band: Band, resolution: Decimal, field: dict) -> Itera
             yield Issue("K221", _("band \"{label}\" can never be reached: {key} {hi} is not above its min {lo}")
                         .format(label=entry["label"], key=key, hi=_n(hi), lo=_n(lo)), ("bands", i, key),
                         _("give the band an upper bound above its min, or remove it"))
-        elif not empty and band.range_max is not None and lo > band.range_max:
+        elif not empty and range_max is not None and lo > range_max:
             yield Issue("K221", _("band \"{label}\" can never be reached: it starts at {lo}, but `{input}` is at "
                                   "most {value}").format(label=entry["label"], lo=_n(lo), input=band.input,
-                                                         value=_n(band.range_max)), ("bands", i, "min"),
+                                                         value=_n(range_max)), ("bands", i, "min"),
                         _("lower its min, or remove the band"))
-        elif not empty and hi is not None and band.range_min is not None and \
-                (hi < band.range_min or (hi == band.range_min and not inclusive)):
+        elif not empty and hi is not None and range_min is not None and \
+                (hi < range_min or (hi == range_min and not inclusive)):
             words = _("band \"{label}\" can never be reached: it ends at {hi}, but `{input}` is at least {value}") \
                 if inclusive else \
                 _("band \"{label}\" can never be reached: it ends below {hi}, but `{input}` is at least {value}")
             yield Issue("K221", words.format(label=entry["label"], hi=_n(hi), input=band.input,
-                                             value=_n(band.range_min)),
+                                             value=_n(range_min)),
                         ("bands", i, key or "min"), _("raise its bounds, or remove the band"))
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from kinerja import checks
+from kinerja.checks import run as run_checks
 from kinerja.checks.bands import range_covers_input, reachable
 from kinerja.checks.registry import REGISTRY, Issue, check, descend
 from kinerja.model import Band, BandDef, make_rounder
@@ -64,7 +64,7 @@ def test_every_subject_has_its_checks_and_they_run_in_order():
     assert names == ["ordered", "reachable", "range_covers_input"]
     compiled = band(None, 50)
     compiled.bands = [BandDef("A", Decimal(90), Decimal(90), False)]
-    issues = list(checks.run("band", {"bands": [{"min": 90, "below": 90, "label": "A"}], "range": {"max": 50}},
+    issues = list(run_checks("band", {"bands": [{"min": 90, "below": 90, "label": "A"}], "range": {"max": 50}},
                              compiled, Decimal(0), {"max": 100}))
     assert [i.code for i in issues] == ["K221", "K218"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from kinerja import checks
+from kinerja.checks import run as run_checks
 from kinerja.compile.cycle import compile_cycle
 from kinerja.compile.lookups import NodeCompiler
 from kinerja.compile.order import Computed, dependency_order
@@ -68,7 +68,7 @@ class Compiler(NodeCompiler):
 
     def report(self, entry: Entry, subject: str, *args) -> list[Finding]:
         """Run the registered checks of `subject`; their findings, located in `entry`, are kept and returned."""
-        found = self.locator.all(entry, checks.run(subject, *args))
+        found = self.locator.all(entry, run_checks(subject, *args))
         self.findings.extend(found)
         return found
 
@@ -176,7 +176,7 @@ class Compiler(NodeCompiler):
     def compile_summary(self, outputs: list[str]) -> list[str]:
         """`summary:` names outputs (for the table view); an unknown one is a finding."""
         names = self.r.meta.get("summary") or []
-        self.findings.extend(self.locator.all(self.r.doc, checks.run("summary", names, outputs,
+        self.findings.extend(self.locator.all(self.r.doc, run_checks("summary", names, outputs,
                                                                      self.r.sections["fields"])))
         return list(names)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kinerja import checks
+from kinerja.checks import run as run_checks
 from kinerja.compile.positions import Locator
 from kinerja.findings import Finding
 
@@ -61,7 +61,7 @@ def compile_cycle(resolved, fields: dict, types: dict, locator: Locator, finding
     if not isinstance(spec, dict) or doc is None:
         return None
     rules = resolved.sections["rules"]
-    findings.extend(locator.all(doc, checks.run("cycle", spec, fields, types, rules, doc is resolved.doc)))
+    findings.extend(locator.all(doc, run_checks("cycle", spec, fields, types, rules, doc is resolved.doc)))
     cycle = Cycle()
     periods = spec.get("periods")
     if isinstance(periods, dict):

@@ -7,7 +7,7 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from kinerja import checks
+from kinerja.checks import run as run_checks
 from kinerja.checks.tables import combinations, domain, too_large
 from kinerja.compile.positions import Locator
 from kinerja.expr.language import ANY, NUMBER, Type, enum
@@ -73,7 +73,7 @@ class NodeCompiler:
                     Decimal(str(lo)) if lo is not None else None, Decimal(str(hi)) if hi is not None else None,
                     make_rounder(places, self.mode) if places is not None else None)
         resolution = self.resolution(source, fspec, places)
-        self.findings.extend(self.locator.all(entry, checks.run("band", spec, band, resolution, fspec)))
+        self.findings.extend(self.locator.all(entry, run_checks("band", spec, band, resolution, fspec)))
         labels = [d.label for d in defs]
         self.types[entry.name] = enum(labels) if all(isinstance(x, str) for x in labels) else NUMBER
         return band
@@ -138,7 +138,7 @@ class NodeCompiler:
         domains = [domain(self.types[n].kind, self.types[n].labels, [row.cells[i] for row in rows])
                    for i, n in enumerate(inputs)]
         if entry.name not in inputs:  # a table reading itself is already a cycle (K209)
-            self.findings.extend(self.locator.all(entry, checks.run("table", table, domains)))
+            self.findings.extend(self.locator.all(entry, run_checks("table", table, domains)))
         table.lookup = table_lookup(table, [
             domains[i] if self.types[n].labels is not None or self.types[n].kind == "bool" else None
             for i, n in enumerate(inputs)])

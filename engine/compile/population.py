@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kinerja import checks
+from kinerja.checks import run as run_checks
 from kinerja.checks.population import Limit
 from kinerja.compile.positions import Locator
 from kinerja.expr.language import Expression
@@ -63,11 +63,11 @@ def compile_checks(resolved: Resolved, names: dict, compile_expr: CompileExpr, c
     compiled: list = []
     for cid, entry in resolved.sections["population"].items():
         spec = entry.spec if isinstance(entry.spec, dict) else {}
-        grouped = locator.all(entry, checks.run("population", spec, names, fields, params))
+        grouped = locator.all(entry, run_checks("population", spec, names, fields, params))
         findings.extend(grouped)
         check: DistributionCheck | CountCheck | None
         if spec.get("kind") == "distribution":
-            problems = locator.all(entry, checks.run("distribution", spec, names))
+            problems = locator.all(entry, run_checks("distribution", spec, names))
             findings.extend(problems)
             check = None if problems else _distribution(cid, entry, spec, names)
             if check is not None:
@@ -97,7 +97,7 @@ def _count(cid: str, entry: Entry, spec: dict, names: dict, compile_expr: Compil
         if expr is not None:
             when.append(expr)
     action = dict(spec.get("action") or {})
-    problems = locator.all(entry, checks.run("group_action", action))
+    problems = locator.all(entry, run_checks("group_action", action))
     findings.extend(problems)
     if problems or len(when) != len(items):
         return None

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from kinerja.checks.registry import Issue, check
 from kinerja.i18n import _, num
-from kinerja.model import format_value
+from kinerja.values import format_value
 
 MEASURES = ("max_pct", "min_pct", "min_count", "max_count")
 

@@ -15,7 +15,8 @@ from kinerja.compile.population import CountCheck, DistributionCheck
 from kinerja.expr.functions import EvalError
 from kinerja.findings import Finding, Reportable
 from kinerja.i18n import N_, _, num
-from kinerja.model import format_value, render_template
+from kinerja.model import render_template
+from kinerja.values import format_value
 
 NO_GROUP = "(kosong)"
 

@@ -162,16 +162,18 @@ def decimal_comma(value: Any) -> str | None:
 def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
     path = list(e.absolute_path)
     where = _where(path)
+    instance: Any = e.instance  # the types say Any | Unset: an error from iter_errors always has them
+    rule: Any = e.validator_value
     if e.validator == "additionalProperties":
-        allowed = list((e.schema.get("properties") or {}).keys())
-        extra = [k for k in e.instance if k not in allowed] if isinstance(e.instance, dict) else []
+        allowed = list(((e.schema if isinstance(e.schema, dict) else {}).get("properties") or {}).keys())
+        extra = [k for k in instance if k not in allowed] if isinstance(instance, dict) else []
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
         hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else \
             (_("allowed keys: ") + ", ".join(allowed) if allowed else None)
-        keys = list(e.instance) if isinstance(e.instance, dict) else []
-        if str(key).isdigit() and e.instance[key] is None and keys.index(key) > 0:
-            before = e.instance[keys[keys.index(key) - 1]]  # `{min: 87,5}` reads as min: 87 and a key "5"
+        keys = list(instance) if isinstance(instance, dict) else []
+        if str(key).isdigit() and instance[key] is None and keys.index(key) > 0:
+            before = instance[keys[keys.index(key) - 1]]  # `{min: 87,5}` reads as min: 87 and a key "5"
             if isinstance(before, int) and not isinstance(before, bool):
                 hint = _("write {before}.{key}: numbers take a decimal point, not a comma").format(before=before,
                                                                                                      key=key)
@@ -180,32 +182,32 @@ def _translate(doc: Document, e: jsonschema.ValidationError) -> Finding:
         missing = e.message.split("'")[1] if "'" in e.message else e.message
         return doc.finding("K102", _("\"{missing}\" is required here").format(missing=missing), path, key=bool(path))
     if e.validator == "type":
-        want = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
+        want = rule if isinstance(rule, list) else [rule]
         words = _(" or ").join(_(_TYPE_WORDS[w]) if w in _TYPE_WORDS else w for w in want)
         hint = None
         node = node_at(doc.root, path) if doc.root is not None else None
         if "string" in want and isinstance(node, Scalar) and node.style is None:
             hint = _("write it in quotes: \"{source}\"").format(source=node.source)
-        elif decimal_comma(e.instance) and ("number" in want or "integer" in want):
-            hint = decimal_comma(e.instance)
+        elif decimal_comma(instance) and ("number" in want or "integer" in want):
+            hint = decimal_comma(instance)
         return doc.finding("K103", _("{where} must be {words}, but is {value}").format(where=where, words=words,
-                                                                                   value=_kind(e.instance)), path, hint)
+                                                                                   value=_kind(instance)), path, hint)
     if e.validator in ("enum", "const"):
-        allowed = e.validator_value if e.validator == "enum" else [e.validator_value]
-        close = difflib.get_close_matches(str(e.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
+        allowed = rule if e.validator == "enum" else [rule]
+        close = difflib.get_close_matches(str(instance), [str(a) for a in allowed], n=1, cutoff=0.5)
         hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else \
             _("allowed: ") + ", ".join(json.dumps(a) for a in allowed)
-        value = json.dumps(e.instance, default=str)
+        value = json.dumps(instance, default=str)
         return doc.finding("K104", _("{value} is not allowed for {where}").format(value=value, where=where), path, hint)
     if e.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems",
                        "minLength", "minProperties"):
         return doc.finding("K105", _("{where}: {value}").format(where=where, value=_range_words(e)), path)
     if e.validator == "pattern":
-        return doc.finding("K106", _("\"{instance}\" is not a valid name here").format(instance=e.instance),
+        return doc.finding("K106", _("\"{instance}\" is not a valid name here").format(instance=instance),
                            path, _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"))
     if e.validator == "propertyNames":
-        return doc.finding("K106", _("\"{instance}\" is not a valid name").format(instance=e.instance),
-                           path + [e.instance],
+        return doc.finding("K106", _("\"{instance}\" is not a valid name").format(instance=instance),
+                           path + [instance],
                            _("use lower-case letters, digits and _ (for rule ids: -), starting with a letter"),
                            key=True)
     if e.validator == "not":

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from kinerja.findings import Reportable
 from kinerja.i18n import _, num
 from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
 from kinerja.model import FieldDef
@@ -178,7 +179,7 @@ def _enum(values: tuple[str, ...]) -> Callable:
 
 
 @dataclass
-class Problem:
+class Problem(Reportable):
     field: str
     value: Any
     reason: str

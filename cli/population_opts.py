@@ -12,6 +12,7 @@ from kinerja.i18n import _, os_reason
 from kinerja.report.findings import SEVERITY_WORDS
 from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.evaluate.population import PopulationRun
+from kinerja.evaluate.run import Tally
 from kinerja.report.results import dumps
 
 from kinerja.cli.common import fail
@@ -74,17 +75,18 @@ def population_options(f):
 
 
 class PopulationReport:
-    """Built before an `evaluate` run: validates the options, tallies results, reports at the end."""
+    """Built before an `evaluate` run: validates the options into the engine's `Tally` (which the
+    run fills), reports its outcomes at the end."""
 
     def __init__(self, policy, org_predikat: str | None, output: str | None, fairness: tuple, favourable,
-                 units=None):
+                 units=None, annual: bool = False):
         self.policy, self.output, self.units = policy, output, units
         if units is not None and org_predikat:
             fail(_("give each unit's predikat with --units or with --org-predikat, not both"))
         self.org = org_predikat_option(org_predikat, policy.population)
         period_field = policy.cycle.period_field if policy.cycle is not None else None
-        self.run = PopulationRun(policy.population, units, period_field) if policy.population else None
-        self.fair = None
+        run = PopulationRun(policy.population, units, period_field) if policy.population else None
+        fair = None
         if fairness:
             try:
                 fav = parse_favourable(favourable)
@@ -95,43 +97,19 @@ class PopulationReport:
                 if name not in known:
                     fail(_("--fairness {name}: not a field or output of the policy").format(name=name))
             derived = frozenset(n for n in fairness if n in DERIVED and n not in policy.fields)
-            self.fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived, min_group=5)
+            fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived, min_group=5)
+        self.tally = Tally(run, fair, annual)
 
     @property
     def active(self) -> bool:
-        return self.run is not None or self.fair is not None
-
-    @property
-    def needs_env(self) -> bool:
-        return self.run is not None and self.run.needs_env or self.fair is not None
-
-    annual = False  # with `evaluate --annual` fairness counts each employee once, on the annual result
-
-    def add(self, result) -> None:
-        if self.run is not None:
-            self.run.add(result)
-        if self.fair is not None and (not self.annual or result.annual is not None):
-            self.fair.add(result)
-
-    def tallies(self):
-        """What a worker must tally for `merge` (evaluate --jobs N)."""
-        from kinerja.evaluate.parallel import Tallies
-        fair = self.fair
-        return Tallies(self.run is not None, None if fair is None else
-                       (tuple(fair.fields), fair.favourable, fair.derived, fair.min_group))
-
-    def merge(self, population, fairness) -> None:
-        """Add a block's tallies, in input order."""
-        if self.run is not None and population is not None:
-            self.run.merge(population)
-        if self.fair is not None and fairness is not None:
-            self.fair.merge(fairness)
+        return self.tally.active
 
     def finish(self, unit_findings: list | None = None) -> bool:
         """Print the outcomes to stderr, write --population-output (with the units file's findings);
         True when an error-severity check failed."""
-        outcomes = self.run.finish(self.org) if self.run is not None else []
-        fairness = self.fair.table() if self.fair is not None else {}
+        run, fair = self.tally.population, self.tally.fairness
+        outcomes = run.finish(self.org) if run is not None else []
+        fairness = fair.table() if fair is not None else {}
         for line in text_lines(outcomes, fairness):
             click.echo(line, err=True)
         if self.output:

@@ -152,7 +152,7 @@ def _github_properties(f: Finding) -> str:
     return ",".join(f"{name}={escape_github_property(str(value))}" for name, value in props)
 
 
-def _github_line(f: Finding) -> str:
+def github_line(f: Finding) -> str:
     """One `::error …::message` workflow command."""
     command = _GITHUB_COMMAND.get(f.severity, "error")
     return f"::{command} {_github_properties(f)}::{escape_github_data(_with_hint(f))}"
@@ -160,7 +160,7 @@ def _github_line(f: Finding) -> str:
 
 def report_github(findings: list[Finding], ctx: ReportContext) -> str:
     """GitHub Actions workflow commands, so findings show as annotations on a PR."""
-    return "\n".join(_github_line(f) for f in _sorted(findings))
+    return "\n".join(github_line(f) for f in _sorted(findings))
 
 
 # -- sarif -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from kinerja.i18n import N_, in_every_language
 from kinerja.model import format_value
 from kinerja.compare.policy_diff import describe
-from kinerja.report.compare_out import _errors, _pct, _ratio, _change
+from kinerja.report.compare_cells import change, errors_text, pct, ratio
 from kinerja.report.results import dumps
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
@@ -233,9 +233,9 @@ def _fairness(data: dict) -> list[dict]:
             a, b = g["a"], g["b"]
             rows.append({"field": name, "group": g["group"], "records": g["records"],
                          "ratio_a_raw": format_value(a["ratio"]), "ratio_b_raw": format_value(b["ratio"]),
-                         "rate_a": _pct(a["rate"]), "ratio_a": _ratio(a["ratio"]), "flag_a": a["flag"],
-                         "rate_b": _pct(b["rate"]), "ratio_b": _ratio(b["ratio"]), "flag_b": b["flag"],
-                         "change": _change(g["ratio_change"])})
+                         "rate_a": pct(a["rate"]), "ratio_a": ratio(a["ratio"]), "flag_a": a["flag"],
+                         "rate_b": pct(b["rate"]), "ratio_b": ratio(b["ratio"]), "flag_b": b["flag"],
+                         "change": change(g["ratio_change"])})
     return rows
 
 
@@ -287,7 +287,7 @@ def render(data: dict, lang: str = "id") -> str:
         labels=labels, heat=heat, heat_totals=heat_totals, overall=overall, kurva=bool(data["population"]),
         panels=panels, empty_groups=empty, fairness=_fairness(data), favourable=data["fairness"]["favourable"],
         changed=_changed(data, t),
-        invalid=[{"row": e["row"], "nip": e["nip"], "a": _errors(e["a"]), "b": _errors(e["b"])}
+        invalid=[{"row": e["row"], "nip": e["nip"], "a": errors_text(e["a"]), "b": errors_text(e["b"])}
                  for e in data["invalid"][:STATIC_ROWS]],
         invalid_more=len(data["invalid"]) - STATIC_ROWS, diff=describe(data["policy_diff"]),
         embedded=_embed(embedded), js_texts=dumps(js_texts).replace("<", "\\u003c"))

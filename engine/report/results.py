@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import IO, Any, Iterator
 
 from kinerja.evaluate.evaluator import Result, excluded_reason
-from kinerja.i18n import _
 from kinerja.model import plain_decimal
 from kinerja.spill import SpillList
 
@@ -125,13 +124,17 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
+    """A results writer: made once per run with one signature for every format, given each result
+    in input order (`write`), closed at the end. A writer uses the options its format needs:
+    `periode` (with `evaluate --annual`, the policy's period field: csv and table then show each
+    row's period), `columns` (table), `policy` and `lang` (xlsx)."""
+
     # Rows can be rendered apart (in a worker, engine/evaluate/parallel.py `row_writer`) and written
     # as text with `write_text`: each row depends only on its result, never on other rows.
     rows_apart = False
 
-    def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
-        """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
-        each row's period, and "tahunan" on an annual row."""
+    def __init__(self, out: IO[Any], outputs: list[str], info: dict, *, periode: str | None = None,
+                 columns: list[str] | None = None, policy: Any = None, lang: str = "id"):
         self.out, self.outputs, self.info, self.periode = out, outputs, info, periode
 
     def period_of(self, result: Result) -> str:
@@ -277,11 +280,10 @@ class TableWriter(Writer):
 
     MAX_CELL = 40
 
-    def __init__(self, *args, columns: list[str] | None = None, width: int | None = None, **kwargs):
+    def __init__(self, *args, columns: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.columns = list(self.outputs if columns is None else columns)
         self.rows: list[tuple[list[str], str, list[str]]] = []
-        self.width = width
 
     def write(self, result: Result) -> None:
         raw = result.raw if isinstance(result.raw, dict) else {}

@@ -20,7 +20,7 @@ from typing import Callable
 from kinerja.findings import ERROR, Finding, sort_key
 from kinerja.i18n import _, ngettext, num
 from kinerja.testing.suite import Suite, TestRun
-from kinerja.report.findings import SEVERITY_WORDS
+from kinerja.report.findings import SEVERITY_WORDS, escape_github_data, escape_github_property, github_line
 from kinerja.report.results import dumps
 
 INDENT = "  "
@@ -279,11 +279,9 @@ def _problem(case, tag: str, message: str, findings: list[Finding]) -> None:
 def report_github(run: TestRun, minimum: Decimal | None = None) -> str:
     """One `::error` workflow command per failing test, policy or test-file finding and coverage
     shortfall (annotations on the pull request), then the summary; every value escaped."""
-    from kinerja.report.findings import _github_line, escape_github_data, escape_github_property
-
-    lines = [_github_line(f) for f in sorted(run.findings, key=sort_key)]
+    lines = [github_line(f) for f in sorted(run.findings, key=sort_key)]
     for suite in run.suites:
-        lines.extend(_github_line(f) for f in sorted(suite.findings, key=sort_key))
+        lines.extend(github_line(f) for f in sorted(suite.findings, key=sort_key))
         if suite.broken:
             continue
         for o in suite.outcomes:

@@ -24,7 +24,7 @@ from kinerja.evaluate.evaluator import evaluate_record
 from kinerja.findings import has_errors
 from kinerja.model import FieldDef, Policy
 from kinerja.policy.documents import TESTS_SCHEMA, Document, _shipped_index, find_policy, read_document, resolve
-from kinerja.report.policy_out import entry_lines, to_yaml
+from kinerja.policy.yaml_text import entry_lines, to_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SAMPLE_NIP = "199001012020011001"

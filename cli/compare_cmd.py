@@ -6,16 +6,22 @@ import sys
 
 import click
 
-from kinerja.compare.job import OptionError, compare_records, comparison_options
-from kinerja.i18n import _, document_lang
-from kinerja.records.read import RecordsError
-from kinerja.evaluate.parallel import WorkerError
-from kinerja.report.compare_out import COMPARE_FORMATS, changed_beside
-
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import load_units, org_predikat_option, units_option
-from kinerja.cli.run_cmds import Progress, estimate_records, jobs_option, match_columns, open_records, records_options, \
-    resolve_jobs
+from kinerja.cli.run_cmds import (
+    Progress,
+    estimate_records,
+    jobs_option,
+    match_columns,
+    open_records,
+    records_options,
+    resolve_jobs,
+)
+from kinerja.compare.job import OptionError, compare_records, comparison_options
+from kinerja.evaluate.parallel import WorkerError
+from kinerja.i18n import _, document_lang
+from kinerja.records.read import RecordsError
+from kinerja.report.compare_out import COMPARE_FORMATS, changed_beside
 
 
 @click.command()

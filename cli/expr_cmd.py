@@ -17,14 +17,15 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import click
 
-from kinerja.expr.language import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.expr.functions import EvalError
+from kinerja.expr.language import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.i18n import _, os_reason
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -123,20 +124,17 @@ def read_expression(text: str) -> str:
 
 def load_policy(path: str):
     """(compiled policy, name -> static type); a broken policy is a usage error (exit 2)."""
-    from kinerja.compile.compiler import Compiler, compile_policy
+    from kinerja.compile.compiler import compile_with_types
     from kinerja.findings import has_errors
     from kinerja.policy.documents import read_document, resolve
 
-    resolved = resolve(read_document(path))
-    policy, findings = compile_policy(resolved)
+    policy, findings, compiled_types = compile_with_types(resolve(read_document(path)))
     if policy is None or has_errors(findings):
         for f in [f for f in findings if f.severity == "error"][:20]:
             click.echo(_("{value}: error {code}: {value2}").format(value=f.location(), code=f.code, value2=_one_line(f.message)), err=True)
         click.echo(_("kinerja expr: {path} has errors, so its names cannot be used").format(path=path), err=True)
         raise SystemExit(EXIT_USAGE)
-    compiler = Compiler(resolved)
-    compiler.compile()
-    types: dict[str, Type] = dict(compiler.types)
+    types: dict[str, Type] = dict(compiled_types)
     for name in policy.fields:
         types.setdefault(name, ANY)
     for name in policy.params:
@@ -147,9 +145,9 @@ def load_policy(path: str):
 def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
     """Evaluate the policy on a record that may be partial: a field not given is missing (not an
     error), and so is every computed value that needs it; a value given but wrong is an error."""
-    from kinerja.records.coerce import Coercer
     from kinerja.compare.run import node_reads
     from kinerja.expr.functions import EvalError as _EvalError
+    from kinerja.records.coerce import Coercer
 
     values, problems = Coercer(policy.fields).coerce(raw, policy.params)
     # a field the record should have but does not (K401) is missing, not wrong; so is every

@@ -10,10 +10,9 @@ import sys
 import click
 
 from kinerja import i18n
+from kinerja.cli.lang import add_lang_option, lang_option, localise, translate_click
 from kinerja.findings import has_errors
 from kinerja.report.findings import REPORTERS, ReportContext, choose_format, render
-
-from kinerja.cli.lang import add_lang_option, lang_option, localise, translate_click
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -114,9 +113,8 @@ def emit(text: str, output: str | None = None) -> None:
               help="Skip YAML files that are not kinerja files (no top-level `kinerja:` key); for hooks.")
 def validate(paths, fmt, output, policies_only):
     """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
-    from kinerja.validate import validate_paths
-
     from kinerja.policy.located import MAX_BYTES
+    from kinerja.validate import validate_paths
 
     stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)
@@ -133,7 +131,8 @@ def validate(paths, fmt, output, policies_only):
 @click.argument("name", type=click.Choice(["policy", "tests"]), default="policy")
 def schema(name):
     """Print a JSON Schema (for editors: # yaml-language-server: $schema=...)."""
-    from kinerja.policy.documents import POLICY_SCHEMA, TESTS_SCHEMA, schema as load_schema
+    from kinerja.policy.documents import POLICY_SCHEMA, TESTS_SCHEMA
+    from kinerja.policy.documents import schema as load_schema
 
     click.echo(json.dumps(load_schema(POLICY_SCHEMA if name == "policy" else TESTS_SCHEMA), indent=2,
                           ensure_ascii=False))

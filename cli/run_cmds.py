@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import click
 
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.i18n import _, document_lang, num, using
-from kinerja.evaluate.parallel import WorkerError
-from kinerja.records.read import RecordsError, read_records
-from kinerja.evaluate.run import EvaluateRun
-from kinerja.report.results import printable
-from kinerja.report.writers import RESULT_FORMATS
-
+from kinerja.api import explain_sources
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from kinerja.cli.population_opts import PopulationReport, finding_line, load_units, population_options, units_option
+from kinerja.cli.population_opts import PopulationReport, load_units, population_options, units_option
+from kinerja.evaluate.parallel import WorkerError
+from kinerja.evaluate.run import EvaluateRun
+from kinerja.i18n import _, document_lang, num
+from kinerja.records.read import RecordsError, read_records
+from kinerja.report.population_out import finding_line
+from kinerja.report.results import EXPLANATION_FORMATS
+from kinerja.report.writers import RESULT_FORMATS
 
 INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
 
@@ -249,48 +249,31 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
 @click.argument("records")
 @click.option("--nip", multiple=True, help="Explain the record(s) with this NIP (repeatable).")
 @click.option("--row", "rows", type=click.IntRange(1), multiple=True, help="Explain record number N (1-based).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(list(EXPLANATION_FORMATS)), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
 @units_option
 def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
-    from kinerja.explain.explanation import explain as build
-    from kinerja.report.results import dumps
-
     lang = document_lang()
     if not nip and not rows:
         fail(_("say which record to explain: --nip NIP or --row N"))
     compiled = load_policy(policy)
     units = load_units(units_file, [compiled])
-    evaluator = Evaluator(compiled, keep_env=True)
-    wanted_nips, wanted_rows = set(nip), set(rows)
-    found = []
     try:
         sources = match_columns(compiled.fields, open_records(records, input_format, sheet, header_row, map_file),
                                 records, input_format)
         if units is not None:
             from kinerja.records.units import prepare
             sources = prepare(sources, compiled, units)
-        for source in sources:
-            data = source.data if isinstance(source.data, dict) else {}
-            raw_nip = str(data.get("nip", "")).strip()
-            if source.row in wanted_rows or raw_nip in wanted_nips:
-                with using(lang):  # the record's errors are part of the explanation: in its language
-                    found.append(build(compiled, evaluator.evaluate(source), lang))
-                if len(found) >= len(wanted_rows) + len(wanted_nips) and not wanted_nips:
-                    break
+        found = explain_sources(compiled, sources, nips=nip, rows=rows, lang=lang)
     except RecordsError as exc:
         fail(str(exc))
-    missing = [f"NIP {n}" for n in wanted_nips if not any(e.nip == n for e in found)]
-    missing += [_("row {row}").format(row=r) for r in wanted_rows if not any(e.row == r for e in found)]
+    missing = [f"NIP {n}" for n in set(nip) if not any(e.nip == n for e in found)]
+    missing += [_("row {row}").format(row=r) for r in set(rows) if not any(e.row == r for e in found)]
     out = Output(output)
     try:
-        if fmt == "json":
-            out.stream.write(dumps([e.as_dict() for e in found], indent=2) + "\n")
-        else:
-            text = "\n".join(e.text() for e in found)  # record text never drives the terminal
-            out.stream.write("\n".join(printable(line) for line in text.split("\n")))
+        out.stream.write(EXPLANATION_FORMATS[fmt](found))
     finally:
         out.close()
     if missing:

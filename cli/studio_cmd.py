@@ -9,9 +9,8 @@ import webbrowser
 
 import click
 
-from kinerja.i18n import _, os_reason
-
 from kinerja.cli.common import EXIT_OK, fail
+from kinerja.i18n import _, os_reason
 
 
 @click.command()

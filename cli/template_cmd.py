@@ -10,9 +10,8 @@ from pathlib import Path
 
 import click
 
-from kinerja.i18n import _, os_reason
-
 from kinerja.cli.common import EXIT_OK, fail, load_policy
+from kinerja.i18n import _, os_reason
 
 SAMPLE_SUFFIXES = (".sample.csv", ".sample.yaml", ".sample.json", ".sample.jsonl")
 
@@ -55,7 +54,7 @@ def template(policy, output):
     lists, number ranges); Contoh holds example rows; Petunjuk explains every column in
     Indonesian. Filled in, it evaluates with no mapping: kinerja evaluate POLICY FILE.xlsx.
     """
-    from kinerja.report.template import EXAMPLES, GUIDE, DATA, build_template
+    from kinerja.report.template import DATA, EXAMPLES, GUIDE, build_template
 
     if not output.lower().endswith((".xlsx", ".xlsm")):
         fail(_("{output}: the template is an Excel workbook; give a file name ending in .xlsx").format(output=output))

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Union
 
-from kinerja.compare.job import comparison_options, compare_records
+from kinerja.compare.job import compare_records, comparison_options
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator, Result
 from kinerja.evaluate.run import EvaluateRun

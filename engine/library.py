@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kinerja.records.mapping import SUFFIX, shipped_mappings
 from kinerja.policy.documents import read_document, shipped_policies
+from kinerja.records.mapping import SUFFIX, shipped_mappings
 
 
 def shipped_library() -> list[dict]:

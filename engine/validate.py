@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from kinerja.compile.compiler import compile_policy
 from kinerja.findings import Finding, sort_key
 from kinerja.i18n import _, os_reason
-from kinerja.policy.located import MAX_BYTES
 from kinerja.policy.documents import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
+from kinerja.policy.located import MAX_BYTES
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 

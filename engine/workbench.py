@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kinerja.i18n import _
 from kinerja.compare.run import Comparison, Options
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.explain.explanation import explain
 from kinerja.findings import Finding, has_errors
-from kinerja.policy.located import MAX_BYTES
+from kinerja.i18n import _
 from kinerja.model import Policy, format_value
 from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
-from kinerja.records.read import EXTENSIONS, RecordsError, read_records
+from kinerja.policy.located import MAX_BYTES
 from kinerja.policy.yaml_edit import EditError, apply_edits, editables
+from kinerja.records.read import EXTENSIONS, RecordsError, read_records
 
 HISTORY = ".kinerja-studio"  # previous versions of saved files, inside the folder
 MAX_UPLOAD = 8 * 1024 * 1024

@@ -22,12 +22,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from kinerja import i18n
+from kinerja.cli.studio.words import page_words
 from kinerja.i18n import _
 from kinerja.report.handbook import render as render_handbook
 from kinerja.report.results import dumps
 from kinerja.workbench import MAX_UPLOAD, Refused, Workspace
-
-from kinerja.cli.studio.words import page_words
 
 COOKIE = "kinerja_studio"
 MAX_BODY = MAX_UPLOAD + 64 * 1024

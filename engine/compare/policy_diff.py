@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kinerja.i18n import _, lang as current_lang
+from kinerja.i18n import _
+from kinerja.i18n import lang as current_lang
 from kinerja.model import format_value
 from kinerja.policy.documents import SECTIONS, Resolved
 

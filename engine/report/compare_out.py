@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import csv
 import re
-from decimal import Decimal
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
+from kinerja.compare.policy_diff import describe
 from kinerja.evaluate.fairness import shown_favourable
 from kinerja.i18n import N_, _, num
 from kinerja.model import format_value
-from kinerja.compare.policy_diff import describe
 from kinerja.report import html
 from kinerja.report.compare_cells import change, errors_text, pct, ratio
 from kinerja.report.results import dump_chunks, inert

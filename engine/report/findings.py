@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping
 from urllib.parse import quote
 
 from kinerja.findings import CODES, ERROR, INFO, WARNING, Finding, sort_key

@@ -13,8 +13,8 @@ from importlib import resources
 
 import jinja2
 
-from kinerja.i18n import N_, in_every_language
 from kinerja.handbook import build
+from kinerja.i18n import N_, in_every_language
 from kinerja.model import Policy
 
 FORMATS = ("html", "md")

@@ -7,10 +7,14 @@ map in JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from kinerja.i18n import _
-from kinerja.policy.documents import SECTIONS, Resolved
+from kinerja.policy.documents import SECTIONS, Document, Resolved
 from kinerja.policy.yaml_text import entry_lines
 from kinerja.report.results import dumps
+
 
 def origin(entry) -> str:
     """`file:line` of an entry's key."""
@@ -42,3 +46,22 @@ def resolved_json(resolved: Resolved) -> str:
     doc["origins"] = {section: {name: origin(e) for name, e in entries.items()}
                       for section, entries in resolved.sections.items() if entries}
     return dumps(doc, indent=2) + "\n"
+
+
+def written_yaml(doc: Document) -> str:
+    return doc.text
+
+
+def written_json(doc: Document) -> str:
+    return dumps(doc.data, indent=2) + "\n"
+
+
+class PolicyFormat(NamedTuple):
+    """A format of `kinerja show`: the policy as written, and resolved (after `extends`)."""
+
+    written: Callable[[Document], str]
+    resolved: Callable[[Resolved], str]
+
+
+SHOW_FORMATS: dict[str, PolicyFormat] = {"yaml": PolicyFormat(written_yaml, resolved_yaml),
+                                         "json": PolicyFormat(written_json, resolved_json)}

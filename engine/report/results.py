@@ -10,8 +10,9 @@ import csv
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from kinerja.evaluate.evaluator import Result, excluded_reason
 from kinerja.model import plain_decimal
@@ -327,3 +328,17 @@ def _fit(text: str, width: int) -> str:
 
 
 WRITERS = {"json": JsonWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "table": TableWriter}
+
+
+def explanations_text(found: list) -> str:
+    """Explanations for a terminal, one after another (record text never drives the terminal)."""
+    text = "\n".join(e.text() for e in found)
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def explanations_json(found: list) -> str:
+    return dumps([e.as_dict() for e in found], indent=2) + "\n"
+
+
+# `kinerja explain`: the explanations of the records asked for, as text
+EXPLANATION_FORMATS: dict[str, Callable[[list], str]] = {"text": explanations_text, "json": explanations_json}

@@ -11,9 +11,10 @@ The workbook evaluates with no mapping: headers are matched by label (engine/rec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -22,8 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.records.headers import match_header
 from kinerja.model import FieldDef, Policy
+from kinerja.records.headers import match_header
 from kinerja.records.read import Source
 
 DATA, EXAMPLES, GUIDE, LISTS = "Data", "Contoh", "Petunjuk", "Daftar"

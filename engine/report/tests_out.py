@@ -14,21 +14,20 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from kinerja.findings import ERROR, Finding, sort_key
 from kinerja.i18n import _, ngettext, num
-from kinerja.testing.suite import Suite, TestRun
 from kinerja.report.findings import SEVERITY_WORDS, escape_github_data, escape_github_property, github_line
 from kinerja.report.results import dumps
+from kinerja.testing.suite import Suite, TestRun
 
 INDENT = "  "
 
 
 def below_minimum(suite: Suite, minimum: Decimal | None) -> bool:
-    return minimum is not None and suite.coverage is not None and not suite.broken and \
-        not suite.coverage.meets(minimum)
+    return suite.below(minimum)
 
 
 def _number(value: Decimal) -> str:
@@ -305,5 +304,5 @@ def choose_format(explicit: str | None, environ) -> str:
     return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-REPORTERS: dict[str, Callable[[TestRun, Decimal | None], str]] = {
+TEST_REPORTERS: dict[str, Callable[[TestRun, Decimal | None], str]] = {
     "text": report_text, "json": report_json, "junit": report_junit, "github": report_github}

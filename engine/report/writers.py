@@ -12,8 +12,8 @@ need it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from kinerja.i18n import N_
 from kinerja.report.results import CsvWriter, JsonlWriter, JsonWriter, TableWriter, Writer

@@ -19,9 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.i18n import _
 from kinerja.evaluate.evaluator import evaluate_record
 from kinerja.findings import has_errors
+from kinerja.i18n import _
 from kinerja.model import FieldDef, Policy
 from kinerja.policy.documents import TESTS_SCHEMA, Document, _shipped_index, find_policy, read_document, resolve
 from kinerja.policy.yaml_text import entry_lines, to_yaml

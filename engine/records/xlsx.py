@@ -437,7 +437,4 @@ def _last_row(ref: str) -> int:
     return int(digits) if digits else 0
 
 
-# The writer lives with the other result writers; importable from here as the CLI expects.
-from kinerja.report.xlsx import XlsxWriter  # noqa: E402  (re-export; report.xlsx does not import this module)
-
-__all__ = ["read_xlsx", "cell_ref", "cell_value", "XlsxWriter", "NO_SAVED_VALUE"]
+__all__ = ["read_xlsx", "cell_ref", "cell_value", "NO_SAVED_VALUE"]

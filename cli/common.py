@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import NoReturn
@@ -41,8 +42,9 @@ class Output:
         self.fh = None
         if path and path != "-":
             try:
-                self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
-                               newline=None if binary else "", errors=None if binary else "backslashreplace")
+                self.fh = open(  # noqa: SIM115 (closed by close(): the file outlives this call)
+                    path, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                    newline=None if binary else "", errors=None if binary else "backslashreplace")
             except OSError as exc:
                 fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
 
@@ -59,8 +61,6 @@ class Output:
     def discard(self) -> None:
         """Close and delete the file: a run that failed before writing a record leaves nothing."""
         self.close()
-        if self.fh is not None:
-            try:
+        if self.fh is not None and self.path is not None:
+            with contextlib.suppress(OSError):
                 os.remove(self.path)
-            except OSError:
-                pass

@@ -86,6 +86,7 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
         out.close()
     s = data["summary"]
     if output and output != "-":
-        click.echo(_("records: {records}, valid: {valid}, invalid: {invalid}, changed: {changed}; report written to {output}").format(
-            records=s["records"], valid=s["valid"], invalid=s["invalid"], changed=s["changed"], output=output), err=True)
+        click.echo(_("records: {records}, valid: {valid}, invalid: {invalid}, changed: {changed}; report written to "
+                     "{output}").format(records=s["records"], valid=s["valid"], invalid=s["invalid"],
+                                        changed=s["changed"], output=output), err=True)
     sys.exit(EXIT_FINDINGS if fail_on_change and s["changed"] else EXIT_OK)

@@ -75,5 +75,6 @@ def ekinerja(export, policy_ref, map_file, sheet, header_row, input_format, fmt,
         click.echo(_("note: {note}").format(note=note), err=True)
     kinds = {k: sum(r["finding"] == k for r in found) for k in ("predikat-tidak-sesuai", "hasil-akhir-kosong", "error")}
     click.echo(_("rows: {total}, disagree: {disagree}, hasil_akhir empty: {empty}, unreadable: {unreadable}").format(
-        total=total, disagree=kinds["predikat-tidak-sesuai"], empty=kinds["hasil-akhir-kosong"], unreadable=kinds["error"]), err=True)
+        total=total, disagree=kinds["predikat-tidak-sesuai"], empty=kinds["hasil-akhir-kosong"],
+        unreadable=kinds["error"]), err=True)
     sys.exit(EXIT_FINDINGS if found else EXIT_OK)

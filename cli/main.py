@@ -3,6 +3,7 @@ and returns an exit code: 0 ok, 1 findings or failures, 2 usage or I/O error."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -54,10 +55,8 @@ class KinerjaGroup(click.Group):
 
     def invoke(self, ctx):
         for stream in (sys.stdout, sys.stderr):  # text that is not valid Unicode never stops a writer
-            try:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")
-            except (AttributeError, ValueError, OSError):
-                pass
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
@@ -99,7 +98,7 @@ def emit(text: str, output: str | None = None) -> None:
             with open(output, "w", encoding="utf-8", newline="", errors="backslashreplace") as fh:
                 fh.write(text)
         except OSError as exc:
-            raise click.FileError(output, hint=i18n.os_reason(exc))
+            raise click.FileError(output, hint=i18n.os_reason(exc)) from None
     else:
         click.echo(text, nl=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from decimal import Decimal
+from typing import Any
 
 import click
 
@@ -91,7 +92,7 @@ class Progress:
         self.start = time.perf_counter()
         self.enabled = sys.stderr.isatty()
         self.total = total
-        self.bar = None
+        self.bar: Any = None  # click's progress bar, made once the run is slow enough to show it
         self.shown = False
         self.done_n = 0
 
@@ -131,12 +132,12 @@ def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
                      + (_(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""))
         return [n for n in names if n not in ("nip", "actions")]
     from kinerja.model import Band, Table
-    name = ["nama"] if "nama" in policy.fields else []
+    lead = ["nama"] if "nama" in policy.fields else []
     if policy.summary:
-        return name + [n for n in policy.summary if n not in name]
+        return lead + [n for n in policy.summary if n not in lead]
     nodes = policy.node_by_output()
     key = [n for n in order if isinstance(nodes.get(n), (Band, Table))]
-    return name + (key or list(order))  # a policy of values only: show them all
+    return lead + (key or list(order))  # a policy of values only: show them all
 
 
 def jobs_option(f):
@@ -181,7 +182,8 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     if kind.needs_file and (not output or output == "-"):
         fail(_(kind.needs_file))
     if with_explain and not kind.explanations:
-        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation sheet; for one employee use kinerja explain)").format(fmt=fmt))
+        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation "
+               "sheet; for one employee use kinerja explain)").format(fmt=fmt))
     if columns and not kind.columns:
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
     explainer = None

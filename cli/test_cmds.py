@@ -136,6 +136,7 @@ def init(agency, parent, directory, pid):
         except OSError as exc:
             fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
         click.echo(_("created {path}").format(path=path))
-    click.echo(_("next: kinerja validate {policy_path} && kinerja test {policy_path}").format(policy_path=made.policy_path))
+    click.echo(_("next: kinerja validate {policy_path} && kinerja test {policy_path}").format(
+        policy_path=made.policy_path))
     sys.exit(EXIT_OK)
 

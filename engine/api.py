@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Union
+from typing import Any
 
 from kinerja.compare.job import compare_records, comparison_options
 from kinerja.compile.compiler import compile_policy
@@ -24,8 +24,8 @@ from kinerja.policy.documents import find_policy, read_document, resolve
 from kinerja.records.read import Source, read_records
 from kinerja.validate import Validation, validate_paths
 
-PolicyLike = Union[Policy, str, os.PathLike]
-Records = Union[str, os.PathLike, Iterable[Mapping[str, Any]]]
+PolicyLike = Policy | str | os.PathLike
+Records = str | os.PathLike | Iterable[Mapping[str, Any]]
 
 __all__ = ["PolicyError", "compare", "evaluate", "explain", "explain_sources", "load_policy", "validate"]
 
@@ -48,12 +48,11 @@ def load_policy(ref: PolicyLike) -> Policy:
     ref = os.fspath(ref)
     if os.path.isdir(ref):
         raise PolicyError(_("{ref} is a folder: give one policy file").format(ref=ref))
-    if os.path.exists(ref):
-        doc = read_document(ref)
-    else:
-        doc = find_policy(ref, None) if not ref.endswith((".yaml", ".yml")) else None
-        if doc is None:
-            raise PolicyError(_("policy {ref!r} not found (give a file path or a shipped policy id)").format(ref=ref))
+    found = read_document(ref) if os.path.exists(ref) else \
+        find_policy(ref, None) if not ref.endswith((".yaml", ".yml")) else None
+    if found is None:
+        raise PolicyError(_("policy {ref!r} not found (give a file path or a shipped policy id)").format(ref=ref))
+    doc = found
     policy, findings = compile_policy(resolve(doc))
     if policy is None or has_errors(findings):
         raise PolicyError(_("policy {file} has errors; fix them first (kinerja validate {file})").format(

@@ -72,7 +72,7 @@ def build(policy: Policy, lang: str = "id") -> dict:
     used = _params_used(policy, labels)
     own = r.doc
     meta = r.meta
-    data = {
+    data: dict[str, Any] = {
         "lang": lang,
         "policy": {
             "id": policy.id, "name": policy.name, "version": policy.version, "sha256": policy.sha256,
@@ -129,7 +129,7 @@ def _labels(policy: Policy) -> dict[str, str]:
 ROUNDING_WORDS = {"half_up": N_("half up"), "half_even": N_("half to even"), "down": N_("down"), "up": N_("up")}
 
 
-def _rounding(spec: dict, lang: str) -> str:
+def _rounding(spec: dict, lang: str) -> dict[str, str]:
     places = spec.get("places", 2)
     mode = spec.get("mode", "half_up")
     words = ROUNDING_WORDS.get(str(mode))
@@ -194,7 +194,7 @@ def _comment(entry: Entry) -> str:
     if node is None or not entry.doc.text:
         return ""
     lines = entry.doc.text.splitlines()
-    out = []
+    out: list[str] = []
     row = node.line - 2  # the key's line is the value's line for `name: value`
     above = []
     while 0 <= row < len(lines) and lines[row].lstrip().startswith("#"):
@@ -259,7 +259,7 @@ def _domains(policy: Policy) -> dict[str, list]:
 
 def _table(node: Table, entry: Entry, labels: dict, domains: dict, lang: str) -> dict:
     spec = entry.spec
-    out = {"name": node.name, "label": node.label, "inputs": [{"name": n, "label": labels.get(n, n)}
+    out: dict[str, Any] = {"name": node.name, "label": node.label, "inputs": [{"name": n, "label": labels.get(n, n)}
                                                                 for n in node.inputs],
            "output_label": node.label or node.name, "hit": node.hit,
            "default": show_value(node.default, lang) if node.has_default else None,
@@ -387,7 +387,8 @@ def _changes(policy: Policy, lang: str) -> dict | None:
         for name, changes in d["changed"].items():
             for c in changes:
                 items.append({"section": words[section], "name": name, "change": "changed",
-                              "what": change_words(c["what"], lang), "a": _short(c["a"], lang), "b": _short(c["b"], lang)})
+                              "what": change_words(c["what"], lang), "a": _short(c["a"], lang),
+                              "b": _short(c["b"], lang)})
     return {"parent": str(parent.id or ref), "parent_name": _text(parent.meta.get("name")), "items": items}
 
 

@@ -137,7 +137,7 @@ class Workspace:
         """A finding when the `extends` chain would read outside the folder: a path that leaves
         it, or a lookup by id in a folder holding symbolic links (ids are looked up beside the
         file, then among kinerja's shipped policies, which are always allowed)."""
-        for _ in range(16):
+        for _depth in range(16):
             ref = doc.data.get("extends") if isinstance(doc.data, dict) else None
             if not isinstance(ref, str):
                 return None
@@ -202,7 +202,9 @@ class Workspace:
         if result.policy is None:
             return {"ok": False, "findings": [finding_dict(f) for f in result.findings]}
         evaluator = Evaluator(result.policy)
-        rows, counts, errors = [], {}, 0
+        rows: list[dict] = []
+        counts: dict[str, int] = {}
+        errors = 0
         for source in sources:
             r = evaluator.evaluate(source)
             predikat = r.outputs.get("predikat") if r.ok else None
@@ -298,7 +300,8 @@ def sha(text: str) -> str:
 def _format_of(name: str) -> str:
     fmt = EXTENSIONS.get(Path(name).suffix.lower())
     if fmt is None:
-        raise Refused(_("cannot tell the format of {name!r}: use .csv, .json, .jsonl, .yaml or .xlsx").format(name=name))
+        raise Refused(_("cannot tell the format of {name!r}: use .csv, .json, .jsonl, .yaml or .xlsx").format(
+            name=name))
     return fmt
 
 

@@ -138,7 +138,7 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         row = data.get("row")
         if not isinstance(row, int):
             raise Refused(_("row must be a number"))
-        lang = data.get("lang") if data.get("lang") in ("id", "en") else "id"
+        lang = str(data["lang"]) if data.get("lang") in ("id", "en") else "id"
         return _json(workspace.explain(str(data.get("path", "")), edits_of(data), sources_of(data), row, lang))
 
     async def impact(request: Request) -> Response:

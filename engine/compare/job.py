@@ -51,9 +51,10 @@ def compare_records(a: Policy, b: Policy, sources: Iterable, options: Options, *
     plain data). `refs`: how worker processes find the two policies (needed when jobs > 1); with a
     units file the records are compared in this process."""
     comparison = Comparison(a, b, options)
-    if options.units is not None:
-        sources = prepare(sources, a, options.units, also=b.fields)
-    if jobs > 1 and options.units is None and refs is not None:
+    units = options.units if isinstance(options.units, Units) else None
+    if units is not None:
+        sources = prepare(sources, a, units, also=b.fields)
+    if jobs > 1 and units is None and refs is not None:
         job = CompareJob(PolicyRef.of(refs[0], a), PolicyRef.of(refs[1], b), options)
         local = Comparison(a, b, options)
         for state in run_blocks(compare_job, job, sources, jobs,

@@ -52,7 +52,7 @@ def _generic(a: Any, b: Any, path: str = "") -> list[dict]:
             else:
                 out.extend(_generic(a[key], b[key], sub))
         return out
-    if a != b or type(a) is not type(b) and not (_num(a) and _num(b)):
+    if a != b or (type(a) is not type(b) and not (_num(a) and _num(b))):
         return [_change(path or "value", a, b)]
     return []
 

@@ -36,7 +36,7 @@ class Tally:
 
     @property
     def needs_env(self) -> bool:
-        return self.population is not None and self.population.needs_env or self.fairness is not None
+        return (self.population is not None and self.population.needs_env) or self.fairness is not None
 
     def add(self, result: Result) -> None:
         if self.population is not None:

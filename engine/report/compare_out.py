@@ -121,7 +121,8 @@ def render_text(data: dict) -> str:
         out += _grid(rows)
     if data["fairness"]["fields"]:
         out += ["", _("fairness (favourable: {favourable}; ratio to the best group, below {ratio} flagged):").format(
-            favourable=shown_favourable(data["fairness"]["favourable"]), ratio=num(Decimal("0.8")))] + _grid(_fair_rows(data["fairness"]))
+            favourable=shown_favourable(data["fairness"]["favourable"]), ratio=num(Decimal("0.8")))]
+        out += _grid(_fair_rows(data["fairness"]))
     for side, outcomes in data["population"].items():
         shown = [o for o in outcomes if o["status"] != "pass"] or outcomes
         if shown:
@@ -188,7 +189,8 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
     if data["invalid"]:
         out += ["#### " + _("Invalid records ({n})").format(n=len(data["invalid"])), ""]
         rows = [[_("row"), "NIP", "A", "B"]]
-        rows += [[str(e["row"]), _md_text(e["nip"] or "-"), _md_text(errors_text(e["a"])), _md_text(errors_text(e["b"]))]
+        rows += [[str(e["row"]), _md_text(e["nip"] or "-"), _md_text(errors_text(e["a"])),
+                  _md_text(errors_text(e["b"]))]
                  for e in data["invalid"][:cap]]
         out += _md_table(rows, left=4)
         if len(data["invalid"]) > cap:
@@ -203,7 +205,8 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
         out += [_more(len(flagged) - cap) if len(flagged) > cap else "", ""]
     fails = [(side, o) for side, os in data["population"].items() for o in os if o["status"] == "fail"]
     if fails:
-        out += ["#### " + _("Population checks not met"), ""] + [f"- {side.upper()}: {o['message']}" for side, o in fails]
+        out += ["#### " + _("Population checks not met"), ""]
+        out += [f"- {side.upper()}: {o['message']}" for side, o in fails]
         out.append("")
     lines = describe(data["policy_diff"])
     out += ["#### " + _("Policy differences"), ""] + ([f"- {x}" for x in lines] or [_("none")])

@@ -207,9 +207,9 @@ def _sarif_region(f: Finding) -> dict:
     return region
 
 
-def _sarif_location(f: Finding, ctx: ReportContext, artifact_index: dict[str, int]) -> dict:
+def _sarif_location(f: Finding, file: str, ctx: ReportContext, artifact_index: dict[str, int]) -> dict:
     """The physicalLocation of a finding that names a file."""
-    artifact = _artifact_location(f.file, ctx.root)
+    artifact = _artifact_location(file, ctx.root)
     if f.file in artifact_index:
         artifact["index"] = artifact_index[f.file]
     physical: dict = {"artifactLocation": artifact}
@@ -227,7 +227,7 @@ def _sarif_result(f: Finding, ctx: ReportContext, rule_index: dict[str, int], ar
         "message": {"text": _with_hint(f)},
     }
     if f.file:
-        result["locations"] = [_sarif_location(f, ctx, artifact_index)]
+        result["locations"] = [_sarif_location(f, f.file, ctx, artifact_index)]
     result["properties"] = {"jsonPath": f.path}
     return result
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from importlib import resources
+from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -32,10 +33,12 @@ NAMES_SHOWN = 30  # per action and direction, in the actions section
 _TEXTS_EN = {
     'title': N_('kinerja compare: what the policy change does'),
     'summary': N_('Summary'),
-    'cards': [N_('records'), N_('valid'), N_('invalid'), N_('records changed'), N_('outputs changed'), N_('actions changed')],
+    'cards': [N_('records'), N_('valid'), N_('invalid'), N_('records changed'), N_('outputs changed'),
+              N_('actions changed')],
     'big_list': N_('{n} employees changed; this page holds the first {shown}. The full list:'),
     'capped': N_('The search covers the first {shown} of {n}; all {n} are in <b>{csv}</b> beside this report.'),
-    'capped_no_csv': N_('The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV of all of them.'),
+    'capped_no_csv': N_('The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV of '
+                        'all of them.'),
     'actions': N_('Actions that change'),
     'gain': N_('gain'),
     'lose': N_('lose'),
@@ -58,7 +61,8 @@ _TEXTS_EN = {
     'favourable': N_('favourable'),
     'ratio_legend': N_('ratio = group rate ÷ best group rate;'),
     'below': N_('below 0.8 flagged'),
-    'fair_head': [N_('field'), N_('group'), N_('records'), N_('rate A'), N_('ratio A'), N_('rate B'), N_('ratio B'), N_('change')],
+    'fair_head': [N_('field'), N_('group'), N_('records'), N_('rate A'), N_('ratio A'), N_('rate B'), N_('ratio B'),
+                  N_('change')],
     'no_fairness': N_('no group fields (use --group-by)'),
     'changed': N_('Changed employees'),
     'search': N_('search NIP, name, unit, output, reason…'),
@@ -114,8 +118,8 @@ def bars(series: dict[str, dict[str, int]], labels: list[str], chart: str, scale
     rows = []
     for i, label in enumerate(labels):
         y0 = i * row_h + 4
-        row = {"label": format_value(label), "label_x": left - 6, "label_y": y0 + n_series * bar / 2 + 4,
-               "bars": [], "marks": []}
+        row: dict[str, Any] = {"label": format_value(label), "label_x": left - 6,
+                               "label_y": y0 + n_series * bar / 2 + 4, "bars": [], "marks": []}
         for j, (variant, counts) in enumerate(series.items()):
             count = counts.get(label, 0)
             total = totals[variant]
@@ -168,7 +172,8 @@ def _actions(data: dict) -> list[dict]:
         who = people.get(aid, {"gain": [], "lose": []})
         out.append({"id": aid, "label": labels.get(aid, aid), "a": t["a"], "b": t["b"], "gained": t["gained"],
                     "lost": t["lost"], "changed": t["changed"],
-                    "gainers": who["gain"][:NAMES_SHOWN], "more_gainers": t["gained"] - min(len(who["gain"]), NAMES_SHOWN),
+                    "gainers": who["gain"][:NAMES_SHOWN],
+                    "more_gainers": t["gained"] - min(len(who["gain"]), NAMES_SHOWN),
                     "losers": who["lose"][:NAMES_SHOWN], "more_losers": t["lost"] - min(len(who["lose"]), NAMES_SHOWN)})
     return sorted(out, key=lambda x: -(x["gained"] + x["lost"]))
 
@@ -179,7 +184,7 @@ def _limits(limits_a: list, limits_b: list) -> list[dict]:
         oka = limits_a[i]["ok"] if limits_a else None
         okb = limits_b[i]["ok"] if limits_b else None
         mark = " ".join(f"{side}: {'✓' if ok else '✗'} {one['count']} ({one['pct']}%)" for side, ok, one in
-                        (("A", oka, limits_a[i] if limits_a else None), ("B", okb, limits_b[i] if limits_b else None))
+                        (("A", oka, limits_a[i] if limits_a else {}), ("B", okb, limits_b[i] if limits_b else {}))
                         if ok is not None)
         items.append({"text": lim["text"], "mark": mark, "bad": (oka is False) or (okb is False),
                       "ok_a": str(oka).lower(), "ok_b": str(okb).lower()})
@@ -201,7 +206,7 @@ def _panels(data: dict, t: dict) -> tuple[list[dict], list[str]]:
             empty.append(f"{group} ({field})")
             continue
         oa, ob = sides.get("a"), sides.get("b")
-        any_o = oa or ob
+        any_o: dict = oa or ob or {}  # a check outcome of at least one side
         marks: dict = {}
         for o in (oa, ob):
             for lim in (o or {}).get("limits", []):

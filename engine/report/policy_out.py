@@ -37,7 +37,8 @@ def resolved_yaml(resolved: Resolved) -> str:
             continue
         lines.append(f"{section}:")
         for name, entry in entries.items():
-            lines.extend("  " + line for line in entry_lines(name, entry.spec, _("from {origin}").format(origin=origin(entry))))
+            lines.extend("  " + line for line in entry_lines(name, entry.spec, _("from {origin}").format(
+                origin=origin(entry))))
     return "\n".join(lines) + "\n"
 
 

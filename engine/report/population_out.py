@@ -17,7 +17,8 @@ def finding_line(f) -> str:
 
 
 def text_lines(outcomes: list, fairness: dict) -> list[str]:
-    lines, not_checked = [], {}
+    lines: list[str] = []
+    not_checked: dict[tuple[str, str], list[str]] = {}
     for o in outcomes:
         if o.status == "fail" and o.finding is not None:
             f = o.finding
@@ -26,21 +27,25 @@ def text_lines(outcomes: list, fairness: dict) -> list[str]:
             lines.append(_("population: ok: {message}").format(message=o.message))
         elif o.status == "action":
             a = o.action
-            lines.append(_("population: action {a} ({a2}) for {group_by} {group}: {a3}").format(a=a['id'], a2=a['kind'], group_by=o.group_by, group=o.group, a3=a['reason']))
+            lines.append(_("population: action {a} ({a2}) for {group_by} {group}: {a3}").format(
+                a=a["id"], a2=a["kind"], group_by=o.group_by, group=o.group, a3=a["reason"]))
         else:
             why = o.message.rsplit("(", 1)[-1].rstrip(")")
             not_checked.setdefault((o.check, why), []).append(o.group)
     for (check, why), groups in not_checked.items():
         # one short line: the names only when there are few (the JSON output lists them all)
         shown = ": " + ", ".join(groups) if len(groups) <= 3 else ""
-        lines.append(_("population: {check}: {groups} group(s) not checked ({why}){shown}").format(check=check, groups=len(groups), why=why, shown=shown))
+        lines.append(_("population: {check}: {groups} group(s) not checked ({why}){shown}").format(
+            check=check, groups=len(groups), why=why, shown=shown))
     for name, table in fairness.items():
-        lines.append(_("fairness by {name} ({table}; best: {value}):").format(name=name, table=shown_favourable(table['favourable']), value=table['best'] or '-'))
+        lines.append(_("fairness by {name} ({table}; best: {value}):").format(
+            name=name, table=shown_favourable(table["favourable"]), value=table["best"] or "-"))
         for g in table["groups"]:
             rate = "-" if g["rate"] is None else f"{(g['rate'] * 100).quantize(Decimal('0.1'))}%"
             ratio = "-" if g["ratio"] is None else str(g["ratio"])
-            lines.append(_("  {g}: {g2} of {g3} ({rate}), ratio {ratio}").format(g=g['group'], g2=g['favourable'], g3=g['records'], rate=rate, ratio=ratio)
-                         + (_("  below 0.8") if g["flag"] else _("  too few to judge") if g.get("too_small") else ""))
+            lines.append(_("  {g}: {g2} of {g3} ({rate}), ratio {ratio}").format(
+                g=g["group"], g2=g["favourable"], g3=g["records"], rate=rate, ratio=ratio)
+                + (_("  below 0.8") if g["flag"] else _("  too few to judge") if g.get("too_small") else ""))
     return lines
 
 

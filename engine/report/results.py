@@ -18,7 +18,7 @@ from kinerja.evaluate.evaluator import Result, excluded_reason
 from kinerja.model import plain_decimal
 from kinerja.spill import SpillList
 
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring
 # U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader
 # (Python's splitlines and JavaScript split lines at them); in JSON text they occur only inside
 # strings, so the whole row is translated, once, and only when it is not ASCII.

@@ -16,6 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from kinerja.findings import ERROR, Finding, sort_key
 from kinerja.i18n import _, ngettext, num
@@ -30,9 +31,9 @@ def below_minimum(suite: Suite, minimum: Decimal | None) -> bool:
     return suite.below(minimum)
 
 
-def _number(value: Decimal) -> str:
+def _number(value: Decimal | None) -> str:
     """A percentage in prose (`87,5` in Indonesian)."""
-    return num(value.normalize())
+    return "" if value is None else num(value.normalize())
 
 
 def _plain_number(value: Decimal) -> str:
@@ -122,7 +123,8 @@ def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
 def failure_lines(o) -> list[str]:
     """A failing test's differences, each record's followed by the explanation of its result."""
     explained = dict(o.explanations)
-    lines, done = [], set()
+    lines: list[str] = []
+    done: set[str] = set()
     labels = list(dict.fromkeys(f.record for f in o.failures))
     for label in labels:
         lines.extend(f.text() for f in o.failures if f.record == label)
@@ -168,14 +170,15 @@ def report_json(run: TestRun, minimum: Decimal | None = None) -> str:
 
 
 def _suite_json(suite: Suite, minimum: Decimal | None) -> dict:
-    out = {"id": suite.id, "file": suite.file,
+    out: dict[str, Any] = {"id": suite.id, "file": suite.file,
            "sha256": suite.policy.sha256 if suite.policy is not None else None,
            "status": "error" if suite.broken else ("failed" if suite.failed or below_minimum(suite, minimum)
                                                   else "passed"),
            "findings": [f.as_dict() for f in sorted(suite.findings, key=sort_key)],
            "tests": []}
     for o in suite.outcomes:
-        test = {"name": o.name, "file": o.file, "line": o.line, "status": "passed" if o.passed else "failed"}
+        test: dict[str, Any] = {"name": o.name, "file": o.file, "line": o.line,
+                                "status": "passed" if o.passed else "failed"}
         if not o.passed:
             test["failures"] = [f.as_dict() for f in o.failures]
             test["explanations"] = [{"record": label or None, "text": text} for label, text in o.explanations]
@@ -290,7 +293,7 @@ def report_github(run: TestRun, minimum: Decimal | None = None) -> str:
                              (("file", o.file), ("line", o.line), ("title", f"K501 test failed: {one_line(o.name)}"))
                              if v)
             lines.append(f"::error {props}::{escape_github_data(chr(10).join(failure_lines(o)))}")
-        if below_minimum(suite, minimum):
+        if suite.coverage is not None and below_minimum(suite, minimum):
             props = f"file={escape_github_property(suite.file)},title=K502 coverage below the minimum"
             lines.append(f"::error {props}::{escape_github_data(suite.coverage.summary())}")
     lines.append(inert_line(summary(run, minimum)))

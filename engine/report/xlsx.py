@@ -184,7 +184,8 @@ class XlsxWriter(Writer):
         self.hasil = _Sheet(self.wb, "Hasil", lead + [t["status"], *outputs, t["actions"], t["reasons"],
                                                        t["errors"], t["where"]],
                             freeze=f"{get_column_letter(len(lead) + 1)}2")
-        self.penjelasan = _Sheet(self.wb, "Penjelasan", lead + [t["line"]], freeze=f"{get_column_letter(len(lead) + 1)}2",
+        self.penjelasan = _Sheet(self.wb, "Penjelasan", lead + [t["line"]],
+                                 freeze=f"{get_column_letter(len(lead) + 1)}2",
                                  fixed={1: 7, 2: 21, len(lead) + 1: 110} | ({3: 30} if self.has_nama else {}))
         self.penjelasan.start()
         self.ringkasan = self.wb.create_sheet("Ringkasan")

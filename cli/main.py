@@ -122,8 +122,7 @@ def validate(paths, fmt, output, policies_only):
     ctx = ReportContext(result.files, kinerja.__version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())
     emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)
-    io_only = result.findings and all(f.code == "K001" for f in result.findings)
-    sys.exit(EXIT_USAGE if io_only else (EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK))
+    sys.exit(EXIT_USAGE if result.unreadable_only else (EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK))
 
 
 @main.command()

@@ -15,12 +15,12 @@ from kinerja.cli.population_opts import PopulationReport, load_units, population
 from kinerja.evaluate.parallel import WorkerError
 from kinerja.evaluate.run import EvaluateRun
 from kinerja.i18n import _, document_lang, num
-from kinerja.records.read import RecordsError, read_records
+from kinerja.records.read import FORMATS, RecordsError, read_records
 from kinerja.report.population_out import finding_line
 from kinerja.report.results import EXPLANATION_FORMATS
 from kinerja.report.writers import RESULT_FORMATS
 
-INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
+INPUT_FORMATS = list(FORMATS)  # the formats the records readers take
 
 
 def records_options(f):

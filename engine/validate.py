@@ -17,8 +17,15 @@ POLICY_SUFFIXES = (".yaml", ".yml")
 
 @dataclass
 class Validation:
+    """What `validate` checked and found."""
+
     files: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def unreadable_only(self) -> bool:
+        """Every finding is a file that could not be read (K001): a usage or I/O error, not a policy's."""
+        return bool(self.findings) and all(f.code == "K001" for f in self.findings)
 
 
 def is_test_file(name: str) -> bool:

@@ -14,6 +14,7 @@ from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import PopulationReport, load_units, population_options, units_option
 from kinerja.evaluate.parallel import WorkerError
 from kinerja.evaluate.run import EvaluateRun
+from kinerja.explain.explanation import explain as explain_result
 from kinerja.i18n import _, document_lang, num
 from kinerja.records.read import FORMATS, RecordsError, read_records
 from kinerja.report.population_out import finding_line
@@ -186,14 +187,9 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
                "sheet; for one employee use kinerja explain)").format(fmt=fmt))
     if columns and not kind.columns:
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
-    explainer = None
-    if with_explain:
-        from kinerja.explain.explanation import explain
-
-        def explainer(result):
-            return explain(compiled, result, lang).as_dict()
-    job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally, explain=explainer,
-                      explain_lang=lang, annual=annual, units=units, jobs=resolve_jobs(jobs))
+    job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally,
+                      explainer=explain_result if with_explain else None, explain_lang=lang, annual=annual, units=units,
+                      jobs=resolve_jobs(jobs))
     shown = table_columns(compiled, columns, job.outputs) if kind.columns else None
     started = time.perf_counter()
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)

@@ -80,19 +80,20 @@ class EvaluateRun:
     """Evaluate records against one compiled policy and hand each result to a writer.
 
     `ref`: how worker processes find the policy (its file or shipped id); `keep_values`: the
-    writer explains each row from its values (xlsx); `explain`: each result's explanation as
-    plain data, added to its row (`explain_lang` for the worker processes); `annual`: add each
+    writer explains each row from its values (xlsx); `explainer(policy, result, lang)`: each
+    result's explanation in `explain_lang`, added to its row as plain data (a module-level
+    function: worker processes get it by name); `annual`: add each
     employee's annual result after their period rows; `units`: the units file; `jobs`: worker
     processes (an annual rule or a units file keep to one process: they join rows across blocks).
     """
 
     def __init__(self, policy: Policy, ref: str, *, keep_values: bool = False, tally: Tally | None = None,
-                 explain: Callable[[Result], dict] | None = None, explain_lang: str | None = None,
+                 explainer: Callable[[Policy, Result, str], Any] | None = None, explain_lang: str = "id",
                  annual: bool = False, units: Units | None = None, jobs: int = 1):
         self.policy, self.ref = policy, ref
         self.tally = tally if tally is not None else Tally()
-        self.explain, self.explain_lang, self.keep_values = explain, explain_lang, keep_values
-        keep_env = explain is not None or keep_values or self.tally.needs_env or annual
+        self.explainer, self.explain_lang, self.keep_values = explainer, explain_lang, keep_values
+        keep_env = explainer is not None or keep_values or self.tally.needs_env or annual
         self.evaluator = Evaluator(policy, keep_env=keep_env)
         if annual and (policy.cycle is None or policy.cycle.annual is None):
             raise ValueError("the policy declares no annual rule (cycle: annual)")
@@ -140,8 +141,8 @@ class EvaluateRun:
         return list(self.units.findings) + (self.unit_check.findings(records) if self.unit_check is not None else [])
 
     def _emit(self, result: Result, writer: Any) -> None:
-        if self.explain is not None:
-            result.explanation = self.explain(result)
+        if self.explainer is not None:
+            result.explanation = self.explainer(self.policy, result, self.explain_lang).as_dict()
         writer.write(result)
         self.tally.add(result)
 
@@ -167,7 +168,7 @@ class EvaluateRun:
         options = (("periode", writer.periode),) if getattr(writer, "periode", None) else ()
         job = EvaluateJob(PolicyRef.of(self.ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False)
                           else None, options, keep_env=self.evaluator.keep_env,
-                          explain_lang=self.explain_lang if self.explain is not None else None,
+                          explain_lang=self.explain_lang if self.explainer is not None else None,
                           tallies=self.tally.tallies(), ship_env=self.keep_values)
         for block in run_blocks(evaluate_job, job, sources, self.jobs,
                                 local=lambda block, index: evaluate_job(job, block, index, compiled)):

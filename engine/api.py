@@ -107,7 +107,7 @@ def explain_sources(policy: Policy, sources: Iterable[Source], *, nips: Iterable
                     lang: str = "id") -> list[Explanation]:
     """The explanations of the records with these NIPs or record numbers, in input order."""
     wanted_nips, wanted_rows = set(nips), set(rows)
-    evaluator = Evaluator(policy, keep_env=True)
+    evaluator = Evaluator(policy, trace=True)
     found = []
     for source in sources:
         data = source.data if isinstance(source.data, dict) else {}

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from kinerja.compare.policy_diff import change_words, diff_policies
-from kinerja.explain.phrase import Names, Segment, conjuncts, phrase, show_value
+from kinerja.explain.phrase import Names, Segment, conjuncts, phrase
 from kinerja.i18n import N_, gettext_in, in_every_language
 from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
 from kinerja.policy.documents import Entry, ParentRefused, find_policy, resolve
+from kinerja.values import show_value
 
 CMP_SIGNS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 GRID_MAX = 8  # a two-input table is drawn as a grid when each input has at most this many labels

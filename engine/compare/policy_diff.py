@@ -11,8 +11,8 @@ from typing import Any
 
 from kinerja.i18n import _
 from kinerja.i18n import lang as current_lang
-from kinerja.model import format_value
 from kinerja.policy.documents import SECTIONS, Resolved
+from kinerja.values import format_value
 
 META = ("rounding", "cycle")
 CHANGE_WORDS = {  # the technical words of a change (below), as an officer says them

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kinerja.evaluate.annual import AnnualRun
+from kinerja.evaluate.blocks import run_blocks
 from kinerja.evaluate.evaluator import Evaluator, Result
 from kinerja.evaluate.fairness import FairnessTally
-from kinerja.evaluate.parallel import EvaluateJob, PolicyRef, Tallies, evaluate_job, run_blocks
+from kinerja.evaluate.parallel import EvaluateJob, PolicyRef, Tallies, evaluate_job
 from kinerja.evaluate.population import PopulationRun
 from kinerja.model import Policy
 from kinerja.records.units import UnitCheck, Units, prepare
@@ -94,7 +95,8 @@ class EvaluateRun:
         self.tally = tally if tally is not None else Tally()
         self.explainer, self.explain_lang, self.keep_values = explainer, explain_lang, keep_values
         keep_env = explainer is not None or keep_values or self.tally.needs_env or annual
-        self.evaluator = Evaluator(policy, keep_env=keep_env)
+        # an explanation reads the decision trace: recorded only when a row is explained
+        self.evaluator = Evaluator(policy, keep_env=keep_env, trace=explainer is not None or keep_values)
         if annual and (policy.cycle is None or policy.cycle.annual is None):
             raise ValueError("the policy declares no annual rule (cycle: annual)")
         self.yearly = AnnualRun(self.evaluator, policy.cycle, units) if annual else None
@@ -169,6 +171,7 @@ class EvaluateRun:
         job = EvaluateJob(PolicyRef.of(self.ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False)
                           else None, options, keep_env=self.evaluator.keep_env,
                           explain_lang=self.explain_lang if self.explainer is not None else None,
+                          explainer=self.explainer,
                           tallies=self.tally.tallies(), ship_env=self.keep_values)
         for block in run_blocks(evaluate_job, job, sources, self.jobs,
                                 local=lambda block, index: evaluate_job(job, block, index, compiled)):

@@ -15,10 +15,10 @@ from typing import IO
 from kinerja.compare.policy_diff import describe
 from kinerja.evaluate.fairness import shown_favourable
 from kinerja.i18n import N_, _, num
-from kinerja.model import format_value
 from kinerja.report import html
 from kinerja.report.compare_cells import change, errors_text, pct, ratio
 from kinerja.report.results import dump_chunks, inert
+from kinerja.values import format_value
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200

@@ -19,9 +19,9 @@ from markupsafe import Markup
 
 from kinerja.compare.policy_diff import describe
 from kinerja.i18n import N_, in_every_language
-from kinerja.model import format_value
 from kinerja.report.compare_cells import change, errors_text, pct, ratio
 from kinerja.report.results import dumps
+from kinerja.values import format_value
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
 STATIC_ROWS = 500  # changed rows drawn without JS; the search re-draws from the embedded data

@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import IO, Any
 
 from kinerja.evaluate.evaluator import Result, excluded_reason
-from kinerja.model import plain_decimal
 from kinerja.spill import SpillList
+from kinerja.values import plain_decimal
 
 _encode_str = json.encoder.encode_basestring
 # U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader

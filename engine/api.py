@@ -94,7 +94,7 @@ def evaluate(policy: PolicyLike, records: Records, *, fmt: str | None = None, an
     error, excluded), `outputs` (every value, band, table and scorecard by name), `actions`, `errors`.
     `records`: a file (csv, json, jsonl, yaml, xlsx; `fmt` overrides its extension) or dicts.
     `annual`: add each employee's annual result after their period rows (the policy's `cycle:`).
-    `keep_values`: keep each result's `env` (every name's value), for `explain`.
+    `keep_values`: keep each result's `env` (every name's value) and `trace` (what was decided).
     Raises PolicyError, and RecordsError for a file that cannot be read at all."""
     compiled = load_policy(policy)
     run = EvaluateRun(compiled, str(getattr(policy, "id", policy)), keep_values=keep_values, annual=annual)

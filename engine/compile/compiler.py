@@ -272,12 +272,18 @@ class Compiler(NodeCompiler):
 
 def compile_policy(resolved: Resolved) -> tuple[Policy | None, list[Finding]]:
     """Check and compile a resolved policy; returns (policy or None, findings)."""
+    policy, findings, _types = compile_with_types(resolved)
+    return policy, findings
+
+
+def compile_with_types(resolved: Resolved) -> tuple[Policy | None, list[Finding], dict[str, Type]]:
+    """`compile_policy`, and the static type of each name the policy defines (`kinerja expr --policy`)."""
     if resolved.findings:
-        return None, list(resolved.findings)
+        return None, list(resolved.findings), {}
     compiler = Compiler(resolved)
     try:
         policy = compiler.compile()
     except RecursionError:
         compiler.findings.append(Finding("K308", _("policy is too deeply nested to compile"), resolved.doc.file, 1, 1))
         policy = None
-    return policy, compiler.findings
+    return policy, compiler.findings, compiler.types

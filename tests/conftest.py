@@ -34,6 +34,16 @@ DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
 ENVIRONMENT = ("KINERJA_LANG", "LC_ALL", "LC_MESSAGES", "GITHUB_ACTIONS", "KINERJA_DEBUG", "KINERJA_START_METHOD")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def clean_environment():
+    """The same for the whole session, so that module-scoped fixtures see it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ENVIRONMENT:
+            patch.delenv(name, raising=False)
+        patch.setenv("LANG", "C.UTF-8")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def clean_state(monkeypatch):
     """English messages from a neutral locale, no CI or debug switches, no --lang left set by a

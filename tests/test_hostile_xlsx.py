@@ -8,7 +8,6 @@ anything into the sheet or shared-strings XML; tests/cases/hostile/xlsx_*.xlsx w
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 import zipfile
 
@@ -87,17 +86,8 @@ def read(path) -> list:
     return [(s.row, s.data) for s in read_records(str(path))]
 
 
-def _seconds(fn) -> float:
-    best = float("inf")
-    for _ in range(2):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @pytest.mark.parametrize("where", ["sheet", "shared"])
-def test_a_huge_cell_costs_linear_time_and_bounded_memory(tmp_path, where):
+def test_a_huge_cell_costs_linear_time_and_bounded_memory(tmp_path, where, timing):
     """One 20 MB cell costs about what the same 20 MB spread over 1,000 cells costs, and reading
     it holds well under 20 MB: the guard cuts it at MAX_CELL as it streams by."""
     def build(name: str, rows: list[list]) -> object:
@@ -114,7 +104,7 @@ def test_a_huge_cell_costs_linear_time_and_bounded_memory(tmp_path, where):
 
     big = build("one", [list(ROWS[0]), ["198609262015051002", "x" * 20_000_000, 2, 2], list(ROWS[2])])
     spread = build("many", [["198609262015051001", "x" * 20_000, 1, 1]] * 1000)
-    ratio = _seconds(lambda: read(big)) / _seconds(lambda: read(spread))
+    ratio = timing.ratio(lambda: read(big), lambda: read(spread), repeat=2)
     assert ratio < 8, ratio
     tracemalloc.start()
     try:
@@ -186,7 +176,7 @@ def test_a_large_shared_strings_table_gives_exactly_the_used_strings(tmp_path, q
     assert [data["nama"] for _, data in rows] == ["Budi & co", "isian 150002", "A < B", "isian 7"]
 
 
-def test_a_large_shared_strings_table_costs_about_its_decompression(tmp_path):
+def test_a_large_shared_strings_table_costs_about_its_decompression(tmp_path, timing):
     items = "".join(f"<si><t>isian yang tidak dipakai {i}</t></si>" for i in range(FILLER))
     path = tmp_path / "s.xlsx"
     path.write_bytes(workbook(sheet=_strings_sheet([0, 1, 2]), shared=_table(["<si><t>nama</t></si>", items,
@@ -196,7 +186,7 @@ def test_a_large_shared_strings_table_costs_about_its_decompression(tmp_path):
         with zipfile.ZipFile(path) as z:
             z.read("xl/sharedStrings.xml").count(b"<si>")
 
-    ratio = _seconds(lambda: read(path)) / _seconds(decompress)
+    ratio = timing.ratio(lambda: read(path), decompress, repeat=2)
     assert ratio < 30, ratio  # openpyxl's own reader: over 100
     tracemalloc.start()
     try:

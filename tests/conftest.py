@@ -163,10 +163,11 @@ def national_record() -> Callable[..., dict]:
 
 
 def _policy_variant(id: str = "variant", *, name: str | None = None, version: str = "2",
-                    kp_after: int | None = None, tinggi_from: int | None = None,
+                    kp_after: int | None = None, tinggi_from: int | None = None, menengah_from: int = 78,
                     band_label: str | None = None) -> str:
     """A policy that extends the national one and changes one or two things: KP after `kp_after`
-    years in rank, or the band Tinggi of kategori_potensial from `tinggi_from`."""
+    years in rank, or the bands of kategori_potensial: Tinggi from `tinggi_from` (90 in the
+    national policy), Menengah from `menengah_from`."""
     text = f'kinerja: 1\nid: {id}\nextends: permenpanrb-6-2022\nname: {name or id}\nversion: "{version}"\n'
     if kp_after is not None:
         text += f"params:\n  kp_min_tahun_dalam_pangkat: {kp_after}\n"
@@ -174,7 +175,7 @@ def _policy_variant(id: str = "variant", *, name: str | None = None, version: st
         text += ("bands:\n  kategori_potensial:\n" + (f"    label: {band_label}\n" if band_label else "")
                  + "    input: potensial\n    range: {min: 0, max: 100}\n    bands:\n"
                  + f"      - {{min: {tinggi_from}, label: Tinggi}}\n"
-                 + "      - {min: 78, label: Menengah}\n      - {min: 0, label: Rendah}\n")
+                 + f"      - {{min: {menengah_from}, label: Menengah}}\n      - {{min: 0, label: Rendah}}\n")
     return text
 
 

@@ -85,21 +85,13 @@ def test_headings_are_indonesian_or_english(tmp_path):
     assert headings[:3] == ["Summary", "Actions that change", "predikat: A (rows) → B (columns)"]
 
 
-def test_fairness_defaults_to_the_changed_action(tmp_path):
+def test_fairness_defaults_to_the_changed_action(tmp_path, policy_variant):
     _, data = compare(tmp_path)
     # both KP rules read kp_min_tahun_dalam_pangkat (PP 99/2000: reguler and pilihan)
     assert data["fairness"]["favourable"] == "action kenaikan-pangkat-reguler or kenaikan-pangkat-pilihan"
     variant = tmp_path / "pot.yaml"
-    variant.write_text(VARIANT.replace("params:\n  kp_min_tahun_dalam_pangkat: 3\n", """\
-bands:
-  kategori_potensial:
-    input: potensial
-    range: {min: 0, max: 100}
-    bands:
-      - {min: 85, label: Tinggi}
-      - {min: 70, label: Menengah}
-      - {min: 0, label: Rendah}
-"""), encoding="utf-8")
+    variant.write_text(policy_variant("kp-3-tahun", name="Kenaikan pangkat setelah 3 tahun", tinggi_from=85,
+                                      menengah_from=70), encoding="utf-8")
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "json"])
     assert json.loads(res.stdout)["fairness"]["favourable"] == "action rencana-suksesi"
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "json",

@@ -154,21 +154,7 @@ def test_a_failing_policy_test_speaks_the_chosen_language():
     assert "FAIL" in english.output
 
 
-VARIANT = """kinerja: 1
-id: varian-potensial
-extends: permenpanrb-6-2022
-name: varian
-version: "2"
-bands:
-  kategori_potensial:
-    label: Kategori potensial
-    input: potensial
-    range: {min: 0, max: 100}
-    bands:
-      - {min: 85, label: Tinggi}
-      - {min: 70, label: Menengah}
-      - {min: 0, label: Rendah}
-"""
+VARIANT = dict(name="varian", tinggi_from=85, menengah_from=70, band_label="Kategori potensial")
 SAMPLE = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.sample.csv"
 
 
@@ -179,9 +165,9 @@ def visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", "\n", html) + "\n" + shown
 
 
-def test_compare_html_speaks_the_chosen_language(tmp_path):
+def test_compare_html_speaks_the_chosen_language(tmp_path, policy_variant):
     variant = tmp_path / "varian.yaml"
-    variant.write_text(VARIANT, encoding="utf-8")
+    variant.write_text(policy_variant("varian-potensial", **VARIANT), encoding="utf-8")
     args = ["compare", str(NATIONAL), str(variant), str(SAMPLE), "--group-by", "unit_kerja",
             "--group-by", "jenis_kelamin"]
     html = {how: run(args + ["--format", "html"], how) for how in RUNS}

@@ -427,7 +427,7 @@ def test_no_expression_can_change_the_record():
     attempts = ["(x := 1)", "x = 1", "xs[0]", "sum(xs) + count(xs)", "max(xs)", "coalesce(xs, x)",
                 "x if (x := 2) else x", "[xs for xs in (1,)]", "s + s", "min(xs) * 2"]
     for text in attempts:
-        expr, problems = compile_expression(text, names)
+        expr, _ = compile_expression(text, names)
         if expr is not None:
             expr(env)
             expr(MappingProxyType(env))

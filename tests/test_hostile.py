@@ -337,7 +337,8 @@ def project(tmp_path, monkeypatch):
     (root / "kebijakan" / "data.csv").symlink_to(outside / "data.csv")
     (root / "kebijakan" / "anak.yaml").write_text('kinerja: 1\nid: anak\nname: Anak\nversion: "1"\nextends: rahasia\n')
     (root / "kebijakan" / "anak.test.yaml").write_text(
-        "kinerja: 1\npolicy: anak.yaml\ntests:\n  - name: dari berkas\n    records_file: data.csv\n    expect: {status: ok}\n")
+        "kinerja: 1\npolicy: anak.yaml\ntests:\n  - name: dari berkas\n    records_file: data.csv\n"
+        "    expect: {status: ok}\n")
     monkeypatch.chdir(root)
     return root
 
@@ -485,7 +486,8 @@ def test_a_text_constant_over_the_cap_is_found_at_validate():
     expr, problems = compile_expression(text, {}, limits=Limits(max_length=100_000, max_nodes=400, max_depth=32))
     assert problems == []
     beyond = constant_beyond_limits(expr)
-    assert (beyond.code, beyond.message[-60:]) == ("K308", "` +: the text would be 40,000 characters long (limit 32,768)")
+    assert (beyond.code, beyond.message[-60:]) == \
+        ("K308", "` +: the text would be 40,000 characters long (limit 32,768)")
 
 
 def test_explain_text_never_sends_control_characters_to_the_terminal(tmp_path):
@@ -513,7 +515,8 @@ def test_test_discovery_reads_a_huge_file_only_up_to_the_limit(tmp_path, monkeyp
     (tmp_path / "besar.yaml").write_text("kinerja: 1\n" + "# x\n" * 600_000)
     result = CliRunner().invoke(main, ["test", "."], env={"GITHUB_ACTIONS": None})
     assert result.exit_code == 1
-    assert "    ./besar.yaml: error K003 the file is larger than the limit of 1,048,576 bytes" in result.stdout.splitlines()
+    assert "    ./besar.yaml: error K003 the file is larger than the limit of 1,048,576 bytes" \
+        in result.stdout.splitlines()
 
 
 def test_a_param_beyond_the_number_limit_is_found_at_validate(tmp_path):
@@ -539,4 +542,5 @@ def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path, timing):
     assert ratio < 10, ratio
     findings = validate_file(str(path))
     assert [f.code for f in findings] == ["K215"] * 21
-    assert findings[-1].message == "the reason mentions 29980 more names that are not a field, value, param or rule param"
+    assert findings[-1].message == \
+        "the reason mentions 29980 more names that are not a field, value, param or rule param"

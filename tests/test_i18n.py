@@ -11,9 +11,8 @@ import string
 import pytest
 from click.testing import CliRunner
 
+from kinerja import i18n, i18n_catalog
 from kinerja.cli.main import main
-from kinerja import i18n
-from kinerja import i18n_catalog
 
 CATALOGUE = i18n_catalog.read_catalogue()
 OWN = [m for m in CATALOGUE if m.id and "click" not in m.auto_comments]

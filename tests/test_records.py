@@ -24,7 +24,7 @@ def test_csv_comma_semicolon_and_bom(tmp_path):
     b = tmp_path / "b.csv"
     b.write_bytes(b"\xef\xbb\xbfnip;nama\n198609262015051001;Budi\n")
     assert [(r, d["nama"]) for r, d, _ in rows(a)] == [(1, "Budi"), (2, "Sari")]
-    [(row, data, problem)] = rows(b)
+    [(_, data, problem)] = rows(b)
     assert data["nip"] == "198609262015051001" and data["nama"] == "Budi" and problem is None
 
 

@@ -103,7 +103,8 @@ def test_change_a_threshold_see_the_impact_and_save(studio, tmp_path):
         driver.find_element(By.CSS_SELECTOR, 'button[data-tab="impact"]').click()
         summary = wait(driver, lambda d: d.find_element(By.ID, "impact-summary").get_attribute("data-changed")
                        and d.find_element(By.ID, "impact-summary"))
-        listed = [tr.get_attribute("data-nip") for tr in driver.find_elements(By.CSS_SELECTOR, "#impact-table tr[data-row]")]
+        listed = [tr.get_attribute("data-nip")
+                  for tr in driver.find_elements(By.CSS_SELECTOR, "#impact-table tr[data-row]")]
         shot(driver, "studio-dampak.png")
         # the same change compared by the CLI, independently of the workbench
         edited = tmp_path / "edited.yaml"

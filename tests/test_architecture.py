@@ -8,7 +8,6 @@ is found even where it happens to work at run time."""
 from __future__ import annotations
 
 import ast
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -275,34 +274,6 @@ def test_no_guarded_import_of_our_own_modules():
 def test_guarded_imports_are_found(source, want):
     module = Module("kinerja.validate", ROOT / "engine/validate.py", False)
     assert guarded_imports(module, ast.parse(source), {"kinerja.findings"}) == want
-
-
-CODE = re.compile(r"\bK\d{3}\b")
-
-
-def codes_in_source() -> dict[str, list[str]]:
-    """Every finding code written in the package's source (string literals, f-strings included),
-    with where; the catalogue in findings.py itself left out."""
-    found: dict[str, list[str]] = {}
-    for name, module in modules().items():
-        if name == "kinerja.findings":
-            continue
-        for node in ast.walk(tree(name)):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                for code in CODE.findall(node.value):
-                    found.setdefault(code, []).append(f"{module.rel}:{node.lineno}")
-    return found
-
-
-def test_the_code_catalogue_is_what_the_code_emits():
-    from kinerja.findings import CODES
-
-    written = codes_in_source()
-    assert len(written) > 50  # a guard: the scan finds the codes
-    unlisted = {code: where for code, where in written.items() if code not in CODES}
-    assert unlisted == {}, f"codes the package writes that the catalogue (kinerja.findings.CODES) lacks: {unlisted}"
-    unused = sorted(set(CODES) - set(written))
-    assert unused == [], f"codes in the catalogue that nothing emits: {unused}"
 
 
 def _pyproject() -> dict:

@@ -106,7 +106,8 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
 
 def _compare_blocks(comparison, ref_a, ref_b, sources, jobs, progress) -> None:
     """`compare --jobs N`: blocks compared in N worker processes, merged in input order."""
-    from kinerja.evaluate.parallel import CompareJob, PolicyRef, compare_job, run_blocks
+    from kinerja.compare.blocks import CompareJob, compare_job
+    from kinerja.evaluate.parallel import PolicyRef, run_blocks
 
     job = CompareJob(PolicyRef.of(ref_a, comparison.a), PolicyRef.of(ref_b, comparison.b), comparison.options)
     local = Comparison(comparison.a, comparison.b, comparison.options)

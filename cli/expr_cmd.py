@@ -14,7 +14,6 @@ evaluating); 2 bad options, an unreadable file, or a policy with errors.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import sys
 from decimal import Decimal
@@ -26,6 +25,7 @@ import click
 from kinerja.expr.language import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.expr.functions import EvalError
 from kinerja.i18n import _, os_reason
+from kinerja.values import json_text
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 RUNTIME_CODE = "K406"  # findings catalogue: "evaluation error"
@@ -51,24 +51,7 @@ def report_problem(code: str, message: str, line: int = 1, column: int = 1, hint
 
 def format_value(value: Any) -> str:
     """Decimal as plain text (3.13, never 3.13E+0), True/False, text JSON-quoted, None."""
-    if value is None or isinstance(value, bool):
-        return str(value)
-    if isinstance(value, Decimal):
-        if value.is_finite() and -40 <= value.adjusted() <= 60:
-            return format(value, "f")
-        return str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {format_value(v)}"
-                               for k, v in value.items()) + "}"
-    return _one_line(str(value))
+    return json_text(value, python=True)
 
 
 # --- input --------------------------------------------------------------------------------------

@@ -182,7 +182,8 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
         fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation sheet; for one employee use kinerja explain)").format(fmt=fmt))
     if columns and fmt != "table":
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual)
+    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual,
+                          trace=with_explain or fmt == "xlsx")
     shown = table_columns(compiled, columns, evaluator.outputs) if fmt == "table" else []
     started = time.perf_counter()
     counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
@@ -287,10 +288,12 @@ def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progres
     """`evaluate --jobs N`: blocks evaluated in N worker processes, written in input order
     (the same bytes, counts and population checks as one process)."""
     from kinerja.evaluate.parallel import EvaluateJob, PolicyRef, evaluate_job, run_blocks
+    from kinerja.explain.explanation import explain
 
     options = (("periode", writer.periode),) if getattr(writer, "periode", None) else ()
     job = EvaluateJob(PolicyRef.of(ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False) else None,
-                      options, keep_env=keep_env, explain_lang=lang, tallies=population.tallies(), ship_env=xlsx)
+                      options, keep_env=keep_env, explain_lang=lang, explainer=explain if lang else None,
+                      tallies=population.tallies(), ship_env=xlsx)
     for block in run_blocks(evaluate_job, job, sources, jobs,
                             local=lambda block, index: evaluate_job(job, block, index, compiled)):
         if block.text is not None:
@@ -324,7 +327,7 @@ def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header
         fail(_("say which record to explain: --nip NIP or --row N"))
     compiled = load_policy(policy)
     units = load_units(units_file, [compiled])
-    evaluator = Evaluator(compiled, keep_env=True)
+    evaluator = Evaluator(compiled, trace=True)
     wanted_nips, wanted_rows = set(nip), set(rows)
     found = []
     try:

@@ -17,7 +17,8 @@ from typing import Any
 
 from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
 from kinerja.i18n import N_, gettext_in, in_every_language
-from kinerja.explain.phrase import Names, Segment, conjuncts, phrase, show_value
+from kinerja.explain.phrase import Names, Segment, conjuncts, phrase
+from kinerja.values import show_value
 from kinerja.policy.documents import Entry, find_policy, resolve, ParentRefused
 from kinerja.compare.policy_diff import diff_policies
 

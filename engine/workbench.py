@@ -24,7 +24,8 @@ from kinerja.evaluate.evaluator import Evaluator
 from kinerja.explain.explanation import explain
 from kinerja.findings import Finding, has_errors
 from kinerja.policy.located import MAX_BYTES
-from kinerja.model import Policy, format_value
+from kinerja.model import Policy
+from kinerja.values import format_value
 from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
 from kinerja.records.read import EXTENSIONS, RecordsError, read_records
 from kinerja.policy.yaml_edit import EditError, apply_edits, editables
@@ -224,7 +225,7 @@ class Workspace:
         source = next((s for s in sources if s.row == row), None)
         if source is None:
             raise Refused(_("there is no record {row}").format(row=row))
-        evaluated = Evaluator(result.policy, keep_env=True).evaluate(source)
+        evaluated = Evaluator(result.policy, trace=True).evaluate(source)
         return {"ok": True, "row": row, "nama": _name(source.data), "lines": explain(result.policy, evaluated,
                                                                                      lang).lines()}
 

@@ -135,7 +135,7 @@ def test_result_beyond_the_limits_is_an_error_row_not_a_huge_string(tmp_path):
 def test_plain_decimal_never_expands_a_huge_exponent():
     from decimal import Decimal
 
-    from kinerja.model import plain_decimal
+    from kinerja.values import plain_decimal
     assert plain_decimal(Decimal("1E+999999999")) == "1E+999999999"
     assert plain_decimal(Decimal("2E+1")) == "20"
     assert plain_decimal(Decimal("1E-6")) == "0.000001"

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.evaluate import parallel
+from kinerja.evaluate import blocks, parallel
 from kinerja.evaluate.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
 from kinerja.records.read import Source
 from kinerja.report.results import dump_chunks, dumps
@@ -35,7 +35,7 @@ VARIANT = dict(id="variant", kp_after=3, tinggi_from=85)  # KP after 3 years, Ti
 
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(parallel, "BLOCK_SIZE", 7)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 7)
 
 
 def _timeless(text: str) -> str:
@@ -149,7 +149,7 @@ def test_compare_jobs_2_equals_jobs_1(tmp_path, fmt, monkeypatch, policy_variant
 def test_spawned_workers_give_the_same_bytes(tmp_path, monkeypatch):
     """Everything a worker runs is spawn-safe: a fresh interpreter compiles the policy itself."""
     monkeypatch.setenv("KINERJA_START_METHOD", "spawn")
-    monkeypatch.setattr(parallel, "BLOCK_SIZE", 15)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 15)
     records = _mixed_csv(tmp_path)
     args = ["evaluate", str(NATIONAL), str(records), "--format", "csv"]
     assert run([*args, "-j", "1"], tmp_path, "one") == run([*args, "-j", "2"], tmp_path, "two")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kinerja.i18n import _, lang as current_lang
-from kinerja.model import format_value
+from kinerja.values import format_value
 from kinerja.policy.documents import SECTIONS, Resolved
 
 META = ("rounding", "cycle")

@@ -9,18 +9,21 @@ under either policy are counted and listed, never dropped. Plain data out, for r
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
-from kinerja.i18n import _
 from kinerja.compare.difference import Differ
-from kinerja.evaluate.evaluator import Evaluator, Result, excluded_reason
-from kinerja.evaluate.fairness import DERIVED, Favourable, FairnessTally, compare_rates, grouper, parse_favourable
-from kinerja.model import Band, Policy, Table, format_value
 from kinerja.compare.policy_diff import diff_policies
+from kinerja.evaluate.evaluator import Evaluator, Result, excluded_reason
+from kinerja.evaluate.fairness import DERIVED, FairnessTally, Favourable, compare_rates, grouper, parse_favourable
 from kinerja.evaluate.population import PopulationRun
+from kinerja.expr.language import Expression
+from kinerja.i18n import _
+from kinerja.model import Band, Policy, Table
 from kinerja.records.read import Source
 from kinerja.spill import SpillList
+from kinerja.values import format_value
 
 _SKIP = ("label", "reason")
 
@@ -37,7 +40,6 @@ class Options:
 
 def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
     """Usage problems: an output or group field neither policy knows."""
-    import difflib
     problems = []
     outs_a, outs_b = set(a.output_names()), set(b.output_names())
     if options.by_output not in outs_a or options.by_output not in outs_b:
@@ -63,8 +65,6 @@ def check_options(a: Policy, b: Policy, options: Options) -> list[str]:
 def node_reads(node) -> set[str]:
     """The names a computed node or a rule reads: a band's input, a table's inputs, or the names
     of every expression it holds (conditions, scores, params)."""
-    from kinerja.expr.language import Expression
-
     if isinstance(getattr(node, "inputs", None), list):
         return set(node.inputs)
     if isinstance(getattr(node, "input", None), str):
@@ -138,9 +138,9 @@ def _signature(actions: list[dict]) -> dict:
 
 
 class _Group:
-    __slots__ = ("records", "valid", "invalid", "changed", "a", "b")
+    __slots__ = ("a", "b", "changed", "invalid", "records", "valid")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.records = self.valid = self.invalid = self.changed = 0
         self.a: dict = {}
         self.b: dict = {}
@@ -156,6 +156,8 @@ class Comparison:
     def __init__(self, a: Policy, b: Policy, options: Options | None = None):
         self.a, self.b = a, b
         self.options = options = options or Options()
+        # a record that changes is evaluated again with the decision trace (`evaluate_traced`), which
+        # its differences read: most records do not change, and they pay nothing for it
         self.ea, self.eb = Evaluator(a, keep_env=True), Evaluator(b, keep_env=True)
         self.out = options.by_output
         set_b = set(self.eb.outputs)
@@ -187,9 +189,9 @@ class Comparison:
         self.outputs_changed = self.actions_changed = 0
         self.transitions: dict[str, dict[str, int]] = {}
         self.actions: dict[str, dict[str, int]] = {}
-        self.changed = SpillList() if spill else []
-        self.invalid = SpillList() if spill else []
-        self.groups = {n: {} for n in options.group_by}
+        self.changed: SpillList | list = SpillList() if spill else []
+        self.invalid: SpillList | list = SpillList() if spill else []
+        self.groups: dict[str, dict] = {n: {} for n in options.group_by}
 
     def state(self) -> dict:
         """The counters and lists so far, as plain picklable data (for `merge`)."""
@@ -236,23 +238,31 @@ class Comparison:
         for run, tallies in zip(self.population, state["population"]):
             run.merge(tallies)
 
-    def run(self, sources: Iterable[Source]) -> "Comparison":
+    def run(self, sources: Iterable[Source]) -> Comparison:
         for source in sources:
             self.add(source)
         return self
 
-    def _evaluate(self, source: Source) -> tuple[Result, Result]:
+    def _evaluate(self, source: Source, traced: bool = False, rules: set | None = None) -> tuple[Result, Result]:
+        """Both policies' results; `traced`: with their decision traces (of `rules` only)."""
+        ea, eb = self.ea, self.eb
         raw = source.data
-        if not self.shared or source.problem or not isinstance(raw, dict):
-            return self.ea.evaluate(source), self.eb.evaluate(source)
-        values, problems = self.ea.coercer.coerce(self.ea.prepare(raw), self.a.params, source.cells,
-                                                  source.decimal_comma)
+        if not isinstance(raw, dict) or source.problem or (not self.shared and not traced):
+            return ea.evaluate(source), eb.evaluate(source)
+        if not self.shared:
+            ca = ea.coercer.coerce(ea.prepare(raw), self.a.params, source.cells, source.decimal_comma)
+            cb = eb.coercer.coerce(eb.prepare(raw), self.b.params, source.cells, source.decimal_comma)
+            return ea.evaluate_traced(source, *ca, rules=rules), eb.evaluate_traced(source, *cb, rules=rules)
+        values, problems = ea.coercer.coerce(ea.prepare(raw), self.a.params, source.cells, source.decimal_comma)
         values_b = dict(values)
         values_b.update(self.b.params)  # A's params unknown to B stay, unread: B's names were checked at load
         for name in self.list_fields:  # `each` values write into the items: B gets its own
             if values_b.get(name):
                 values_b[name] = tuple(dict(item) for item in values_b[name])
-        return self.ea.evaluate_coerced(source, values, problems), self.eb.evaluate_coerced(source, values_b, problems)
+        if traced:
+            return (ea.evaluate_traced(source, values, problems, rules=rules),
+                    eb.evaluate_traced(source, values_b, problems, rules=rules))
+        return ea.evaluate_coerced(source, values, problems), eb.evaluate_coerced(source, values_b, problems)
 
     def add(self, source: Source) -> None:
         ra, rb = self._evaluate(source)
@@ -266,7 +276,7 @@ class Comparison:
             self.excluded += 1
             return
         ok = ra.ok and rb.ok
-        changed = ok and self._compare(ra, rb)
+        changed = ok and self._compare(ra, rb, source)
         groups = self.groups
         for name, get in self.groupers:
             key = get(ra if ra.ok or not rb.ok else rb)
@@ -286,7 +296,7 @@ class Comparison:
             self.invalid.append({"row": ra.row, "nip": ra.nip or rb.nip, "where": ra.where,
                                  "a": None if ra.ok else _errors(ra), "b": None if rb.ok else _errors(rb)})
 
-    def _compare(self, ra: Result, rb: Result) -> bool:
+    def _compare(self, ra: Result, rb: Result, source: Source) -> bool:
         self.valid += 1
         oa, ob = ra.outputs, rb.outputs
         x, y = format_value(oa.get(self.out)), format_value(ob.get(self.out))
@@ -313,20 +323,22 @@ class Comparison:
             return False
         self.outputs_changed += not outputs_same
         self.actions_changed += not actions_same
-        self.changed.append(self._entry(ra, rb, outputs_same, actions_same))
+        self.changed.append(self._entry(ra, rb, outputs_same, actions_same, source))
         return True
 
-    def _entry(self, ra: Result, rb: Result, outputs_same: bool, actions_same: bool) -> dict:
-        ea, eb = ra.env or {}, rb.env or {}
+    def _entry(self, ra: Result, rb: Result, outputs_same: bool, actions_same: bool, source: Source) -> dict:
+        sa, sb = _signature(ra.actions), _signature(rb.actions)
+        differing = {rid for rid in {*sa, *sb} if sa.get(rid) != sb.get(rid)}
+        ta, tb = self._evaluate(source, traced=True, rules=differing)  # the same decisions, recorded this time
+        ea, eb = ta.env or {}, tb.env or {}
         diffs = []
         if not outputs_same:
             for name in self.diff_order:
                 va, vb = ra.outputs.get(name), rb.outputs.get(name)
                 if va != vb:
                     diffs.append({"name": name, "kind": "output", "a": va, "b": vb,
-                                  "reason": self.differ.output_reason(name, ea, eb)})
+                                  "reason": self.differ.output_reason(name, ea, eb, ta.trace, tb.trace)})
         if not actions_same:
-            sa, sb = _signature(ra.actions), _signature(rb.actions)
             full_a = {a["id"]: a for a in ra.actions}
             full_b = {a["id"]: a for a in rb.actions}
             for rid in dict.fromkeys([*sa, *sb]):
@@ -336,11 +348,12 @@ class Comparison:
                 t = self.actions[rid]
                 t["gained" if x is None else "lost" if y is None else "changed"] += 1
                 diffs.append({"name": rid, "kind": "action", "a": x is not None, "b": y is not None,
-                              "reason": self.differ.action_reason(rid, ea, eb, full_a, full_b)})
+                              "reason": self.differ.action_reason(rid, ea, eb, full_a, full_b,
+                                                                  ta.trace, tb.trace)})
         groups = {name: get(ra) for name, get in self.groupers}
         raw = ra.raw if isinstance(ra.raw, dict) else {}
-        name = raw.get("nama")
-        return {"row": ra.row, "nip": ra.nip, "name": name.strip() if isinstance(name, str) else None,
+        nama = raw.get("nama")
+        return {"row": ra.row, "nip": ra.nip, "name": nama.strip() if isinstance(nama, str) else None,
                 "groups": groups,
                 "output": {"a": ra.outputs.get(self.out), "b": rb.outputs.get(self.out)},
                 "actions": {"a": [a["id"] for a in ra.actions], "b": [a["id"] for a in rb.actions]},

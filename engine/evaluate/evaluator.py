@@ -6,12 +6,13 @@ reason; the stream goes on. Nothing is dropped.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
-from kinerja.i18n import _
 from kinerja.expr.functions import EvalError
-from kinerja.model import EXCLUDED_KIND, NodeError, Policy, show_rounded, shown_rounders
+from kinerja.i18n import _
+from kinerja.model import EXCLUDED_KIND, GivenStep, NodeError, Policy, RuleStep, Trace, show_rounded, shown_rounders
 from kinerja.records.coerce import Coercer
 from kinerja.records.read import Source
 
@@ -29,6 +30,7 @@ class Result:
     raw: Any = None
     explanation: dict | None = None  # filled by `evaluate --explain`
     annual: dict | None = None  # an annual result (`evaluate --annual`): its periods, rows and basis
+    trace: Trace | None = None  # what evaluation decided (model/trace.py), with `Evaluator(trace=True)`
 
     @property
     def ok(self) -> bool:
@@ -36,13 +38,17 @@ class Result:
 
 
 class Evaluator:
-    """Holds what is built once per policy (coercer, output order) and evaluates records."""
+    """Holds what is built once per policy (coercer, output order) and evaluates records.
 
-    def __init__(self, policy: Policy, *, keep_env: bool = False):
+    `trace`: each result carries its decision trace (and its env), for explain, test coverage
+    and compare's differences; without it nothing of the trace is built."""
+
+    def __init__(self, policy: Policy, *, keep_env: bool = False, trace: bool = False):
         self.policy = policy
         self.coercer = Coercer(policy.fields)
         self.outputs = _declared_order(policy)
-        self.keep_env = keep_env
+        self.keep_env = keep_env or trace
+        self.trace = trace
         self.info = policy.info()
         self.exclusions = policy.exclusions
         self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
@@ -77,6 +83,8 @@ class Evaluator:
         """The rest of `evaluate`, for values coerced already (compare coerces once for two policies).
         `fixed`: outputs given from outside (an annual result's predikat and summed angka kredit);
         a node whose outputs are all fixed is not computed."""
+        if self.trace:
+            return self.evaluate_traced(source, values, problems, fixed)
         raw = source.data
         nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
         if self.exclusions:  # decided on the fields alone, so a record left empty for it is no error
@@ -123,6 +131,54 @@ class Evaluator:
         return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
                       where=source.where, raw=raw)
 
+    def evaluate_traced(self, source: Source, values: dict, problems: list, fixed: dict | None = None, *,
+                        rules: Container[str] | None = None) -> Result:
+        """`evaluate_coerced` recording every decision: the same nodes decide through
+        `traced`, the same rule loop fires the rules, and then each rule's conditions are judged
+        one by one for the trace (they decide nothing: a rule fired when its action is there).
+        `rules`: record the steps of these rules only (compare explains only the actions that
+        differ); by default every rule's."""
+        trace = Trace()
+        raw = source.data
+        nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
+        if self.exclusions:
+            excluded = self.excluded(values)
+            if excluded is not None:
+                trace.rules = [RuleStep(r.id, r.kind, r.id == excluded["id"], r.judge(values))
+                               for r in self.exclusions if rules is None or r.id in rules]
+                return Result(source.row, "excluded", nip, actions=[excluded], env=values, where=source.where,
+                              raw=raw, trace=trace)
+        if problems:
+            return Result(source.row, "error", nip, errors=[p.as_dict() for p in problems], where=source.where,
+                          raw=raw, trace=trace)
+        env = values
+        try:
+            for node in self.nodes:
+                if fixed and all(name in fixed for name in node.outputs()):
+                    given = {name: fixed[name] for name in node.outputs()}
+                    env.update(given)
+                    trace.nodes.append(GivenStep(node.name, node.kind, given))
+                    continue
+                trace.nodes.append(node.traced(env))
+            period_row = self.period_field and env.get(self.period_field) is not None
+            plan = self.period_plan if period_row else self.rules_plan
+            actions = [rule.action(env) for rule, _conditions in plan if rule.fires(env)]
+        except NodeError as exc:
+            error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
+            return Result(source.row, "error", nip, errors=[error], env=env, where=source.where, raw=raw, trace=trace)
+        except EvalError as exc:
+            return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
+                          where=source.where, raw=raw, trace=trace)
+        fired = {a["id"] for a in actions}
+        judged = {rule.id for rule, _conditions in plan}
+        trace.rules = [RuleStep(r.id, r.kind, r.id in fired, r.judge(env), r.id in judged or r.kind == EXCLUDED_KIND)
+                       for r in self.policy.rules if rules is None or r.id in rules]
+        outputs = {name: env.get(name) for name in self.outputs}
+        for name, rounder in self.shown.items():
+            if name in outputs:
+                outputs[name] = show_rounded(rounder, outputs[name])
+        return Result(source.row, "ok", nip, outputs, actions, env=env, where=source.where, raw=raw, trace=trace)
+
     def excluded(self, values: dict) -> dict | None:
         """The action of the first exclusion rule that holds; a condition that cannot be judged
         (a missing or bad field) does not hold, and the record's own problems then show."""
@@ -150,7 +206,7 @@ def _declared_order(policy: Policy) -> list[str]:
             rank = (-chain.get(str((entry.doc.data or {}).get("id")), 0), node.line if node else 0)
             entries.append((rank, name, entry))
     names = []
-    for _, name, entry in sorted(entries, key=lambda t: t[0]):
+    for _rank, name, entry in sorted(entries, key=lambda t: t[0]):
         if name in computed:
             names.append(name)
         if entry.section == "scorecards":
@@ -173,8 +229,9 @@ def _kind(v) -> str:
 
 
 def evaluate_record(policy: Policy, raw: dict, row: int = 1, *, keep_env: bool = True) -> Result:
-    """Evaluate one plain record (used by tests, `kinerja expr --policy` and explain)."""
-    return Evaluator(policy, keep_env=keep_env).evaluate(Source(row, raw))
+    """Evaluate one plain record (used by tests, `kinerja expr --policy` and explain); with
+    `keep_env` (the default) the result carries its env and its decision trace."""
+    return Evaluator(policy, keep_env=keep_env, trace=keep_env).evaluate(Source(row, raw))
 
 
 def result_row(result: Result, info: dict) -> dict:

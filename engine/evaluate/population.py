@@ -17,7 +17,8 @@ from kinerja.expr.language import Expression
 from kinerja.i18n import N_, _, num
 from kinerja.findings import Finding
 from kinerja.expr.functions import EvalError
-from kinerja.model import format_value, render_template, template_names
+from kinerja.model import render_template, template_names
+from kinerja.values import format_value
 from kinerja.policy.documents import Entry, Resolved
 
 MEASURES = ("max_pct", "min_pct", "min_count", "max_count")

@@ -1,21 +1,21 @@
 """How a result was reached, in plain Indonesian or English, for the employee it concerns.
 
-Built from the evaluated record's environment (no second evaluation logic): each indicator's
-score, weight and contribution; each band and table hit; each value; each rule that fired
-and why, and each that did not with the condition that failed, its actual values, and what
-would change the outcome ("needs +1.60 to reach Baik (≥ 90)").
+Read from the result's decision trace (model/trace.py: `Evaluator(policy, trace=True)`), never
+decided again: each indicator's score, weight and contribution; the band entry and the table row
+evaluation chose; each value; each rule that fired and why, and each that did not with the
+condition that failed, its actual values, and what would change the outcome ("needs +1.60 to
+reach Baik (≥ 90)").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from kinerja.expr.language import Expression
-from kinerja.expr.functions import EvalError
-from kinerja.i18n import N_, _, in_every_language, num, using
-from kinerja.model import Band, Policy, Scorecard, Table, Value, format_value
+from kinerja.i18n import N_, _, in_every_language, using
+from kinerja.model import Band, BandStep, Policy, RuleStep, Scorecard, Table, TableStep, Value, ValueStep
+from kinerja.values import show_value
 
 _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
     "header": N_("Explanation of the appraisal result — policy {policy} version {version} (sha256 {sha})"),
@@ -75,11 +75,7 @@ class Explanation:
         return "\n".join(self.lines()) + "\n"
 
 
-def _v(x) -> str:
-    """A value in the explanation's language: numbers as prose (`88,40` in Indonesian)."""
-    if isinstance(x, Decimal):
-        return num(x)
-    return format_value(x) if not isinstance(x, str) else x
+_v = show_value  # a value in the explanation's language: numbers as prose (`88,40` in Indonesian)
 
 
 def _inputs(expr: Expression | None, env, t, skip=()) -> str:
@@ -92,8 +88,9 @@ def _inputs(expr: Expression | None, env, t, skip=()) -> str:
 
 
 def explain(policy: Policy, result, lang: str = "id") -> Explanation:
-    """The explanation of one evaluated record (`result.env` must be kept), in `lang`: its
-    numbers, and the errors of conditions it evaluates, too."""
+    """The explanation of one evaluated record, in `lang` (its numbers and the errors of its
+    conditions, too). The result must carry its trace (`Evaluator(policy, trace=True)`) unless
+    it has nothing to trace (a record that could not be read)."""
     with using(lang):
         return _explain(policy, result, lang)
 
@@ -115,14 +112,13 @@ def _explain(policy: Policy, result, lang: str) -> Explanation:
                                                        reason=e.get("reason", "")) for e in result.errors]
         ex.steps.append({"kind": "errors", "errors": result.errors, "lines": lines})
         return ex
+    trace = result.trace
+    if trace is None:
+        raise ValueError("explain needs a result evaluated with trace=True (Evaluator(policy, trace=True))")
     env = result.env or {}
-    from_periods = set((result.annual or {}).get("from_periods") or ())  # said by the annual step above
-    for node in policy.nodes:
-        if node.name not in env:
-            break
-        if from_periods and all(name in from_periods for name in node.outputs()):
-            continue
-        step = _node_step(node, env, t)
+    nodes = policy.node_by_output()
+    for decided in trace.nodes:  # a node given from the periods is said by the annual step above
+        step = _node_step(nodes[decided.name], decided, env, t)
         if step:
             ex.steps.append(step)
     if result.errors:
@@ -131,27 +127,28 @@ def _explain(policy: Policy, result, lang: str) -> Explanation:
         ex.steps.append({"kind": "errors", "errors": result.errors, "lines": lines})
         return ex
     fired = {a["id"]: a for a in result.actions}
-    for rule in policy.rules:
-        ex.steps.append(_rule_step(rule, env, fired.get(rule.id), t))
+    rules = {r.id: r for r in policy.rules}
+    for judged in trace.rules:
+        ex.steps.append(_rule_step(rules[judged.id], judged, env, fired.get(judged.id), t))
     return ex
 
 
-def _node_step(node, env, t) -> dict | None:
-    if isinstance(node, Scorecard):
-        return _scorecard_step(node, env, t)
-    if isinstance(node, Band):
-        return _band_step(node, env, t)
-    if isinstance(node, Table):
-        return _table_step(node, env, t)
-    if isinstance(node, Value):
-        return _value_step(node, env, t)
-    return None
+def _node_step(node, decided, env, t) -> dict | None:
+    if isinstance(node, Scorecard) and isinstance(decided, ValueStep):
+        return _scorecard_step(node, decided, env, t)
+    if isinstance(node, Band) and isinstance(decided, BandStep):
+        return _band_step(node, decided, t)
+    if isinstance(node, Table) and isinstance(decided, TableStep):
+        return _table_step(decided, t)
+    if isinstance(node, Value) and isinstance(decided, ValueStep):
+        return _value_step(node, decided, env, t)
+    return None  # given, not computed (an annual result's values from its periods)
 
 
-def _scorecard_step(node: Scorecard, env, t) -> dict:
-    total = env.get(node.name)
-    if total is None and node.when:
-        cond = next((c.text for c in node.when if not _safe(c, env)), node.when[0].text)
+def _scorecard_step(node: Scorecard, decided: ValueStep, env, t) -> dict:
+    total = decided.value
+    if decided.unmet is not None:
+        cond = node.when[decided.unmet].text
         return {"kind": "scorecard", "name": node.name, "applies": False,
                 "lines": [t["scorecard_na"].format(name=node.name, cond=f"`{cond}`")]}
     items, lines = [], [t["scorecard"].format(name=node.name, label=node.label, total=_v(total))]
@@ -164,10 +161,10 @@ def _scorecard_step(node: Scorecard, env, t) -> dict:
     return {"kind": "scorecard", "name": node.name, "value": total, "indicators": items, "lines": lines}
 
 
-def _value_step(node: Value, env, t) -> dict:
-    value = env.get(node.name)
-    if value is None and node.when and not all(_safe(c, env) for c in node.when):
-        cond = next(c for c in node.when if not _safe(c, env))
+def _value_step(node: Value, decided: ValueStep, env, t) -> dict:
+    value = decided.value
+    if decided.unmet is not None:
+        cond = node.when[decided.unmet]
         return {"kind": "value", "name": node.name, "value": None, "applies": False,
                 "lines": [t["value_na"].format(name=node.name, cond=f"`{cond.text}`",
                                                inputs=_inputs(cond, env, t))]}
@@ -176,15 +173,11 @@ def _value_step(node: Value, env, t) -> dict:
                                         inputs="" if node.each else _inputs(node.expr, env, t))]}
 
 
-def _band_step(node: Band, env, t) -> dict:
-    value = env.get(node.input)
-    if value is None:
+def _band_step(node: Band, hit: BandStep, t) -> dict:
+    value, looked = hit.value, hit.looked
+    if value is None or looked is None:
         return {"kind": "band", "name": node.name, "value": None,
                 "lines": [t["band_missing"].format(name=node.name, input=node.input)]}
-    looked = node.round(value) if node.round else value
-    hit = node.lookup(looked)
-    if hit is None:
-        return {"kind": "band", "name": node.name, "input": value, "value": None, "lines": []}
     if hit.upper is None:
         rng = t["range_open"].format(min=_v(hit.min))
     else:
@@ -192,7 +185,7 @@ def _band_step(node: Band, env, t) -> dict:
     lines = [t["band"].format(name=node.name, input=node.input, value=_v(value), label=hit.label, range=rng)]
     step = {"kind": "band", "name": node.name, "input": node.input, "input_value": value, "value": hit.label,
             "min": hit.min, "lines": lines}
-    higher = [b for b in node.bands if b.min > hit.min]
+    higher = [b for b in node.bands if hit.min is not None and b.min > hit.min]
     if higher:
         nxt = min(higher, key=lambda b: b.min)
         gap = nxt.min - looked
@@ -202,41 +195,25 @@ def _band_step(node: Band, env, t) -> dict:
     return step
 
 
-def _table_step(node: Table, env, t) -> dict:
-    values = [env.get(n) for n in node.inputs]
-    shown = ", ".join(f"{n} = {_v(v)}" for n, v in zip(node.inputs, values))
-    if any(v is None for v in values):
-        return {"kind": "table", "name": node.name, "value": None,
-                "lines": [t["table_missing"].format(name=node.name, inputs=shown)]}
-    rows = node.match(values)
-    output = env.get(node.name)
-    if not rows:
-        return {"kind": "table", "name": node.name, "value": output, "row": None,
-                "lines": [t["table_default"].format(name=node.name, inputs=shown, output=_v(output))]}
-    row = rows[0]
-    return {"kind": "table", "name": node.name, "value": output, "row": row.index + 1,
-            "inputs": dict(zip(node.inputs, values)),
-            "lines": [t["table"].format(name=node.name, inputs=shown, row=row.index + 1, output=_v(output))]}
+def _table_step(hit: TableStep, t) -> dict:
+    name, output = hit.name, hit.output
+    shown = ", ".join(f"{n} = {_v(v)}" for n, v in zip(hit.inputs, hit.values))
+    if hit.empty:
+        return {"kind": "table", "name": name, "value": None,
+                "lines": [t["table_missing"].format(name=name, inputs=shown)]}
+    if hit.row is None:
+        return {"kind": "table", "name": name, "value": output, "row": None,
+                "lines": [t["table_default"].format(name=name, inputs=shown, output=_v(output))]}
+    row = hit.row + 1
+    return {"kind": "table", "name": name, "value": output, "row": row, "inputs": dict(zip(hit.inputs, hit.values)),
+            "lines": [t["table"].format(name=name, inputs=shown, row=row, output=_v(output))]}
 
 
-def _safe(expr: Expression, env) -> Any:
-    try:
-        return expr(env)
-    except EvalError:
-        return None
-
-
-def _rule_step(rule, env, action, t) -> dict:
-    conds = [part for c in rule.when for part in c.conjuncts()]
-    checked = []
-    for c in conds:
-        try:
-            checked.append((c, bool(c(env)), None))
-        except EvalError as exc:
-            checked.append((c, False, str(exc)))
+def _rule_step(rule, judged: RuleStep, env, action, t) -> dict:
+    checked = [(rule.conjuncts[c.index], c.held, c.error) for c in judged.conditions]
     step = {"kind": "rule", "id": rule.id, "rule_kind": rule.kind, "fired": action is not None,
-            "conditions": [{"condition": c.text, "met": ok, **({"error": err} if err else {}),
-                            "values": {n: env.get(n) for n in sorted(c.names)}} for c, ok, err in checked]}
+            "conditions": [{"condition": c.text, "met": c.held, **({"error": c.error} if c.error else {}),
+                            "values": dict(c.values)} for c in judged.conditions]}
     if action is not None:
         lines = [t["fired"].format(id=rule.id, kind=rule.kind, reason=action.get("reason", ""))]
         lines += [t["cond_ok"].format(cond=f"`{c.text}`", inputs=_inputs(c, env, t)) for c, _, _ in checked]

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from kinerja.expr.language import parse
-from kinerja.i18n import N_, in_every_language, num
-from kinerja.model import plain_decimal
+from kinerja.i18n import N_, in_every_language
+from kinerja.values import show_value
 
 Segment = tuple[str, str]
 
@@ -55,19 +54,6 @@ class Names:
     params: dict[str, Any]
 
 
-def show_value(value: Any, lang: str) -> str:
-    """A value as a reader writes it: 20 not 2E+1, ya/tidak (yes/no) for true/false."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return WORDS[lang]["true" if value else "false"]
-    if isinstance(value, Decimal):
-        return num(value, lang)  # 87,5 in Indonesian prose
-    if isinstance(value, float):
-        return num(Decimal(str(value)), lang)
-    return str(value)
-
-
 def phrase(text: str, names: Names, lang: str = "id") -> tuple[list[Segment], bool]:
     """(segments, phrased): `phrased` is False when the whole condition is shown as written."""
     tree, problems = parse(text) if isinstance(text, str) else (None, ["not text"])
@@ -86,7 +72,7 @@ def conjuncts(text: str) -> list[str]:
     if tree is None or problems or not isinstance(tree.body, ast.BoolOp) or not isinstance(tree.body.op, ast.And):
         return [text]
     parts = [_source(text, v) for v in tree.body.values]
-    return parts if all(parts) else [text]
+    return [p for p in parts if p] if all(parts) else [text]
 
 
 class _NoPhrase(Exception):
@@ -114,12 +100,12 @@ class _Writer:
             return out
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             target = node.operand
-            if _is_missing_call(target):
+            if _is_missing_call(target) and isinstance(target, ast.Call):
                 return self.operand(target.args[0]) + [("t", " " + self.w["present"])]
             if isinstance(target, ast.Name):
                 return self.operand(target) + [("t", " " + self.w["is_false"])]
             return [("t", self.w["not"] + "(")] + self.condition(target) + [("t", ")")]
-        if _is_missing_call(node):
+        if _is_missing_call(node) and isinstance(node, ast.Call):
             return self.operand(node.args[0]) + [("t", " " + self.w["missing"])]
         if isinstance(node, ast.Name):
             return self.operand(node) + [("t", " " + self.w["is_true"])]
@@ -160,8 +146,8 @@ class _Writer:
         if isinstance(node, ast.Name):
             name = node.id
             if name in self.names.params:
-                value = show_value(self.names.params[name], self.lang)
-                return [("val", value), ("t", f" ({self.w['param']} "), ("code", name), ("t", ")")]
+                shown = show_value(self.names.params[name], self.lang)
+                return [("val", shown), ("t", f" ({self.w['param']} "), ("code", name), ("t", ")")]
             if name in ("true", "false"):
                 return [("val", self.w[name])]
             return [("name", self.names.labels.get(name) or name)]

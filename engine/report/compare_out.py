@@ -9,7 +9,7 @@ from typing import Callable
 
 from kinerja.evaluate.fairness import shown_favourable
 from kinerja.i18n import N_, _, num
-from kinerja.model import format_value
+from kinerja.values import format_value
 from kinerja.compare.policy_diff import describe
 from kinerja.report.results import dump_chunks, dumps, inert
 

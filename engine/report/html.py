@@ -17,7 +17,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoesca
 from markupsafe import Markup
 
 from kinerja.i18n import N_, in_every_language
-from kinerja.model import format_value
+from kinerja.values import format_value
 from kinerja.compare.policy_diff import describe
 from kinerja.report.compare_out import _errors, _pct, _ratio, _change
 from kinerja.report.results import dumps

@@ -15,7 +15,7 @@ from typing import IO, Any, Iterator
 
 from kinerja.evaluate.evaluator import Result, excluded_reason
 from kinerja.i18n import _
-from kinerja.model import plain_decimal
+from kinerja.values import plain_decimal
 from kinerja.spill import SpillList
 
 _encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]

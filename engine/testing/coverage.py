@@ -1,10 +1,9 @@
 """Test coverage of a policy: which rules fired, which band entries and table rows were hit.
 
 Items are counted over the resolved policy (inherited entries count for the child): every
-enabled rule, every entry of every band and every row of every table. The facts come from
-each successful result's environment after the run, recomputed the way evaluation does it:
-a band's entry is `band.lookup` of its (rounded) input, a table's row is the first row that
-matches its inputs (hit `unique` and `first` both take the first).
+enabled rule, every entry of every band and every row of every table. The facts are read
+from each successful result's decision trace (`Evaluator(policy, trace=True)`): the rules that
+fired, the band entries and the table rows evaluation chose. Nothing is matched again here.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from kinerja.i18n import _, num
-from kinerja.model import Band, Policy, Table
+from kinerja.model import Band, BandStep, Policy, Table, TableStep
 
 KINDS = ("rule", "band", "row")
 ROW_TEXT_MAX = 60
@@ -63,7 +62,8 @@ class Coverage:
         return self.covered * 100 >= minimum * self.total
 
     def summary(self) -> str:
-        return _("coverage {percent}% ({covered}/{total})").format(percent=num(Decimal(self.percent_text())), covered=self.covered, total=self.total)
+        return _("coverage {percent}% ({covered}/{total})").format(
+            percent=num(Decimal(self.percent_text())), covered=self.covered, total=self.total)
 
     def as_dict(self, minimum: Decimal | None = None) -> dict:
         return {"percent": self.percent_text(), "covered": self.covered, "total": self.total,
@@ -92,7 +92,7 @@ class Tracker:
         self.bands = [n for n in policy.nodes if isinstance(n, Band)]
         self.tables = [n for n in policy.nodes if isinstance(n, Table)]
         self.rule_items: dict[str, Item] = {}
-        self.band_items: dict[tuple[str, int], Item] = {}  # (band, id(BandDef))
+        self.band_items: dict[tuple[str, int], Item] = {}  # (band, index of the entry in Band.bands)
         self.row_items: dict[tuple[str, int], Item] = {}  # (table, row index)
         ordered: list[Item] = []
         for rule in policy.rules:
@@ -106,54 +106,39 @@ class Tracker:
             if band is None:
                 continue
             specs = entry.spec.get("bands") or []
-            for d in band.bands:
-                i = next((k for k, s in enumerate(specs) if s.get("label") == d.label and
+            for k, d in enumerate(band.bands):
+                i = next((j for j, s in enumerate(specs) if s.get("label") == d.label and
                           Decimal(str(s.get("min"))) == d.min), 0)
-                item = Item("band", name, _("band {name} entry {value} never hit").format(name=name, value=_label(d.label)), *_where(entry, ["bands", i]))
-                self.band_items[(name, id(d))] = item
-            ordered.extend(sorted((self.band_items[(name, id(d))] for d in band.bands), key=lambda it: it.line))
+                never = _("band {name} entry {value} never hit").format(name=name, value=_label(d.label))
+                self.band_items[(name, k)] = Item("band", name, never, *_where(entry, ["bands", i]))
+            ordered.extend(sorted((self.band_items[(name, k)] for k in range(len(band.bands))), key=lambda it: it.line))
         by_table = {t.name: t for t in self.tables}
         for name, entry in sections["tables"].items():
             table = by_table.get(name)
             if table is None:
                 continue
             for row in table.rows:
-                item = Item("row", name, _("table {name} row {value} [{value2}] never hit").format(name=name, value=row.index + 1, value2=row_text(table, row.index)),
-                            *_where(entry, ["rows", row.index]))
+                never = _("table {name} row {value} [{value2}] never hit").format(
+                    name=name, value=row.index + 1, value2=row_text(table, row.index))
+                item = Item("row", name, never, *_where(entry, ["rows", row.index]))
                 self.row_items[(name, row.index)] = item
                 ordered.append(item)
         self.items = ordered
 
     def add(self, result) -> None:
-        """Count one result (only successful ones: an error result computed nothing reliable)."""
-        if result.status == "excluded":  # the exclusion rule that took the record out fired
-            for action in result.actions:
-                if action["id"] in self.rule_items:
-                    self.rule_items[action["id"]].covered = True
+        """Count one result from its trace (only successful or excluded ones: an error result
+        decided nothing reliable; an excluded one fired the exclusion rule that took it out)."""
+        trace = result.trace
+        if result.status not in ("ok", "excluded") or trace is None:
             return
-        if result.status != "ok" or result.env is None:
-            return
-        env = result.env
-        for action in result.actions:
-            item = self.rule_items.get(action["id"])
-            if item is not None:
-                item.covered = True
-        for band in self.bands:
-            value = env.get(band.input)
-            if not isinstance(value, Decimal):
-                continue
-            if band.round:
-                value = band.round(value)
-            hit = band.lookup(value)
-            if hit is not None:
-                self.band_items[(band.name, id(hit))].covered = True
-        for table in self.tables:
-            values = [env.get(n) for n in table.inputs]
-            if any(v is None for v in values):
-                continue
-            rows = table.match(values)
-            if rows:
-                self.row_items[(table.name, rows[0].index)].covered = True
+        for rule in trace.rules:
+            if rule.fired and rule.id in self.rule_items:
+                self.rule_items[rule.id].covered = True
+        for step in trace.nodes:
+            if isinstance(step, BandStep) and step.entry is not None:
+                self.band_items[(step.name, step.entry)].covered = True
+            elif isinstance(step, TableStep) and step.row is not None:
+                self.row_items[(step.name, step.row)].covered = True
 
     def coverage(self) -> Coverage:
         return Coverage(list(self.items))

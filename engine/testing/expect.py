@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import jsonschema
 
 from kinerja.i18n import _
 from kinerja.policy.documents import TESTS_SCHEMA, schema
-from kinerja.report.results import dumps
 from kinerja.suggest import close_match
+from kinerja.values import json_text
 
 LIST_KEYS = ("actions", "actions_include", "actions_exclude", "errors")
 
@@ -43,7 +43,7 @@ class Failure:
 
 def show(value: Any) -> str:
     """A value as the test report prints it: JSON-like, numbers exact, text in quotes."""
-    return dumps(_plain(value))
+    return json_text(value)
 
 
 def _shown_like(expected: Any, actual: Any) -> str:
@@ -107,7 +107,7 @@ def same(expected: Any, actual: Any) -> bool:
     return expected == actual
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expect_validator() -> jsonschema.Draft202012Validator:
     defs = schema(TESTS_SCHEMA)["$defs"]
     return jsonschema.Draft202012Validator({"$defs": defs, "$ref": "#/$defs/expect"})
@@ -147,24 +147,23 @@ def unknown_fields(record: Any, ctx: Context) -> list[Failure]:
     """A test record naming a field the policy does not declare is a mistake in the test."""
     if not isinstance(record, dict):
         return []
-    return [Failure("record", _("unknown field \"{key}\"{value}").format(key=key, value=_close(str(key), ctx.fields)), key, None)
+    return [Failure("record", _("unknown field \"{key}\"{value}").format(key=key, value=_close(str(key), ctx.fields)),
+                    key, None)
             for key in record if not str(key).startswith("\x00") and key not in ctx.fields]
 
 
 def compare(expect: dict, result, ctx: Context) -> list[Failure]:
     """Every way `result` differs from `expect`."""
     out: list[Failure] = []
-    for key in ("actions", "actions_include", "actions_exclude"):
-        for rid in expect.get(key) or []:
+    for key in ("actions", "actions_include", "actions_exclude", "params", "reason_contains"):
+        for rid in expect.get(key) or ([] if key.startswith("actions") else {}):
             if rid not in ctx.all_rules:
-                out.append(Failure(key, _("no rule \"{rid}\" in the policy{value}").format(rid=rid, value=_close(rid, ctx.all_rules)), rid))
-    for key in ("params", "reason_contains"):
-        for rid in expect.get(key) or {}:
-            if rid not in ctx.all_rules:
-                out.append(Failure(key, _("no rule \"{rid}\" in the policy{value}").format(rid=rid, value=_close(rid, ctx.all_rules)), rid))
+                no_rule = _("no rule \"{rid}\" in the policy{value}").format(rid=rid, value=_close(rid, ctx.all_rules))
+                out.append(Failure(key, no_rule, rid))
     for name in expect.get("outputs") or {}:
         if name not in ctx.outputs:
-            out.append(Failure(f"outputs.{name}", _("no output named \"{name}\"{value}").format(name=name, value=_close(name, ctx.output_list)), name))
+            no_output = _("no output named \"{name}\"{value}").format(name=name, value=_close(name, ctx.output_list))
+            out.append(Failure(f"outputs.{name}", no_output, name))
     want = expect.get("status") or ("error" if expect.get("errors") else "ok")
     if result.status != want:
         got = result.status
@@ -177,8 +176,8 @@ def compare(expect: dict, result, ctx: Context) -> list[Failure]:
         for name in expect.get("errors") or []:
             if name not in reported:
                 shown = ", ".join(str(r) for r in reported if r) or _("none")
-                out.append(Failure("errors", _("expected an error for \"{name}\", got errors for: {shown}").format(name=name, shown=shown),
-                                   name, reported))
+                expected = _("expected an error for \"{name}\", got errors for: {shown}").format(name=name, shown=shown)
+                out.append(Failure("errors", expected, name, reported))
         return out
     out.extend(_outputs(expect, result, ctx))
     out.extend(_actions(expect, result, ctx))
@@ -191,8 +190,8 @@ def _outputs(expect: dict, result, ctx: Context) -> list[Failure]:
         if name in ctx.outputs:
             actual = result.outputs.get(name)
             if not same(value, actual):
-                out.append(Failure(f"outputs.{name}", _("expected {value}, got {value2}").format(value=_shown_like(value, actual), value2=show(actual)),
-                                   value, actual))
+                got = _("expected {value}, got {value2}").format(value=_shown_like(value, actual), value2=show(actual))
+                out.append(Failure(f"outputs.{name}", got, value, actual))
     return out
 
 
@@ -207,31 +206,41 @@ def _actions(expect: dict, result, ctx: Context) -> list[Failure]:
             extra = [r for r in fired if r not in want]
             parts = ([_("missing {rules}").format(rules=", ".join(missing))] if missing else []) + \
                     ([_("unexpected {rules}").format(rules=", ".join(extra))] if extra else [])
-            out.append(Failure("actions", _("expected [{value}], got [{value2}] ({value3})").format(value=', '.join(want), value2=', '.join(fired), value3='; '.join(parts)), want, fired))
+            got = _("expected [{value}], got [{value2}] ({value3})").format(
+                value=", ".join(want), value2=", ".join(fired), value3="; ".join(parts))
+            out.append(Failure("actions", got, want, fired))
     for rid in expect.get("actions_include") or []:
         if rid not in fired and rid in ctx.all_rules:
-            out.append(Failure("actions_include", _("{rid} did not fire (fired: [{value}])").format(rid=rid, value=', '.join(fired)), rid, fired))
+            missed = _("{rid} did not fire (fired: [{value}])").format(rid=rid, value=", ".join(fired))
+            out.append(Failure("actions_include", missed, rid, fired))
     for rid in expect.get("actions_exclude") or []:
         if rid in fired:
-            out.append(Failure("actions_exclude", _("{rid} fired: {value}").format(rid=rid, value=by_id[rid].get('reason', '')), rid, fired))
+            unwanted = _("{rid} fired: {value}").format(rid=rid, value=by_id[rid].get("reason", ""))
+            out.append(Failure("actions_exclude", unwanted, rid, fired))
     for rid, params in (expect.get("params") or {}).items():
         if rid not in ctx.all_rules:
             continue
         if rid not in by_id:
-            out.append(Failure(f"params.{rid}", _("{rid} did not fire, so it has no params").format(rid=rid), params, None))
+            no_params = _("{rid} did not fire, so it has no params").format(rid=rid)
+            out.append(Failure(f"params.{rid}", no_params, params, None))
             continue
         for pname, value in (params or {}).items() if isinstance(params, dict) else ():
             if pname not in ctx.rule_params.get(rid, ()):
-                out.append(Failure(f"params.{rid}.{pname}", _("{rid} has no param \"{pname}\"{value}").format(rid=rid, pname=pname, value=_close(pname, ctx.rule_params.get(rid, ()))), value, None))
+                no_param = _("{rid} has no param \"{pname}\"{value}").format(
+                    rid=rid, pname=pname, value=_close(pname, ctx.rule_params.get(rid, ())))
+                out.append(Failure(f"params.{rid}.{pname}", no_param, value, None))
             elif not same(value, by_id[rid].get(pname)):
                 actual = by_id[rid].get(pname)
-                out.append(Failure(f"params.{rid}.{pname}", _("expected {value}, got {value2}").format(value=_shown_like(value, actual), value2=show(actual)), value, actual))
+                got = _("expected {value}, got {value2}").format(value=_shown_like(value, actual), value2=show(actual))
+                out.append(Failure(f"params.{rid}.{pname}", got, value, actual))
     for rid, text in (expect.get("reason_contains") or {}).items():
         if rid not in ctx.all_rules:
             continue
         if rid not in by_id:
-            out.append(Failure(f"reason_contains.{rid}", _("{rid} did not fire, so it has no reason").format(rid=rid), text, None))
+            no_reason = _("{rid} did not fire, so it has no reason").format(rid=rid)
+            out.append(Failure(f"reason_contains.{rid}", no_reason, text, None))
         elif str(text) not in by_id[rid].get("reason", ""):
             reason = by_id[rid].get("reason", "")
-            out.append(Failure(f"reason_contains.{rid}", _("expected a reason containing {value}, got {value2}").format(value=show(text), value2=show(reason)), text, reason))
+            got = _("expected a reason containing {value}, got {value2}").format(value=show(text), value2=show(reason))
+            out.append(Failure(f"reason_contains.{rid}", got, text, reason))
     return out

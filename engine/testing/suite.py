@@ -17,15 +17,27 @@ from pathlib import Path
 from typing import Any
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.i18n import _, os_reason
-from kinerja.testing.coverage import Coverage, Tracker
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.testing.expect import Context, Failure, compare, expect_problems, unknown_fields
+from kinerja.explain.explanation import explain as explain_result
 from kinerja.findings import Finding, has_errors
+from kinerja.i18n import _, os_reason
 from kinerja.model import Policy
-from kinerja.policy.documents import (LINK_REFUSED, TESTS_SCHEMA, Document, ParentRefused, _shipped_index, find_policy, link_escapes,
-                     project_path, read_capped, read_document, resolve)
+from kinerja.policy.documents import (
+    LINK_REFUSED,
+    TESTS_SCHEMA,
+    Document,
+    ParentRefused,
+    _shipped_index,
+    find_policy,
+    link_escapes,
+    project_path,
+    read_capped,
+    read_document,
+    resolve,
+)
 from kinerja.records.read import RecordsError, Source, read_records
+from kinerja.testing.coverage import Coverage, Tracker
+from kinerja.testing.expect import Context, Failure, compare, expect_problems, show, unknown_fields
 from kinerja.validate import expand, is_map_file, is_test_file
 
 _POLICY_MARK = re.compile(rb"^kinerja\s*:", re.M)
@@ -241,7 +253,8 @@ def _test_def(spec: dict, doc: Document, path: list) -> TestDef:
     elif "records" in spec:
         for i, raw in enumerate(spec["records"]):
             rline = doc.locate(path + ["records", i])[0]
-            test.cases.append(Case(raw, expect, _("record {value} (line {rline})").format(value=i + 1, rline=rline), rline))
+            label = _("record {value} (line {rline})").format(value=i + 1, rline=rline)
+            test.cases.append(Case(raw, expect, label, rline))
     elif "records_file" in spec:
         _records_file(test, spec["records_file"], doc, expect)
     return test
@@ -274,7 +287,8 @@ def split_expect(raw: Any) -> tuple[Any, dict, list[Failure]]:
     `null` expects no value; `expect.actions` of `-` expects no action at all."""
     if not isinstance(raw, dict):
         return raw, {}, []
-    record, own = {}, {}
+    record: dict = {}
+    own: dict = {}
     for key, value in raw.items():
         if key == "expect" and isinstance(value, dict):
             own = _deep_merge(own, value)
@@ -329,13 +343,14 @@ def run(test_run: TestRun, *, coverage: bool = False, explain: bool = True, lang
         started = time.perf_counter()
         if name_filter:
             suite.tests = [t for t in suite.tests if name_filter.lower() in t.name.lower()]
-        if suite.broken:
+        policy = suite.policy
+        if suite.broken or policy is None:
             continue
-        evaluator = Evaluator(suite.policy, keep_env=True)
-        ctx = Context(suite.policy, evaluator.outputs)
-        tracker = Tracker(suite.policy) if coverage else None
+        evaluator = Evaluator(policy, trace=True)
+        ctx = Context(policy, evaluator.outputs)
+        tracker = Tracker(policy) if coverage else None
         for test in suite.tests:
-            suite.outcomes.append(run_test(test, suite.policy, evaluator, ctx, tracker, explain, lang))
+            suite.outcomes.append(run_test(test, policy, evaluator, ctx, tracker, explain, lang))
         if tracker is not None:
             suite.coverage = tracker.coverage()
         suite.seconds = time.perf_counter() - started
@@ -348,7 +363,8 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
     failures = [Failure("test", p) for p in test.problems]
     explanations = []
     for n, case in enumerate(test.cases, 1):
-        source = case.raw if isinstance(case.raw, Source) else Source(n, case.raw, _("line {line}").format(line=case.line))
+        source = case.raw if isinstance(case.raw, Source) else \
+            Source(n, case.raw, _("line {line}").format(line=case.line))
         result = evaluator.evaluate(source)
         if tracker is not None:
             tracker.add(result)
@@ -364,25 +380,20 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
 
 
 def explanation(policy: Policy, result, lang: str = "id") -> str:
-    """Why the result came out as it did: engine/explain/explanation.py when present, else the result itself."""
-    try:
-        from kinerja.explain.explanation import explain as explain_result
-    except ImportError:
-        explain_result = None
-    if explain_result is not None and result.env is not None:
+    """Why the result came out as it did: its explanation (engine/explain/) when it has a trace,
+    else the result itself."""
+    if result.trace is not None and result.env is not None:
         try:
             return explain_result(policy, result, lang).text()
-        except Exception:  # noqa: BLE001 - a failing explanation must not hide the test report
+        except Exception:
             pass
     return fallback_explanation(result)
 
 
 def fallback_explanation(result) -> str:
-    from kinerja.testing.expect import show
-
     if result.status != "ok":
-        return _("errors: ") + "; ".join(f"{e.get('field') or e.get('name') or e.get('stage', '')}: {e.get('reason', '')}"
-                                   for e in result.errors)
+        return _("errors: ") + "; ".join(
+            f"{e.get('field') or e.get('name') or e.get('stage', '')}: {e.get('reason', '')}" for e in result.errors)
     lines = [_("outputs: ") + ", ".join(f"{k} = {show(v)}" for k, v in result.outputs.items())]
     lines.append(_("actions: ") + (", ".join(a["id"] for a in result.actions) or _("none")))
     for a in result.actions:

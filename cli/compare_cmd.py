@@ -9,7 +9,7 @@ import click
 from kinerja.compare.run import Comparison, Options, affected_actions, check_options
 from kinerja.evaluate.fairness import favourable_actions, parse_favourable
 from kinerja.i18n import _, document_lang
-from kinerja.records.read import RecordsError
+from kinerja.records.source import RecordsError
 from kinerja.evaluate.parallel import WorkerError
 from kinerja.report.compare_out import RENDERERS, write_report
 

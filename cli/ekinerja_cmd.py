@@ -13,7 +13,7 @@ import click
 
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.i18n import _
-from kinerja.records.read import RecordsError
+from kinerja.records.source import RecordsError
 from kinerja.report.results import dumps, error_text, inert, printable
 
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy

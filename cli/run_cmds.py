@@ -11,13 +11,14 @@ import click
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.i18n import _, document_lang, num, using
 from kinerja.evaluate.parallel import WorkerError
-from kinerja.records.read import RecordsError, read_records
+from kinerja.records.read import FORMATS, read_records, reader_for
+from kinerja.records.source import RecordsError
 from kinerja.report.results import WRITERS, printable
 
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import PopulationReport, finding_line, load_units, population_options, units_option
 
-INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
+INPUT_FORMATS = list(FORMATS)  # from the reader registry (records/read.py)
 
 
 def records_options(f):
@@ -46,12 +47,11 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
     required column missing (or two columns for one field) is one finding and exit 1. JSON and
     YAML records have no header (each record names its own keys): they are matched silently."""
     from kinerja.records.headers import HeaderMatch
-    from kinerja.records.read import detect_format
 
     matched = HeaderMatch(fields, sources)
     try:
         report = matched.start()
-        tabular = detect_format(records, fmt) in ("csv", "xlsx") if records != "-" or fmt else False
+        tabular = reader_for(records, fmt).tabular if records != "-" or fmt else False
     except RecordsError as exc:
         fail(str(exc))
     if report is not None and tabular:
@@ -67,10 +67,8 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
 
 def estimate_records(records: str, fmt: str | None) -> int | None:
     """About how many records a CSV/JSONL file holds (its line count), for the progress bar."""
-    from kinerja.records.read import detect_format
-
     try:
-        if records == "-" or detect_format(records, fmt) not in ("csv", "jsonl"):
+        if records == "-" or not reader_for(records, fmt).line_per_record:
             return None
         lines = 0
         with open(records, "rb") as fh:
@@ -208,7 +206,7 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     out = Output(output, binary=fmt == "xlsx")
     try:
         if fmt == "xlsx":
-            from kinerja.records.xlsx import XlsxWriter
+            from kinerja.report.xlsx import XlsxWriter
             writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
         else:
             periode = compiled.cycle.period_field if annual else None

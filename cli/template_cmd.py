@@ -20,7 +20,8 @@ SAMPLE_SUFFIXES = (".sample.csv", ".sample.yaml", ".sample.json", ".sample.jsonl
 def _sample_records(ref: str, policy) -> list[dict]:
     """The records of the policy's sample file (`<name>.sample.csv` beside it), if it has one."""
     from kinerja.policy.documents import shipped_policies
-    from kinerja.records.read import RecordsError, read_records
+    from kinerja.records.read import read_records
+    from kinerja.records.source import RecordsError
 
     candidates = []
     if os.path.exists(ref):

@@ -13,7 +13,8 @@ import zipfile
 
 import pytest
 
-from kinerja.records.read import RecordsError, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -20,7 +20,7 @@ from kinerja.cli.run_cmds import (
 from kinerja.compare.job import OptionError, compare_records, comparison_options
 from kinerja.evaluate.parallel import WorkerError
 from kinerja.i18n import _, document_lang
-from kinerja.records.read import RecordsError
+from kinerja.records.source import RecordsError
 from kinerja.report.compare_out import COMPARE_FORMATS, changed_beside
 
 

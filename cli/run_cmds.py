@@ -16,12 +16,13 @@ from kinerja.evaluate.parallel import WorkerError
 from kinerja.evaluate.run import EvaluateRun
 from kinerja.explain.explanation import explain as explain_result
 from kinerja.i18n import _, document_lang, num
-from kinerja.records.read import FORMATS, RecordsError, read_records
+from kinerja.records.read import FORMATS, read_records, reader_for
+from kinerja.records.source import RecordsError
 from kinerja.report.population_out import finding_line
 from kinerja.report.results import EXPLANATION_FORMATS
 from kinerja.report.writers import RESULT_FORMATS
 
-INPUT_FORMATS = list(FORMATS)  # the formats the records readers take
+INPUT_FORMATS = list(FORMATS)  # from the reader registry (records/read.py)
 
 
 def records_options(f):
@@ -50,12 +51,11 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
     required column missing (or two columns for one field) is one finding and exit 1. JSON and
     YAML records have no header (each record names its own keys): they are matched silently."""
     from kinerja.records.headers import HeaderMatch
-    from kinerja.records.read import detect_format
 
     matched = HeaderMatch(fields, sources)
     try:
         report = matched.start()
-        tabular = detect_format(records, fmt) in ("csv", "xlsx") if records != "-" or fmt else False
+        tabular = reader_for(records, fmt).tabular if records != "-" or fmt else False
     except RecordsError as exc:
         fail(str(exc))
     if report is not None and tabular:
@@ -71,10 +71,8 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
 
 def estimate_records(records: str, fmt: str | None) -> int | None:
     """About how many records a CSV/JSONL file holds (its line count), for the progress bar."""
-    from kinerja.records.read import detect_format
-
     try:
-        if records == "-" or detect_format(records, fmt) not in ("csv", "jsonl"):
+        if records == "-" or not reader_for(records, fmt).line_per_record:
             return None
         lines = 0
         with open(records, "rb") as fh:

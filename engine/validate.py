@@ -11,6 +11,7 @@ from kinerja.findings import Finding, sort_key
 from kinerja.i18n import _, os_reason
 from kinerja.policy.documents import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
 from kinerja.policy.located import MAX_BYTES
+from kinerja.records.mapping import mapping_findings
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 
@@ -95,7 +96,6 @@ def is_kinerja_text(data: bytes) -> bool:
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
     """All findings for one policy, *.test.yaml or *.map.yaml document."""
     if is_map_file(name):
-        from kinerja.records.mapping import mapping_findings
         return [_one_line(f) for f in mapping_findings(name, text)]
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)

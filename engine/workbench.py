@@ -27,7 +27,8 @@ from kinerja.model import Policy
 from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
 from kinerja.policy.located import MAX_BYTES
 from kinerja.policy.yaml_edit import EditError, apply_edits, editables
-from kinerja.records.read import EXTENSIONS, RecordsError, read_records
+from kinerja.records.read import EXTENSIONS, read_records
+from kinerja.records.source import RecordsError
 from kinerja.values import format_value
 
 HISTORY = ".kinerja-studio"  # previous versions of saved files, inside the folder

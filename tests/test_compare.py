@@ -16,7 +16,7 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.evaluate.fairness import FairnessTally, jenis_kelamin, parse_favourable
 from kinerja.policy.documents import read_document, resolve
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.report.compare_out import render_markdown
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from kinerja.cli.main import main
 from kinerja.evaluate import blocks, parallel
 from kinerja.evaluate.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.report.results import dump_chunks, dumps
 from kinerja.spill import SpillList
 

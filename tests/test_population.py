@@ -16,7 +16,7 @@ from kinerja.evaluate.evaluator import Evaluator
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.evaluate.population import PopulationRun
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"

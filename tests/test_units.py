@@ -201,7 +201,8 @@ def test_plt_plh_and_tugas_belajar_are_not_in_the_kurva(tmp_path):
     assert "Sangat Baik at most 70%, but Sangat Baik = 3 of 3 (100%)" in r.stderr
     assert "Plt/Plh or skipped 2 not counted" in r.stderr
     plt = jsonl(invoke("evaluate", POLICY, recs, "--format", "jsonl").stdout)[3]
-    assert plt["actions"][0]["reason"] == "SKP sebagai Plt/Plh di Dinas A; tidak dihitung dalam kurva distribusi unit itu"
+    assert plt["actions"][0]["reason"] == ("SKP sebagai Plt/Plh di Dinas A; "
+                                           "tidak dihitung dalam kurva distribusi unit itu")
 
 
 # --- the units file -----------------------------------------------------------------------------
@@ -263,7 +264,8 @@ def test_rollup_judges_a_parent_on_everyone_below(tmp_path):
             record(nip(3), unit="Dinas B"), record(nip(4), unit="Dinas B", rating_hasil_kerja=DB)]
     pop = tmp_path / "pop.json"
     invoke("evaluate", policy, write_csv(tmp_path / "r.csv", rows), "--units", units, "--population-output", pop)
-    got = {o["group"]: (o["valid"], o["counts"]["Baik"], o["status"]) for o in json.loads(pop.read_text())["population"]}
+    got = {o["group"]: (o["valid"], o["counts"]["Baik"],
+                        o["status"]) for o in json.loads(pop.read_text())["population"]}
     assert got == {"Dinas A": (2, 1, "pass"), "Pemkot": (4, 2, "pass"), "Dinas B": (2, 1, "pass")}
 
 
@@ -332,6 +334,7 @@ def test_coverage_counts_an_exclusion_rule_only_when_it_took_a_record_out(tmp_pa
 
 def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path):
     import time
+
     from kinerja.records.units import read_units
 
     def timed(n: int) -> float:
@@ -362,6 +365,7 @@ def test_an_xlsx_units_file_reports_sheet_rows(tmp_path):
     wb.save(tmp_path / "units.xlsx")
     recs = write_csv(tmp_path / "r.csv", [record(nip(1))])
     r = invoke("evaluate", POLICY, recs, "--units", tmp_path / "units.xlsx", "--format", "jsonl")
-    assert f'{tmp_path / "units.xlsx"}:5:1: error K610 induk "Dinas Q" of Dinas B is not a unit in this file' in r.stderr
+    units_file = tmp_path / "units.xlsx"
+    assert f'{units_file}:5:1: error K610 induk "Dinas Q" of Dinas B is not a unit in this file' in r.stderr
     [row] = [json.loads(line) for line in r.stdout.splitlines()]
     assert row["actions"][0]["id"] == "pimpinan-unit" and row["outputs"]["rating_hasil_kerja_akhir"] == SE

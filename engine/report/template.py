@@ -25,7 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.model import FieldDef, Policy
 from kinerja.records.headers import match_header
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 DATA, EXAMPLES, GUIDE, LISTS = "Data", "Contoh", "Petunjuk", "Daftar"
 LAST_ROW = 1048576  # validations cover the whole column, as far as Excel goes

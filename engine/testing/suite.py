@@ -36,7 +36,8 @@ from kinerja.policy.documents import (
     read_document,
     resolve,
 )
-from kinerja.records.read import RecordsError, Source, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError, Source
 from kinerja.testing.coverage import Coverage, Tracker
 from kinerja.testing.expect import Context, Failure, compare, expect_problems, show, unknown_fields
 from kinerja.validate import expand, is_map_file, is_test_file

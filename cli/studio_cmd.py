@@ -22,12 +22,12 @@ from kinerja.i18n import _, os_reason
 def studio(folder, host, port, no_browser):
     """Open the policy workbench for the policies in FOLDER: read the handbook, edit thresholds,
     try records and see the impact of a change before saving it."""
-    try:  # the web stack, imported when the workbench opens (a fast start for every other command)
-        import starlette  # noqa: F401 (only checked for here: kinerja.cli.studio.app uses it)
+    try:
+        import starlette  # noqa: F401  (imported here to name it in the message; the app below uses it)
         import uvicorn
     except ImportError as exc:  # a partial install
         fail(_("the workbench needs {name}: pip install kinerja").format(name=exc.name))
-    from kinerja.cli.studio.app import create_app
+    from kinerja.cli.studio.app import create_app  # imported when the command runs: the web layer is big
     from kinerja.workbench import Refused
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -22,13 +22,13 @@ from kinerja.i18n import _, os_reason
 def studio(folder, host, port, no_browser):
     """Open the policy workbench for the policies in FOLDER: read the handbook, edit thresholds,
     try records and see the impact of a change before saving it."""
-    try:
+    try:  # a partial install: the web stack is missing (our own modules are imported plainly below)
+        import starlette  # noqa: F401  (imported only to name it when it is missing)
         import uvicorn
-
-        from kinerja.cli.studio.app import create_app
-        from kinerja.workbench import Refused
-    except ImportError as exc:  # a partial install
+    except ImportError as exc:
         fail(_("the workbench needs {name}: pip install kinerja").format(name=exc.name))
+    from kinerja.cli.studio.app import create_app
+    from kinerja.workbench import Refused
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from kinerja.compare.run import Comparison, Options
+from kinerja.comparison.run import Comparison, Options
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluation.evaluator import Evaluator
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.source import Source
 from kinerja.report.results import JsonlWriter

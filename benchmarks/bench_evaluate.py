@@ -160,7 +160,7 @@ def handwritten(src: Path, dst: Path, info: dict) -> tuple[int, int]:
 
 
 def kinerja_run(policy, src: Path, dst: Path) -> tuple[int, int]:
-    from kinerja.evaluate.evaluator import Evaluator
+    from kinerja.evaluation.evaluator import Evaluator
     from kinerja.records.read import read_records
     from kinerja.report.results import JsonlWriter
 

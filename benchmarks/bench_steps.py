@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 from bench_evaluate import generate  # noqa: E402
 
 from kinerja.cli.common import load_policy  # noqa: E402
-from kinerja.evaluate.evaluator import Evaluator  # noqa: E402
+from kinerja.evaluation.evaluator import Evaluator  # noqa: E402
 from kinerja.records.read import read_records  # noqa: E402
 from kinerja.report.results import JsonlWriter  # noqa: E402
 

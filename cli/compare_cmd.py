@@ -17,8 +17,8 @@ from kinerja.cli.run_cmds import (
     records_options,
     resolve_jobs,
 )
-from kinerja.compare.job import OptionError, compare_records, comparison_options
-from kinerja.evaluate.parallel import WorkerError
+from kinerja.comparison.job import OptionError, compare_records, comparison_options
+from kinerja.evaluation.parallel import WorkerError
 from kinerja.i18n import _, document_lang
 from kinerja.records.source import RecordsError
 from kinerja.report.compare_out import COMPARE_FORMATS, changed_beside

@@ -12,7 +12,7 @@ import click
 
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.run_cmds import INPUT_FORMATS, open_records
-from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluation.evaluator import Evaluator
 from kinerja.i18n import _
 from kinerja.records.source import RecordsError
 from kinerja.report.ekinerja_out import EKINERJA_FORMATS

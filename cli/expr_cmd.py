@@ -134,7 +134,7 @@ def load_policy(path: str):
 def policy_env(policy, raw: dict[str, Any]) -> dict[str, Any]:
     """Evaluate the policy on a record that may be partial: a field not given is missing (not an
     error), and so is every computed value that needs it; a value given but wrong is an error."""
-    from kinerja.compare.run import node_reads
+    from kinerja.comparison.run import node_reads
     from kinerja.expr.functions import EvalError as _EvalError
     from kinerja.records.coerce import Coercer
 

@@ -113,7 +113,7 @@ def emit(text: str, output: str | None = None) -> None:
 def validate(paths, fmt, output, policies_only):
     """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
     from kinerja.policy.located import MAX_BYTES
-    from kinerja.validate import validate_paths
+    from kinerja.validation import validate_paths
 
     stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)

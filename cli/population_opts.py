@@ -6,9 +6,9 @@ from __future__ import annotations
 import click
 
 from kinerja.cli.common import fail
-from kinerja.evaluate.fairness import DERIVED, FairnessTally, parse_favourable
-from kinerja.evaluate.population import PopulationRun
-from kinerja.evaluate.run import Tally
+from kinerja.evaluation.fairness import DERIVED, FairnessTally, parse_favourable
+from kinerja.evaluation.population import PopulationRun
+from kinerja.evaluation.run import Tally
 from kinerja.i18n import _, os_reason
 from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.report.population_out import finding_line, population_json, text_lines

@@ -12,9 +12,9 @@ import click
 from kinerja.api import explain_sources
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import PopulationReport, load_units, population_options, units_option
-from kinerja.evaluate.parallel import WorkerError
-from kinerja.evaluate.run import EvaluateRun
-from kinerja.explain.explanation import explain as explain_result
+from kinerja.evaluation.parallel import WorkerError
+from kinerja.evaluation.run import EvaluateRun
+from kinerja.explanation.explain import explain as explain_result
 from kinerja.i18n import _, document_lang, num
 from kinerja.records.read import FORMATS, read_records, reader_for
 from kinerja.records.source import RecordsError
@@ -148,7 +148,7 @@ def jobs_option(f):
 def resolve_jobs(jobs: int | None) -> int:
     if jobs is not None:
         return jobs
-    from kinerja.evaluate.parallel import usable_cores
+    from kinerja.evaluation.parallel import usable_cores
     return usable_cores()
 
 

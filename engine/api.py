@@ -11,19 +11,19 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from kinerja.compare.job import compare_records, comparison_options
+from kinerja.comparison.job import compare_records, comparison_options
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator, Result
-from kinerja.evaluate.run import EvaluateRun
-from kinerja.explain.explanation import Explanation
-from kinerja.explain.explanation import explain as _explain_result
+from kinerja.evaluation.evaluator import Evaluator, Result
+from kinerja.evaluation.run import EvaluateRun
+from kinerja.explanation.explain import Explanation
+from kinerja.explanation.explain import explain as _explain_result
 from kinerja.findings import Finding, has_errors
 from kinerja.i18n import _, using
 from kinerja.model import Policy
 from kinerja.policy.documents import find_policy, read_document, resolve
 from kinerja.records.read import read_records
 from kinerja.records.source import Source
-from kinerja.validate import Validation, validate_paths
+from kinerja.validation import Validation, validate_paths
 
 PolicyLike = Policy | str | os.PathLike
 Records = str | os.PathLike | Iterable[Mapping[str, Any]]

@@ -6,7 +6,7 @@ meaning once released; new checks get new codes.
 
 `Reportable` is the base every problem kinerja reports shares: policy findings (`Finding`),
 a record's errors (records/coerce.py `Problem`), a policy test's failures (testing/expect.py
-`Failure`, code K501) and population results (evaluate/population.py `Outcome`). Each keeps
+`Failure`, code K501) and population results (evaluation/population.py `Outcome`). Each keeps
 its own fields and its own `as_dict` (machine formats never change); the base gives all of
 them the code's severity and title from one catalogue, and one way to say what they are.
 """

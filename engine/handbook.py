@@ -3,7 +3,7 @@
 Built from a compiled policy and its resolved entries: identity and sources; fields; params
 with the notes written beside them in the YAML; scorecards; values; bands with their bounds;
 decision tables, with a two-input table over known labels laid out as a grid (the kuadran);
-each rule's conditions in plain words (engine/explain/phrase.py); and, for a policy that extends
+each rule's conditions in plain words (engine/explanation/phrase.py); and, for a policy that extends
 another, what it changes. The words of the handbook live in report/handbook.py's templates;
 here only the facts, and phrases built from the policy's own conditions.
 """
@@ -15,8 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kinerja.compare.policy_diff import change_words, diff_policies
-from kinerja.explain.phrase import Names, Segment, conjuncts, phrase
+from kinerja.comparison.policy_diff import change_words, diff_policies
+from kinerja.explanation.phrase import Names, Segment, conjuncts, phrase
 from kinerja.i18n import N_, gettext_in, in_every_language
 from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
 from kinerja.policy.documents import Entry, ParentRefused, find_policy, resolve

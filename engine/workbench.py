@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kinerja.compare.run import Comparison, Options
+from kinerja.comparison.run import Comparison, Options
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.explain.explanation import explain
+from kinerja.evaluation.evaluator import Evaluator
+from kinerja.explanation.explain import explain
 from kinerja.findings import Finding, has_errors
 from kinerja.i18n import _
 from kinerja.model import Policy

@@ -26,9 +26,9 @@ MAX_LINES = 450
 LAYERS: list[tuple[int, tuple[str, ...]]] = [
     (10, ("kinerja.cli",)),
     (9, ("kinerja.report",)),
-    (8, ("kinerja.explain", "kinerja.compare", "kinerja.testing", "kinerja.handbook", "kinerja.library",
-         "kinerja.validate", "kinerja.workbench", "kinerja.api")),
-    (7, ("kinerja.evaluate",)),
+    (8, ("kinerja.explanation", "kinerja.comparison", "kinerja.testing", "kinerja.handbook", "kinerja.library",
+         "kinerja.validation", "kinerja.workbench", "kinerja.api")),
+    (7, ("kinerja.evaluation",)),
     (6, ("kinerja.records",)),
     (5, ("kinerja.compile",)),
     (4, ("kinerja.checks",)),
@@ -43,7 +43,7 @@ PACKAGE_LAYER = 8  # the package __init__: the public API, a consumer of everyth
 
 @dataclass(frozen=True)
 class Module:
-    name: str  # kinerja.evaluate.evaluator
+    name: str  # kinerja.evaluation.evaluator
     path: Path
     is_package: bool  # an __init__.py
 
@@ -199,7 +199,7 @@ def _lines(steps: list[str]) -> list[tuple[str, int]]:
 def test_the_source_tree_is_read():
     # a guard for the tests below: they would pass on an empty tree
     names = modules()
-    assert {"kinerja", "kinerja.findings", "kinerja.cli.main", "kinerja.evaluate.evaluator"} <= set(names)
+    assert {"kinerja", "kinerja.findings", "kinerja.cli.main", "kinerja.evaluation.evaluator"} <= set(names)
     assert any(t.startswith("kinerja.") for t, _ in edges()["kinerja.cli.main"])
 
 
@@ -272,7 +272,7 @@ def test_no_guarded_import_of_our_own_modules():
     ("try:\n    from kinerja.findings import Finding\n    run()\nexcept KinerjaError:\n    pass\n", []),
 ], ids=["import-error", "tuple", "bare-except", "third-party", "other-error"])
 def test_guarded_imports_are_found(source, want):
-    module = Module("kinerja.validate", ROOT / "engine/validate.py", False)
+    module = Module("kinerja.validation", ROOT / "engine/validation.py", False)
     assert guarded_imports(module, ast.parse(source), {"kinerja.findings"}) == want
 
 
@@ -302,8 +302,8 @@ def test_every_package_folder_is_in_the_wheel():
 
 # ---- the reader of imports itself, on tiny cases --------------------------------------------------------
 
-KNOWN = {"kinerja", "kinerja.expr", "kinerja.expr.types", "kinerja.findings", "kinerja.evaluate",
-         "kinerja.evaluate.evaluator", "kinerja.evaluate.parallel"}
+KNOWN = {"kinerja", "kinerja.expr", "kinerja.expr.types", "kinerja.findings", "kinerja.evaluation",
+         "kinerja.evaluation.evaluator", "kinerja.evaluation.parallel"}
 
 
 @pytest.mark.parametrize("source,want", [
@@ -312,14 +312,14 @@ KNOWN = {"kinerja", "kinerja.expr", "kinerja.expr.types", "kinerja.findings", "k
     ("from kinerja.expr.types import NUMBER", ["kinerja.expr.types"]),
     ("from kinerja.findings import Finding, Severity", ["kinerja.findings"]),
     ("from kinerja import findings, __version__", ["kinerja.findings", "kinerja"]),
-    ("from . import parallel", ["kinerja.evaluate.parallel"]),  # relative, from kinerja.evaluate.evaluator
+    ("from . import parallel", ["kinerja.evaluation.parallel"]),  # relative, from kinerja.evaluation.evaluator
     ("from ..expr import types", ["kinerja.expr.types"]),
     ("import yaml\nfrom decimal import Decimal", []),
     ("import importlib\nimportlib.import_module('kinerja.findings')", ["kinerja.findings"]),
 ], ids=["import-dotted", "from-package-submodule", "from-module-name", "from-module-names", "from-root",
         "relative", "relative-up", "third-party", "import-module-call"])
 def test_imports_are_read_the_way_python_loads_them(source, want):
-    module = Module("kinerja.evaluate.evaluator", ROOT / "engine/evaluate/evaluator.py", False)
+    module = Module("kinerja.evaluation.evaluator", ROOT / "engine/evaluation/evaluator.py", False)
     got = [t for node in ast.walk(ast.parse(source)) for t in imported(module, node, KNOWN)]
     assert got == want
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.policy.documents import read_document, resolve
 
 POLICIES = Path(__file__).parents[1] / "policies"
@@ -187,7 +187,7 @@ def test_generated_national_records_get_the_right_kp_and_sanction():
 
 
 def test_surakarta_a_misspelt_unit_in_a_child_policy_is_a_finding(tmp_path):
-    from kinerja.validate import validate_paths
+    from kinerja.validation import validate_paths
 
     child = tmp_path / "surakarta-anak.yaml"
     child.write_text("kinerja: 1\nid: surakarta-anak\nname: Anak\nversion: '1'\nextends: surakarta-berbasis-capaian\n"

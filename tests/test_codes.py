@@ -75,7 +75,7 @@ def test_what_counts_as_producing_a_code(source, expected):
 
 
 def test_every_kind_of_problem_shares_one_base_and_one_catalogue():
-    from kinerja.evaluate.population import Outcome
+    from kinerja.evaluation.population import Outcome
     from kinerja.findings import Finding, Reportable
     from kinerja.records.coerce import Problem
     from kinerja.testing.expect import Failure

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.compare.run import Comparison, Options, compare
+from kinerja.comparison.run import Comparison, Options, compare
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.evaluate.fairness import FairnessTally, jenis_kelamin, parse_favourable
+from kinerja.evaluation.evaluator import Evaluator
+from kinerja.evaluation.fairness import FairnessTally, jenis_kelamin, parse_favourable
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.source import Source
 from kinerja.report.compare_out import render_markdown

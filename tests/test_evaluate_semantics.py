@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.policy.documents import read_document, resolve
 
 POLICY = """\
@@ -142,7 +142,7 @@ def test_fast_jsonl_line_is_exactly_the_documented_row(policy):
     """JsonlWriter builds rows without a dict, for speed; it must equal result_row's shape."""
     import io
 
-    from kinerja.evaluate.evaluator import Evaluator, result_row
+    from kinerja.evaluation.evaluator import Evaluator, result_row
     from kinerja.records.source import Source
     from kinerja.report.results import JsonlWriter, dumps
 

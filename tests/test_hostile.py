@@ -424,7 +424,7 @@ def test_one_huge_json_record_is_linear(tmp_path, timing):
 
 
 def test_thousands_of_unknown_names_are_linear(tmp_path, timing):
-    from kinerja.validate import validate_file
+    from kinerja.validation import validate_file
 
     def build(n: int, known: bool) -> Path:
         lines = ["kinerja: 1", "id: banyak", "name: b", 'version: "1"', "fields:"]
@@ -537,7 +537,7 @@ def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path, timing):
     small = tmp_path / "q.yaml"
     known = " ".join("{nilai}" for _ in range(30_000))  # the same size, every name known
     small.write_text(POLICY_HEAD + f'rules:\n  a:\n    kind: catatan\n    when: "nilai > 0"\n    reason: "{known}"\n')
-    from kinerja.validate import validate_file
+    from kinerja.validation import validate_file
     ratio = timing.ratio(lambda: validate_file(str(path)), lambda: validate_file(str(small)), repeat=1)
     assert ratio < 10, ratio
     findings = validate_file(str(path))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.policy.documents import read_document, resolve
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

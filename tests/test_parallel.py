@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.evaluate import blocks, parallel
-from kinerja.evaluate.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
+from kinerja.evaluation import blocks, parallel
+from kinerja.evaluation.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
 from kinerja.records.source import Source
 from kinerja.report.results import dump_chunks, dumps
 from kinerja.spill import SpillList

@@ -108,7 +108,7 @@ tables:
 ])
 def test_a_remembered_table_lookup_gives_what_matching_gives(kelas, unit, expected):
     from kinerja.compile.compiler import compile_policy
-    from kinerja.evaluate.evaluator import evaluate_record
+    from kinerja.evaluation.evaluator import evaluate_record
     from kinerja.policy.documents import read_document, resolve
 
     policy, findings = compile_policy(resolve(read_document("tabel.yaml", text=TABLE_POLICY)))

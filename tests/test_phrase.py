@@ -1,4 +1,4 @@
-"""Conditions in plain Indonesian and English for the handbook (engine/explain/phrase.py)."""
+"""Conditions in plain Indonesian and English for the handbook (engine/explanation/phrase.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from kinerja.explain.phrase import Names, conjuncts, phrase, plain_text
+from kinerja.explanation.phrase import Names, conjuncts, phrase, plain_text
 
 NAMES = Names({"predikat": "Predikat kinerja", "tahun_dalam_pangkat": "Masa dalam pangkat (tahun)",
                "unit_kerja": "Unit kerja"}, {"kp_min": Decimal(4), "aktif": True})

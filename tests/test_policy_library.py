@@ -14,12 +14,12 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator, evaluate_record
-from kinerja.evaluate.population import PopulationRun
+from kinerja.evaluation.evaluator import Evaluator, evaluate_record
+from kinerja.evaluation.population import PopulationRun
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records
 from kinerja.testing import suite as testing
-from kinerja.validate import validate_paths
+from kinerja.validation import validate_paths
 
 ROOT = Path(__file__).parents[1]
 POLICIES = ROOT / "policies"

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.evaluate.evaluator import Result
+from kinerja.evaluation.evaluator import Result
 from kinerja.policy.located import load_path, to_plain
 from kinerja.testing import suite as testing
 from kinerja.testing.expect import same

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.evaluate.population import PopulationRun
+from kinerja.evaluation.evaluator import Evaluator
+from kinerja.evaluation.population import PopulationRun
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
 from kinerja.records.source import Source

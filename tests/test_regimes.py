@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.policy.documents import read_document, resolve
 
 NASIONAL = Path(__file__).parents[1] / "policies" / "nasional"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.policy.documents import read_document, resolve
-from kinerja.validate import validate_paths
+from kinerja.validation import validate_paths
 
 D = Decimal
 POLICIES = Path(__file__).parents[1] / "policies"

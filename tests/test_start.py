@@ -22,7 +22,7 @@ try:
 except SystemExit:
     pass
 names = ("jsonschema", "openpyxl", "kinerja.cli.run_cmds", "kinerja.cli.compare_cmd", "kinerja.cli.test_cmds",
-         "kinerja.compile.compiler", "kinerja.evaluate.parallel")
+         "kinerja.compile.compiler", "kinerja.evaluation.parallel")
 print(json.dumps({n: n in sys.modules for n in names}))
 """
 
@@ -35,7 +35,7 @@ def loaded(*args: str) -> dict:
 def test_version_imports_no_command_and_no_engine_stage():
     assert loaded("--version") == {"jsonschema": False, "openpyxl": False, "kinerja.cli.run_cmds": False,
                                    "kinerja.cli.compare_cmd": False, "kinerja.cli.test_cmds": False,
-                                   "kinerja.compile.compiler": False, "kinerja.evaluate.parallel": False}
+                                   "kinerja.compile.compiler": False, "kinerja.evaluation.parallel": False}
 
 
 def test_evaluate_imports_its_own_module_only(tmp_path):
@@ -44,7 +44,7 @@ def test_evaluate_imports_its_own_module_only(tmp_path):
     # the policy is checked against its schema, so jsonschema is needed; xlsx and the other commands are not
     assert got == {"jsonschema": True, "openpyxl": False, "kinerja.cli.run_cmds": True,
                    "kinerja.cli.compare_cmd": False, "kinerja.cli.test_cmds": False,
-                   "kinerja.compile.compiler": True, "kinerja.evaluate.parallel": True}
+                   "kinerja.compile.compiler": True, "kinerja.evaluation.parallel": True}
 
 
 def test_a_command_missing_from_the_map_is_still_found(monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluation.evaluator import Evaluator
 from kinerja.model import BandStep, Condition, GivenStep, RuleStep, TableStep, ValueStep, nodes, tables, trace
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from kinerja.compare.run import Comparison
+from kinerja.comparison.run import Comparison
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.explain.explanation import explain
+from kinerja.evaluation.evaluator import Evaluator
+from kinerja.explanation.explain import explain
 from kinerja.model import Band, BandStep, Policy, Table, TableStep, ValueStep
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.findings import CODES
-from kinerja.validate import validate_file, validate_paths
+from kinerja.validation import validate_file, validate_paths
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases" / "validate"

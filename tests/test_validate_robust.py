@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kinerja.cli.main import main
-from kinerja.validate import validate_file, validate_paths, validate_text
+from kinerja.validation import validate_file, validate_paths, validate_text
 
 NATIONAL = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 HEAD = 'kinerja: 1\nid: kasus\nname: Kasus\nversion: "1"\n'

@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluation.evaluator import Evaluator
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records
 from kinerja.records.sheet import NO_SAVED_VALUE, cell_ref, maybe_rounded

@@ -3,7 +3,7 @@
 Two kinds. `distribution` compares the spread of an output (the predikat) inside each group
 with limits that depend on the organisation's own predikat, given at run time: the kurva
 distribusi of SE MenPANRB 3/2023. `count` emits a group action once at least N records of a
-group satisfy a condition. Running them over a record stream is evaluate/population.py.
+group satisfy a condition. Running them over a record stream is evaluation/population.py.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-from kinerja.compare.policy_diff import describe
-from kinerja.evaluate.fairness import shown_favourable
+from kinerja.comparison.policy_diff import describe
+from kinerja.evaluation.fairness import shown_favourable
 from kinerja.i18n import N_, _, num
 from kinerja.report import html
 from kinerja.report.compare_cells import change, errors_text, pct, ratio

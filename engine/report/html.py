@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from kinerja.compare.policy_diff import describe
+from kinerja.comparison.policy_diff import describe
 from kinerja.i18n import N_, in_every_language
 from kinerja.report.compare_cells import change, errors_text, pct, ratio
 from kinerja.report.results import dumps

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from kinerja.evaluate.fairness import shown_favourable
+from kinerja.evaluation.fairness import shown_favourable
 from kinerja.i18n import _
 from kinerja.report.findings import SEVERITY_WORDS
 from kinerja.report.results import dumps

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from kinerja.evaluate.evaluator import Result, excluded_reason
+from kinerja.evaluation.evaluator import Result, excluded_reason
 from kinerja.spill import SpillList
 from kinerja.values import plain_decimal
 
@@ -130,7 +130,7 @@ class Writer:
     `periode` (with `evaluate --annual`, the policy's period field: csv and table then show each
     row's period), `columns` (table), `policy` and `lang` (xlsx)."""
 
-    # Rows can be rendered apart (in a worker, engine/evaluate/parallel.py `row_writer`) and written
+    # Rows can be rendered apart (in a worker, engine/evaluation/parallel.py `row_writer`) and written
     # as text with `write_text`: each row depends only on its result, never on other rows.
     rows_apart = False
 

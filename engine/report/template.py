@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluation.evaluator import Evaluator
 from kinerja.model import FieldDef, Policy
 from kinerja.records.headers import match_header
 from kinerja.records.source import Source

@@ -20,8 +20,8 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from kinerja.evaluate.evaluator import Result
-from kinerja.explain.explanation import explain
+from kinerja.evaluation.evaluator import Result
+from kinerja.explanation.explain import explain
 from kinerja.i18n import N_, in_every_language
 from kinerja.model import Table
 from kinerja.report.results import Writer, cell_text, error_text

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import evaluate_record
+from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.findings import has_errors
 from kinerja.i18n import _
 from kinerja.model import FieldDef, Policy

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.explain.explanation import explain as explain_result
+from kinerja.evaluation.evaluator import Evaluator
+from kinerja.explanation.explain import explain as explain_result
 from kinerja.findings import Finding, has_errors
 from kinerja.i18n import _, os_reason
 from kinerja.model import Policy
@@ -40,7 +40,7 @@ from kinerja.records.read import read_records
 from kinerja.records.source import RecordsError, Source
 from kinerja.testing.coverage import Coverage, Tracker
 from kinerja.testing.expect import Context, Failure, compare, expect_problems, show, unknown_fields
-from kinerja.validate import expand, is_map_file, is_test_file
+from kinerja.validation import expand, is_map_file, is_test_file
 
 _POLICY_MARK = re.compile(rb"^kinerja\s*:", re.M)
 
@@ -396,7 +396,7 @@ def run_test(test: TestDef, policy: Policy, evaluator: Evaluator, ctx: Context, 
 
 
 def explanation(policy: Policy, result, lang: str = "id") -> str:
-    """Why the result came out as it did: its explanation (engine/explain/) when it has a trace,
+    """Why the result came out as it did: its explanation (engine/explanation/) when it has a trace,
     else the result itself."""
     if result.trace is not None and result.env is not None:
         try:

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.evaluate.blocks import PolicyLoadError, WorkerError, run_blocks, source_of, usable_cores
-from kinerja.evaluate.evaluator import Evaluator, Result
-from kinerja.evaluate.fairness import FairnessTally
-from kinerja.evaluate.population import PopulationRun
+from kinerja.evaluation.blocks import PolicyLoadError, WorkerError, run_blocks, source_of, usable_cores
+from kinerja.evaluation.evaluator import Evaluator, Result
+from kinerja.evaluation.fairness import FairnessTally
+from kinerja.evaluation.population import PopulationRun
 from kinerja.findings import has_errors
 from kinerja.i18n import _
 from kinerja.model import Policy
@@ -100,7 +100,7 @@ def evaluate_block(policy: PolicyRef | str | Policy, records: Iterable[Any], *, 
     A record that cannot be coerced or evaluated is a result with status "error", exactly as
     in a single run; only a policy that cannot be compiled raises (PolicyLoadError).
     `keep_env` keeps every name's value on the result; `trace` also its decision trace (what
-    `kinerja.explain.explanation.explain` reads)."""
+    `kinerja.explanation.explain.explain` reads)."""
     if isinstance(policy, str):
         policy = PolicyRef(policy)
     compiled = policy if isinstance(policy, Policy) else compile_ref(policy)
@@ -139,7 +139,7 @@ class EvaluateJob:
     keep_env: bool = False
     explain_lang: str | None = None  # add each result's explanation in this language, made by `explainer`
     explainer: Callable[..., Any] | None = None  # (policy, result, lang) → an explanation with as_dict(); a
-    # module-level function (it pickles by name), kinerja.explain.explanation.explain
+    # module-level function (it pickles by name), kinerja.explanation.explain.explain
     tallies: Tallies = field(default_factory=Tallies)
     ship_env: bool = False  # shipped results keep their env (the xlsx writer explains from it)
 

@@ -13,11 +13,11 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kinerja.compare.difference import Differ
-from kinerja.compare.policy_diff import diff_policies
-from kinerja.evaluate.evaluator import Evaluator, Result, excluded_reason
-from kinerja.evaluate.fairness import DERIVED, FairnessTally, Favourable, compare_rates, grouper, parse_favourable
-from kinerja.evaluate.population import PopulationRun
+from kinerja.comparison.difference import Differ
+from kinerja.comparison.policy_diff import diff_policies
+from kinerja.evaluation.evaluator import Evaluator, Result, excluded_reason
+from kinerja.evaluation.fairness import DERIVED, FairnessTally, Favourable, compare_rates, grouper, parse_favourable
+from kinerja.evaluation.population import PopulationRun
 from kinerja.expr.language import Expression
 from kinerja.i18n import _
 from kinerja.model import Band, Policy, Table

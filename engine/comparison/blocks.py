@@ -10,9 +10,9 @@ import pickle
 from dataclasses import dataclass
 from typing import Any
 
-from kinerja.compare.run import Comparison
-from kinerja.evaluate.blocks import source_of
-from kinerja.evaluate.parallel import PolicyRef, compile_ref
+from kinerja.comparison.run import Comparison
+from kinerja.evaluation.blocks import source_of
+from kinerja.evaluation.parallel import PolicyRef, compile_ref
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections import Counter
 from decimal import Decimal
 
 from kinerja.compile.cycle import Cycle
-from kinerja.evaluate.evaluator import Evaluator, Result
+from kinerja.evaluation.evaluator import Evaluator, Result
 from kinerja.i18n import _
 from kinerja.records.source import Source
 from kinerja.records.units import FILLED

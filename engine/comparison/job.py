@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from kinerja.compare.blocks import CompareJob, compare_job
-from kinerja.compare.run import Comparison, Options, affected_actions, check_options
-from kinerja.evaluate.blocks import run_blocks
-from kinerja.evaluate.fairness import favourable_actions, parse_favourable
-from kinerja.evaluate.parallel import PolicyRef
+from kinerja.comparison.blocks import CompareJob, compare_job
+from kinerja.comparison.run import Comparison, Options, affected_actions, check_options
+from kinerja.evaluation.blocks import run_blocks
+from kinerja.evaluation.fairness import favourable_actions, parse_favourable
+from kinerja.evaluation.parallel import PolicyRef
 from kinerja.model import Policy
 from kinerja.records.units import Units, prepare
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from kinerja.evaluate.population import NO_GROUP, group_value
+from kinerja.evaluation.population import NO_GROUP, group_value
 from kinerja.i18n import _
 
 DEFAULT_FAVOURABLE = "kenaikan-pangkat-reguler"

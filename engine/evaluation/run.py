@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kinerja.evaluate.annual import AnnualRun
-from kinerja.evaluate.blocks import run_blocks
-from kinerja.evaluate.evaluator import Evaluator, Result
-from kinerja.evaluate.fairness import FairnessTally
-from kinerja.evaluate.parallel import EvaluateJob, PolicyRef, Tallies, evaluate_job
-from kinerja.evaluate.population import PopulationRun
+from kinerja.evaluation.annual import AnnualRun
+from kinerja.evaluation.blocks import run_blocks
+from kinerja.evaluation.evaluator import Evaluator, Result
+from kinerja.evaluation.fairness import FairnessTally
+from kinerja.evaluation.parallel import EvaluateJob, PolicyRef, Tallies, evaluate_job
+from kinerja.evaluation.population import PopulationRun
 from kinerja.model import Policy
 from kinerja.records.units import UnitCheck, Units, prepare
 

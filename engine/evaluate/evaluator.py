@@ -6,7 +6,7 @@ reason; the stream goes on. Nothing is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,9 @@ class Evaluator:
         # each rule with its conditions' compiled closures, run inline by evaluate_coerced
         self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
         self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
+        self.fire = _firing(self.rules_plan)  # the rule loop, written out for this policy
+        self.fire_period = self.fire if self.period_plan == self.rules_plan else _firing(self.period_plan)
+        self.computes = [node.compute for node in self.nodes]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
     def evaluate(self, source: Source) -> Result:
@@ -86,7 +89,9 @@ class Evaluator:
         if self.trace:
             return self.evaluate_traced(source, values, problems, fixed)
         raw = source.data
-        nip = values.get("nip") if isinstance(values.get("nip"), str) else _nip_of(raw)
+        nip = values.get("nip")
+        if nip.__class__ is not str:
+            nip = _nip_of(raw)
         if self.exclusions:  # decided on the fields alone, so a record left empty for it is no error
             excluded = self.excluded(values)
             if excluded is not None:
@@ -97,26 +102,17 @@ class Evaluator:
                           raw=raw)
         env = values  # the coerced fields on top of the params
         try:
-            for node in self.nodes:
-                if fixed and all(name in fixed for name in node.outputs()):
-                    env.update((name, fixed[name]) for name in node.outputs())
-                    continue
-                node.compute(env)
-            plan = self.period_plan if self.period_field and env.get(self.period_field) is not None else self.rules_plan
-            actions = []
-            for rule, conditions in plan:
-                for fn in conditions:  # the compiled closures; anything but True/False takes the checking path
-                    try:
-                        held = fn(env)
-                    except Exception:
-                        held = None
-                    if held is not True:
-                        break
-                else:
-                    actions.append(rule.action(env))
-                    continue
-                if held is not False and rule.fires(env):
-                    actions.append(rule.action(env))
+            if fixed:
+                for node in self.nodes:
+                    if all(name in fixed for name in node.outputs()):
+                        env.update((name, fixed[name]) for name in node.outputs())
+                    else:
+                        node.compute(env)
+            else:
+                for compute in self.computes:
+                    compute(env)
+            period = self.period_field
+            actions = (self.fire_period if period and env.get(period) is not None else self.fire)(env)
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
@@ -128,8 +124,8 @@ class Evaluator:
         for name, rounder in self.shown.items():  # `intermediates: exact`: round where shown
             if name in outputs:
                 outputs[name] = show_rounded(rounder, outputs[name])
-        return Result(source.row, "ok", nip, outputs, actions, env=env if self.keep_env else None,
-                      where=source.where, raw=raw)
+        # positional: the keyword form costs more, once per record
+        return Result(source.row, "ok", nip, outputs, actions, [], env if self.keep_env else None, source.where, raw)
 
     def evaluate_traced(self, source: Source, values: dict, problems: list, fixed: dict | None = None, *,
                         rules: Container[str] | None = None) -> Result:
@@ -193,6 +189,32 @@ class Evaluator:
     def run(self, sources: Iterable[Source]) -> Iterator[Result]:
         for source in sources:
             yield self.evaluate(source)
+
+
+def _firing(plan: list) -> Callable[[dict], list]:
+    """The actions of the rules in `plan` that fire on an env, as one function written out for
+    the policy (built once per Evaluator): each rule's compiled conditions run in turn while they
+    give True; a condition that raises or gives anything but True/False takes the checking path
+    (`Rule.fires`, which says what failed), exactly as the loop it replaces. The generated code
+    holds only indices; the closures and rules are passed in as values."""
+    namespace: dict[str, Any] = {}
+    lines = ["def fire(e):", "    actions = []", "    add = actions.append"]
+    for i, (rule, conditions) in enumerate(plan):
+        namespace[f"A{i}"], namespace[f"F{i}"] = rule.action, rule.fires
+        if not conditions:
+            lines.append(f"    add(A{i}(e))")
+            continue
+        lines += ["    try:", f"        h = C{i}_0(e)"]
+        for j, fn in enumerate(conditions):
+            namespace[f"C{i}_{j}"] = fn
+            if j:
+                lines.append(f"        if h is True: h = C{i}_{j}(e)")
+        lines += ["    except Exception:", "        h = None",
+                  "    if h is True:", f"        add(A{i}(e))",
+                  f"    elif h is not False and F{i}(e):", f"        add(A{i}(e))"]
+    lines.append("    return actions")
+    exec("\n".join(lines), namespace)  # generated from indices only (no text of the policy in the code)
+    return namespace["fire"]
 
 
 def _declared_order(policy: Policy) -> list[str]:

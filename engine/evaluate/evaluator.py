@@ -60,8 +60,7 @@ class Evaluator:
         # each rule with its conditions' compiled closures, run inline by evaluate_coerced
         self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
         self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
-        self.fire = _firing(self.rules_plan)  # the rule loop, written out for this policy
-        self.fire_period = self.fire if self.period_plan == self.rules_plan else _firing(self.period_plan)
+        self.fire = self._first_fire  # the rule loop written out for this policy, on first use
         self.computes = [node.compute for node in self.nodes]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
@@ -112,7 +111,7 @@ class Evaluator:
                 for compute in self.computes:
                     compute(env)
             period = self.period_field
-            actions = (self.fire_period if period and env.get(period) is not None else self.fire)(env)
+            actions = self.fire(env, period is not None and env.get(period) is not None)
         except NodeError as exc:
             error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
             return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
@@ -175,6 +174,13 @@ class Evaluator:
                 outputs[name] = show_rounded(rounder, outputs[name])
         return Result(source.row, "ok", nip, outputs, actions, env=env, where=source.where, raw=raw, trace=trace)
 
+    def _first_fire(self, env: dict, period_row: bool) -> list:
+        """Write the rule loop out (once, and only for an Evaluator that runs the plain path:
+        compiling it costs about half a millisecond), then run it."""
+        in_period = {rule.id for rule, _conditions in self.period_plan}
+        self.fire = _firing(self.rules_plan, {rule.id for rule, _conditions in self.rules_plan} - in_period)
+        return self.fire(env, period_row)
+
     def excluded(self, values: dict) -> dict | None:
         """The action of the first exclusion rule that holds; a condition that cannot be judged
         (a missing or bad field) does not hold, and the record's own problems then show."""
@@ -191,27 +197,29 @@ class Evaluator:
             yield self.evaluate(source)
 
 
-def _firing(plan: list) -> Callable[[dict], list]:
-    """The actions of the rules in `plan` that fire on an env, as one function written out for
-    the policy (built once per Evaluator): each rule's compiled conditions run in turn while they
-    give True; a condition that raises or gives anything but True/False takes the checking path
-    (`Rule.fires`, which says what failed), exactly as the loop it replaces. The generated code
-    holds only indices; the closures and rules are passed in as values."""
+def _firing(plan: list, not_in_period: set) -> Callable[[dict, bool], list]:
+    """`fire(env, period_row)`: the actions of the rules in `plan` that fire on an env, as one
+    function written out for the policy; on a period row the rules in `not_in_period` are left
+    out. Each rule's compiled conditions run in turn while they give True; a condition that
+    raises or gives anything but True/False takes the checking path (`Rule.fires`, which says
+    what failed), exactly as a loop over the conditions would. The generated code holds only
+    indices; the closures and rules are passed in as values."""
     namespace: dict[str, Any] = {}
-    lines = ["def fire(e):", "    actions = []", "    add = actions.append"]
+    lines = ["def fire(e, period_row):", "    actions = []", "    add = actions.append"]
     for i, (rule, conditions) in enumerate(plan):
         namespace[f"A{i}"], namespace[f"F{i}"] = rule.action, rule.fires
-        if not conditions:
-            lines.append(f"    add(A{i}(e))")
-            continue
-        lines += ["    try:", f"        h = C{i}_0(e)"]
+        block = [f"add(A{i}(e))"] if not conditions else ["try:", f"    h = C{i}_0(e)"]
         for j, fn in enumerate(conditions):
             namespace[f"C{i}_{j}"] = fn
             if j:
-                lines.append(f"        if h is True: h = C{i}_{j}(e)")
-        lines += ["    except Exception:", "        h = None",
-                  "    if h is True:", f"        add(A{i}(e))",
-                  f"    elif h is not False and F{i}(e):", f"        add(A{i}(e))"]
+                block.append(f"    if h is True: h = C{i}_{j}(e)")
+        if conditions:
+            block += ["except Exception:", "    h = None", "if h is True:", f"    add(A{i}(e))",
+                      f"elif h is not False and F{i}(e):", f"    add(A{i}(e))"]
+        if rule.id in not_in_period:
+            lines.append("    if not period_row:")
+            block = ["    " + line for line in block]
+        lines += ["    " + line for line in block]
     lines.append("    return actions")
     exec("\n".join(lines), namespace)  # generated from indices only (no text of the policy in the code)
     return namespace["fire"]

@@ -60,7 +60,7 @@ class Evaluator:
         # each rule with its conditions' compiled closures, run inline by evaluate_coerced
         self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
         self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
-        self.fire = self._first_fire  # the rule loop written out for this policy, on first use
+        self.fire: Callable[[dict, bool], list] = self._first_fire  # the rule loop written out, on first use
         self.computes = [node.compute for node in self.nodes]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 

@@ -22,7 +22,7 @@ from kinerja.compare.run import Comparison, Options
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.policy.documents import read_document, resolve
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.report.results import JsonlWriter
 
 ROOT = Path(__file__).resolve().parents[1]

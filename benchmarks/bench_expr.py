@@ -29,13 +29,14 @@ import ast
 import random
 import sys
 import time
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any
 
 import simpleeval
 
-from kinerja.expr.language import BOOL, NUMBER, compile_expression, enum
 from kinerja.expr.functions import FUNCTIONS, f_mod, f_pow
+from kinerja.expr.language import BOOL, NUMBER, compile_expression, enum
 
 PREDIKAT = ("Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang")
 

@@ -2,42 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from typing import NoReturn
 
 import click
 
 import kinerja
-from kinerja.compile.compiler import compile_policy
-from kinerja.findings import has_errors
+from kinerja import api
 from kinerja.i18n import _, os_reason
 from kinerja.model import Policy
-from kinerja.policy.documents import find_policy, read_document, resolve
 from kinerja.report.findings import ReportContext, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> None:
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"kinerja: {message}", err=True)
     sys.exit(code)
 
 
 def load_policy(ref: str) -> Policy:
     """A policy file path, or the id of a shipped policy; on findings print them and exit 1."""
-    if os.path.isdir(ref):
-        fail(_("{ref} is a folder: give one policy file").format(ref=ref))
-    if os.path.exists(ref):
-        doc = read_document(ref)
-    else:
-        doc = find_policy(ref, None) if not ref.endswith((".yaml", ".yml")) else None
-        if doc is None:
-            fail(_("policy {ref!r} not found (give a file path or a shipped policy id)").format(ref=ref))
-    policy, findings = compile_policy(resolve(doc))
-    if policy is None or has_errors(findings):
-        click.echo(render(findings, "text", ReportContext([doc.file], kinerja.__version__)), err=True)
-        fail(_("policy {file} has errors; fix them first (kinerja validate {file})").format(file=doc.file), EXIT_FINDINGS)
-    return policy
+    try:
+        return api.load_policy(ref)
+    except api.PolicyError as exc:
+        if exc.file is None:  # not found
+            fail(str(exc))
+        click.echo(render(exc.findings, "text", ReportContext([exc.file], kinerja.__version__)), err=True)
+        fail(str(exc), EXIT_FINDINGS)
 
 
 class Output:
@@ -48,8 +42,9 @@ class Output:
         self.fh = None
         if path and path != "-":
             try:
-                self.fh = open(path, "wb" if binary else "w", encoding=None if binary else "utf-8",
-                               newline=None if binary else "", errors=None if binary else "backslashreplace")
+                self.fh = open(  # noqa: SIM115 (closed by close(): the file outlives this call)
+                    path, "wb" if binary else "w", encoding=None if binary else "utf-8",
+                    newline=None if binary else "", errors=None if binary else "backslashreplace")
             except OSError as exc:
                 fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
 
@@ -66,8 +61,6 @@ class Output:
     def discard(self) -> None:
         """Close and delete the file: a run that failed before writing a record leaves nothing."""
         self.close()
-        if self.fh is not None:
-            try:
+        if self.fh is not None and self.path is not None:
+            with contextlib.suppress(OSError):
                 os.remove(self.path)
-            except OSError:
-                pass

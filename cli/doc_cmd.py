@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 
 from kinerja import __version__
+from kinerja.cli.common import EXIT_OK, Output, load_policy
 from kinerja.i18n import document_lang
 from kinerja.report.handbook import FORMATS, render
-
-from kinerja.cli.common import EXIT_OK, Output, load_policy
 
 
 @click.command()

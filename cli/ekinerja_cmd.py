@@ -6,20 +6,17 @@ whose recorded hasil_akhir disagrees with the kuadran, has none, or cannot be re
 
 from __future__ import annotations
 
-import csv
 import sys
 
 import click
 
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.i18n import _
-from kinerja.records.read import RecordsError
-from kinerja.report.results import dumps, error_text, inert, printable
-
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.run_cmds import INPUT_FORMATS, open_records
-
-COLUMNS = ["row", "where", "nip", "nama", "unit_kerja", "hasil_akhir", "predikat", "finding", "reason"]
+from kinerja.evaluate.evaluator import Evaluator
+from kinerja.i18n import _
+from kinerja.records.source import RecordsError
+from kinerja.report.ekinerja_out import EKINERJA_FORMATS
+from kinerja.report.results import error_text
 
 
 def _finding(result) -> dict | None:
@@ -50,7 +47,7 @@ def _text(value) -> str:
 @click.option("--sheet", help="Sheet name (default: the first sheet).")
 @click.option("--header-row", type=click.IntRange(1), help="Row number of the header (default: found by its names).")
 @click.option("--input-format", type=click.Choice(INPUT_FORMATS), help="Export format (default: from the extension).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+@click.option("--format", "fmt", type=click.Choice(list(EKINERJA_FORMATS)), default="table",
               help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the list to a file.")
 def ekinerja(export, policy_ref, map_file, sheet, header_row, input_format, fmt, output):
@@ -71,28 +68,13 @@ def ekinerja(export, policy_ref, map_file, sheet, header_row, input_format, fmt,
         fail(str(exc))
     out = Output(output)
     try:
-        _write(out.stream, found, fmt)
+        EKINERJA_FORMATS[fmt](found, out.stream)
     finally:
         out.close()
     for note in notes:
         click.echo(_("note: {note}").format(note=note), err=True)
     kinds = {k: sum(r["finding"] == k for r in found) for k in ("predikat-tidak-sesuai", "hasil-akhir-kosong", "error")}
     click.echo(_("rows: {total}, disagree: {disagree}, hasil_akhir empty: {empty}, unreadable: {unreadable}").format(
-        total=total, disagree=kinds["predikat-tidak-sesuai"], empty=kinds["hasil-akhir-kosong"], unreadable=kinds["error"]), err=True)
+        total=total, disagree=kinds["predikat-tidak-sesuai"], empty=kinds["hasil-akhir-kosong"],
+        unreadable=kinds["error"]), err=True)
     sys.exit(EXIT_FINDINGS if found else EXIT_OK)
-
-
-def _write(stream, rows: list[dict], fmt: str) -> None:
-    if fmt == "json":
-        stream.write(dumps(rows, indent=2) + "\n")
-    elif fmt == "csv":
-        writer = csv.DictWriter(stream, COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: inert(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows)
-    elif rows:
-        shown = ["row", "where", "nip", "nama", "hasil_akhir", "predikat", "reason"]
-        table = [shown] + [[str(r[c]) for c in shown] for r in rows]
-        widths = [min(max(len(t[i]) for t in table), 40) for i in range(len(shown))]
-        widths[-1] = max(len(t[-1]) for t in table)  # the reason is the point: never cut
-        for t in table:
-            stream.write(printable("  ".join(c[:w].ljust(w) for c, w in zip(t, widths)).rstrip()) + "\n")

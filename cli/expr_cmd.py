@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import click
 
-from kinerja.expr.language import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.expr.functions import EvalError
+from kinerja.expr.language import ANY, ExprError, Problem, Type, compile_expression, infer_type
 from kinerja.i18n import _, os_reason
 from kinerja.values import json_text
 
@@ -44,7 +45,8 @@ def _where(line: int, column: int) -> str:
 
 
 def report_problem(code: str, message: str, line: int = 1, column: int = 1, hint: str | None = None) -> None:
-    click.echo(_("error {code} at {value}: {value2}").format(code=code, value=_where(line, column), value2=_one_line(message)), err=True)
+    click.echo(_("error {code} at {value}: {value2}").format(code=code, value=_where(line, column),
+                                                            value2=_one_line(message)), err=True)
     if hint:
         click.echo(_("hint: {value}").format(value=_one_line(hint)), err=True)
 
@@ -80,17 +82,21 @@ def parse_record(spec: str) -> dict[str, Any]:
                 spec = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             reason = os_reason(exc)
-            raise click.BadParameter(_("cannot read {path}: {reason}").format(path=path, reason=reason), param_hint="'--record'") from None
+            raise click.BadParameter(_("cannot read {path}: {reason}").format(path=path, reason=reason),
+                                     param_hint="'--record'") from None
         source = path
     try:
         data = json.loads(spec, parse_float=Decimal, parse_int=Decimal, parse_constant=_reject_constant)
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        raise click.BadParameter(_("{source} is not valid JSON: {value}").format(source=source, value=_one_line(str(exc))),
+        raise click.BadParameter(_("{source} is not valid JSON: {value}").format(source=source,
+                                                                                value=_one_line(str(exc))),
                                  param_hint="'--record'") from None
     except RecursionError:
-        raise click.BadParameter(_("{source} is nested too deeply").format(source=source), param_hint="'--record'") from None
+        raise click.BadParameter(_("{source} is nested too deeply").format(source=source),
+                                 param_hint="'--record'") from None
     if not isinstance(data, dict):
-        raise click.BadParameter(_("{source} must be a JSON object like {{\"x\": 1}}").format(source=source), param_hint="'--record'")
+        raise click.BadParameter(_("{source} must be a JSON object like {{\"x\": 1}}").format(source=source),
+                                 param_hint="'--record'")
     return data
 
 
@@ -106,20 +112,18 @@ def read_expression(text: str) -> str:
 
 def load_policy(path: str):
     """(compiled policy, name -> static type); a broken policy is a usage error (exit 2)."""
-    from kinerja.compile.compiler import Compiler, compile_policy
+    from kinerja.compile.compiler import compile_with_types
     from kinerja.findings import has_errors
     from kinerja.policy.documents import read_document, resolve
 
-    resolved = resolve(read_document(path))
-    policy, findings = compile_policy(resolved)
+    policy, findings, compiled_types = compile_with_types(resolve(read_document(path)))
     if policy is None or has_errors(findings):
         for f in [f for f in findings if f.severity == "error"][:20]:
-            click.echo(_("{value}: error {code}: {value2}").format(value=f.location(), code=f.code, value2=_one_line(f.message)), err=True)
+            click.echo(_("{value}: error {code}: {value2}").format(value=f.location(), code=f.code,
+                                                                   value2=_one_line(f.message)), err=True)
         click.echo(_("kinerja expr: {path} has errors, so its names cannot be used").format(path=path), err=True)
         raise SystemExit(EXIT_USAGE)
-    compiler = Compiler(resolved)
-    compiler.compile()
-    types: dict[str, Type] = dict(compiler.types)
+    types: dict[str, Type] = dict(compiled_types)
     for name in policy.fields:
         types.setdefault(name, ANY)
     for name in policy.params:
@@ -127,12 +131,12 @@ def load_policy(path: str):
     return policy, types
 
 
-def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
+def policy_env(policy, raw: dict[str, Any]) -> dict[str, Any]:
     """Evaluate the policy on a record that may be partial: a field not given is missing (not an
     error), and so is every computed value that needs it; a value given but wrong is an error."""
-    from kinerja.records.coerce import Coercer
     from kinerja.compare.run import node_reads
     from kinerja.expr.functions import EvalError as _EvalError
+    from kinerja.records.coerce import Coercer
 
     values, problems = Coercer(policy.fields).coerce(raw, policy.params)
     # a field the record should have but does not (K401) is missing, not wrong; so is every
@@ -153,7 +157,7 @@ def policy_env(policy, raw: dict[str, Any]) -> Mapping[str, Any]:
             node.compute(env)
         except _EvalError as exc:  # every input is there: a real failure, said as evaluate says it
             where = getattr(exc, "name", "")
-            report_record_problem(RUNTIME_CODE, f"{where}: {exc.detail}" if where else str(exc))
+            report_record_problem(RUNTIME_CODE, f"{where}: {getattr(exc, 'detail', exc)}" if where else str(exc))
             raise SystemExit(EXIT_PROBLEM) from None
     env["\x00missing"] = missing
     return env
@@ -185,7 +189,7 @@ def expr_command(expression: str, record_spec: str | None, policy_path: str | No
         names = {name: infer_type(value) for name, value in record.items()}
 
     expr, problems = compile_expression(text, names)
-    if problems:
+    if problems or expr is None:  # no expression without a problem saying why
         p: Problem = problems[0]
         report_problem(p.code, p.message, p.line, p.column, p.hint)
         raise SystemExit(EXIT_PROBLEM)
@@ -195,11 +199,13 @@ def expr_command(expression: str, record_spec: str | None, policy_path: str | No
             env: Mapping[str, Any] = dict(policy.params)
             unknown = sorted(expr.names - set(env))
             if unknown:  # nothing to evaluate with: the static check passed, say what it gives
-                click.echo(_("ok: gives {type}; give --record to evaluate it (it reads {value})").format(type=expr.type, value=', '.join(unknown)))
+                click.echo(_("ok: gives {type}; give --record to evaluate it (it reads {value})").format(
+                    type=expr.type, value=', '.join(unknown)))
                 raise SystemExit(EXIT_OK)
         else:
-            env = policy_env(policy, raw)
-            missing = env.pop("\x00missing")
+            values = policy_env(policy, raw)
+            missing = values.pop("\x00missing")
+            env = values
             needs = sorted({f for name in expr.names if name in missing for f in missing[name]})
             if needs:
                 report_record_problem("K401", _("the expression needs ") + ", ".join(needs) +

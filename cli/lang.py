@@ -82,6 +82,6 @@ def translate_click() -> None:
 
     for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
         if hasattr(module, "_"):
-            module._ = _click_gettext
+            vars(module)["_"] = _click_gettext
         if hasattr(module, "ngettext"):
-            module.ngettext = _click_ngettext
+            vars(module)["ngettext"] = _click_ngettext

@@ -3,6 +3,7 @@ and returns an exit code: 0 ok, 1 findings or failures, 2 usage or I/O error."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -10,10 +11,9 @@ import sys
 import click
 
 from kinerja import i18n
+from kinerja.cli.lang import add_lang_option, lang_option, localise, translate_click
 from kinerja.findings import has_errors
 from kinerja.report.findings import REPORTERS, ReportContext, choose_format, render
-
-from kinerja.cli.lang import add_lang_option, lang_option, localise, translate_click
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -55,10 +55,8 @@ class KinerjaGroup(click.Group):
 
     def invoke(self, ctx):
         for stream in (sys.stdout, sys.stderr):  # text that is not valid Unicode never stops a writer
-            try:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")
-            except (AttributeError, ValueError, OSError):
-                pass
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
@@ -100,7 +98,7 @@ def emit(text: str, output: str | None = None) -> None:
             with open(output, "w", encoding="utf-8", newline="", errors="backslashreplace") as fh:
                 fh.write(text)
         except OSError as exc:
-            raise click.FileError(output, hint=i18n.os_reason(exc))
+            raise click.FileError(output, hint=i18n.os_reason(exc)) from None
     else:
         click.echo(text, nl=False)
 
@@ -114,9 +112,8 @@ def emit(text: str, output: str | None = None) -> None:
               help="Skip YAML files that are not kinerja files (no top-level `kinerja:` key); for hooks.")
 def validate(paths, fmt, output, policies_only):
     """Check policy files (or folders of them; - reads stdin) against the schema and rules."""
-    from kinerja.validate import validate_paths
-
     from kinerja.policy.located import MAX_BYTES
+    from kinerja.validate import validate_paths
 
     stdin = sys.stdin.buffer.read(MAX_BYTES + 1) if "-" in paths else None
     result = validate_paths(list(paths), stdin, policies_only)
@@ -125,15 +122,15 @@ def validate(paths, fmt, output, policies_only):
     ctx = ReportContext(result.files, kinerja.__version__, color=(fmt or "text") == "text" and output is None
                         and sys.stdout.isatty())
     emit(render(result.findings, choose_format(fmt, os.environ), ctx), output)
-    io_only = result.findings and all(f.code == "K001" for f in result.findings)
-    sys.exit(EXIT_USAGE if io_only else (EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK))
+    sys.exit(EXIT_USAGE if result.unreadable_only else (EXIT_FINDINGS if has_errors(result.findings) else EXIT_OK))
 
 
 @main.command()
 @click.argument("name", type=click.Choice(["policy", "tests"]), default="policy")
 def schema(name):
     """Print a JSON Schema (for editors: # yaml-language-server: $schema=...)."""
-    from kinerja.policy.documents import POLICY_SCHEMA, TESTS_SCHEMA, schema as load_schema
+    from kinerja.policy.documents import POLICY_SCHEMA, TESTS_SCHEMA
+    from kinerja.policy.documents import schema as load_schema
 
     click.echo(json.dumps(load_schema(POLICY_SCHEMA if name == "policy" else TESTS_SCHEMA), indent=2,
                           ensure_ascii=False))

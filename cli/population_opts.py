@@ -3,18 +3,15 @@ the stderr / JSON reporting of them after an `evaluate` run."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import click
 
-from kinerja.evaluate.fairness import DERIVED, FairnessTally, parse_favourable, shown_favourable
-from kinerja.i18n import _, os_reason
-from kinerja.report.findings import SEVERITY_WORDS
-from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
-from kinerja.evaluate.population import PopulationRun
-from kinerja.report.results import dumps
-
 from kinerja.cli.common import fail
+from kinerja.evaluate.fairness import DERIVED, FairnessTally, parse_favourable
+from kinerja.evaluate.population import PopulationRun
+from kinerja.evaluate.run import Tally
+from kinerja.i18n import _, os_reason
+from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
+from kinerja.report.population_out import finding_line, population_json, text_lines
 
 
 def org_predikat_option(spec: str | None, checks: list) -> dict | None:
@@ -56,11 +53,6 @@ def load_units(path: str | None, policies: list):
     return units
 
 
-def finding_line(f) -> str:
-    return (f"{f.location()}: {_(SEVERITY_WORDS.get(f.severity, f.severity))} {f.code} {f.message}"
-            + (f" ({f.hint})" if f.hint else ""))
-
-
 def population_options(f):
     f = click.option("--favourable", help="Fairness: favourable outcome, an action id (default "
                      "kenaikan-pangkat-reguler) or OUTPUT=LABEL[,LABEL…].")(f)
@@ -74,17 +66,18 @@ def population_options(f):
 
 
 class PopulationReport:
-    """Built before an `evaluate` run: validates the options, tallies results, reports at the end."""
+    """Built before an `evaluate` run: validates the options into the engine's `Tally` (which the
+    run fills), reports its outcomes at the end."""
 
     def __init__(self, policy, org_predikat: str | None, output: str | None, fairness: tuple, favourable,
-                 units=None):
+                 units=None, annual: bool = False):
         self.policy, self.output, self.units = policy, output, units
         if units is not None and org_predikat:
             fail(_("give each unit's predikat with --units or with --org-predikat, not both"))
         self.org = org_predikat_option(org_predikat, policy.population)
         period_field = policy.cycle.period_field if policy.cycle is not None else None
-        self.run = PopulationRun(policy.population, units, period_field) if policy.population else None
-        self.fair = None
+        run = PopulationRun(policy.population, units, period_field) if policy.population else None
+        fair = None
         if fairness:
             try:
                 fav = parse_favourable(favourable)
@@ -95,82 +88,27 @@ class PopulationReport:
                 if name not in known:
                     fail(_("--fairness {name}: not a field or output of the policy").format(name=name))
             derived = frozenset(n for n in fairness if n in DERIVED and n not in policy.fields)
-            self.fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived, min_group=5)
+            fair = FairnessTally(list(dict.fromkeys(fairness)), fav, derived, min_group=5)
+        self.tally = Tally(run, fair, annual)
 
     @property
     def active(self) -> bool:
-        return self.run is not None or self.fair is not None
-
-    @property
-    def needs_env(self) -> bool:
-        return self.run is not None and self.run.needs_env or self.fair is not None
-
-    annual = False  # with `evaluate --annual` fairness counts each employee once, on the annual result
-
-    def add(self, result) -> None:
-        if self.run is not None:
-            self.run.add(result)
-        if self.fair is not None and (not self.annual or result.annual is not None):
-            self.fair.add(result)
-
-    def tallies(self):
-        """What a worker must tally for `merge` (evaluate --jobs N)."""
-        from kinerja.evaluate.parallel import Tallies
-        fair = self.fair
-        return Tallies(self.run is not None, None if fair is None else
-                       (tuple(fair.fields), fair.favourable, fair.derived, fair.min_group))
-
-    def merge(self, population, fairness) -> None:
-        """Add a block's tallies, in input order."""
-        if self.run is not None and population is not None:
-            self.run.merge(population)
-        if self.fair is not None and fairness is not None:
-            self.fair.merge(fairness)
+        return self.tally.active
 
     def finish(self, unit_findings: list | None = None) -> bool:
         """Print the outcomes to stderr, write --population-output (with the units file's findings);
         True when an error-severity check failed."""
-        outcomes = self.run.finish(self.org) if self.run is not None else []
-        fairness = self.fair.table() if self.fair is not None else {}
+        run, fair = self.tally.population, self.tally.fairness
+        outcomes = run.finish(self.org) if run is not None else []
+        fairness = fair.table() if fair is not None else {}
         for line in text_lines(outcomes, fairness):
             click.echo(line, err=True)
         if self.output:
             org = self.org or (self.units.org_predikat() if self.units is not None else {})
-            doc = {"policy": self.policy.info(), "org_predikat": org,
-                   "population": [o.as_dict() for o in outcomes], "fairness": fairness}
-            if self.units is not None:
-                doc["units"] = {"file": self.units.file, "findings": [f.as_dict() for f in unit_findings or []]}
+            text = population_json(self.policy.info(), org, outcomes, fairness, self.units, unit_findings or [])
             try:
                 with open(self.output, "w", encoding="utf-8") as fh:
-                    fh.write(dumps(doc, indent=2) + "\n")
+                    fh.write(text)
             except OSError as exc:
                 fail(_("cannot write {output}: {value}").format(output=self.output, value=os_reason(exc)))
         return any(o.failed_error for o in outcomes)
-
-
-def text_lines(outcomes: list, fairness: dict) -> list[str]:
-    lines, not_checked = [], {}
-    for o in outcomes:
-        if o.status == "fail" and o.finding is not None:
-            f = o.finding
-            lines.append(f"{f.location()}: {f.severity} {f.code} {f.message}")
-        elif o.status == "pass":
-            lines.append(_("population: ok: {message}").format(message=o.message))
-        elif o.status == "action":
-            a = o.action
-            lines.append(_("population: action {a} ({a2}) for {group_by} {group}: {a3}").format(a=a['id'], a2=a['kind'], group_by=o.group_by, group=o.group, a3=a['reason']))
-        else:
-            why = o.message.rsplit("(", 1)[-1].rstrip(")")
-            not_checked.setdefault((o.check, why), []).append(o.group)
-    for (check, why), groups in not_checked.items():
-        # one short line: the names only when there are few (the JSON output lists them all)
-        shown = ": " + ", ".join(groups) if len(groups) <= 3 else ""
-        lines.append(_("population: {check}: {groups} group(s) not checked ({why}){shown}").format(check=check, groups=len(groups), why=why, shown=shown))
-    for name, table in fairness.items():
-        lines.append(_("fairness by {name} ({table}; best: {value}):").format(name=name, table=shown_favourable(table['favourable']), value=table['best'] or '-'))
-        for g in table["groups"]:
-            rate = "-" if g["rate"] is None else f"{(g['rate'] * 100).quantize(Decimal('0.1'))}%"
-            ratio = "-" if g["ratio"] is None else str(g["ratio"])
-            lines.append(_("  {g}: {g2} of {g3} ({rate}), ratio {ratio}").format(g=g['group'], g2=g['favourable'], g3=g['records'], rate=rate, ratio=ratio)
-                         + (_("  below 0.8") if g["flag"] else _("  too few to judge") if g.get("too_small") else ""))
-    return lines

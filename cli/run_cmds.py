@@ -5,19 +5,24 @@ from __future__ import annotations
 import sys
 import time
 from decimal import Decimal
+from typing import Any
 
 import click
 
-from kinerja.evaluate.evaluator import Evaluator
-from kinerja.i18n import _, document_lang, num, using
-from kinerja.evaluate.parallel import WorkerError
-from kinerja.records.read import RecordsError, read_records
-from kinerja.report.results import WRITERS, printable
-
+from kinerja.api import explain_sources
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
-from kinerja.cli.population_opts import PopulationReport, finding_line, load_units, population_options, units_option
+from kinerja.cli.population_opts import PopulationReport, load_units, population_options, units_option
+from kinerja.evaluate.parallel import WorkerError
+from kinerja.evaluate.run import EvaluateRun
+from kinerja.explain.explanation import explain as explain_result
+from kinerja.i18n import _, document_lang, num
+from kinerja.records.read import FORMATS, read_records, reader_for
+from kinerja.records.source import RecordsError
+from kinerja.report.population_out import finding_line
+from kinerja.report.results import EXPLANATION_FORMATS
+from kinerja.report.writers import RESULT_FORMATS
 
-INPUT_FORMATS = ["csv", "json", "jsonl", "yaml", "xlsx"]
+INPUT_FORMATS = list(FORMATS)  # the formats the records readers take
 
 
 def records_options(f):
@@ -46,12 +51,11 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
     required column missing (or two columns for one field) is one finding and exit 1. JSON and
     YAML records have no header (each record names its own keys): they are matched silently."""
     from kinerja.records.headers import HeaderMatch
-    from kinerja.records.read import detect_format
 
     matched = HeaderMatch(fields, sources)
     try:
         report = matched.start()
-        tabular = detect_format(records, fmt) in ("csv", "xlsx") if records != "-" or fmt else False
+        tabular = reader_for(records, fmt).tabular if records != "-" or fmt else False
     except RecordsError as exc:
         fail(str(exc))
     if report is not None and tabular:
@@ -67,10 +71,8 @@ def match_columns(fields: dict, sources, records: str, fmt: str | None = None):
 
 def estimate_records(records: str, fmt: str | None) -> int | None:
     """About how many records a CSV/JSONL file holds (its line count), for the progress bar."""
-    from kinerja.records.read import detect_format
-
     try:
-        if records == "-" or detect_format(records, fmt) not in ("csv", "jsonl"):
+        if records == "-" or not reader_for(records, fmt).line_per_record:
             return None
         lines = 0
         with open(records, "rb") as fh:
@@ -89,7 +91,7 @@ class Progress:
         self.start = time.perf_counter()
         self.enabled = sys.stderr.isatty()
         self.total = total
-        self.bar = None
+        self.bar: Any = None  # click's progress bar, made once the run is slow enough to show it
         self.shown = False
         self.done_n = 0
 
@@ -129,12 +131,12 @@ def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
                      + (_(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""))
         return [n for n in names if n not in ("nip", "actions")]
     from kinerja.model import Band, Table
-    name = ["nama"] if "nama" in policy.fields else []
+    lead = ["nama"] if "nama" in policy.fields else []
     if policy.summary:
-        return name + [n for n in policy.summary if n not in name]
+        return lead + [n for n in policy.summary if n not in lead]
     nodes = policy.node_by_output()
     key = [n for n in order if isinstance(nodes.get(n), (Band, Table))]
-    return name + (key or list(order))  # a policy of values only: show them all
+    return lead + (key or list(order))  # a policy of values only: show them all
 
 
 def jobs_option(f):
@@ -153,7 +155,7 @@ def resolve_jobs(jobs: int | None) -> int:
 @click.command()
 @click.argument("policy")
 @click.argument("records")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "xlsx"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(list(RESULT_FORMATS)), default=None,
               help="Output format (default: table on a terminal, jsonl otherwise; xlsx needs -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write results to a file.")
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
@@ -172,30 +174,22 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     if annual and (compiled.cycle is None or compiled.cycle.annual is None):
         fail(_("--annual: the policy declares no annual rule (cycle: annual)"))
     units = load_units(units_file, [compiled])
-    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units)
-    population.annual = annual
+    population = PopulationReport(compiled, org_predikat, population_output, fairness, favourable, units, annual)
     if fmt is None:
         fmt = "table" if output is None and sys.stdout.isatty() else "jsonl"
-    if fmt == "xlsx" and (not output or output == "-"):
-        fail(_("--format xlsx needs -o FILE.xlsx"))
-    if with_explain and fmt not in ("json", "jsonl", "xlsx"):
-        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation sheet; for one employee use kinerja explain)").format(fmt=fmt))
-    if columns and fmt != "table":
+    kind = RESULT_FORMATS[fmt]
+    if kind.needs_file and (not output or output == "-"):
+        fail(_(kind.needs_file))
+    if with_explain and not kind.explanations:
+        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation "
+               "sheet; for one employee use kinerja explain)").format(fmt=fmt))
+    if columns and not kind.columns:
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
-    evaluator = Evaluator(compiled, keep_env=with_explain or fmt == "xlsx" or population.needs_env or annual,
-                          trace=with_explain or fmt == "xlsx")
-    shown = table_columns(compiled, columns, evaluator.outputs) if fmt == "table" else []
+    job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally,
+                      explainer=explain_result if with_explain else None, explain_lang=lang, annual=annual, units=units,
+                      jobs=resolve_jobs(jobs))
+    shown = table_columns(compiled, columns, job.outputs) if kind.columns else None
     started = time.perf_counter()
-    counts = {"records": 0, "ok": 0, "error": 0, "excluded": 0}
-    annual_counts = {"ok": 0, "error": 0, "excluded": 0}
-    yearly = None
-    if annual:
-        from kinerja.evaluate.annual import AnnualRun
-        yearly = AnnualRun(evaluator, compiled.cycle, units)
-    unit_check = None
-    if units is not None:
-        from kinerja.records.units import UnitCheck
-        unit_check = UnitCheck(units)
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)
     try:
         sources = open_records(records, input_format, sheet, header_row, map_file, notes)
@@ -205,56 +199,21 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     # here leaves no file behind.
     sources = match_columns(compiled.fields, sources, records, input_format)
     progress = Progress(estimate_records(records, input_format))
-    out = Output(output, binary=fmt == "xlsx")
+    out = Output(output, binary=kind.binary)
+    counts = job.counts
     try:
-        if fmt == "xlsx":
-            from kinerja.records.xlsx import XlsxWriter
-            writer = XlsxWriter(out.fh, evaluator.outputs, evaluator.info, compiled, lang)
-        else:
-            periode = compiled.cycle.period_field if annual else None
-            extra = {"columns": shown} if fmt == "table" else {}
-            writer = WRITERS[fmt](out.stream, evaluator.outputs, evaluator.info, periode=periode, **extra)
-        explainer = None
-        if with_explain:
-            from kinerja.explain.explanation import explain
-            explainer = explain
-        if units is not None:
-            from kinerja.records.units import prepare
-            sources = prepare(sources, compiled, units, unit_check)
-
-        def emit(result) -> None:
-            if explainer is not None:
-                result.explanation = explainer(compiled, result, lang).as_dict()
-            writer.write(result)
-            population.add(result)
-
-        # --annual joins rows across blocks and --units tallies by the units file: one process for them
-        if resolve_jobs(jobs) > 1 and yearly is None and units is None:
-            _evaluate_blocks(policy, compiled, sources, writer, population, counts, progress, resolve_jobs(jobs),
-                             keep_env=evaluator.keep_env, lang=lang if with_explain else None, xlsx=fmt == "xlsx")
-        else:
-            for source in sources:
-                result = evaluator.evaluate(source)
-                counts["records"] += 1
-                counts[result.status] += 1
-                for r in yearly.add(source, result) if yearly is not None else (result,):
-                    if r is not result:
-                        annual_counts[r.status] += 1
-                    emit(r)
-                progress.tick(counts["records"])
-            for r in yearly.finish() if yearly is not None else ():
-                annual_counts[r.status] += 1
-                emit(r)
-        writer.close()
+        writer = kind.writer(out.fh if kind.binary else out.stream, job.outputs, job.info, periode=job.periode,
+                             columns=shown, policy=compiled, lang=lang)
+        job.run(sources, writer, progress.tick)
     except WorkerError as exc:
         progress.done()
         out.close()
-        fail(_("{error}; {n} record(s) before it were written").format(error=exc, n=counts["records"]))
+        fail(_("{error}; {n} record(s) before it were written").format(error=exc, n=counts.records))
     except RecordsError as exc:
         progress.done()
-        if counts["records"]:
+        if counts.records:
             out.close()
-            fail(_("{exc} ({counts} record(s) before it were written)").format(exc=exc, counts=counts['records']))
+            fail(_("{exc} ({counts} record(s) before it were written)").format(exc=exc, counts=counts.records))
         out.discard()
         fail(str(exc))
     finally:
@@ -263,49 +222,22 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(_("note: {note}").format(note=note), err=True)
-    unit_findings = list(units.findings) if units is not None else []
-    if unit_check is not None:
-        later = unit_check.findings(records)
-        unit_findings += later
-        for f in later:
-            click.echo(finding_line(f), err=True)
-    if yearly is not None and yearly.missing:
+    unit_findings = job.unit_findings(records)
+    for f in unit_findings[len(units.findings) if units is not None else 0:]:
+        click.echo(finding_line(f), err=True)
+    if job.missing_periods:
         click.echo(_("note: {n} employee(s) with a periode missing (K620; see their annual results)").format(
-            n=yearly.missing), err=True)
+            n=job.missing_periods), err=True)
+    annual_counts = counts.annual
     click.echo(_("records: {records}, ok: {ok}, errors: {errors}, excluded: {excluded}, ").format(
-        records=counts["records"], ok=counts["ok"], errors=counts["error"], excluded=counts["excluded"])
+        records=counts.records, ok=counts.ok, errors=counts.error, excluded=counts.excluded)
         + (_("annual: {n} (ok: {ok}, errors: {errors}, excluded: {excluded}), ").format(
             n=sum(annual_counts.values()), ok=annual_counts["ok"], errors=annual_counts["error"],
-            excluded=annual_counts["excluded"]) if yearly is not None else "")
+            excluded=annual_counts["excluded"]) if annual else "")
         + _("time: {seconds} s").format(seconds=num(Decimal(f"{elapsed:.2f}"))), err=True)
     population_failed = population.finish(unit_findings) if population.active else False
     units_failed = any(f.severity == "error" for f in unit_findings)
-    failed = counts["error"] or annual_counts["error"] or population_failed or units_failed
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progress, jobs, *, keep_env, lang, xlsx):
-    """`evaluate --jobs N`: blocks evaluated in N worker processes, written in input order
-    (the same bytes, counts and population checks as one process)."""
-    from kinerja.evaluate.parallel import EvaluateJob, PolicyRef, evaluate_job, run_blocks
-    from kinerja.explain.explanation import explain
-
-    options = (("periode", writer.periode),) if getattr(writer, "periode", None) else ()
-    job = EvaluateJob(PolicyRef.of(ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False) else None,
-                      options, keep_env=keep_env, explain_lang=lang, explainer=explain if lang else None,
-                      tallies=population.tallies(), ship_env=xlsx)
-    for block in run_blocks(evaluate_job, job, sources, jobs,
-                            local=lambda block, index: evaluate_job(job, block, index, compiled)):
-        if block.text is not None:
-            writer.write_text(block.text)
-        else:
-            for result in block.results:
-                writer.write(result)
-        population.merge(block.population, block.fairness)
-        counts["records"] += block.records
-        for status, n in block.statuses.items():
-            counts[status] += n
-        progress.tick(counts["records"])
+    sys.exit(EXIT_FINDINGS if counts.failed or population_failed or units_failed else EXIT_OK)
 
 
 @click.command()
@@ -313,48 +245,31 @@ def _evaluate_blocks(ref, compiled, sources, writer, population, counts, progres
 @click.argument("records")
 @click.option("--nip", multiple=True, help="Explain the record(s) with this NIP (repeatable).")
 @click.option("--row", "rows", type=click.IntRange(1), multiple=True, help="Explain record number N (1-based).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice(list(EXPLANATION_FORMATS)), default="text")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 @records_options
 @units_option
 def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
-    from kinerja.explain.explanation import explain as build
-    from kinerja.report.results import dumps
-
     lang = document_lang()
     if not nip and not rows:
         fail(_("say which record to explain: --nip NIP or --row N"))
     compiled = load_policy(policy)
     units = load_units(units_file, [compiled])
-    evaluator = Evaluator(compiled, trace=True)
-    wanted_nips, wanted_rows = set(nip), set(rows)
-    found = []
     try:
         sources = match_columns(compiled.fields, open_records(records, input_format, sheet, header_row, map_file),
                                 records, input_format)
         if units is not None:
             from kinerja.records.units import prepare
             sources = prepare(sources, compiled, units)
-        for source in sources:
-            data = source.data if isinstance(source.data, dict) else {}
-            raw_nip = str(data.get("nip", "")).strip()
-            if source.row in wanted_rows or raw_nip in wanted_nips:
-                with using(lang):  # the record's errors are part of the explanation: in its language
-                    found.append(build(compiled, evaluator.evaluate(source), lang))
-                if len(found) >= len(wanted_rows) + len(wanted_nips) and not wanted_nips:
-                    break
+        found = explain_sources(compiled, sources, nips=nip, rows=rows, lang=lang)
     except RecordsError as exc:
         fail(str(exc))
-    missing = [f"NIP {n}" for n in wanted_nips if not any(e.nip == n for e in found)]
-    missing += [_("row {row}").format(row=r) for r in wanted_rows if not any(e.row == r for e in found)]
+    missing = [f"NIP {n}" for n in set(nip) if not any(e.nip == n for e in found)]
+    missing += [_("row {row}").format(row=r) for r in set(rows) if not any(e.row == r for e in found)]
     out = Output(output)
     try:
-        if fmt == "json":
-            out.stream.write(dumps([e.as_dict() for e in found], indent=2) + "\n")
-        else:
-            text = "\n".join(e.text() for e in found)  # record text never drives the terminal
-            out.stream.write("\n".join(printable(line) for line in text.split("\n")))
+        out.stream.write(EXPLANATION_FORMATS[fmt](found))
     finally:
         out.close()
     if missing:

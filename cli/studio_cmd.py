@@ -9,9 +9,8 @@ import webbrowser
 
 import click
 
-from kinerja.i18n import _, os_reason
-
 from kinerja.cli.common import EXIT_OK, fail
+from kinerja.i18n import _, os_reason
 
 
 @click.command()
@@ -43,7 +42,8 @@ def studio(folder, host, port, no_browser):
     if _loopback(host):
         hosts |= {f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"}
     else:
-        click.echo(_("kinerja: warning: listening on {host}, reachable from other computers").format(host=host), err=True)
+        click.echo(_("kinerja: warning: listening on {host}, reachable from other computers").format(host=host),
+                   err=True)
     token = secrets.token_urlsafe(24)
     try:
         app = create_app(folder, token, hosts)

@@ -9,11 +9,12 @@ from decimal import Decimal
 import click
 
 from kinerja import __version__
+from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
 from kinerja.findings import has_errors
 from kinerja.i18n import _, document_lang, ngettext, os_reason
 from kinerja.report.findings import ReportContext, render
-
-from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Output, fail
+from kinerja.report.policy_out import SHOW_FORMATS
+from kinerja.report.tests_out import TEST_REPORTERS
 
 
 def _write(text: str, output: str | None) -> None:
@@ -27,7 +28,7 @@ def _write(text: str, output: str | None) -> None:
 
 @click.command("test")
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(list(TEST_REPORTERS)), default=None,
               help="Report format (junit: JUnit XML for CI; default: github when GITHUB_ACTIONS=true, else text).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file.")
 @click.option("--coverage", "with_coverage", is_flag=True,
@@ -42,7 +43,7 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, no_explai
     Runs the `tests:` of every policy and every *.test.yaml file under PATHS (files or
     folders). Exit 0 all pass, 1 a failure, a policy error or coverage below --min-coverage.
     """
-    from kinerja.report.tests_out import REPORTERS, choose_format, summary
+    from kinerja.report.tests_out import choose_format, summary
     from kinerja.testing.suite import collect, run
 
     if "-" in paths:
@@ -53,22 +54,20 @@ def test(paths, fmt, output, with_coverage, min_coverage, name_filter, no_explai
         for f in test_run.missing:
             click.echo(f"kinerja: {f.file}: {f.message}", err=True)
         sys.exit(EXIT_USAGE)
-    run(test_run, coverage=with_coverage or minimum is not None, explain=not no_explain, lang=document_lang(),
-        name_filter=name_filter)
-    _write(REPORTERS[choose_format(fmt, os.environ)](test_run, minimum), output)
+    run(test_run, coverage=with_coverage, explain=not no_explain, lang=document_lang(), name_filter=name_filter,
+        minimum=minimum)
+    _write(TEST_REPORTERS[choose_format(fmt, os.environ)](test_run, minimum), output)
     if output and output != "-":
         click.echo(summary(test_run, minimum), err=True)
     if not test_run.suites and not test_run.findings:
         click.echo(_("kinerja: no policies or policy tests found"), err=True)
-    failed = test_run.failed or test_run.broken or (minimum is not None and any(
-        s.coverage is not None and not s.broken and not s.coverage.meets(minimum) for s in test_run.suites))
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    sys.exit(EXIT_OK if test_run.passed else EXIT_FINDINGS)
 
 
 @click.command()
 @click.argument("policy")
 @click.option("--resolved", is_flag=True, help="Merge the `extends` chain; each entry names its origin.")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(list(SHOW_FORMATS)), default="yaml", help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to a file.")
 def show(policy, resolved, fmt, output):
     """Print a policy, or with --resolved the policy after `extends`.
@@ -77,7 +76,6 @@ def show(policy, resolved, fmt, output):
     file and line each entry comes from and prints the sha256 every result carries.
     """
     from kinerja.policy.documents import find_policy, read_document, resolve
-    from kinerja.report.results import dumps
 
     if os.path.isdir(policy):
         fail(_("{policy} is a folder: give one policy file").format(policy=policy))
@@ -87,14 +85,12 @@ def show(policy, resolved, fmt, output):
     if doc.root is None or (resolved and has_errors(doc.findings)):
         _findings_exit(doc.findings, doc.file)
     if not resolved:
-        _write(doc.text if fmt == "yaml" else dumps(doc.data, indent=2) + "\n", output)
+        _write(SHOW_FORMATS[fmt].written(doc), output)
         sys.exit(EXIT_OK)
-    from kinerja.report.policy_out import resolved_json, resolved_yaml
-
     merged = resolve(doc)
     if has_errors(merged.findings):
         _findings_exit(merged.findings, doc.file)
-    _write(resolved_yaml(merged) if fmt == "yaml" else resolved_json(merged), output)
+    _write(SHOW_FORMATS[fmt].resolved(merged), output)
     sys.exit(EXIT_OK)
 
 
@@ -140,6 +136,7 @@ def init(agency, parent, directory, pid):
         except OSError as exc:
             fail(_("cannot write {path}: {value}").format(path=path, value=os_reason(exc)))
         click.echo(_("created {path}").format(path=path))
-    click.echo(_("next: kinerja validate {policy_path} && kinerja test {policy_path}").format(policy_path=made.policy_path))
+    click.echo(_("next: kinerja validate {policy_path} && kinerja test {policy_path}").format(
+        policy_path=made.policy_path))
     sys.exit(EXIT_OK)
 

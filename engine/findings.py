@@ -3,12 +3,18 @@
 Every finding carries a stable code, a severity, a one-line message, and where it is:
 file, 1-based line and column, and the JSON path inside the document. Codes never change
 meaning once released; new checks get new codes.
+
+`Reportable` is the base every problem kinerja reports shares: policy findings (`Finding`),
+a record's errors (records/coerce.py `Problem`), a policy test's failures (testing/expect.py
+`Failure`, code K501) and population results (evaluate/population.py `Outcome`). Each keeps
+its own fields and its own `as_dict` (machine formats never change); the base gives all of
+them the code's severity and title from one catalogue, and one way to say what they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Iterable
 
 from kinerja.i18n import N_, _
 
@@ -62,6 +68,9 @@ CODES: dict[str, tuple[str, str]] = {
     "K218": (WARNING, N_("band range does not cover its input's range")),
     "K219": (ERROR, N_("unknown field in a population check")),
     "K220": (WARNING, N_("decision table too large to check completely")),
+    # K221: a band entry no value of its input can reach: its upper bound is not above its min,
+    # or it lies wholly outside the input's declared range. Its label would never be given.
+    "K221": (ERROR, N_("band can never be reached")),
     "K230": (ERROR, N_("the cycle section does not fit the policy")),
     # K3xx: expressions (static checks at load)
     "K301": (ERROR, N_("expression syntax error")),
@@ -81,7 +90,8 @@ CODES: dict[str, tuple[str, str]] = {
     "K405": (ERROR, N_("invalid NIP")),
     "K406": (ERROR, N_("evaluation error")),
     "K407": (ERROR, N_("record is not a mapping")),
-    "K408": (WARNING, N_("unknown column ignored")),
+    # K408 (unknown column ignored) was never emitted: the header report lists ignored columns
+    # (records/headers.py). Not reused, so an old K408 in someone's notes means nothing else.
     "K409": (ERROR, N_("records file cannot be read")),
     # K410: the reader could not take this one record from the file as written: a CSV quote
     # that runs over many lines (a stray "), a cell over the size limit, JSON nested too deeply
@@ -114,8 +124,27 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+class Reportable:
+    """What every reported problem has: a catalogued `code`, its severity and title, and a
+    plain-data form (`as_dict`, the JSON a writer prints). Subclasses with a `severity` or a
+    `message` of their own keep them; the others take the catalogue's."""
+
+    code: str | None
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code][0] if self.code in CODES else ERROR
+
+    @property
+    def title(self) -> str:
+        return _(CODES[self.code][1]) if self.code in CODES else (self.code or "")
+
+    def as_dict(self) -> dict:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Finding:
+class Finding(Reportable):
     """One problem, located. `line` and `column` are 1-based; 0 means 'the whole file'."""
 
     code: str
@@ -134,11 +163,7 @@ class Finding:
         if not self.severity:
             object.__setattr__(self, "severity", CODES.get(self.code, (ERROR, N_("")))[0])
 
-    @property
-    def title(self) -> str:
-        return _(CODES[self.code][1]) if self.code in CODES else self.code
-
-    def at(self, **changes) -> "Finding":
+    def at(self, **changes) -> Finding:
         """A copy with location fields changed (used by drivers that know the file)."""
         return replace(self, **changes)
 

@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
-from kinerja.i18n import N_, gettext_in, in_every_language
+from kinerja.compare.policy_diff import change_words, diff_policies
 from kinerja.explain.phrase import Names, Segment, conjuncts, phrase
+from kinerja.i18n import N_, gettext_in, in_every_language
+from kinerja.model import Band, Cell, Policy, Scorecard, Table, Value
+from kinerja.policy.documents import Entry, ParentRefused, find_policy, resolve
 from kinerja.values import show_value
-from kinerja.policy.documents import Entry, find_policy, resolve, ParentRefused
-from kinerja.compare.policy_diff import diff_policies
 
 CMP_SIGNS = {">=": "≥", "<=": "≤", "!=": "≠", "==": "="}
 GRID_MAX = 8  # a two-input table is drawn as a grid when each input has at most this many labels
@@ -63,18 +63,6 @@ _SECTION_WORDS_EN = {  # English message ids; the Indonesian is in the catalogue
     "rounding": N_("Rounding"),
 }
 SECTION_WORDS = in_every_language(_SECTION_WORDS_EN)
-CHANGE_WORDS = {  # the technical words of policy_diff, as an officer says them
-    "id": [(r"^band (.*): min$", r"rentang \1: batas bawah"), (r"^band (.*): max$", r"rentang \1: batas atas"),
-           (r"^band (.*): below$", r"rentang \1: di bawah"), (r"^band (.*)$", r"rentang \1"),
-           (r"^condition added$", "syarat ditambahkan"), (r"^condition removed$", "syarat dihapus"),
-           (r"^row added$", "baris ditambahkan"), (r"^row removed$", "baris dihapus"),
-           (r"^row order$", "urutan baris"), (r"^row (\d+)$", r"baris \1"),
-           (r"^indicator (.*): weight$", r"indikator \1: bobot"), (r"^indicator (.*)$", r"indikator \1"),
-           (r"^label$", "nama"), (r"^value$", "nilai"), (r"^reason$", "alasan"), (r"^description$", "keterangan"),
-           (r"^expr$", "rumus"), (r"^input$", "masukan"), (r"^inputs$", "masukan"), (r"^default$", "nilai bawaan"),
-           (r"^kind$", "jenis"), (r"^params\.(.*)$", r"nilai tambahan \1"), (r"^range\.(.*)$", r"rentang: \1")],
-    "en": [],
-}
 
 
 def build(policy: Policy, lang: str = "id") -> dict:
@@ -85,7 +73,7 @@ def build(policy: Policy, lang: str = "id") -> dict:
     used = _params_used(policy, labels)
     own = r.doc
     meta = r.meta
-    data = {
+    data: dict[str, Any] = {
         "lang": lang,
         "policy": {
             "id": policy.id, "name": policy.name, "version": policy.version, "sha256": policy.sha256,
@@ -142,7 +130,7 @@ def _labels(policy: Policy) -> dict[str, str]:
 ROUNDING_WORDS = {"half_up": N_("half up"), "half_even": N_("half to even"), "down": N_("down"), "up": N_("up")}
 
 
-def _rounding(spec: dict, lang: str) -> str:
+def _rounding(spec: dict, lang: str) -> dict[str, str]:
     places = spec.get("places", 2)
     mode = spec.get("mode", "half_up")
     words = ROUNDING_WORDS.get(str(mode))
@@ -207,7 +195,7 @@ def _comment(entry: Entry) -> str:
     if node is None or not entry.doc.text:
         return ""
     lines = entry.doc.text.splitlines()
-    out = []
+    out: list[str] = []
     row = node.line - 2  # the key's line is the value's line for `name: value`
     above = []
     while 0 <= row < len(lines) and lines[row].lstrip().startswith("#"):
@@ -272,7 +260,7 @@ def _domains(policy: Policy) -> dict[str, list]:
 
 def _table(node: Table, entry: Entry, labels: dict, domains: dict, lang: str) -> dict:
     spec = entry.spec
-    out = {"name": node.name, "label": node.label, "inputs": [{"name": n, "label": labels.get(n, n)}
+    out: dict[str, Any] = {"name": node.name, "label": node.label, "inputs": [{"name": n, "label": labels.get(n, n)}
                                                                 for n in node.inputs],
            "output_label": node.label or node.name, "hit": node.hit,
            "default": show_value(node.default, lang) if node.has_default else None,
@@ -400,7 +388,8 @@ def _changes(policy: Policy, lang: str) -> dict | None:
         for name, changes in d["changed"].items():
             for c in changes:
                 items.append({"section": words[section], "name": name, "change": "changed",
-                              "what": _what(c["what"], lang), "a": _short(c["a"], lang), "b": _short(c["b"], lang)})
+                              "what": change_words(c["what"], lang), "a": _short(c["a"], lang),
+                              "b": _short(c["b"], lang)})
     return {"parent": str(parent.id or ref), "parent_name": _text(parent.meta.get("name")), "items": items}
 
 
@@ -409,14 +398,6 @@ def _gist(spec: Any, lang: str) -> str:
     if isinstance(spec, dict):
         return _text(spec.get("label") or spec.get("expr") or "")
     return _short(spec, lang)
-
-
-def _what(text: str, lang: str) -> str:
-    for pattern, repl in CHANGE_WORDS[lang]:
-        new, n = re.subn(pattern, repl, text)
-        if n:
-            return new
-    return text
 
 
 def _short(value: Any, lang: str, limit: int = 160) -> str:

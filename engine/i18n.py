@@ -21,7 +21,7 @@ import os
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 LANGS = ("id", "en")
@@ -82,7 +82,7 @@ def document_lang() -> str:
     return _flag or _env_lang() or "id"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> _gettext.NullTranslations:
     """The compiled catalogue of a language; English is the message ids themselves."""
     if language == "en":

@@ -18,7 +18,7 @@ import inspect
 import io
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -111,11 +111,11 @@ def click_messages() -> list[Message]:
         tree = ast.parse((base / f"{module}.py").read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
-                if node.func.id == "_" and _literal(node.args[0]):
-                    out.setdefault(node.args[0].value, Message(node.args[0].value, click=True))
-                elif node.func.id == "ngettext" and len(node.args) >= 2 and _literal(node.args[0]):
-                    out.setdefault(node.args[0].value, Message(node.args[0].value, _literal(node.args[1]),
-                                                               click=True))
+                msgid = _literal(node.args[0])
+                if node.func.id == "_" and msgid:
+                    out.setdefault(msgid, Message(msgid, click=True))
+                elif node.func.id == "ngettext" and len(node.args) >= 2 and msgid:
+                    out.setdefault(msgid, Message(msgid, _literal(node.args[1]), click=True))
     return list(out.values())
 
 
@@ -133,7 +133,7 @@ def update(path: Path = PO_FILE) -> int:
     from babel.messages.pofile import write_po
 
     old = read_catalogue(path) if path.exists() else None
-    fixed = datetime(2026, 11, 30, tzinfo=timezone.utc)  # a stable header: no diff on every update
+    fixed = datetime(2026, 11, 30, tzinfo=UTC)  # a stable header: no diff on every update
     new = Catalog(locale="id", domain="kinerja", project="kinerja", version="0.1", fuzzy=False,
                   header_comment="# Bahasa Indonesia for kinerja; terms follow docs/glosarium.md.",
                   copyright_holder="kinerja", msgid_bugs_address="-", last_translator="kinerja",

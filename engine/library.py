@@ -1,9 +1,19 @@
-"""What kinerja ships: its policies and column mappings, for `kinerja list`."""
+"""What kinerja ships: its policies and column mappings (`kinerja list`), and the sample records
+beside a policy (the example rows of `kinerja template`)."""
 
 from __future__ import annotations
 
-from kinerja.records.mapping import SUFFIX, shipped_mappings
+import io
+import os
+from importlib import resources
+from pathlib import Path
+
+from kinerja.model import Policy
 from kinerja.policy.documents import read_document, shipped_policies
+from kinerja.records.mapping import SUFFIX, shipped_mappings
+from kinerja.records.read import RecordsError, read_records
+
+SAMPLE_SUFFIXES = (".sample.csv", ".sample.yaml", ".sample.json", ".sample.jsonl")
 
 
 def shipped_library() -> list[dict]:
@@ -28,3 +38,28 @@ def shipped_library() -> list[dict]:
         out.append({"id": mid, "kind": "mapping", "name": str(data.get("name") or ""), "regime": None,
                     "extends": None, "file": f"policies/mappings/{mid}{SUFFIX}"})
     return out
+
+
+def sample_records(ref: str, policy: Policy, limit: int = 200) -> list[dict]:
+    """The first records of the policy's sample file (`<name>.sample.csv` beside it, for a file or
+    a shipped id), if it has one that reads."""
+    candidates: list[tuple[str, bytes]] = []
+    if os.path.exists(ref):
+        path = Path(ref)
+        stem = path.name.rsplit(".", 1)[0]
+        candidates = [(s, path.with_name(stem + s).read_bytes()) for s in SAMPLE_SUFFIXES
+                      if path.with_name(stem + s).is_file()]
+    else:
+        for display, item in shipped_policies():
+            if display == policy.resolved.doc.file:  # policies/<folder>/<name>.yaml
+                stem = item.name.rsplit(".", 1)[0]
+                folder = resources.files("kinerja.policies").joinpath(*display.split("/")[1:-1])
+                candidates = [(s, folder.joinpath(stem + s).read_bytes()) for s in SAMPLE_SUFFIXES
+                              if folder.joinpath(stem + s).is_file()]
+    for suffix, data in candidates[:1]:
+        try:
+            return [s.data for s in read_records("-", suffix.rsplit(".", 1)[-1], stdin=io.BytesIO(data))
+                    if isinstance(s.data, dict)][:limit]
+        except RecordsError:
+            return []
+    return []

@@ -46,8 +46,10 @@ def number_problem(d: Decimal) -> str | None:
         return None
     if d.adjusted() > MAX_NUMBER_EXPONENT:
         return _("is too large: kinerja reads numbers below 10^{value}").format(value=MAX_NUMBER_EXPONENT + 1)
-    if d.as_tuple().exponent < -MAX_NUMBER_PLACES:
-        return _("has more than {MAX_NUMBER_PLACES} digits after the decimal point").format(MAX_NUMBER_PLACES=MAX_NUMBER_PLACES)
+    exponent = d.as_tuple().exponent  # an int: `d` is finite
+    if isinstance(exponent, int) and exponent < -MAX_NUMBER_PLACES:
+        return _("has more than {MAX_NUMBER_PLACES} digits after the decimal point").format(
+            MAX_NUMBER_PLACES=MAX_NUMBER_PLACES)
     return None
 
 

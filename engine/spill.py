@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import IO, Any
 
 KEEP = 1000  # entries kept in memory: more than any report shows before "… and N more"
 BATCH = 512  # entries per pickled frame
@@ -26,7 +27,7 @@ class SpillList:
         self.head: list = []
         self.buffer: list = []
         self.frames: list[tuple[int, int]] = []  # (offset, length) of each pickled batch in the file
-        self.file = None
+        self.file: IO[bytes] | None = None
         self.count = 0
         self.extend(items)
 
@@ -47,25 +48,28 @@ class SpillList:
         """Append `count` items given as one pickled list (as a worker process sends them),
         written to the file as they are when the head is full: no unpickling on the way."""
         if len(self.head) < self.keep or self.buffer:
-            self.extend(pickle.loads(data))  # noqa: S301 - pickled by our own worker
+            self.extend(pickle.loads(data))  # pickled by our own worker
             return
-        if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="kinerja-")
-        self.file.seek(0, 2)
-        self.frames.append((self.file.tell(), len(data)))
-        self.file.write(data)
+        file = self._spill_file()
+        file.seek(0, 2)
+        self.frames.append((file.tell(), len(data)))
+        file.write(data)
         self.count += count
 
     def _flush(self) -> None:
         if not self.buffer:
             return
-        if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="kinerja-")
+        file = self._spill_file()
         data = pickle.dumps(self.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.file.seek(0, 2)
-        self.frames.append((self.file.tell(), len(data)))
-        self.file.write(data)
+        file.seek(0, 2)
+        self.frames.append((file.tell(), len(data)))
+        file.write(data)
         self.buffer = []
+
+    def _spill_file(self) -> IO[bytes]:
+        if self.file is None:  # open for the list's life, closed in __del__: not a `with` block
+            self.file = tempfile.TemporaryFile(prefix="kinerja-")  # noqa: SIM115 (see the line above)
+        return self.file
 
     def __len__(self) -> int:
         return self.count
@@ -75,9 +79,10 @@ class SpillList:
 
     def __iter__(self) -> Iterator[Any]:
         yield from self.head
-        for offset, length in list(self.frames):
-            self.file.seek(offset)
-            yield from pickle.loads(self.file.read(length))  # noqa: S301 - our own temporary file
+        if self.file is not None:  # frames are written only to the file
+            for offset, length in list(self.frames):
+                self.file.seek(offset)
+                yield from pickle.loads(self.file.read(length))  # our own temporary file
         yield from list(self.buffer)
 
     def __getitem__(self, index):

@@ -9,16 +9,24 @@ from dataclasses import dataclass, field
 from kinerja.compile.compiler import compile_policy
 from kinerja.findings import Finding, sort_key
 from kinerja.i18n import _, os_reason
-from kinerja.policy.located import MAX_BYTES
 from kinerja.policy.documents import LINK_REFUSED, TESTS_SCHEMA, link_escapes, read_capped, read_document, resolve
+from kinerja.policy.located import MAX_BYTES
+from kinerja.records.mapping import mapping_findings
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
 class Validation:
+    """What `validate` checked and found."""
+
     files: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def unreadable_only(self) -> bool:
+        """Every finding is a file that could not be read (K001): a usage or I/O error, not a policy's."""
+        return bool(self.findings) and all(f.code == "K001" for f in self.findings)
 
 
 def is_test_file(name: str) -> bool:
@@ -88,7 +96,6 @@ def is_kinerja_text(data: bytes) -> bool:
 def validate_text(text: str | bytes, name: str) -> list[Finding]:
     """All findings for one policy, *.test.yaml or *.map.yaml document."""
     if is_map_file(name):
-        from kinerja.records.mapping import mapping_findings
         return [_one_line(f) for f in mapping_findings(name, text)]
     if is_test_file(name):
         doc = read_document(name, text=text, schema_name=TESTS_SCHEMA)

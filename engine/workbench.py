@@ -17,18 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from kinerja.i18n import _
 from kinerja.compare.run import Comparison, Options
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.explain.explanation import explain
 from kinerja.findings import Finding, has_errors
-from kinerja.policy.located import MAX_BYTES
+from kinerja.i18n import _
 from kinerja.model import Policy
-from kinerja.values import format_value
 from kinerja.policy.documents import NOT_POLICIES, ParentRefused, find_policy, read_document, resolve
-from kinerja.records.read import EXTENSIONS, RecordsError, read_records
+from kinerja.policy.located import MAX_BYTES
 from kinerja.policy.yaml_edit import EditError, apply_edits, editables
+from kinerja.records.read import EXTENSIONS, read_records
+from kinerja.records.source import RecordsError
+from kinerja.values import format_value
 
 HISTORY = ".kinerja-studio"  # previous versions of saved files, inside the folder
 MAX_UPLOAD = 8 * 1024 * 1024
@@ -138,7 +139,7 @@ class Workspace:
         """A finding when the `extends` chain would read outside the folder: a path that leaves
         it, or a lookup by id in a folder holding symbolic links (ids are looked up beside the
         file, then among kinerja's shipped policies, which are always allowed)."""
-        for _ in range(16):
+        for _depth in range(16):
             ref = doc.data.get("extends") if isinstance(doc.data, dict) else None
             if not isinstance(ref, str):
                 return None
@@ -203,7 +204,9 @@ class Workspace:
         if result.policy is None:
             return {"ok": False, "findings": [finding_dict(f) for f in result.findings]}
         evaluator = Evaluator(result.policy)
-        rows, counts, errors = [], {}, 0
+        rows: list[dict] = []
+        counts: dict[str, int] = {}
+        errors = 0
         for source in sources:
             r = evaluator.evaluate(source)
             predikat = r.outputs.get("predikat") if r.ok else None
@@ -299,7 +302,8 @@ def sha(text: str) -> str:
 def _format_of(name: str) -> str:
     fmt = EXTENSIONS.get(Path(name).suffix.lower())
     if fmt is None:
-        raise Refused(_("cannot tell the format of {name!r}: use .csv, .json, .jsonl, .yaml or .xlsx").format(name=name))
+        raise Refused(_("cannot tell the format of {name!r}: use .csv, .json, .jsonl, .yaml or .xlsx").format(
+            name=name))
     return fmt
 
 

@@ -178,7 +178,8 @@ def test_generated_national_records_get_the_right_kp_and_sanction():
         assert ("evaluasi-perjanjian-kerja" in got) is (asn == "PPPK" and predikat == "Sangat Kurang"), record
         # unchanged: predikat, angka kredit, kotak talenta
         assert out["predikat"] == predikat
-        expected_ak = (D("12.5") * PERSEN[predikat] / 100).quantize(D("0.01"), ROUND_HALF_UP) if jabatan == "Fungsional" else None
+        expected_ak = (D("12.5") * PERSEN[predikat] / 100).quantize(D("0.01"), ROUND_HALF_UP) \
+            if jabatan == "Fungsional" else None
         assert out["angka_kredit"] == expected_ak
         assert out["kotak_talenta"] == D(KOTAK_MENENGAH.get(predikat, 3))
         seen += 1

@@ -16,24 +16,12 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.evaluate.fairness import FairnessTally, jenis_kelamin, parse_favourable
 from kinerja.policy.documents import read_document, resolve
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.report.compare_out import render_markdown
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
-
-HEAD = 'kinerja: 1\nid: {id}\nextends: permenpanrb-6-2022\nname: varian\nversion: "2"\n'
-TINGGI_85 = HEAD.format(id="potensial-85") + """\
-bands:
-  kategori_potensial:
-    label: Kategori potensial
-    input: potensial
-    range: {min: 0, max: 100}
-    bands:
-      - {min: 85, label: Tinggi}
-      - {min: 78, label: Menengah}
-      - {min: 0, label: Rendah}
-"""
+TINGGI_85 = dict(name="varian", tinggi_from=85, band_label="Kategori potensial")  # Tinggi from 85, not 90
 
 
 def load(path):
@@ -54,33 +42,21 @@ def national():
 
 
 @pytest.fixture()
-def tinggi85(tmp_path):
-    return load(write(tmp_path, "tinggi85.yaml", TINGGI_85))
-
-
-def record(i: int, **changes) -> dict:
-    hasil = (DA, SE, DB)[i % 3]
-    perilaku = (DA, SE, SE, DB)[i % 4]
-    base = {"nip": f"1986092620150{5 + i % 2}{1 + i % 2}{i % 1000:03d}", "jenis_asn": "PNS", "golongan": "III/b",
-            "jenis_jabatan": ("Pelaksana", "Pengawas", "Fungsional")[i % 3],
-            "jenjang_fungsional": "Ahli Muda" if i % 3 == 2 else "",
-            "unit_kerja": ("Dinas A", "Dinas B", "Dinas C")[i % 3 if i % 7 else 0],
-            "tahun_dalam_pangkat": str(2 + i % 4), "rating_hasil_kerja": hasil, "rating_perilaku_kerja": perilaku,
-            "predikat_tahun_lalu": ("Baik", "Sangat Baik", "Butuh Perbaikan")[i % 3], "jp_pengembangan": str(i % 30),
-            "hukuman_disiplin": "tidak_ada", "potensial": str(Decimal(70) + Decimal(i % 61) / 2)}
-    base.update(changes)
-    return base
+def tinggi85(tmp_path, policy_variant):
+    return load(write(tmp_path, "tinggi85.yaml", policy_variant("potensial-85", **TINGGI_85)))
 
 
 def sources(records):
     return [Source(i, r) for i, r in enumerate(records, 1)]
 
 
-RECORDS = [record(i) for i in range(240)]
+@pytest.fixture(scope="module")
+def records(national_record):
+    return [national_record(i) for i in range(240)]
 
 
-def test_a_policy_against_itself_changes_nothing(national):
-    data = compare(national, national, sources(RECORDS), Options(group_by=("unit_kerja",)))
+def test_a_policy_against_itself_changes_nothing(national, records):
+    data = compare(national, national, sources(records), Options(group_by=("unit_kerja",)))
     assert data["summary"]["records"] == 240 and data["summary"]["valid"] == 240
     assert (data["summary"]["changed"], data["changed"], data["invalid"]) == (0, [], [])
     assert all(v == 0 for x, row in data["transitions"].items() for y, v in row.items() if x != y)
@@ -88,28 +64,28 @@ def test_a_policy_against_itself_changes_nothing(national):
     assert data["policy_diff"] == {"same": True, "meta": [], "sections": {}}
 
 
-def test_one_threshold_changes_exactly_the_records_in_between(national, tinggi85):
-    data = compare(national, tinggi85, sources(RECORDS))
-    expected = [i + 1 for i, r in enumerate(RECORDS) if Decimal(85) <= Decimal(r["potensial"]) < 90]
+def test_one_threshold_changes_exactly_the_records_in_between(national, tinggi85, records):
+    data = compare(national, tinggi85, sources(records))
+    expected = [i + 1 for i, r in enumerate(records) if Decimal(85) <= Decimal(r["potensial"]) < 90]
     assert len(expected) == 40
     assert [e["row"] for e in data["changed"]] == expected
     assert data["summary"]["changed"] == 40 and data["summary"]["outputs_changed"] == 40
     first = data["changed"][0]
-    potensial = RECORDS[first["row"] - 1]["potensial"]
+    potensial = records[first["row"] - 1]["potensial"]
     band = [d for d in first["differences"] if d["name"] == "kategori_potensial"]
     assert band == [{"name": "kategori_potensial", "kind": "output", "a": "Menengah", "b": "Tinggi",
                      "reason": f"potensial = {potensial} is Menengah under A (78 ≤ potensial < 90) and Tinggi "
                                "under B (potensial ≥ 85)"}]
     kotak = [d for d in first["differences"] if d["name"] == "kotak_talenta"]
     assert kotak[0]["reason"] == 'follows from kategori_potensial ("Menengah" → "Tinggi")'
-    assert [d["name"] for d in first["differences"]][0] == "kategori_potensial"  # the cause comes first
+    assert first["differences"][0]["name"] == "kategori_potensial"  # the cause comes first
     assert data["policy_diff"]["sections"]["bands"]["changed"]["kategori_potensial"][0] == \
         {"what": "band Tinggi: min", "a": 90, "b": 85}
 
 
-def test_transition_totals_equal_valid_records_and_invalid_are_listed(national, tinggi85):
-    records = RECORDS[:30] + [record(900, rating_hasil_kerja="Luar Biasa"), record(901, nip="12")]
-    data = compare(national, tinggi85, sources(records))
+def test_transition_totals_equal_valid_records_and_invalid_are_listed(national, tinggi85, records, national_record):
+    batch = records[:30] + [national_record(900, rating_hasil_kerja="Luar Biasa"), national_record(901, nip="12")]
+    data = compare(national, tinggi85, sources(batch))
     s = data["summary"]
     assert (s["records"], s["valid"], s["invalid"]) == (32, 30, 2)
     assert sum(n for row in data["transitions"].values() for n in row.values()) == s["valid"]
@@ -118,11 +94,11 @@ def test_transition_totals_equal_valid_records_and_invalid_are_listed(national, 
     assert data["invalid"][0]["a"][0]["field"] == "rating_hasil_kerja"
 
 
-def test_changed_list_equals_two_separate_runs(national, tinggi85, tmp_path):
-    policy_b = load(write(tmp_path, "kp5.yaml", TINGGI_85 + "params:\n  kp_min_tahun_dalam_pangkat: 5\n"))
-    data = compare(national, policy_b, sources(RECORDS))
-    run_a = list(Evaluator(national).run(sources(RECORDS)))
-    run_b = list(Evaluator(policy_b).run(sources(RECORDS)))
+def test_changed_list_equals_two_separate_runs(national, tinggi85, tmp_path, records, policy_variant):
+    policy_b = load(write(tmp_path, "kp5.yaml", policy_variant("potensial-85", kp_after=5, **TINGGI_85)))
+    data = compare(national, policy_b, sources(records))
+    run_a = list(Evaluator(national).run(sources(records)))
+    run_b = list(Evaluator(policy_b).run(sources(records)))
 
     def key(r):
         return r.outputs, {a["id"]: {k: v for k, v in a.items() if k not in ("label", "reason")} for a in r.actions}
@@ -135,9 +111,9 @@ def test_changed_list_equals_two_separate_runs(national, tinggi85, tmp_path):
     assert data["actions"]["kenaikan-pangkat-reguler"]["lost"] == lost > 0
 
 
-def test_rule_reason_names_the_condition_and_values(national, tmp_path):
-    policy_b = load(write(tmp_path, "kp5.yaml", HEAD.format(id="kp5") + "params:\n  kp_min_tahun_dalam_pangkat: 5\n"))
-    rec = record(0, tahun_dalam_pangkat="4", predikat_tahun_lalu="Baik", jenis_jabatan="Pelaksana")
+def test_rule_reason_names_the_condition_and_values(national, tmp_path, national_record, policy_variant):
+    policy_b = load(write(tmp_path, "kp5.yaml", policy_variant("kp5", name="varian", kp_after=5)))
+    rec = national_record(0, tahun_dalam_pangkat="4", predikat_tahun_lalu="Baik", jenis_jabatan="Pelaksana")
     [entry] = compare(national, policy_b, sources([rec]))["changed"]
     assert entry["differences"] == [{
         "name": "kenaikan-pangkat-reguler", "kind": "action", "a": True, "b": False,
@@ -145,8 +121,8 @@ def test_rule_reason_names_the_condition_and_values(national, tmp_path):
                   "(kp_min_tahun_dalam_pangkat = 4 → 5; tahun_dalam_pangkat = 4)"}]
 
 
-def test_table_reason_names_the_rows(national, tmp_path):
-    text = HEAD.format(id="kuadran") + """\
+def test_table_reason_names_the_rows(national, tmp_path, national_record, policy_variant):
+    text = policy_variant("kuadran", name="varian") + """\
 tables:
   predikat:
     inputs: [rating_hasil_kerja_akhir, rating_perilaku_kerja]
@@ -158,7 +134,7 @@ tables:
       - [Di Bawah Ekspektasi, Di Bawah Ekspektasi,    Sangat Kurang]
 """
     policy_b = load(write(tmp_path, "kuadran.yaml", text))
-    rec = record(0, rating_hasil_kerja=DA, rating_perilaku_kerja=SE)
+    rec = national_record(0, rating_hasil_kerja=DA, rating_perilaku_kerja=SE)
     [entry] = compare(national, policy_b, sources([rec]))["changed"]
     first = entry["differences"][0]
     assert (first["name"], first["a"], first["b"]) == ("predikat", "Baik", "Sangat Baik")
@@ -169,8 +145,8 @@ tables:
     assert {"row removed", "row added"} <= diff
 
 
-def test_structural_diff_of_rules_and_params(national, tmp_path):
-    text = HEAD.format(id="aturan") + """\
+def test_structural_diff_of_rules_and_params(national, tmp_path, policy_variant):
+    text = policy_variant("aturan", name="varian") + """\
 params:
   jp_minimal: 24
 disable: [sanksi-kinerja]
@@ -195,14 +171,14 @@ rules:
                                                '"Sangat Kurang")', "b": None} not in changes
 
 
-def test_group_breakdown_and_derived_jenis_kelamin(national, tinggi85):
-    data = compare(national, tinggi85, sources(RECORDS), Options(group_by=("unit_kerja", "jenis_kelamin")))
+def test_group_breakdown_and_derived_jenis_kelamin(national, tinggi85, records):
+    data = compare(national, tinggi85, sources(records), Options(group_by=("unit_kerja", "jenis_kelamin")))
     units = data["groups"]["unit_kerja"]
     assert sum(g["records"] for g in units.values()) == 240
     assert sum(g["changed"] for g in units.values()) == data["summary"]["changed"]
     sexes = data["groups"]["jenis_kelamin"]
     assert sorted(sexes) == ["L", "P"]
-    assert sexes["L"]["records"] == sum(1 for r in RECORDS if r["nip"][14] == "1")
+    assert sexes["L"]["records"] == sum(1 for r in records if r["nip"][14] == "1")
     assert sum(sexes["P"]["a"].values()) == sexes["P"]["valid"]
 
 
@@ -240,9 +216,9 @@ def test_favourable_by_output_and_jenis_kelamin():
         parse_favourable("predikat=")
 
 
-def test_compare_fairness_shows_both_ratios_and_the_change(national, tmp_path):
-    policy_b = load(write(tmp_path, "kp5.yaml", HEAD.format(id="kp5") + "params:\n  kp_min_tahun_dalam_pangkat: 5\n"))
-    data = compare(national, policy_b, sources(RECORDS), Options(group_by=("unit_kerja",)))
+def test_compare_fairness_shows_both_ratios_and_the_change(national, tmp_path, records, policy_variant):
+    policy_b = load(write(tmp_path, "kp5.yaml", policy_variant("kp5", name="varian", kp_after=5)))
+    data = compare(national, policy_b, sources(records), Options(group_by=("unit_kerja",)))
     fair = data["fairness"]["fields"]["unit_kerja"]
     for g in fair["groups"]:
         if g["a"]["ratio"] is not None and g["b"]["ratio"] is not None:
@@ -254,9 +230,9 @@ def test_compare_fairness_shows_both_ratios_and_the_change(national, tmp_path):
 
 
 @pytest.fixture()
-def files(tmp_path):
-    recs = write(tmp_path, "records.json", json.dumps(RECORDS + [record(999, jenis_asn="Honorer")]))
-    return str(POLICY), str(write(tmp_path, "tinggi85.yaml", TINGGI_85)), str(recs)
+def files(tmp_path, records, national_record, policy_variant):
+    recs = write(tmp_path, "records.json", json.dumps(records + [national_record(999, jenis_asn="Honorer")]))
+    return str(POLICY), str(write(tmp_path, "tinggi85.yaml", policy_variant("potensial-85", **TINGGI_85))), str(recs)
 
 
 def invoke(*args):
@@ -303,8 +279,8 @@ def test_cli_text_report(files):
     assert "by unit_kerja:" in out
 
 
-def test_markdown_is_capped_for_a_pr_comment(national, tinggi85):
-    data = compare(national, tinggi85, sources([record(i, potensial="87") for i in range(80)]))
+def test_markdown_is_capped_for_a_pr_comment(national, tinggi85, national_record):
+    data = compare(national, tinggi85, sources([national_record(i, potensial="87") for i in range(80)]))
     md = render_markdown(data)
     assert data["summary"]["changed"] == 80
     rows = [line for line in md.splitlines() if line.startswith("| ") and line[2:3].isdigit()]
@@ -326,11 +302,11 @@ def test_cli_output_file_and_kurva(files, tmp_path):
     assert data["org_predikat"] == {"Dinas A": "Baik", "Dinas B": "Istimewa"}
 
 
-def test_comparison_reads_each_record_once(national, tinggi85):
+def test_comparison_reads_each_record_once(national, tinggi85, records):
     reads = []
 
     def stream():
-        for s in sources(RECORDS[:20]):
+        for s in sources(records[:20]):
             reads.append(s.row)
             yield s
 
@@ -378,4 +354,5 @@ def test_scorecard_weights_and_value_expressions(tmp_path):
     changed = data["policy_diff"]["sections"]["scorecards"]["changed"]["skp"]
     assert changed == [{"what": "indicator hasil: weight", "a": 60, "b": 70},
                        {"what": "indicator perilaku: weight", "a": 40, "b": 30}]
-    assert data["transitions"] == {"Sangat Baik": {"Sangat Baik": 1, "Biasa": 0}, "Biasa": {"Sangat Baik": 0, "Biasa": 0}}
+    assert data["transitions"] == {"Sangat Baik": {"Sangat Baik": 1, "Biasa": 0},
+                                   "Biasa": {"Sangat Baik": 0, "Biasa": 0}}

@@ -8,53 +8,11 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
-import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    pytest.skip("no Chromium: install it (apt-get install chromium) to render the HTML report")
-
-
-class Dom(HTMLParser):
-    """Elements with their attributes and the text inside them, in document order."""
-
-    def __init__(self):
-        super().__init__()
-        self.elements: list[dict] = []
-        self.stack: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        el = {"tag": tag, **dict(attrs), "_text": ""}
-        self.elements.append(el)
-        if tag not in ("input", "meta", "br", "line", "rect", "img"):
-            self.stack.append(el)
-
-    def handle_endtag(self, tag):
-        while self.stack and self.stack.pop()["tag"] != tag:
-            pass
-
-    def handle_data(self, data):
-        for el in self.stack:
-            el["_text"] += data
-
-    def find(self, tag, **attrs) -> list[dict]:
-        return [e for e in self.elements if e["tag"] == tag
-                and all(e.get(k.replace("_", "-")) == v for k, v in attrs.items())]
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 SAMPLE = POLICY.with_name("permenpanrb-6-2022.sample.csv")
@@ -94,7 +52,7 @@ def compare(tmp_path, *extra) -> tuple[Path, dict]:
     return out, data
 
 
-def test_changed_action_counts_and_names_are_on_the_first_screen(tmp_path):
+def test_changed_action_counts_and_names_are_on_the_first_screen(tmp_path, chromium):
     page, data = compare(tmp_path)
     kp = data["actions"]["kenaikan-pangkat-reguler"]
     assert kp["gained"] > 0 and kp["lost"] == 0
@@ -102,12 +60,7 @@ def test_changed_action_counts_and_names_are_on_the_first_screen(tmp_path):
                                                   for d in e["differences"])]
     probe = tmp_path / "probe.html"
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE), encoding="utf-8")
-    proc = subprocess.run([chromium(), *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                           "--window-size=1366,768", "--virtual-time-budget=3000", "--dump-dom", probe.as_uri()],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    dom = Dom()
-    dom.feed(proc.stdout)
+    dom = chromium.dom(probe.as_uri(), "--window-size=1366,768", "--virtual-time-budget=3000")
     [card] = dom.find("div", data_action="kenaikan-pangkat-reguler")
     assert (card["data-gained"], card["data-lost"]) == (str(kp["gained"]), "0")
     assert f"+{kp['gained']}mendapat" in card["_text"].replace(" ", "")
@@ -118,10 +71,8 @@ def test_changed_action_counts_and_names_are_on_the_first_screen(tmp_path):
     assert where[str(gainers[0]["row"])] <= where["viewport"]  # and the first names
     assert where[str(gainers[4]["row"])] <= where["viewport"]
     # the screenshot a person would see (kept beside the test's files for a look)
-    shot = tmp_path / "first-screen.png"
-    subprocess.run([chromium(), *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'shot'}", f"--screenshot={shot}",
-                    "--window-size=1366,768", page.as_uri()], capture_output=True, timeout=120, check=True)
-    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shot = chromium.screenshot(page.as_uri(), tmp_path / "first-screen.png", window="1366,768")
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_headings_are_indonesian_or_english(tmp_path):
@@ -134,21 +85,13 @@ def test_headings_are_indonesian_or_english(tmp_path):
     assert headings[:3] == ["Summary", "Actions that change", "predikat: A (rows) → B (columns)"]
 
 
-def test_fairness_defaults_to_the_changed_action(tmp_path):
+def test_fairness_defaults_to_the_changed_action(tmp_path, policy_variant):
     _, data = compare(tmp_path)
     # both KP rules read kp_min_tahun_dalam_pangkat (PP 99/2000: reguler and pilihan)
     assert data["fairness"]["favourable"] == "action kenaikan-pangkat-reguler or kenaikan-pangkat-pilihan"
     variant = tmp_path / "pot.yaml"
-    variant.write_text(VARIANT.replace("params:\n  kp_min_tahun_dalam_pangkat: 3\n", """\
-bands:
-  kategori_potensial:
-    input: potensial
-    range: {min: 0, max: 100}
-    bands:
-      - {min: 85, label: Tinggi}
-      - {min: 70, label: Menengah}
-      - {min: 0, label: Rendah}
-"""), encoding="utf-8")
+    variant.write_text(policy_variant("kp-3-tahun", name="Kenaikan pangkat setelah 3 tahun", tinggi_from=85,
+                                      menengah_from=70), encoding="utf-8")
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "json"])
     assert json.loads(res.stdout)["fairness"]["favourable"] == "action rencana-suksesi"
     res = CliRunner().invoke(main, ["compare", str(POLICY), str(variant), str(SAMPLE), "--format", "json",

@@ -143,7 +143,7 @@ def test_fast_jsonl_line_is_exactly_the_documented_row(policy):
     import io
 
     from kinerja.evaluate.evaluator import Evaluator, result_row
-    from kinerja.records.read import Source
+    from kinerja.records.source import Source
     from kinerja.report.results import JsonlWriter, dumps
 
     evaluator = Evaluator(policy)

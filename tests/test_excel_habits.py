@@ -82,7 +82,7 @@ def test_percent_cell_in_a_plain_field_is_reported_never_used(tmp_path, policy):
 def test_percent_text_in_csv(tmp_path, policy, realisasi, nilai, error):
     path = tmp_path / "p.csv"
     path.write_text(f"nip,realisasi,nilai\n{NIP},{realisasi},{nilai}\n", encoding="utf-8")
-    res, rows = run("evaluate", policy, path, "--format", "jsonl")
+    _, rows = run("evaluate", policy, path, "--format", "jsonl")
     if error is None:
         assert rows[0]["outputs"]["skor"] == 99
     else:

@@ -14,9 +14,24 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.expr.language import (ANY, BOOL, DATE, LIST, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
-                                 compile_expression, enum, infer_type, parse)
 from kinerja.expr.functions import FUNCTIONS, EvalError
+from kinerja.expr.language import (
+    ANY,
+    BOOL,
+    DATE,
+    LIST,
+    NONE,
+    NUMBER,
+    STRING,
+    ExprError,
+    Limits,
+    Problem,
+    Type,
+    compile_expression,
+    enum,
+    infer_type,
+    parse,
+)
 
 RATINGS = ("Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi")
 
@@ -408,7 +423,7 @@ def test_function_errors(name, text, env, words):
 def test_function_impls_raise_only_evalerror():
     """Called directly, the library reports bad input as EvalError (with a plain message)."""
     bad_inputs = [None, "x", (), (None,), ("a",), D("NaN"), dt.date(2024, 1, 1), object()]
-    for name, fn in FUNCTIONS.items():
+    for fn in FUNCTIONS.values():
         for value in bad_inputs:
             args = [value] * max(fn.min_args, 1)
             try:

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.records.headers import header_key, match_header
 from kinerja.model import FieldDef
+from kinerja.records.headers import header_key, match_header
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 SAMPLE = POLICY.with_name("permenpanrb-6-2022.sample.csv")
@@ -154,7 +154,8 @@ def test_semicolon_csv_with_labels_keeps_its_decimal_comma(tmp_path):
     """Renaming the columns keeps what the reader knew: "1.234,5" in a `;` file is 1234.5."""
     path = tmp_path / "excel-id.csv"
     path.write_text("NIP;Jenis ASN;Golongan/ruang;Jenis jabatan;Unit kerja;Masa dalam pangkat (tahun);"
-                    "Rating hasil kerja;Rating perilaku kerja;JP pengembangan kompetensi;Hukuman disiplin (PP 94/2021)\n"
+                    "Rating hasil kerja;Rating perilaku kerja;JP pengembangan kompetensi;"
+                    "Hukuman disiplin (PP 94/2021)\n"
                     "199806162022122317;PNS;III/a;Pelaksana;Dinas A;1.234,5;Sesuai Ekspektasi;Sesuai Ekspektasi;20;"
                     "tidak_ada\n", encoding="utf-8")
     res = CliRunner().invoke(main, ["evaluate", str(POLICY), str(path), "--format", "jsonl"])

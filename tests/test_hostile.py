@@ -193,8 +193,8 @@ def test_csv_stray_quote_far_from_its_end_is_bounded(tmp_path):
 
 
 def test_decimal_comma_is_the_readers_switch_not_a_key():
-    from kinerja.records.coerce import Coercer
     from kinerja.model import FieldDef
+    from kinerja.records.coerce import Coercer
     coercer = Coercer({"nilai": FieldDef("nilai", "number")})
     assert coercer.coerce({"nilai": "1.234,5", "\x00decimal_comma": True}, {})[1][0].reason == "expected a number"
     assert coercer.coerce({"nilai": "1.234,5"}, {}, comma=True)[0]["nilai"] == 1234.5
@@ -337,7 +337,8 @@ def project(tmp_path, monkeypatch):
     (root / "kebijakan" / "data.csv").symlink_to(outside / "data.csv")
     (root / "kebijakan" / "anak.yaml").write_text('kinerja: 1\nid: anak\nname: Anak\nversion: "1"\nextends: rahasia\n')
     (root / "kebijakan" / "anak.test.yaml").write_text(
-        "kinerja: 1\npolicy: anak.yaml\ntests:\n  - name: dari berkas\n    records_file: data.csv\n    expect: {status: ok}\n")
+        "kinerja: 1\npolicy: anak.yaml\ntests:\n  - name: dari berkas\n    records_file: data.csv\n"
+        "    expect: {status: ok}\n")
     monkeypatch.chdir(root)
     return root
 
@@ -367,8 +368,8 @@ def test_test_discovery_refuses_a_link_to_outside(project):
 
 
 def test_records_file_link_to_outside_is_refused(project):
-    from kinerja.testing.suite import _records_file, TestDef
     from kinerja.policy.documents import read_document
+    from kinerja.testing.suite import TestDef, _records_file
     test = TestDef("t", "kebijakan/anak.yaml", 7, [])
     _records_file(test, "data.csv", read_document("kebijakan/anak.yaml"), {})
     assert test.problems == ['records_file data.csv: "data.csv" points outside this project\'s folders']
@@ -395,17 +396,7 @@ def test_a_named_pipe_never_hangs_test_discovery(tmp_path, monkeypatch):
 # --- item 4: no quadratic paths on hostile sizes (ratios in one process, never wall-clock) ---
 
 
-def _best_seconds(fn, repeat: int = 2) -> float:
-    import time
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def test_csv_header_of_80000_columns_is_linear(tmp_path):
+def test_csv_header_of_80000_columns_is_linear(tmp_path, timing):
     """Against a baseline of the same size in the other direction (80,000 one-cell lines): the
     count of the columns' names (once quadratic: minutes) must cost about what reading costs."""
     from kinerja.records.read import read_records
@@ -413,14 +404,13 @@ def test_csv_header_of_80000_columns_is_linear(tmp_path):
     wide, tall = tmp_path / "wide.csv", tmp_path / "tall.csv"
     wide.write_text(",".join(f"kolom_{i}" for i in range(80_000)) + "\n" + ",".join("1" * 80_000) + "\n")
     tall.write_text("kolom\n" + "\n".join(f"kolom_{i}" for i in range(80_000)) + "\n")
-    ratio = _best_seconds(lambda: list(read_records(str(wide))), 3) / \
-        _best_seconds(lambda: list(read_records(str(tall))), 3)
+    ratio = timing.ratio(lambda: list(read_records(str(wide))), lambda: list(read_records(str(tall))))
     assert ratio < 10, ratio
     [source] = read_records(str(wide))
     assert len(source.data) == 80_000
 
 
-def test_one_huge_json_record_is_linear(tmp_path):
+def test_one_huge_json_record_is_linear(tmp_path, timing):
     """One 20 MB record against the same 20 MB in 1,000 records: the reader once re-scanned a
     growing buffer for every 64 KB read (quadratic); now it reads as far again each time."""
     from kinerja.records.read import read_records
@@ -428,12 +418,12 @@ def test_one_huge_json_record_is_linear(tmp_path):
     one, many = tmp_path / "one.json", tmp_path / "many.json"
     one.write_text(json.dumps([{"nip": "198609262015051001", "nama": "x" * 20_000_000}, {"nip": "198609262015051002"}]))
     many.write_text(json.dumps([{"nip": "198609262015051001", "nama": "x" * 20_000}] * 1000))
-    ratio = _best_seconds(lambda: list(read_records(str(one)))) / _best_seconds(lambda: list(read_records(str(many))))
+    ratio = timing.ratio(lambda: list(read_records(str(one))), lambda: list(read_records(str(many))), repeat=2)
     assert ratio < 8, ratio  # the quadratic reader: over 100
     assert [s.row for s in read_records(str(one))] == [1, 2]
 
 
-def test_thousands_of_unknown_names_are_linear(tmp_path):
+def test_thousands_of_unknown_names_are_linear(tmp_path, timing):
     from kinerja.validate import validate_file
 
     def build(n: int, known: bool) -> Path:
@@ -445,7 +435,7 @@ def test_thousands_of_unknown_names_are_linear(tmp_path):
         return path
 
     known, unknown = build(800, True), build(800, False)
-    ratio = _best_seconds(lambda: validate_file(str(unknown)), 1) / _best_seconds(lambda: validate_file(str(known)), 1)
+    ratio = timing.ratio(lambda: validate_file(str(unknown)), lambda: validate_file(str(known)), repeat=1)
     assert ratio < 5, ratio  # the "did you mean" search costs about as much as checking known names
     findings = validate_file(str(unknown))
     assert len(findings) == 800 and {f.code for f in findings} == {"K302"}
@@ -483,8 +473,8 @@ def test_exact_intermediates_keep_the_number_limits(tmp_path):
 
 
 def test_decimal_comma_reaches_the_items_of_a_list_field():
-    from kinerja.records.coerce import Coercer
     from kinerja.model import FieldDef
+    from kinerja.records.coerce import Coercer
     skp = FieldDef("skp", "list", items={"target": FieldDef("target", "number")})
     values, problems = Coercer({"skp": skp}).coerce({"skp": [{"target": "1.234,5"}]}, {}, comma=True)
     assert problems == [] and values["skp"][0]["target"] == 1234.5
@@ -496,7 +486,8 @@ def test_a_text_constant_over_the_cap_is_found_at_validate():
     expr, problems = compile_expression(text, {}, limits=Limits(max_length=100_000, max_nodes=400, max_depth=32))
     assert problems == []
     beyond = constant_beyond_limits(expr)
-    assert (beyond.code, beyond.message[-60:]) == ("K308", "` +: the text would be 40,000 characters long (limit 32,768)")
+    assert (beyond.code, beyond.message[-60:]) == \
+        ("K308", "` +: the text would be 40,000 characters long (limit 32,768)")
 
 
 def test_explain_text_never_sends_control_characters_to_the_terminal(tmp_path):
@@ -524,7 +515,8 @@ def test_test_discovery_reads_a_huge_file_only_up_to_the_limit(tmp_path, monkeyp
     (tmp_path / "besar.yaml").write_text("kinerja: 1\n" + "# x\n" * 600_000)
     result = CliRunner().invoke(main, ["test", "."], env={"GITHUB_ACTIONS": None})
     assert result.exit_code == 1
-    assert "    ./besar.yaml: error K003 the file is larger than the limit of 1,048,576 bytes" in result.stdout.splitlines()
+    assert "    ./besar.yaml: error K003 the file is larger than the limit of 1,048,576 bytes" \
+        in result.stdout.splitlines()
 
 
 def test_a_param_beyond_the_number_limit_is_found_at_validate(tmp_path):
@@ -536,7 +528,7 @@ def test_a_param_beyond_the_number_limit_is_found_at_validate(tmp_path):
                                              '(README "Limits")')
 
 
-def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path):
+def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path, timing):
     """30,000 unknown `{x}` in one 260 KB reason: 20 located findings and one that counts the
     rest (each was located by a scan of the whole text: quadratic, minutes)."""
     reason = " ".join(f"{{x{i}}}" for i in range(30_000))
@@ -546,8 +538,9 @@ def test_thousands_of_unknown_reason_placeholders_stay_linear(tmp_path):
     known = " ".join("{nilai}" for _ in range(30_000))  # the same size, every name known
     small.write_text(POLICY_HEAD + f'rules:\n  a:\n    kind: catatan\n    when: "nilai > 0"\n    reason: "{known}"\n')
     from kinerja.validate import validate_file
-    ratio = _best_seconds(lambda: validate_file(str(path)), 1) / _best_seconds(lambda: validate_file(str(small)), 1)
+    ratio = timing.ratio(lambda: validate_file(str(path)), lambda: validate_file(str(small)), repeat=1)
     assert ratio < 10, ratio
     findings = validate_file(str(path))
     assert [f.code for f in findings] == ["K215"] * 21
-    assert findings[-1].message == "the reason mentions 29980 more names that are not a field, value, param or rule param"
+    assert findings[-1].message == \
+        "the reason mentions 29980 more names that are not a field, value, param or rule param"

@@ -11,9 +11,8 @@ import string
 import pytest
 from click.testing import CliRunner
 
+from kinerja import i18n, i18n_catalog
 from kinerja.cli.main import main
-from kinerja import i18n
-from kinerja import i18n_catalog
 
 CATALOGUE = i18n_catalog.read_catalogue()
 OWN = [m for m in CATALOGUE if m.id and "click" not in m.auto_comments]
@@ -100,11 +99,8 @@ def test_language_selection(monkeypatch, env, flag, expected):
         monkeypatch.delenv(var, raising=False)
     for var, value in env.items():
         monkeypatch.setenv(var, value)
-    i18n.set_lang(flag)
-    try:
-        assert i18n.lang() == expected
-    finally:
-        i18n.set_lang(None)
+    i18n.set_lang(flag)  # cleared after the test by conftest's clean_state
+    assert i18n.lang() == expected
 
 
 def test_documents_default_to_indonesian_without_a_choice(monkeypatch):

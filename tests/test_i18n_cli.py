@@ -27,14 +27,17 @@ RUNS = {  # how a run chooses its language
 
 # Common English words that are not also Indonesian: any of them in Indonesian output, outside
 # code, quotes and names, is a message that was not translated.
-ENGLISH = set("""
-the is are was were be not no must should expected expect missing required unknown cannot can could
-with and or of for to from into has have had but got this that these those allowed found error errors
-warning warnings file files checked problems empty only when where here there named needs need give
-use using line lines column columns record records row rows test tests passed failed hint did you mean
-policy policies value values number numbers text list mapping key keys than more less at least most
-which while after before above below between both either each every any all none same twice
-""".split())
+ENGLISH = set([
+    "the", "is", "are", "was", "were", "be", "not", "no", "must", "should", "expected", "expect", "missing",
+    "required", "unknown", "cannot", "can", "could", "with", "and", "or", "of", "for", "to", "from", "into",
+    "has", "have", "had", "but", "got", "this", "that", "these", "those", "allowed", "found", "error",
+    "errors", "warning", "warnings", "file", "files", "checked", "problems", "empty", "only", "when",
+    "where", "here", "there", "named", "needs", "need", "give", "use", "using", "line", "lines", "column",
+    "columns", "record", "records", "row", "rows", "test", "tests", "passed", "failed", "hint", "did",
+    "you", "mean", "policy", "policies", "value", "values", "number", "numbers", "text", "list", "mapping",
+    "key", "keys", "than", "more", "less", "at", "least", "most", "which", "while", "after", "before",
+    "above", "below", "between", "both", "either", "each", "every", "any", "all", "none", "same", "twice"
+])
 # Keys of the policy language that messages name bare (`values`, `below`): identifiers, not prose.
 POLICY_KEYS = {"values", "below", "rows"}
 _CODE = re.compile(r"`[^`]*`|\"[^\"]*\"|'[^']*'|“[^”]*”")  # code spans and quoted user values
@@ -154,21 +157,7 @@ def test_a_failing_policy_test_speaks_the_chosen_language():
     assert "FAIL" in english.output
 
 
-VARIANT = """kinerja: 1
-id: varian-potensial
-extends: permenpanrb-6-2022
-name: varian
-version: "2"
-bands:
-  kategori_potensial:
-    label: Kategori potensial
-    input: potensial
-    range: {min: 0, max: 100}
-    bands:
-      - {min: 85, label: Tinggi}
-      - {min: 70, label: Menengah}
-      - {min: 0, label: Rendah}
-"""
+VARIANT = dict(name="varian", tinggi_from=85, menengah_from=70, band_label="Kategori potensial")
 SAMPLE = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.sample.csv"
 
 
@@ -179,9 +168,9 @@ def visible_text(html: str) -> str:
     return re.sub(r"<[^>]+>", "\n", html) + "\n" + shown
 
 
-def test_compare_html_speaks_the_chosen_language(tmp_path):
+def test_compare_html_speaks_the_chosen_language(tmp_path, policy_variant):
     variant = tmp_path / "varian.yaml"
-    variant.write_text(VARIANT, encoding="utf-8")
+    variant.write_text(policy_variant("varian-potensial", **VARIANT), encoding="utf-8")
     args = ["compare", str(NATIONAL), str(variant), str(SAMPLE), "--group-by", "unit_kerja",
             "--group-by", "jenis_kelamin"]
     html = {how: run(args + ["--format", "html"], how) for how in RUNS}
@@ -228,7 +217,8 @@ def test_sarif_and_github_keep_rule_ids_and_locations(fmt):
         docs = {how: json.loads(r.stdout) for how, r in out.items()}
         results = {how: [(x["ruleId"], x["level"], x["locations"]) for x in d["runs"][0]["results"]]
                    for how, d in docs.items()}
-        rules = {how: [(r["id"], r["name"]) for r in d["runs"][0]["tool"]["driver"]["rules"]] for how, d in docs.items()}
+        rules = {how: [(r["id"], r["name"]) for r in d["runs"][0]["tool"]["driver"]["rules"]]
+                 for how, d in docs.items()}
         assert results["flag-id"] == results["flag-en"] and rules["flag-id"] == rules["flag-en"]
         assert docs["flag-id"]["runs"][0]["results"][0]["message"]["text"].startswith("jumlah bobot 95")
     else:
@@ -259,8 +249,9 @@ def test_an_evaluation_error_and_an_unreadable_file_speak_the_chosen_language(tm
     assert [e["code"] for e in rows["flag-id"]["errors"]] == [e["code"] for e in rows["flag-en"]["errors"]] == ["K406"]
     assert "pembagian dengan nol" in rows["flag-id"]["errors"][0]["reason"]
     assert "division by zero" in rows["flag-en"]["errors"][0]["reason"]
-    missing = {how: run(["evaluate", str(policy), str(tmp_path / "tidak-ada.csv")], how) for how in ("flag-id", "flag-en")}
+    missing = {how: run(["evaluate", str(policy), str(tmp_path / "tidak-ada.csv")], how)
+               for how in ("flag-id", "flag-en")}
     assert missing["flag-id"].exit_code == missing["flag-en"].exit_code == 2
     assert missing["flag-id"].stderr.endswith("tidak dapat dibaca: berkas tidak ada\n")
     assert english_words(missing["flag-id"].stderr) == []
-    assert missing["flag-en"].stderr.endswith("cannot read " + str(tmp_path / "tidak-ada.csv") + ": it does not exist\n")
+    assert missing["flag-en"].stderr.endswith(f"cannot read {tmp_path / 'tidak-ada.csv'}: it does not exist\n")

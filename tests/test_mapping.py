@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.records.mapping import MappingError, load_mapping, norm_value, shipped_mappings
-from kinerja.records.read import BadCell, RecordsError, Source
+from kinerja.records.source import BadCell, RecordsError, Source
 
 ROOT = Path(__file__).parents[1]
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"

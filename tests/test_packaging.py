@@ -8,8 +8,8 @@ from importlib import resources
 
 from click.testing import CliRunner
 
-from kinerja.cli.main import main
 from kinerja import __version__
+from kinerja.cli.main import main
 
 
 def test_no_generic_top_level_names(tmp_path):

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from kinerja.cli.main import main
 from kinerja.evaluate import blocks, parallel
 from kinerja.evaluate.parallel import PolicyRef, WorkerError, evaluate_block, evaluate_job, run_blocks
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.report.results import dump_chunks, dumps
 from kinerja.spill import SpillList
 
@@ -30,23 +30,7 @@ SAMPLES = [("nasional", "permenpanrb-6-2022", "sample.csv"), ("nasional", "pp-30
            ("agency", "lhokseumawe-manajemen-kinerja", "sample.csv"), ("agency", "palembang-bkpsdm", "sample.yaml"),
            ("agency", "surakarta-berbasis-capaian", "sample.csv"),
            ("agency", "surakarta-pengembangan-karier", "sample.csv")]
-VARIANT = """\
-kinerja: 1
-id: variant
-extends: permenpanrb-6-2022
-name: variant
-version: "2"
-params:
-  kp_min_tahun_dalam_pangkat: 3
-bands:
-  kategori_potensial:
-    input: potensial
-    range: {min: 0, max: 100}
-    bands:
-      - {min: 85, label: Tinggi}
-      - {min: 78, label: Menengah}
-      - {min: 0, label: Rendah}
-"""
+VARIANT = dict(id="variant", kp_after=3, tinggi_from=85)  # KP after 3 years, Tinggi from 85
 
 
 @pytest.fixture(autouse=True)
@@ -145,12 +129,12 @@ def test_reading_error_mid_file_writes_the_same_records_first(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown", "html"])
-def test_compare_jobs_2_equals_jobs_1(tmp_path, fmt, monkeypatch):
+def test_compare_jobs_2_equals_jobs_1(tmp_path, fmt, monkeypatch, policy_variant):
     monkeypatch.setattr("kinerja.spill.KEEP", 2)  # the lists spill to their files
     monkeypatch.setattr("kinerja.spill.BATCH", 3)
     records = _mixed_csv(tmp_path, 60)
     variant = tmp_path / "variant.yaml"
-    variant.write_text(VARIANT, encoding="utf-8")
+    variant.write_text(policy_variant(**VARIANT), encoding="utf-8")
     args = ["compare", str(NATIONAL), str(variant), str(records), "--format", fmt, "--group-by", "unit_kerja",
             "--group-by", "jenis_kelamin", "--org-predikat", "Dinas A=Baik,Dinas B=Istimewa", "--min-group", "1"]
     one = run([*args, "-j", "1"], tmp_path, "one")
@@ -261,12 +245,13 @@ def test_dump_chunks_equals_dumps(value):
     assert "".join(dump_chunks(value, indent=2)) == dumps(plain, indent=2)
 
 
-def test_html_embeds_a_bounded_list_and_writes_every_changed_record_beside_it(tmp_path, monkeypatch):
+def test_html_embeds_a_bounded_list_and_writes_every_changed_record_beside_it(tmp_path, monkeypatch,
+                                                                               policy_variant):
     monkeypatch.setattr("kinerja.report.html.EMBED_ROWS", 3)
     monkeypatch.setattr("kinerja.spill.KEEP", 2)
     records = _mixed_csv(tmp_path, 60)
     variant = tmp_path / "variant.yaml"
-    variant.write_text(VARIANT, encoding="utf-8")
+    variant.write_text(policy_variant(**VARIANT), encoding="utf-8")
     base = ["compare", str(NATIONAL), str(variant), str(records), "--jobs", "2"]
     code, text, _ = run([*base, "--format", "json"], tmp_path, "all.json")
     changed = json.loads(text)["changed"]

@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.testing import suite as testing
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator, evaluate_record
-from kinerja.policy.documents import read_document, resolve
 from kinerja.evaluate.population import PopulationRun
+from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records
+from kinerja.testing import suite as testing
 from kinerja.validate import validate_paths
 
 ROOT = Path(__file__).parents[1]

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
-from kinerja.testing import suite as testing
 from kinerja.evaluate.evaluator import Result
-from kinerja.testing.expect import same
 from kinerja.policy.located import load_path, to_plain
+from kinerja.testing import suite as testing
+from kinerja.testing.expect import same
 
 CASES = Path(__file__).parent / "cases" / "policytests"
 ROOT = Path(__file__).parent.parent
@@ -306,8 +306,8 @@ def test_json_failure_items(cases):
     doc = json.loads(invoke(f"{cases}/gagal", "--format", "json", "-k", "salah harap").stdout)
     test = doc["policies"][0]["tests"][0]
     assert test["status"] == "failed"
-    assert test["failures"][1] == {"record": None, "item": "outputs.predikat", "message": 'expected "Baik", got "Cukup"',
-                                   "expected": "Baik", "actual": "Cukup"}
+    assert test["failures"][1] == {"record": None, "item": "outputs.predikat",
+                                   "message": 'expected "Baik", got "Cukup"', "expected": "Baik", "actual": "Cukup"}
     assert test["failures"][3]["expected"] == 9 and test["failures"][3]["actual"] == 10
     assert len(test["explanations"]) == 1
 

@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
+from kinerja.evaluate.population import PopulationRun
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.org_predikat import normalise_org_predikat, read_org_predikat
-from kinerja.evaluate.population import PopulationRun
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 POLICY = Path(__file__).parents[1] / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 DA, SE, DB = "Di Atas Ekspektasi", "Sesuai Ekspektasi", "Di Bawah Ekspektasi"
@@ -195,7 +195,10 @@ population:
     group_by: unit_kerja
     when: [jp_pengembangan < jp_minimal, jenis_asn == "PNS"]
     at_least: 3
-    action: {id: pelatihan-bersama, kind: pelatihan, reason: "{count} pegawai di {group} kurang JP (minimal {at_least})"}
+    action:
+      id: pelatihan-bersama
+      kind: pelatihan
+      reason: "{count} pegawai di {group} kurang JP (minimal {at_least})"
 """
 
 
@@ -238,30 +241,36 @@ BAD = [
      "    limits: {Baik: [{label: Baik, max_pct: 70}]}\n", [("K219", 10, 15)]),
     ("group-param", "    kind: count\n    group_by: jp_minimal\n    when: predikat == \"Baik\"\n    at_least: 1\n"
      "    action: {id: x, kind: catatan}\n", [("K219", 9, 15)]),
-    ("output-unknown", "    kind: distribution\n    output: predikt\n    group_by: unit_kerja\n    input: org_predikat\n"
+    ("output-unknown", "    kind: distribution\n    output: predikt\n    group_by: unit_kerja\n"
+     "    input: org_predikat\n"
      "    limits: {Baik: [{label: Baik, max_pct: 70}]}\n", [("K302", 9, 13)]),
     ("output-no-labels", "    kind: distribution\n    output: angka_kredit\n    group_by: unit_kerja\n"
      "    input: org_predikat\n    limits: {Baik: [{label: Baik, max_pct: 70}]}\n", [("K603", 9, 13)]),
-    ("label-unknown", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n    input: org_predikat\n"
+    ("label-unknown", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n"
+     "    input: org_predikat\n"
      "    limits:\n      Baik:\n        - {label: Bagus, max_pct: 70}\n", [("K603", 14, 19)]),
-    ("any-of-unknown", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n    input: org_predikat\n"
+    ("any-of-unknown", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n"
+     "    input: org_predikat\n"
      "    limits:\n      Baik:\n        - {any_of: [Baik, Kurang], min_count: 1}\n", [("K603", 14, 27)]),
     ("label-and-any-of", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n"
      "    input: org_predikat\n    limits:\n      Baik:\n        - {label: Baik, any_of: [Baik], max_pct: 70}\n",
      [("K603", 14, 11)]),
     ("two-measures", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n    input: org_predikat\n"
      "    limits:\n      Baik:\n        - {label: Baik, max_pct: 70, min_pct: 10}\n", [("K603", 14, 11)]),
-    ("mins-over-100", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n    input: org_predikat\n"
+    ("mins-over-100", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n"
+     "    input: org_predikat\n"
      "    limits:\n      Kurang:\n        - {label: Baik, min_pct: 60}\n        - {label: Kurang/Misconduct, "
      "min_pct: 60}\n", [("K603", 13, 7)]),
-    ("min-above-max", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n    input: org_predikat\n"
+    ("min-above-max", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n"
+     "    input: org_predikat\n"
      "    limits:\n      Baik:\n        - {label: Baik, min_pct: 60}\n        - {label: Baik, max_pct: 50}\n",
      [("K603", 13, 7)]),
     ("when-unknown-name", "    kind: count\n    group_by: unit_kerja\n    when: predikat == \"Baik\" and jp < 3\n"
      "    at_least: 1\n    action: {id: x, kind: catatan}\n", [("K302", 10, 34)]),
     ("when-not-condition", "    kind: count\n    group_by: unit_kerja\n    when: [jp_pengembangan + 1]\n"
      "    at_least: 1\n    action: {id: x, kind: catatan}\n", [("K309", 10, 12)]),
-    ("reason-placeholder", "    kind: count\n    group_by: unit_kerja\n    when: predikat == \"Baik\"\n    at_least: 1\n"
+    ("reason-placeholder", "    kind: count\n    group_by: unit_kerja\n    when: predikat == \"Baik\"\n"
+     "    at_least: 1\n"
      "    action: {id: x, kind: catatan, reason: \"{count} di {unit}\"}\n", [("K215", 12, 44)]),
     # the schema: required keys, unknown keys, bounds
     ("no-limits", "    kind: distribution\n    output: predikat\n    group_by: unit_kerja\n    input: org_predikat\n",

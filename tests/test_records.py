@@ -11,7 +11,10 @@ import pytest
 
 from kinerja.model import FieldDef
 from kinerja.records.coerce import Coercer, to_number
-from kinerja.records.read import RecordsError, _read_json, detect_format, read_records, sniff_delimiter
+from kinerja.records.csv_reader import sniff_delimiter
+from kinerja.records.json_reader import read_json
+from kinerja.records.read import EXTENSIONS, FORMATS, READERS, detect_format, read_records, reader_for
+from kinerja.records.source import RecordsError
 
 
 def rows(path, fmt=None):
@@ -24,7 +27,7 @@ def test_csv_comma_semicolon_and_bom(tmp_path):
     b = tmp_path / "b.csv"
     b.write_bytes(b"\xef\xbb\xbfnip;nama\n198609262015051001;Budi\n")
     assert [(r, d["nama"]) for r, d, _ in rows(a)] == [(1, "Budi"), (2, "Sari")]
-    [(row, data, problem)] = rows(b)
+    [(_, data, problem)] = rows(b)
     assert data["nip"] == "198609262015051001" and data["nama"] == "Budi" and problem is None
 
 
@@ -49,7 +52,7 @@ def test_csv_whole_file_errors(tmp_path, content, message):
 def test_json_list_streams_in_small_chunks():
     data = [{"nip": "1" * 18, "n": i, "x": 0.1} for i in range(50)]
     text = json.dumps(data, indent=1).encode()
-    got = list(_read_json(io.BytesIO(text), chunk_size=7))
+    got = list(read_json(io.BytesIO(text), chunk_size=7))
     assert [s.data["n"] for s in got] == list(range(50))
     assert got[0].data["x"] == Decimal("0.1")
 
@@ -62,11 +65,11 @@ def test_json_list_streams_in_small_chunks():
 ])
 def test_json_errors(text, message):
     with pytest.raises(RecordsError, match=message):
-        list(_read_json(io.BytesIO(text)))
+        list(read_json(io.BytesIO(text)))
 
 
 def test_empty_json_list_and_non_dict_items(tmp_path):
-    assert list(_read_json(io.BytesIO(b" [ ] "))) == []
+    assert list(read_json(io.BytesIO(b" [ ] "))) == []
     path = tmp_path / "r.json"
     path.write_text('[1, {"a": 2}]')
     assert [d for _, d, _ in rows(path)] == [1, {"a": 2}]
@@ -106,6 +109,37 @@ def test_unknown_extension_and_missing_file(tmp_path):
         rows(tmp_path / "missing.csv")
     with pytest.raises(RecordsError, match="is a folder"):
         rows(tmp_path, "csv")
+
+
+def test_the_registry_names_every_format_once_with_its_extensions():
+    # the CLI's --input-format choices and the workbench's file filter are built from these
+    assert FORMATS == ("csv", "json", "jsonl", "yaml", "xlsx")
+    assert EXTENSIONS == {".csv": "csv", ".txt": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                          ".yaml": "yaml", ".yml": "yaml", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+    assert [r.name for r in READERS.values() if r.tabular] == ["csv", "xlsx"]
+    assert [r.name for r in READERS.values() if r.line_per_record] == ["csv", "jsonl"]
+
+
+@pytest.mark.parametrize("name,explicit,fmt", [
+    pytest.param("a.txt", None, "csv", id="by-extension"),
+    pytest.param("a.txt", "jsonl", "jsonl", id="explicit-wins"),
+    pytest.param("-", "xlsx", "xlsx", id="stdin"),
+])
+def test_reader_for(name, explicit, fmt):
+    assert reader_for(name, explicit).name == fmt
+
+
+def test_reader_for_an_unknown_format_is_the_callers_mistake():
+    with pytest.raises(ValueError, match="unknown records format 'xls': one of csv, json, jsonl, yaml, xlsx"):
+        reader_for("a.xls", "xls")
+
+
+def test_a_mapping_renames_the_keys_of_a_text_format(tmp_path):
+    from kinerja.records.mapping import Mapping
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"NIP Baru": "199001012019032002", "x": 1}\n')
+    got = list(read_records(str(path), mapping=Mapping(id="m", columns={"nip": ["NIP Baru"]})))
+    assert got[0].data == {"x": 1, "nip": "199001012019032002"}
 
 
 @pytest.mark.parametrize("header,delimiter", [("a,b", ","), ("a;b;c", ";"), ("a\tb", "\t"), ("a", ",")])

@@ -64,7 +64,8 @@ def test_text_no_findings():
 
 
 def test_text_counts_infos_and_files_only_named_by_findings():
-    found = [Finding("K203", "m", file="a.yaml", line=1, column=1), Finding("K999", "note", file="b.yaml", severity="info")]
+    found = [Finding("K203", "m", file="a.yaml", line=1, column=1),
+             Finding("K999", "note", file="b.yaml", severity="info")]
     out = render(found, "text", ctx("a.yaml"))
     assert out.splitlines()[-1] == "1 error(s), 0 warning(s), 1 info(s) in 2 file(s)"
 
@@ -117,7 +118,8 @@ def test_github_exact_output(findings):
     out = render(findings, "github", ctx())
     assert out.splitlines() == [
         "::error file=policies/a.yaml,title=K001 file cannot be read::cannot open file",
-        "::error file=policies/x.yaml,line=12,col=5,title=K203 weights do not total 100::weights total 95, expected 100",
+        "::error file=policies/x.yaml,line=12,col=5,title=K203 weights do not total 100::"
+        "weights total 95, expected 100",
         "::error file=policies/x.yaml,line=12,col=5,title=K302 unknown name::"
         "unknown name 'jp_pengembangn' — hint: did you mean \"jp_pengembangan\"?",
         "::warning file=policies/x.yaml,line=30,col=3,title=K218 band range does not cover its input's range::"
@@ -240,7 +242,8 @@ def test_sarif_uri_is_relative_with_forward_slashes(tmp_path, sarif_schema):
     ]
     context = ReportContext(files_checked=[inside], tool_version=VERSION, root=str(tmp_path))
     doc = sarif_log(found, context)
-    uris = [r.get("locations", [{}])[0].get("physicalLocation", {}).get("artifactLocation") for r in doc["runs"][0]["results"]]
+    uris = [r.get("locations", [{}])[0].get("physicalLocation", {}).get("artifactLocation")
+            for r in doc["runs"][0]["results"]]
     assert {"uri": "policies/my%20policy.yaml", "uriBaseId": "%SRCROOT%", "index": 0} in uris
     assert {"uri": "policies/sub/x.yaml", "uriBaseId": "%SRCROOT%"} in uris
     assert None in uris  # a finding without a file has no location

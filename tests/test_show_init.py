@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
-from kinerja.policy.located import load_text, to_plain
 from kinerja.policy.documents import read_document, resolve
+from kinerja.policy.located import load_text, to_plain
 from kinerja.testing.scaffold import slug
 
 ROOT = Path(__file__).parent.parent

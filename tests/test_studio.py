@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from kinerja.workbench import MAX_UPLOAD
-from kinerja.policy.yaml_edit import EditError, apply_edits
 from kinerja.cli.studio.app import create_app
+from kinerja.policy.yaml_edit import EditError, apply_edits
+from kinerja.workbench import MAX_UPLOAD
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"

@@ -25,12 +25,11 @@ TINGGI = json.dumps(["bands", "kategori_potensial", "bands", 0, "min"], separato
 SHOTS = os.environ.get("KINERJA_STUDIO_SHOTS")  # a folder: also write the screenshots for docs/
 
 
-def _driver():
+def _driver(browser: str):
     webdriver = pytest.importorskip("selenium.webdriver")
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
-    if not browser or not driver_path:
-        pytest.skip("no chromium/chromedriver: apt-get install chromium chromium-driver")
+    if not driver_path:
+        pytest.skip("no chromedriver: apt-get install chromium-driver")
     options = webdriver.ChromeOptions()
     options.binary_location = browser
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000", "--disable-dev-shm-usage"):
@@ -74,12 +73,12 @@ def shot(driver, name):
         driver.save_screenshot(str(Path(SHOTS) / name))
 
 
-def test_change_a_threshold_see_the_impact_and_save(studio, tmp_path):
+def test_change_a_threshold_see_the_impact_and_save(studio, tmp_path, chromium):
     from selenium.webdriver.common.by import By
 
     folder, url = studio
     before = (folder / "permenpanrb-6-2022.yaml").read_text("utf-8")
-    driver = _driver()
+    driver = _driver(chromium.executable)
     try:
         driver.get(url)
         wait(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
@@ -103,7 +102,8 @@ def test_change_a_threshold_see_the_impact_and_save(studio, tmp_path):
         driver.find_element(By.CSS_SELECTOR, 'button[data-tab="impact"]').click()
         summary = wait(driver, lambda d: d.find_element(By.ID, "impact-summary").get_attribute("data-changed")
                        and d.find_element(By.ID, "impact-summary"))
-        listed = [tr.get_attribute("data-nip") for tr in driver.find_elements(By.CSS_SELECTOR, "#impact-table tr[data-row]")]
+        listed = [tr.get_attribute("data-nip")
+                  for tr in driver.find_elements(By.CSS_SELECTOR, "#impact-table tr[data-row]")]
         shot(driver, "studio-dampak.png")
         # the same change compared by the CLI, independently of the workbench
         edited = tmp_path / "edited.yaml"

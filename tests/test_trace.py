@@ -12,7 +12,8 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.model import BandStep, Condition, GivenStep, RuleStep, TableStep, ValueStep, nodes, tables, trace
 from kinerja.policy.documents import read_document, resolve
-from kinerja.records.read import Source, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import Source
 
 ROOT = Path(__file__).parents[1]
 

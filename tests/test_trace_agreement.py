@@ -28,7 +28,8 @@ from kinerja.evaluate.evaluator import Evaluator
 from kinerja.explain.explanation import explain
 from kinerja.model import Band, BandStep, Policy, Table, TableStep, ValueStep
 from kinerja.policy.documents import read_document, resolve
-from kinerja.records.read import Source, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import Source
 from kinerja.testing.coverage import Tracker
 from kinerja.testing.suite import collect
 

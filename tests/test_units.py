@@ -9,9 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from kinerja.cli.main import main
 
 NASIONAL = Path(__file__).parents[1] / "policies" / "nasional"
 POLICY = NASIONAL / "permenpanrb-6-2022.yaml"
@@ -26,23 +23,8 @@ KUADRAN = {(DA, DA): "Sangat Baik", (DA, SE): "Baik", (SE, DA): "Baik", (SE, SE)
 HEAD_RATING = {"Istimewa": DA, "Baik": SE, "Butuh Perbaikan": DB, "Kurang": DB, "Sangat Kurang": DB}
 
 
-def invoke(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
 def jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
-
-
-def write_csv(path: Path, rows: list[dict]) -> Path:
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, cols, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return path
 
 
 def record(nip: str, unit: str = "Dinas A", **changes) -> dict:
@@ -61,16 +43,16 @@ def nip(i: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_runs(tmp_path_factory):
+def sample_runs(tmp_path_factory, kinerja, write_csv):
     """The generated national sample plus one CLTN record, with and without the shipped units file."""
     tmp = tmp_path_factory.mktemp("units")
     rows = list(csv.DictReader(io.StringIO(SAMPLE.read_text("utf-8"))))
     rows.append({**rows[0], "nip": "199101012015031999", "unit_kerja": "Dinas Sosial", "rating_hasil_kerja": "",
                  "rating_perilaku_kerja": "", "status_pegawai": "cltn"})
     records = write_csv(tmp / "pegawai.csv", rows)
-    plain = invoke("evaluate", POLICY, records, "--format", "jsonl")
+    plain = kinerja("evaluate", POLICY, records, "--format", "jsonl")
     pop = tmp / "pop.json"
-    with_units = invoke("evaluate", POLICY, records, "--format", "jsonl", "--units", UNITS,
+    with_units = kinerja("evaluate", POLICY, records, "--format", "jsonl", "--units", UNITS,
                         "--population-output", pop)
     return rows, jsonl(plain.stdout), with_units, json.loads(pop.read_text("utf-8"))
 
@@ -148,18 +130,18 @@ def test_kurva_names_unit_predikat_counts_and_the_failed_limit(sample_runs):
     ("", "ok"), ("aktif", "ok"), ("cltn", "excluded"), ("diberhentikan_sementara", "excluded"),
     ("tugas_belajar", "ok"), ("cpns", "ok"), ("CLTN", "excluded"), ("cuti", "error"),
 ], ids=lambda v: v or "missing")
-def test_status_pegawai(tmp_path, status, expected):
+def test_status_pegawai(tmp_path, status, expected, kinerja, write_csv):
     recs = write_csv(tmp_path / "r.csv", [record(nip(1), status_pegawai=status)])
-    [row] = jsonl(invoke("evaluate", POLICY, recs, "--format", "jsonl").stdout)
+    [row] = jsonl(kinerja("evaluate", POLICY, recs, "--format", "jsonl").stdout)
     assert row["status"] == expected
 
 
-def test_excluded_rows_are_in_every_output_format(tmp_path):
+def test_excluded_rows_are_in_every_output_format(tmp_path, kinerja, write_csv):
     rows = [record(nip(1)), record(nip(2), status_pegawai="cltn", rating_hasil_kerja=""), record("123")]
     recs = write_csv(tmp_path / "r.csv", rows)
     out = {}
     for fmt in ("json", "jsonl", "csv", "table"):
-        r = invoke("evaluate", POLICY, recs, "--format", fmt)
+        r = kinerja("evaluate", POLICY, recs, "--format", fmt)
         assert r.exit_code == 1 and "records: 3, ok: 1, errors: 1, excluded: 1," in r.stderr
         out[fmt] = r.stdout
     assert [x["status"] for x in json.loads(out["json"])] == ["ok", "excluded", "error"]
@@ -172,7 +154,7 @@ def test_excluded_rows_are_in_every_output_format(tmp_path):
     # the table for people: EXCLUDED in the actions column, the reason in full on the next line
     assert lines[2].split()[:2] == ["2", nip(2)] and lines[2].endswith("EXCLUDED")
     assert lines[3].strip().startswith("cuti di luar")
-    r = invoke("evaluate", POLICY, recs, "--format", "xlsx", "-o", tmp_path / "h.xlsx")
+    r = kinerja("evaluate", POLICY, recs, "--format", "xlsx", "-o", tmp_path / "h.xlsx")
     from openpyxl import load_workbook
     ws = load_workbook(tmp_path / "h.xlsx")["Hasil"]
     header, *body = ws.iter_rows(values_only=True)
@@ -180,34 +162,35 @@ def test_excluded_rows_are_in_every_output_format(tmp_path):
     assert statuses == ["ok", "excluded", "error"]
 
 
-def test_an_exclusion_reads_fields_only(tmp_path):
+def test_an_exclusion_reads_fields_only(tmp_path, kinerja):
     policy = tmp_path / "p.yaml"
     policy.write_text("kinerja: 1\nid: p\nname: P\nversion: '1'\nfields:\n  nip: {type: nip}\n  x: {type: number}\n"
                       "values:\n  y: x * 2\nrules:\n  keluar:\n    kind: dikecualikan\n    when: y > 2\n")
-    r = invoke("validate", policy)
+    r = kinerja("validate", policy)
     assert r.exit_code == 1
     assert f"{policy}:13:11: error K302 `y` is computed, but a rule of kind dikecualikan is decided before " \
            "anything is computed" in r.stdout
 
 
-def test_plt_plh_and_tugas_belajar_are_not_in_the_kurva(tmp_path):
+def test_plt_plh_and_tugas_belajar_are_not_in_the_kurva(tmp_path, kinerja, write_csv):
     rows = [record(nip(i), rating_hasil_kerja=DA, rating_perilaku_kerja=DA) for i in range(1, 4)]
     rows += [record(nip(4), plt_plh="ya"), record(nip(5), status_pegawai="tugas_belajar")]
     recs = write_csv(tmp_path / "r.csv", rows)
     pop = tmp_path / "pop.json"
-    r = invoke("evaluate", POLICY, recs, "--org-predikat", "Dinas A=Istimewa", "--population-output", pop)
+    r = kinerja("evaluate", POLICY, recs, "--org-predikat", "Dinas A=Istimewa", "--population-output", pop)
     [outcome] = json.loads(pop.read_text())["population"]
     assert (outcome["valid"], outcome["skipped"], outcome["counts"]["Sangat Baik"]) == (3, 2, 3)
     assert "Sangat Baik at most 70%, but Sangat Baik = 3 of 3 (100%)" in r.stderr
     assert "Plt/Plh or skipped 2 not counted" in r.stderr
-    plt = jsonl(invoke("evaluate", POLICY, recs, "--format", "jsonl").stdout)[3]
-    assert plt["actions"][0]["reason"] == "SKP sebagai Plt/Plh di Dinas A; tidak dihitung dalam kurva distribusi unit itu"
+    plt = jsonl(kinerja("evaluate", POLICY, recs, "--format", "jsonl").stdout)[3]
+    assert plt["actions"][0]["reason"] == \
+        "SKP sebagai Plt/Plh di Dinas A; tidak dihitung dalam kurva distribusi unit itu"
 
 
 # --- the units file -----------------------------------------------------------------------------
 
 
-def test_units_file_findings_and_the_run_goes_on(tmp_path):
+def test_units_file_findings_and_the_run_goes_on(tmp_path, kinerja, write_csv):
     units = tmp_path / "units.csv"
     units.write_text("unit_kerja,induk,predikat_organisasi,nip_pimpinan\n"
                      "Dinas A,Pemkot,Baik,198609262015051001\n"        # line 2
@@ -219,7 +202,7 @@ def test_units_file_findings_and_the_run_goes_on(tmp_path):
     recs = write_csv(tmp_path / "r.csv", [record(nip(1)), record(nip(2), unit="Dinas X"),
                                           record(nip(3), unit="Dinas X")])
     pop = tmp_path / "pop.json"
-    r = invoke("evaluate", POLICY, recs, "--units", units, "--format", "jsonl", "--population-output", pop)
+    r = kinerja("evaluate", POLICY, recs, "--units", units, "--format", "jsonl", "--population-output", pop)
     assert len(r.stdout.splitlines()) == 3
     assert [(f["code"], f["line"]) for f in json.loads(pop.read_text())["units"]["findings"]] == [
         ("K610", 4), ("K611", 5), ("K613", 6), ("K612", 7), ("K614", 2), ("K614", 4), ("K615", 3)]
@@ -234,23 +217,23 @@ def test_units_file_findings_and_the_run_goes_on(tmp_path):
     assert r.exit_code == 1
 
 
-def test_units_file_without_unit_column_is_a_usage_error(tmp_path):
+def test_units_file_without_unit_column_is_a_usage_error(tmp_path, kinerja, write_csv):
     units = tmp_path / "units.csv"
     units.write_text("unit,predikat\nDinas A,Baik\n")
     recs = write_csv(tmp_path / "r.csv", [record(nip(1))])
-    r = invoke("evaluate", POLICY, recs, "--units", units)
+    r = kinerja("evaluate", POLICY, recs, "--units", units)
     assert r.exit_code == 2 and "--units: " in r.stderr and "needs a unit_kerja column" in r.stderr
-    r = invoke("evaluate", POLICY, recs, "--units", tmp_path / "nope.csv")
+    r = kinerja("evaluate", POLICY, recs, "--units", tmp_path / "nope.csv")
     assert r.exit_code == 2 and "--units: cannot read" in r.stderr
 
 
-def test_units_and_org_predikat_together_is_a_usage_error(tmp_path):
+def test_units_and_org_predikat_together_is_a_usage_error(tmp_path, kinerja, write_csv):
     recs = write_csv(tmp_path / "r.csv", [record(nip(1))])
-    r = invoke("evaluate", POLICY, recs, "--units", UNITS, "--org-predikat", "Dinas A=Baik")
+    r = kinerja("evaluate", POLICY, recs, "--units", UNITS, "--org-predikat", "Dinas A=Baik")
     assert r.exit_code == 2 and "--units or with --org-predikat, not both" in r.stderr
 
 
-def test_rollup_judges_a_parent_on_everyone_below(tmp_path):
+def test_rollup_judges_a_parent_on_everyone_below(tmp_path, kinerja, write_csv):
     policy = tmp_path / "p.yaml"
     policy.write_text("kinerja: 1\nid: p\nname: P\nversion: '1'\nextends: permenpanrb-6-2022\n"
                       "population:\n  kurva-distribusi:\n    kind: distribution\n    output: predikat\n"
@@ -262,24 +245,25 @@ def test_rollup_judges_a_parent_on_everyone_below(tmp_path):
     rows = [record(nip(1)), record(nip(2), unit=" dinas  A", rating_hasil_kerja=DB),
             record(nip(3), unit="Dinas B"), record(nip(4), unit="Dinas B", rating_hasil_kerja=DB)]
     pop = tmp_path / "pop.json"
-    invoke("evaluate", policy, write_csv(tmp_path / "r.csv", rows), "--units", units, "--population-output", pop)
-    got = {o["group"]: (o["valid"], o["counts"]["Baik"], o["status"]) for o in json.loads(pop.read_text())["population"]}
+    kinerja("evaluate", policy, write_csv(tmp_path / "r.csv", rows), "--units", units, "--population-output", pop)
+    got = {o["group"]: (o["valid"], o["counts"]["Baik"], o["status"])
+           for o in json.loads(pop.read_text())["population"]}
     assert got == {"Dinas A": (2, 1, "pass"), "Pemkot": (4, 2, "pass"), "Dinas B": (2, 1, "pass")}
 
 
-def test_explain_with_units_names_the_unit_the_head_leads(tmp_path):
+def test_explain_with_units_names_the_unit_the_head_leads(tmp_path, kinerja, write_csv):
     recs = write_csv(tmp_path / "r.csv", [record("197404171999071241", unit="Dinas Kesehatan",
                                                  rating_hasil_kerja=DB, rating_perilaku_kerja=DA)])
-    r = invoke("explain", POLICY, recs, "--units", UNITS, "--row", "1")
+    r = kinerja("explain", POLICY, recs, "--units", UNITS, "--row", "1")
     assert r.exit_code == 0, r.output
     assert "Tindak lanjut pimpinan-unit (catatan) BERLAKU: pimpinan Dinas Kesehatan: rating hasil kerja Sesuai " \
            "Ekspektasi dari predikat kinerja organisasi Baik (SE MenPANRB 3/2023 [U])" in r.stdout
 
 
-def test_compare_with_units_counts_the_excluded_apart(tmp_path):
+def test_compare_with_units_counts_the_excluded_apart(tmp_path, kinerja, write_csv):
     recs = write_csv(tmp_path / "r.csv", [record("197404171999071241", unit="Dinas Kesehatan", rating_hasil_kerja=DB),
                                           record(nip(2), unit="Dinas Kesehatan", status_pegawai="cltn")])
-    r = invoke("compare", POLICY, POLICY, recs, "--units", UNITS, "--format", "json")
+    r = kinerja("compare", POLICY, POLICY, recs, "--units", UNITS, "--format", "json")
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)["summary"]
     assert (summary["records"], summary["valid"], summary["invalid"], summary["excluded"]) == (2, 1, 0, 1)
@@ -288,27 +272,27 @@ def test_compare_with_units_counts_the_excluded_apart(tmp_path):
 @pytest.mark.parametrize("golongan,jenis,ok", [
     ("IX", "PPPK", True), ("I", "PPPK", True), ("XVII", "PPPK", True), ("XVIII", "PPPK", False), ("III/b", "PNS", True),
 ])
-def test_pppk_golongan(tmp_path, golongan, jenis, ok):
+def test_pppk_golongan(tmp_path, golongan, jenis, ok, kinerja, write_csv):
     recs = write_csv(tmp_path / "r.csv", [record(nip(1), jenis_asn=jenis, golongan=golongan)])
-    [row] = jsonl(invoke("evaluate", POLICY, recs, "--format", "jsonl").stdout)
+    [row] = jsonl(kinerja("evaluate", POLICY, recs, "--format", "jsonl").stdout)
     assert (row["status"] == "ok") is ok
 
 
-def test_explain_of_an_excluded_record_says_why(tmp_path):
+def test_explain_of_an_excluded_record_says_why(tmp_path, kinerja, write_csv):
     recs = write_csv(tmp_path / "r.csv", [record(nip(1), status_pegawai="cltn", rating_hasil_kerja="")])
-    r = invoke("explain", POLICY, recs, "--row", "1", "--lang", "en")
+    r = kinerja("explain", POLICY, recs, "--row", "1", "--lang", "en")
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines()[2] == ("The employee is NOT APPRAISED (tidak-dinilai-cltn): cuti di luar tanggungan "
                                         "negara; tidak dinilai selama cuti (domain.md §7) [U]")
 
 
-def test_compare_lists_a_record_one_policy_excludes(tmp_path):
+def test_compare_lists_a_record_one_policy_excludes(tmp_path, kinerja, write_csv):
     variant = tmp_path / "v.yaml"
     variant.write_text("kinerja: 1\nid: v\nname: V\nversion: '1'\nextends: permenpanrb-6-2022\nrules:\n"
                        "  tidak-dinilai-tugas-belajar:\n    kind: dikecualikan\n"
                        "    when: status_pegawai == \"tugas_belajar\"\n    reason: tugas belajar tidak dinilai\n")
     recs = write_csv(tmp_path / "r.csv", [record(nip(1), status_pegawai="tugas_belajar"), record(nip(2))])
-    r = invoke("compare", POLICY, variant, recs, "--format", "json")
+    r = kinerja("compare", POLICY, variant, recs, "--format", "json")
     data = json.loads(r.stdout)
     assert (data["summary"]["valid"], data["summary"]["invalid"], data["summary"]["excluded"]) == (1, 1, 0)
     [entry] = data["invalid"]
@@ -316,40 +300,35 @@ def test_compare_lists_a_record_one_policy_excludes(tmp_path):
     assert entry["b"] == [{"field": "status", "reason": "not appraised: tugas belajar tidak dinilai"}]
 
 
-def test_coverage_counts_an_exclusion_rule_only_when_it_took_a_record_out(tmp_path):
+def test_coverage_counts_an_exclusion_rule_only_when_it_took_a_record_out(tmp_path, kinerja):
     policy = tmp_path / "p.yaml"
     policy.write_text("kinerja: 1\nid: p\nname: P\nversion: '1'\nfields:\n  nip: {type: nip}\n"
                       "  status: {type: enum, values: [aktif, cltn], default: aktif}\nrules:\n"
                       "  keluar:\n    kind: dikecualikan\n    when: status == \"cltn\"\n"
                       "tests:\n  - name: aktif\n    record: {nip: \"198609262015051001\"}\n    expect: {status: ok}\n")
-    r = invoke("test", policy, "--coverage")
+    r = kinerja("test", policy, "--coverage")
     assert "rule keluar never fired" in r.stdout
     policy.write_text(policy.read_text() + "  - name: cltn\n    record: {nip: \"198609262015051001\", status: cltn}\n"
                       "    expect: {status: excluded, actions: [keluar]}\n")
-    r = invoke("test", policy, "--coverage")
+    r = kinerja("test", policy, "--coverage")
     assert r.exit_code == 0 and "coverage 100% (1/1)" in r.stdout
 
 
-def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path):
-    import time
+def test_a_long_chain_of_units_is_checked_in_linear_time(tmp_path, timing):
     from kinerja.records.units import read_units
 
-    def timed(n: int) -> float:
+    def chain(n: int) -> str:
         path = tmp_path / f"u{n}.csv"
         path.write_text("unit_kerja,induk\n" + "".join(f"U{i},U{i + 1}\n" for i in range(n)) + f"U{n},U0\n")
-        best = float("inf")
-        for _ in range(3):  # the best of three: these machines are shared
-            start = time.perf_counter()
-            units = read_units(str(path))
-            best = min(best, time.perf_counter() - start)
-        assert [f.code for f in units.findings] == ["K611"]
-        return best
+        assert [f.code for f in read_units(str(path)).findings] == ["K611"]  # the chain closes into a circle
+        return str(path)
 
-    small, large = timed(3000), timed(30000)
-    assert large < small * 40  # 10× the units: linear is ~10×, the quadratic walk was ~100×
+    small, large = chain(3000), chain(30000)
+    # 10× the units: linear is ~10×, the quadratic walk was ~100× (best of three each, alternating)
+    assert timing.ratio(lambda: read_units(large), lambda: read_units(small)) < 30
 
 
-def test_an_xlsx_units_file_reports_sheet_rows(tmp_path):
+def test_an_xlsx_units_file_reports_sheet_rows(tmp_path, kinerja, write_csv):
     from openpyxl import Workbook
     wb = Workbook()
     ws = wb.active
@@ -361,7 +340,8 @@ def test_an_xlsx_units_file_reports_sheet_rows(tmp_path):
     ws.append(["Dinas B", "Dinas Q", "Baik", ""])
     wb.save(tmp_path / "units.xlsx")
     recs = write_csv(tmp_path / "r.csv", [record(nip(1))])
-    r = invoke("evaluate", POLICY, recs, "--units", tmp_path / "units.xlsx", "--format", "jsonl")
-    assert f'{tmp_path / "units.xlsx"}:5:1: error K610 induk "Dinas Q" of Dinas B is not a unit in this file' in r.stderr
+    r = kinerja("evaluate", POLICY, recs, "--units", tmp_path / "units.xlsx", "--format", "jsonl")
+    assert f'{tmp_path / "units.xlsx"}:5:1: error K610 induk "Dinas Q" of Dinas B is not a unit in this file' \
+        in r.stderr
     [row] = [json.loads(line) for line in r.stdout.splitlines()]
     assert row["actions"][0]["id"] == "pimpinan-unit" and row["outputs"]["rating_hasil_kerja_akhir"] == SE

@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from kinerja.cli.main import main
+from kinerja.findings import CODES
 from kinerja.validate import validate_file, validate_paths
 
 HERE = Path(__file__).resolve().parent
@@ -31,13 +32,14 @@ FILES = sorted(CASES.rglob("*.yaml"))
 EXPECT = re.compile(r"# expect: (?:none|(?P<code>K\d{3}) (?:(?P<file>[^\s:]+):)?(?P<line>\d+):(?P<col>\d+)"
                     r"(?: (?P<text>.+))?)\s*")
 
-# Every code `kinerja validate` can report needs a case (K001/K003 are in test_validate_robust.py).
-REQUIRED_CODES = {
-    "K002", "K004", "K005", "K006", "K007", "K008", "K009", "K010", "K011", "K012", "K013",
-    "K101", "K102", "K103", "K104", "K105", "K106", "K107", "K201",
-    "K203", "K204", "K205", "K206", "K207", "K208", "K209", "K210", "K211", "K212", "K213", "K214", "K215",
-    "K216", "K217", "K301", "K302", "K303", "K304", "K305", "K306", "K307", "K308", "K309",
+# Every catalogued code `kinerja validate` can report (K0xx-K3xx) needs a case here, so a new
+# check's code fails this test until its case file exists. Tested elsewhere, with the reason:
+ELSEWHERE = {
+    "K001": "a file that cannot be read is not a file of this corpus (test_validate_robust.py)",
+    "K003": "a file over the size limit would be a megabyte here (test_validate_robust.py)",
+    "K220": "a table too large to check needs 20,000 combinations (test_validate_robust.py)",
 }
+REQUIRED_CODES = {code for code in CODES if code[1] in "0123"} - set(ELSEWHERE)
 # The issue names these six explicitly: each must give exactly its one finding.
 ISSUE_CASES = {
     "k005_duplicate_key.yaml": "K005", "k203_weights_95.yaml": "K203", "k205_band_gap_below.yaml": "K205",
@@ -68,7 +70,7 @@ def case_id(path: Path) -> str:
 
 def test_corpus_is_complete():
     covered = {e[0] for f in FILES for e in expectations(f)}
-    assert REQUIRED_CODES <= covered, f"no case for {sorted(REQUIRED_CODES - covered)}"
+    assert covered >= REQUIRED_CODES, f"no case for {sorted(REQUIRED_CODES - covered)}"
     assert list((CASES / "ok").glob("*.yaml")), "no valid cases"
     for f in (CASES / "ok").glob("*.yaml"):
         assert expectations(f) == [], f"{f.name}: files under ok/ must expect none"

@@ -22,8 +22,9 @@ from kinerja.cli.main import main
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluate.evaluator import Evaluator
 from kinerja.policy.documents import read_document, resolve
-from kinerja.records.read import BadCell, RecordsError, read_records
-from kinerja.records.xlsx import NO_SAVED_VALUE, _maybe_rounded, cell_ref
+from kinerja.records.read import read_records
+from kinerja.records.sheet import NO_SAVED_VALUE, cell_ref, maybe_rounded
+from kinerja.records.source import BadCell, RecordsError
 
 ROOT = Path(__file__).parents[1]
 NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
@@ -236,8 +237,8 @@ def test_nip_workbook_notes(tmp_path):
     (24, 24),
     (-198609262015051000, -198609262015051000.0),
 ], ids=["exact-18", "rounded-18", "15-digits", "small", "negative"])
-def test_maybe_rounded(value, expected):
-    got = _maybe_rounded(value)
+def testmaybe_rounded(value, expected):
+    got = maybe_rounded(value)
     assert got == expected and type(got) is type(expected)
 
 

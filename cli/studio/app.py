@@ -22,12 +22,11 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from kinerja import i18n
+from kinerja.cli.studio.words import page_words
 from kinerja.i18n import _
 from kinerja.report.handbook import render as render_handbook
 from kinerja.report.results import dumps
 from kinerja.workbench import MAX_UPLOAD, Refused, Workspace
-
-from kinerja.cli.studio.words import page_words
 
 COOKIE = "kinerja_studio"
 MAX_BODY = MAX_UPLOAD + 64 * 1024
@@ -139,7 +138,7 @@ def create_app(folder: str, token: str, hosts: set[str], csrf: str | None = None
         row = data.get("row")
         if not isinstance(row, int):
             raise Refused(_("row must be a number"))
-        lang = data.get("lang") if data.get("lang") in ("id", "en") else "id"
+        lang = str(data["lang"]) if data.get("lang") in ("id", "en") else "id"
         return _json(workspace.explain(str(data.get("path", "")), edits_of(data), sources_of(data), row, lang))
 
     async def impact(request: Request) -> Response:

@@ -60,7 +60,8 @@ WORDS = {
     "after": N_("After"),
     "gained": N_("Gained"),
     "lost": N_("Lost"),
-    "fairness": N_("Fairness between units ({fav}): each unit's rate against the best unit's; below 0.8 is marked red."),
+    "fairness": N_("Fairness between units ({fav}): each unit's rate against the best unit's; below 0.8 is "
+                   "marked red."),
     "fairness_same": N_("No ratio changes."),
 }
 

@@ -6,13 +6,27 @@ a rule's conditions (added/removed), a scorecard's weights, a param's value. Pla
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from kinerja.i18n import _, lang as current_lang
-from kinerja.values import format_value
+from kinerja.i18n import _
+from kinerja.i18n import lang as current_lang
 from kinerja.policy.documents import SECTIONS, Resolved
+from kinerja.values import format_value
 
 META = ("rounding", "cycle")
+CHANGE_WORDS = {  # the technical words of a change (below), as an officer says them
+    "id": [(r"^band (.*): min$", r"rentang \1: batas bawah"), (r"^band (.*): max$", r"rentang \1: batas atas"),
+           (r"^band (.*): below$", r"rentang \1: di bawah"), (r"^band (.*)$", r"rentang \1"),
+           (r"^condition added$", "syarat ditambahkan"), (r"^condition removed$", "syarat dihapus"),
+           (r"^row added$", "baris ditambahkan"), (r"^row removed$", "baris dihapus"),
+           (r"^row order$", "urutan baris"), (r"^row (\d+)$", r"baris \1"),
+           (r"^indicator (.*): weight$", r"indikator \1: bobot"), (r"^indicator (.*)$", r"indikator \1"),
+           (r"^label$", "nama"), (r"^value$", "nilai"), (r"^reason$", "alasan"), (r"^description$", "keterangan"),
+           (r"^expr$", "rumus"), (r"^input$", "masukan"), (r"^inputs$", "masukan"), (r"^default$", "nilai bawaan"),
+           (r"^kind$", "jenis"), (r"^params\.(.*)$", r"nilai tambahan \1"), (r"^range\.(.*)$", r"rentang: \1")],
+    "en": [],
+}
 
 
 def _as_list(x) -> list:
@@ -38,7 +52,7 @@ def _generic(a: Any, b: Any, path: str = "") -> list[dict]:
             else:
                 out.extend(_generic(a[key], b[key], sub))
         return out
-    if a != b or type(a) is not type(b) and not (_num(a) and _num(b)):
+    if a != b or (type(a) is not type(b) and not (_num(a) and _num(b))):
         return [_change(path or "value", a, b)]
     return []
 
@@ -152,10 +166,8 @@ def diff_policies(a: Resolved, b: Resolved) -> dict:
 
 def describe(diff: dict) -> list[str]:
     """One line per change, for text and markdown reports."""
-    from kinerja.handbook import _what  # the officer's words for a change (handbook imports this module)
-
     lang = current_lang()
-    lines = [f"{_what(c['what'], lang)}: {format_value(c['a'])} → {format_value(c['b'])}" for c in diff["meta"]]
+    lines = [f"{change_words(c['what'], lang)}: {format_value(c['a'])} → {format_value(c['b'])}" for c in diff["meta"]]
     for section, d in diff["sections"].items():
         for name in d["added"]:
             lines.append(_("{section}: {name} added in B").format(section=section, name=name))
@@ -163,8 +175,17 @@ def describe(diff: dict) -> list[str]:
             lines.append(_("{section}: {name} removed in B").format(section=section, name=name))
         for name, changes in d["changed"].items():
             for c in changes:
-                lines.append(f"{section}: {name}: {_what(c['what'], lang)}: {_short(c['a'])} → {_short(c['b'])}")
+                lines.append(f"{section}: {name}: {change_words(c['what'], lang)}: {_short(c['a'])} → {_short(c['b'])}")
     return lines
+
+
+def change_words(text: str, lang: str) -> str:
+    """A change's technical words (`band Baik: min`) as an officer says them in `lang`."""
+    for pattern, repl in CHANGE_WORDS.get(lang, ()):
+        new, n = re.subn(pattern, repl, text)
+        if n:
+            return new
+    return text
 
 
 def _short(value: Any, limit: int = 80) -> str:

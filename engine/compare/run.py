@@ -21,7 +21,7 @@ from kinerja.evaluate.population import PopulationRun
 from kinerja.expr.language import Expression
 from kinerja.i18n import _
 from kinerja.model import Band, Policy, Table
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 from kinerja.spill import SpillList
 from kinerja.values import format_value
 

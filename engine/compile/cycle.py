@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kinerja.i18n import _
+from kinerja.checks import run as run_checks
+from kinerja.compile.positions import Locator
 from kinerja.findings import Finding
 
 FALLBACKS = ("last_period", "most_frequent")
@@ -53,65 +54,28 @@ class Cycle:
         return {**raw, self.months_field: months}
 
 
-def compile_cycle(resolved, fields: dict, types: dict, findings: list[Finding]) -> Cycle | None:
-    """Check the `cycle` section against the policy's fields and outputs (findings K230)."""
+def compile_cycle(resolved, fields: dict, types: dict, locator: Locator, findings: list[Finding]) -> Cycle | None:
+    """The `cycle` section as a `Cycle`, after checking it against the policy's fields and outputs (K230)."""
     spec = resolved.meta.get("cycle")
     doc = resolved.cycle_doc
     if not isinstance(spec, dict) or doc is None:
         return None
-
-    def bad(message: str, path: list, hint: str | None = None) -> None:
-        findings.append(doc.finding("K230", message, ["cycle", *path], hint))
-
+    rules = resolved.sections["rules"]
+    findings.extend(locator.all(doc, run_checks("cycle", spec, fields, types, rules, doc is resolved.doc)))
     cycle = Cycle()
     periods = spec.get("periods")
     if isinstance(periods, dict):
-        name = periods.get("field")
-        f = fields.get(name)
-        months = {str(k): int(v) for k, v in (periods.get("months") or {}).items()}
-        if f is None or f.type != "enum":
-            bad(_("the period field `{name}` must be an enum field of this policy").format(name=name), ["periods", "field"])
-        elif set(months) != set(f.values or ()):
-            missing = [v for v in f.values or () if v not in months]
-            extra = [v for v in months if v not in (f.values or ())]
-            bad(_("`months` must list every value of `{name}` and nothing else").format(name=name)
-                + (_("; missing: {value}").format(value=', '.join(missing)) if missing else "")
-                + (_("; not values of the field: {value}").format(value=', '.join(extra)) if extra else ""), ["periods", "months"])
-        mf = periods.get("months_field")
-        if mf is not None and (mf not in fields or fields[mf].type not in ("integer", "number")):
-            bad(_("`months_field: {mf}` must be a number field of this policy").format(mf=mf), ["periods", "months_field"])
-        cycle.period_field, cycle.months, cycle.months_field = name, months, mf
-    rules = resolved.sections["rules"]
-    for i, rid in enumerate(spec.get("annual_rules") or []):
-        if rid not in rules and doc is resolved.doc:  # a child that disabled an inherited rule has nothing to skip
-            import difflib
-            close = difflib.get_close_matches(str(rid), list(rules), n=1, cutoff=0.6)
-            bad(_("`{rid}` in annual_rules is not a rule of this policy").format(rid=rid), ["annual_rules", i],
-                _("did you mean \"{close}\"?").format(close=close[0]) if close else None)
+        cycle.period_field = periods.get("field")
+        cycle.months = {str(k): int(v) for k, v in (periods.get("months") or {}).items()}
+        cycle.months_field = periods.get("months_field")
     cycle.annual_rules = frozenset(r for r in spec.get("annual_rules") or [] if r in rules)
     annual = spec.get("annual")
     if isinstance(annual, dict):
-        if not isinstance(periods, dict):
-            bad(_("an annual rule needs `periods`"), ["annual"])
-        output = annual.get("output")
-        if output not in types or output in fields:
-            bad(_("`{output}` is not an output of this policy").format(output=output), ["annual", "output"])
         rater = dict(annual.get("rater") or {})
-        for period_name, annual_name in rater.items():
-            if annual_name not in fields:
-                bad(_("`{annual_name}` (the rater's annual {period_name}) must be a field of this policy").format(annual_name=annual_name, period_name=period_name),
-                    ["annual", "rater", period_name])
-            elif period_name in fields and (fields[period_name].type != fields[annual_name].type or
-                                            fields[period_name].values != fields[annual_name].values):
-                bad(_("`{annual_name}` must have the same type and values as `{period_name}`").format(annual_name=annual_name, period_name=period_name),
-                    ["annual", "rater", period_name])
         if any(name not in fields for name in rater):
             # a policy that computes a rating its parent reads from the record (an agency's 360
             # rating) cannot take the rater's annual value of it: the declared fallback applies
             rater = {}
-        for i, name in enumerate(annual.get("sum") or []):
-            if name not in types or name in fields or types[name].kind not in ("number", "any"):
-                bad(_("`{name}` in sum must be a number output of this policy").format(name=name), ["annual", "sum", i])
-        cycle.annual = Annual(output, rater, tuple(annual.get("otherwise") or ("last_period",)),
+        cycle.annual = Annual(annual.get("output", ""), rater, tuple(annual.get("otherwise") or ("last_period",)),
                               tuple(annual.get("sum") or ()))
     return cycle

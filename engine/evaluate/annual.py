@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from kinerja.i18n import _
 from kinerja.compile.cycle import Cycle
 from kinerja.evaluate.evaluator import Evaluator, Result
-from kinerja.records.read import Source
+from kinerja.i18n import _
+from kinerja.records.source import Source
+from kinerja.records.units import FILLED
 
 PERIOD_ANNUAL = "tahunan"
 
@@ -38,6 +39,8 @@ class AnnualRun:
     def __init__(self, evaluator: Evaluator, cycle: Cycle, units=None):
         """`units`: the units file, whose annual predikat organisasi (its rows without a periode)
         the annual record takes instead of the last period's."""
+        if cycle.annual is None:  # the CLI refuses --annual for such a policy first
+            raise ValueError("the policy's cycle has no annual rule")
         self.evaluator, self.cycle, self.annual, self.units = evaluator, cycle, cycle.annual, units
         self.order = {p: i for i, p in enumerate(cycle.months)}
         self.most = 2 * len(cycle.months)  # rows held per employee; more are surely duplicates (K621)
@@ -80,10 +83,13 @@ class AnnualRun:
 
         first = self.done.get(emp.nip)
         if first is not None:
-            return error("K622", _("rows of NIP {nip} are not together (the first ones end before row {rows}, from row {first}); sort the records by NIP for --annual").format(nip=emp.nip, rows=rows[0], first=first))
+            return error("K622", _("rows of NIP {nip} are not together (the first ones end before row {rows}, from row "
+                                   "{first}); sort the records by NIP for --annual").format(nip=emp.nip, rows=rows[0],
+                                                                                            first=first))
         self.done[emp.nip] = rows[0]
         if emp.extra:
-            return error("K621", _("{value} rows for one employee, more than the {order} periods of the year twice over").format(value=len(rows) + emp.extra, order=len(self.order)))
+            return error("K621", _("{value} rows for one employee, more than the {order} periods of the "
+                                   "year twice over").format(value=len(rows) + emp.extra, order=len(self.order)))
         seen: dict[str, list[int]] = {}
         for src, _result, periode in emp.rows:
             seen.setdefault(periode, []).append(src.row)
@@ -111,7 +117,7 @@ class AnnualRun:
 
     def _annual(self, emp: _Employee, appraised: list, info: dict, notes: list[str]) -> Result:
         annual = self.annual
-        src, latest, periode = appraised[-1]
+        src = appraised[-1][0]
         raw = dict(src.data)
         fixed: dict = {}
         rater = annual.rater
@@ -123,11 +129,13 @@ class AnnualRun:
                 break
         if given is not None:
             raw.update(given)
-            basis = _("{output} from the rater's annual ratings ({value})").format(output=annual.output, value=', '.join(rater.values()))
+            basis = _("{output} from the rater's annual ratings ({value})").format(output=annual.output,
+                                                                                   value=', '.join(rater.values()))
         else:
             value, how = self._fallback(appraised)
             if value is None:
-                info["basis"] = _("no annual {output}: the rater's annual ratings are empty and {value} gives none").format(output=annual.output, value=' / '.join(annual.otherwise))
+                info["basis"] = _("no annual {output}: the rater's annual ratings are empty and "
+                                  "{value} gives none").format(output=annual.output, value=' / '.join(annual.otherwise))
                 return Result(src.row, "error", emp.nip, errors=[{"code": "K406", "reason": info["basis"]}],
                               where=src.where, raw=src.data, annual=info)
             fixed[annual.output] = value
@@ -146,7 +154,6 @@ class AnnualRun:
         if self.cycle.period_field:
             raw[self.cycle.period_field] = None
         if self.units is not None:
-            from kinerja.records.units import FILLED
             wanted = {n for n in FILLED if n in self.evaluator.policy.fields}
             raw = self.units.fill({k: v for k, v in raw.items() if k not in wanted}, wanted, None)
         info["basis"] = "; ".join([basis] + notes)
@@ -172,7 +179,8 @@ class AnnualRun:
                     counts = Counter(values)
                     top = max(counts.values())
                     value = next(v for v in reversed(values) if counts[v] == top)  # a tie goes to the later period
-                    return value, _("the most frequent of the periods ({counts} of {values})").format(counts=counts[value], values=len(values))
+                    return value, _("the most frequent of the periods ({counts} "
+                                    "of {values})").format(counts=counts[value], values=len(values))
         return None, ""
 
 

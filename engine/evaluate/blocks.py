@@ -22,7 +22,7 @@ from typing import Any
 
 from kinerja.i18n import _, set_lang
 from kinerja.i18n import lang as current_lang
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 BLOCK_SIZE = 2000  # records per block: large enough that shipping costs little, small enough to stay flat
 IN_FLIGHT = 2  # blocks per worker submitted ahead of the one being written

@@ -14,7 +14,7 @@ from kinerja.expr.functions import EvalError
 from kinerja.i18n import _
 from kinerja.model import EXCLUDED_KIND, GivenStep, NodeError, Policy, RuleStep, Trace, show_rounded, shown_rounders
 from kinerja.records.coerce import Coercer
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 
 @dataclass(slots=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from kinerja.i18n import _
 from kinerja.evaluate.population import NO_GROUP, group_value
+from kinerja.i18n import _
 
 DEFAULT_FAVOURABLE = "kenaikan-pangkat-reguler"
 FOUR_FIFTHS = (4, 5)
@@ -141,7 +141,8 @@ def rates(groups: dict, name: str, favourable: Favourable, min_group: int = 1) -
     or three people says little, so they are neither flagged nor the reference."""
     best_key, best = None, None
     for key, c in groups.items():
-        if c.records >= max(min_group, 1) and (best is None or c.favourable * best.records > best.favourable * c.records):
+        better = best is None or c.favourable * best.records > best.favourable * c.records
+        if c.records >= max(min_group, 1) and better:
             best_key, best = key, c
     rows = []
     for key in sorted(groups, key=str):

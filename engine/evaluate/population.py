@@ -1,219 +1,24 @@
-"""Population checks: rules over all evaluated records of a run, grouped by a field.
+"""Population checks run: rules over all evaluated records of a run, grouped by a field.
 
-Two kinds. `distribution` compares the spread of an output (the predikat) inside each group
-with limits that depend on the organisation's own predikat, given at run time: the kurva
-distribusi of SE MenPANRB 3/2023. `count` emits a group action once at least N records of a
-group satisfy a condition. `PopulationRun` keeps counters per group only, never the records.
+The checks are compiled by compile/population.py (the kurva distribusi of SE MenPANRB 3/2023,
+count checks with a group action). `PopulationRun` keeps counters per group only, never the
+records; `finish` judges each group.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from kinerja.expr.language import Expression
-from kinerja.i18n import N_, _, num
-from kinerja.findings import Finding
+from kinerja.compile.population import CountCheck, DistributionCheck
 from kinerja.expr.functions import EvalError
-from kinerja.model import render_template, template_names
+from kinerja.findings import Finding, Reportable
+from kinerja.i18n import N_, _, num
+from kinerja.model import render_template
 from kinerja.values import format_value
-from kinerja.policy.documents import Entry, Resolved
 
-MEASURES = ("max_pct", "min_pct", "min_count", "max_count")
-ACTION_PLACEHOLDERS = ("count", "group", "group_by", "at_least")
 NO_GROUP = "(kosong)"
-
-
-@dataclass
-class Limit:
-    """One constraint of a distribution: labels (one, or any of several) and a bound."""
-
-    labels: tuple[str, ...]
-    measure: str  # one of MEASURES
-    bound: Decimal
-
-    def holds(self, count: int, n: int) -> bool:
-        # exact integer arithmetic: "at most 70%" is count × 100 ≤ 70 × n
-        if self.measure == "max_pct":
-            return count * 100 <= self.bound * n
-        if self.measure == "min_pct":
-            return count * 100 >= self.bound * n
-        if self.measure == "min_count":
-            return count >= self.bound
-        return count <= self.bound
-
-    def text(self) -> str:
-        who = _(" or ").join(self.labels)
-        if len(self.labels) > 1 and self.measure.endswith("pct"):
-            who += _(" together")
-        bound = num(self.bound)
-        if self.measure == "max_pct":
-            return _("{who} at most {bound}%").format(who=who, bound=bound)
-        if self.measure == "min_pct":
-            return _("{who} at least {bound}%").format(who=who, bound=bound)
-        if self.measure == "min_count":
-            return _("at least {bound} {who}").format(bound=bound, who=who)
-        return _("no {who}").format(who=who) if self.bound == 0 else _("at most {bound} {who}").format(bound=bound, who=who)
-
-    def as_dict(self) -> dict:
-        key = {"label": self.labels[0]} if len(self.labels) == 1 else {"any_of": list(self.labels)}
-        return {**key, self.measure: self.bound}
-
-
-@dataclass
-class DistributionCheck:
-    id: str
-    label: str
-    output: str
-    group_by: str
-    input: str
-    severity: str  # advisory | error
-    labels: tuple[str, ...]  # the output's labels, in declared order
-    limits: dict[str, list[Limit]]  # organisation predikat → constraints
-    entry: Entry = field(repr=False)
-    skip: list = field(default_factory=list)  # records for which these hold are not counted (Plt/Plh)
-    rollup: bool = False  # also judge each parent unit of --units on the records below it
-    kind = "distribution"
-
-    @property
-    def code(self) -> str:
-        return "K602" if self.severity == "error" else "K601"
-
-
-@dataclass
-class CountCheck:
-    id: str
-    label: str
-    group_by: str
-    when: list[Expression]
-    at_least: int
-    action: dict
-    entry: Entry = field(repr=False)
-    kind = "count"
-
-
-# --- compiling ------------------------------------------------------------------------------
-
-
-def compile_checks(resolved: Resolved, names: dict) -> tuple[list, list[Finding]]:
-    """Check and compile the `population` section against the policy's names and types."""
-    from kinerja.compile.compiler import Compiler  # compile.py imports this module lazily; no cycle at import time
-
-    compiler = Compiler(resolved)
-    fields = resolved.sections["fields"]
-    checks, findings = [], compiler.findings
-    for cid, entry in resolved.sections["population"].items():
-        spec = entry.spec if isinstance(entry.spec, dict) else {}
-        group_by = spec.get("group_by")
-        if group_by not in names or group_by in resolved.sections["params"]:
-            known = list(fields) + [n for n in names if n not in fields and n not in resolved.sections["params"]]
-            close = difflib.get_close_matches(str(group_by), known, n=1, cutoff=0.6)
-            findings.append(entry.finding("K219", _("population check groups by `{group_by}`, which is not a field or output of this policy").format(group_by=group_by), ["group_by"],
-                                          _('did you mean "{close}"?').format(close=close[0]) if close else None))
-            group_by = None
-        if spec.get("kind") == "distribution":
-            check = _distribution(cid, entry, spec, names, findings)
-            if check is not None:
-                check.skip = compiler.conditions(entry, "skip_when", names)
-                check.rollup = bool(spec.get("rollup"))
-        else:
-            check = _count(cid, entry, spec, names, compiler)
-        if check is not None and group_by is not None:
-            checks.append(check)
-    return checks, findings
-
-
-def _distribution(cid: str, entry: Entry, spec: dict, names: dict, findings: list) -> DistributionCheck | None:
-    output = spec.get("output")
-    if output not in names:
-        close = difflib.get_close_matches(str(output), list(names), n=1, cutoff=0.6)
-        findings.append(entry.finding("K302", _("unknown name `{output}` as the output of a distribution").format(output=output),
-                                      ["output"], _("did you mean \"{close}\"?").format(close=close[0]) if close else None))
-        return None
-    labels = names[output].labels
-    if labels is None:
-        findings.append(entry.finding("K603", _("`{output}` has no fixed list of labels, so its distribution cannot be checked").format(output=output), ["output"], _("use a table or band output with labels")))
-        return None
-    limits, ok = {}, True
-    for org, items in (spec.get("limits") or {}).items():
-        parsed = []
-        for i, item in enumerate(items or []):
-            limit = _limit(entry, ["limits", org, i], item, labels, findings)
-            ok = ok and limit is not None
-            parsed.append(limit)
-        limits[str(org)] = parsed
-        ok = ok and _consistent(entry, ["limits", org], parsed, findings)
-    if not ok:
-        return None
-    return DistributionCheck(cid, spec.get("label", cid), output, spec.get("group_by"), spec.get("input"),
-                             spec.get("severity", "advisory"), tuple(labels), limits, entry)
-
-
-def _limit(entry: Entry, sub: list, item: dict, labels, findings: list) -> Limit | None:
-    if "label" in item and "any_of" in item:
-        findings.append(entry.finding("K603", _("a limit names either `label` or `any_of`, not both"), sub))
-        return None
-    measures = [m for m in MEASURES if m in item]
-    if len(measures) != 1:
-        findings.append(entry.finding("K603", _("a limit has exactly one of ") + ", ".join(MEASURES)
-                                      + (_(" (this one has {value})").format(value=', '.join(measures)) if measures else ""), sub))
-        return None
-    names = [item["label"]] if "label" in item else list(item.get("any_of") or [])
-    key = "label" if "label" in item else "any_of"
-    for j, name in enumerate(names):
-        if name not in labels:
-            close = difflib.get_close_matches(str(name), labels, n=1, cutoff=0.4)
-            findings.append(entry.finding("K603", _('"{name}" is not a label of the output').format(name=name),
-                                          sub + ([key] if key == "label" else [key, j]),
-                                          _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(labels)))
-            return None
-    bound = Decimal(str(item[measures[0]]))
-    return Limit(tuple(names), measures[0], bound)
-
-
-def _consistent(entry: Entry, sub: list, limits: list, findings: list) -> bool:
-    """Minimum shares that cannot all hold at once (60% + 60% of different labels) are an error."""
-    mins = [lim for lim in limits if lim is not None and lim.measure == "min_pct" and len(lim.labels) == 1]
-    total = sum((lim.bound for lim in mins), Decimal(0))
-    if total > 100:
-        findings.append(entry.finding("K603", _("minimum shares add up to {total}%, more than 100%").format(total=format_value(total)),
-                                      sub, key=True))
-        return False
-    for lo in limits:
-        for hi in limits:
-            if lo is not None and hi is not None and lo.labels == hi.labels and \
-                    (lo.measure, hi.measure) in (("min_pct", "max_pct"), ("min_count", "max_count")) \
-                    and lo.bound > hi.bound:
-                findings.append(entry.finding("K603", _("{value} contradicts {value2}").format(value=lo.text(), value2=hi.text()), sub, key=True))
-                return False
-    return True
-
-
-def _count(cid: str, entry: Entry, spec: dict, names: dict, compiler) -> CountCheck | None:
-    raw = spec.get("when")
-    items = raw if isinstance(raw, list) else [raw]
-    when = []
-    for i, text in enumerate(items):
-        sub = ["when", i] if isinstance(raw, list) else ["when"]
-        expr = compiler.compile_expr(entry, sub, text, names, condition=True)
-        if expr is not None:
-            when.append(expr)
-    action = dict(spec.get("action") or {})
-    for ref in template_names(action.get("reason") or ""):
-        if ref not in ACTION_PLACEHOLDERS:
-            compiler.findings.append(entry.finding(
-                "K215", _("reason mentions {{{ref}}}; a group action can only use ").format(ref=ref)
-                + ", ".join("{" + p + "}" for p in ACTION_PLACEHOLDERS), ["action", "reason"]))
-            return None
-    if len(when) != len(items):
-        return None
-    return CountCheck(cid, spec.get("label", cid), spec.get("group_by"), when, int(spec.get("at_least", 1)),
-                      action, entry)
-
-
-# --- running ----------------------------------------------------------------------------------
 
 
 def _holds(conditions: list, env) -> bool:
@@ -305,7 +110,7 @@ class PopulationRun:
                 tally.errors += 1
                 tally.first_error = tally.first_error or str(exc)
 
-    def merge(self, tallies: list[dict[str, "_Tally"]]) -> None:
+    def merge(self, tallies: list[dict[tuple[str, str], _Tally]]) -> None:
         """Add the tallies of another run of the same checks over later records (a block
         evaluated elsewhere): counts add up, groups keep their first-seen order."""
         for mine, theirs in zip(self.tallies, tallies):
@@ -324,7 +129,7 @@ class PopulationRun:
                     else:
                         setattr(tally, f.name, mine_v + theirs_v)
 
-    def finish(self, org_predikat: dict[str, str] | None = None) -> list["Outcome"]:
+    def finish(self, org_predikat: dict[str, str] | None = None) -> list[Outcome]:
         """One outcome per (check, group) in first-seen order, plus groups given a predikat but no records.
         With units, each unit's predikat for the period (else its annual one) comes from the units file."""
         org_predikat = org_predikat or {}
@@ -347,13 +152,15 @@ class PopulationRun:
                         action.periode = periode
                         out.append(action)
                     if tally.errors:
+                        message = _("{id}: {group}: {errors} record(s) not counted (condition failed: {first_error})")
                         out.append(Outcome(check.id, "count", check.group_by, group, "not_checked", tally.valid,
-                                           tally.invalid, _("{id}: {group}: {errors} record(s) not counted (condition failed: {first_error})").format(id=check.id, group=group, errors=tally.errors, first_error=tally.first_error)))
+                                           tally.invalid, message.format(id=check.id, group=group, errors=tally.errors,
+                                                                         first_error=tally.first_error)))
         return out
 
 
 @dataclass
-class Outcome:
+class Outcome(Reportable):
     """The result of one check for one group: a distribution verdict or a group action."""
 
     check: str
@@ -405,16 +212,18 @@ def _pct(count: int, n: int) -> Decimal:
 
 def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None, periode: str = "") -> Outcome:
     counts = {label: tally.counts.get(label, 0) for label in check.labels}
-    base = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group, valid=tally.valid,
-                invalid=tally.invalid, severity=check.severity, org_predikat=org, counts=counts, periode=periode,
-                excluded=tally.excluded, skipped=tally.skipped)
+    base: dict[str, Any] = dict(check=check.id, kind="distribution", group_by=check.group_by, group=group,
+                                valid=tally.valid, invalid=tally.invalid, severity=check.severity, org_predikat=org,
+                                counts=counts, periode=periode, excluded=tally.excluded, skipped=tally.skipped)
     if periode:
         group = f"{group} [{periode}]"
     if org is None or org not in check.limits:
         why = _("no organisation predikat given") if org is None else _("no limits for \"{org}\"").format(org=org)
-        return Outcome(status="not_checked", message=_("{id}: {group}: not checked ({why})").format(id=check.id, group=group, why=why), **base)
+        return Outcome(status="not_checked", **base,
+                       message=_("{id}: {group}: not checked ({why})").format(id=check.id, group=group, why=why))
     if tally.valid == 0:
-        return Outcome(status="not_checked", message=_("{id}: {group}: not checked (no valid records)").format(id=check.id, group=group), **base)
+        return Outcome(status="not_checked", **base,
+                       message=_("{id}: {group}: not checked (no valid records)").format(id=check.id, group=group))
     n, limits, broken, first = tally.valid, [], [], None
     for i, lim in enumerate(check.limits[org]):
         count = sum(counts.get(label, 0) for label in lim.labels)
@@ -422,7 +231,8 @@ def _judge(check: DistributionCheck, group: str, tally: _Tally, org: str | None,
         limits.append({**lim.as_dict(), "text": lim.text(), "count": count, "pct": _pct(count, n), "ok": ok})
         if not ok:
             first = i if first is None else first
-            broken.append(_("{value}, but {value2} = {count} of {n} ({value3}%)").format(value=lim.text(), value2=' + '.join(lim.labels), count=count, n=n, value3=num(_pct(count, n))))
+            broken.append(_("{value}, but {value2} = {count} of {n} ({value3}%)").format(
+                value=lim.text(), value2=' + '.join(lim.labels), count=count, n=n, value3=num(_pct(count, n))))
     aside = "".join(_(", {what} {n} not counted").format(n=v, what=_(k)) for k, v in
                     ((N_("excluded"), tally.excluded), (N_("Plt/Plh or skipped"), tally.skipped)) if v)
     head = _("{id}: {group} (predikat organisasi {org}, {n} records{aside})").format(

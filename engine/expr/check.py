@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import ast
 import difflib
-from typing import Mapping
+from collections.abc import Mapping
 
-from kinerja.expr.types import ANY, BOOL, NONE, NUMBER, STRING, Problem, Type, _col, _lines, _number_literal
-from kinerja.suggest import close_match
 from kinerja.expr.functions import FUNCTIONS
+from kinerja.expr.types import ANY, BOOL, NONE, NUMBER, STRING, Problem, Type, _col, _lines, _number_literal
 from kinerja.i18n import N_, _
+from kinerja.suggest import close_match
 
 _ALLOWED_NODES = (
     ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.Call,
@@ -63,7 +63,7 @@ class _Checker:
                     self.check(child)
             return ANY
         typ = getattr(self, "_" + type(node).__name__, self._generic)(node)
-        node.kinerja_type = typ  # read by _Rewriter: checked arithmetic unless both sides are numbers
+        node.kinerja_type = typ  # type: ignore[attr-defined]  # our own note, read by _Rewriter: checked arithmetic unless both sides are numbers
         return typ
 
     def _generic(self, node) -> Type:
@@ -125,7 +125,8 @@ class _Checker:
         if isinstance(node.op, ast.Not):
             return BOOL
         if t.kind not in ("number", "any", "bool"):
-            self.report(node, "K305", _("cannot use {value} on {t}").format(value='-' if isinstance(node.op, ast.USub) else '+', t=t))
+            self.report(node, "K305", _("cannot use {value} on {t}").format(
+                value='-' if isinstance(node.op, ast.USub) else '+', t=t))
         return NUMBER
 
     def _BinOp(self, node) -> Type:
@@ -187,7 +188,10 @@ class _Checker:
             return
         what = f"`{name_node.id}`" if isinstance(name_node, ast.Name) else _("this value")
         close = difflib.get_close_matches(const.value, t.labels, n=1, cutoff=0.4)
-        hint = _("did you mean \"{close}\"?").format(close=close[0]) if close else _("allowed: ") + ", ".join(f'"{x}"' for x in t.labels)
+        if close:
+            hint = _("did you mean \"{close}\"?").format(close=close[0])
+        else:
+            hint = _("allowed: ") + ", ".join(f'"{x}"' for x in t.labels)
         self.report(const, "K306", _("\"{value}\" is not a label of {what}").format(value=const.value, what=what), hint)
 
     def _compare_types(self, node, op, ln, lt: Type, rn, rt: Type) -> None:
@@ -206,7 +210,8 @@ class _Checker:
             hint = None
             if kinds == {"string", "number"}:
                 hint = _("the text side never equals a number: put the number in quotes, or compare numbers")
-            self.report(node, "K305", _("comparing {lt} with {rt} is always {value}").format(lt=lt, rt=rt, value=isinstance(op, ast.NotEq)), hint)
+            self.report(node, "K305", _("comparing {lt} with {rt} is always {value}").format(
+                lt=lt, rt=rt, value=isinstance(op, ast.NotEq)), hint)
             return
         self.report(node, "K305", _("cannot order {lt} and {rt} with <, <=, >, >=").format(lt=lt, rt=rt))
 
@@ -222,8 +227,9 @@ class _Checker:
             self.check(kw.value)
         if fn is None:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1, cutoff=0.6)
-            self.report(node, "K303", _("unknown function `{name}`").format(name=name),
-                        _("did you mean \"{close}\"?").format(close=close[0]) if close else _("functions: ") + ", ".join(sorted(FUNCTIONS)))
+            hint = _("did you mean \"{close}\"?").format(close=close[0]) if close \
+                else _("functions: ") + ", ".join(sorted(FUNCTIONS))
+            self.report(node, "K303", _("unknown function `{name}`").format(name=name), hint)
             return ANY
         for kw in node.keywords:
             if kw.arg not in fn.keywords:
@@ -231,12 +237,14 @@ class _Checker:
                             if kw.arg else _("{name}() does not take ** arguments").format(name=name))
         count = len(node.args) + len(node.keywords)
         if node.keywords and len(node.args) < fn.min_args <= count:
-            self.report(node, "K304", _("{name}() needs its first {min_args} argument(s) without a name=, got {args}").format(name=name, min_args=fn.min_args, args=len(node.args)))
+            message = _("{name}() needs its first {min_args} argument(s) without a name=, got {args}")
+            self.report(node, "K304", message.format(name=name, min_args=fn.min_args, args=len(node.args)))
         elif count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             want = (f"{fn.min_args}" if fn.max_args == fn.min_args else
                     _("{min} to {max}").format(min=fn.min_args, max=fn.max_args) if fn.max_args
                     else _("at least {min}").format(min=fn.min_args))
-            self.report(node, "K304", _("{name}() takes {want} argument(s), got {count}").format(name=name, want=want, count=count))
+            self.report(node, "K304", _("{name}() takes {want} argument(s), got {count}").format(
+                name=name, want=want, count=count))
         self._argument_types(node, name, arg_types)
         return Type(fn.returns)
 

@@ -8,9 +8,10 @@ Numbers are `Decimal` throughout (see docs/expressions.md, "Exact numbers").
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, Callable
+from typing import Any
 
 from kinerja.i18n import N_, _, num
 from kinerja.limits import MAX_TEXT
@@ -88,7 +89,8 @@ def round_half_up(x: Any, places: Any = 0) -> Decimal:
     p = _num(places, "round", "places")
     quantum = _QUANTA.get(p) if p.is_finite() else None  # 2.0 finds 2; 0.5, 13, NaN find nothing
     if quantum is None:
-        raise EvalError(_("round(): places must be a whole number from 0 to {MAX_PLACES}, got {p}").format(MAX_PLACES=MAX_PLACES, p=p))
+        raise EvalError(_("round(): places must be a whole number from 0 to {MAX_PLACES}, got {p}").format(
+            MAX_PLACES=MAX_PLACES, p=p))
     return x.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
@@ -185,7 +187,8 @@ def _date(x, fn: str) -> _dt.date:
         return x
     if x is None:
         raise EvalError(_("{fn}(): date is missing").format(fn=fn), missing=True)
-    raise EvalError(_("{fn}(): expected a date, got {value} {value2}").format(fn=fn, value=type_name(x), value2=short(x)))
+    raise EvalError(_("{fn}(): expected a date, got {value} {value2}").format(
+        fn=fn, value=type_name(x), value2=short(x)))
 
 
 def f_months_between(d1, d2):
@@ -230,7 +233,8 @@ def f_pow(base, exp):
     """`**` with a bounded exponent, so that no expression can run for minutes."""
     b, e = _num(base, "**", "base"), _num(exp, "**", "exponent")
     if abs(e) > MAX_POWER_EXPONENT:
-        raise EvalError(_("exponent {e} is too large (limit {MAX_POWER_EXPONENT})").format(e=e, MAX_POWER_EXPONENT=MAX_POWER_EXPONENT))
+        raise EvalError(_("exponent {e} is too large (limit {MAX_POWER_EXPONENT})").format(
+            e=e, MAX_POWER_EXPONENT=MAX_POWER_EXPONENT))
     return b**e
 
 
@@ -256,7 +260,8 @@ def _operand(x: Any, sym: str, side: str) -> Decimal:
 def f_add(a, b):
     if a.__class__ is str and b.__class__ is str:
         if len(a) + len(b) > MAX_TEXT:
-            raise EvalError(_("+: the text would be {value} characters long (limit {MAX_TEXT})").format(value=num(len(a) + len(b), group=True), MAX_TEXT=num(MAX_TEXT, group=True)))
+            raise EvalError(_("+: the text would be {value} characters long (limit {MAX_TEXT})").format(
+                value=num(len(a) + len(b), group=True), MAX_TEXT=num(MAX_TEXT, group=True)))
         return a + b
     if b is None and a is not None:  # say what is missing before what has the wrong type
         _operand(b, "+", "right side")
@@ -326,5 +331,6 @@ FUNCTIONS: dict[str, Function] = {
 
 # Operators compiled to checked helpers rather than Python's own (`_add`… only where the
 # operands are not statically numbers; see expr._Rewriter).
-OPERATOR_HELPERS = {"_pow": f_pow, "_mod": f_mod, "_add": f_add, "_sub": f_sub, "_mul": f_mul, "_div": f_div,
-                    "_floordiv": f_floordiv, "_neg": f_neg, "_pos": f_pos}
+OPERATOR_HELPERS: dict[str, Callable[..., Any]] = {
+    "_pow": f_pow, "_mod": f_mod, "_add": f_add, "_sub": f_sub, "_mul": f_mul, "_div": f_div,
+    "_floordiv": f_floordiv, "_neg": f_neg, "_pos": f_pos}

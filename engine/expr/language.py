@@ -12,17 +12,38 @@ reference semantics (tests/test_expr_differential.py).
 from __future__ import annotations
 
 import ast
-import re
 import copy
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from kinerja.expr.check import _Checker
 from kinerja.expr.diagnose import _interpret, _Located, _plain
-from kinerja.expr.types import (ANY, BOOL, DATE, LIST, LIMITS, NONE, NUMBER, STRING, ExprError, Limits, Problem, Type,
-                         _CHECKED_BINOPS, _ERRORS, _col, _lines, _number_literal, _wrapped, enum, infer_type)
 from kinerja.expr.functions import FUNCTIONS, OPERATOR_HELPERS, short, type_name
+from kinerja.expr.types import (
+    _CHECKED_BINOPS,
+    _ERRORS,
+    ANY,
+    BOOL,
+    DATE,
+    LIMITS,
+    LIST,
+    NONE,
+    NUMBER,
+    STRING,
+    ExprError,
+    Limits,
+    Problem,
+    Type,
+    _col,
+    _lines,
+    _number_literal,
+    _wrapped,
+    enum,
+    infer_type,
+)
 from kinerja.i18n import N_, _, num
 from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_TEXT, shown
 
@@ -46,16 +67,34 @@ def _python_words(msg: str) -> str:
             return _(words).format(*m.groups())
     return msg
 
-__all__ = ["ANY", "BOOL", "DATE", "LIST", "LIMITS", "NONE", "NUMBER", "STRING", "ExprError", "Expression", "Limits",
-           "Problem", "Type", "compile_expression", "constant_beyond_limits", "enum", "infer_type", "parse"]
+__all__ = [
+    "ANY",
+    "BOOL",
+    "DATE",
+    "LIMITS",
+    "LIST",
+    "NONE",
+    "NUMBER",
+    "STRING",
+    "ExprError",
+    "Expression",
+    "Limits",
+    "Problem",
+    "Type",
+    "compile_expression",
+    "constant_beyond_limits",
+    "enum",
+    "infer_type",
+    "parse",
+]
 
 def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, list[Problem]]:
     """Parse and enforce the size limits; never raises."""
     if not isinstance(text, str):
         return None, [Problem("K305", _("expected an expression as text, got {value}").format(value=type_name(text)))]
     if len(text) > limits.max_length:
-        return None, [Problem("K308", _("expression is {length} characters long (limit {max_length})").format(length=len(text), max_length=limits.max_length),
-                              hint=_("split it into named values"))]
+        return None, [Problem("K308", _("expression is {length} characters long (limit {max_length})").format(
+            length=len(text), max_length=limits.max_length), hint=_("split it into named values"))]
     if not text.strip():
         return None, [Problem("K301", _("expression is empty"))]
     source = _wrapped(text)
@@ -74,32 +113,34 @@ def parse(text: str, limits: Limits = LIMITS) -> tuple[ast.Expression | None, li
         return None, [Problem("K308", _("expression is nested too deeply"))]
     except Exception as exc:  # e.g. ValueError for NUL bytes
         return None, [Problem("K301", _("syntax error: {exc}").format(exc=exc))]
-    nodes, stack = 0, [(tree, 0)]
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    nodes = 0
     while stack:
         node, depth = stack.pop()
         nodes += 1
         if nodes > limits.max_nodes:
-            return None, [Problem("K308", _("expression has more than {max_nodes} parts").format(max_nodes=limits.max_nodes),
-                                  hint=_("split it into named values"))]
+            return None, [Problem("K308", _("expression has more than {max_nodes} parts").format(
+                max_nodes=limits.max_nodes), hint=_("split it into named values"))]
         if depth > limits.max_depth:
-            return None, [Problem("K308", _("expression is nested more than {max_depth} levels deep").format(max_depth=limits.max_depth),
-                                  hint=_("split it into named values"))]
+            return None, [Problem("K308", _("expression is nested more than {max_depth} levels deep").format(
+                max_depth=limits.max_depth), hint=_("split it into named values"))]
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     if source is not text:
         body = tree.body
         if body.lineno == 1 and body.col_offset == 0 and not isinstance(body, (ast.Tuple, ast.GeneratorExp)):
             # `1\n) + (2` would close the wrapping parenthesis early: not an expression as written
             return None, [Problem("K301", _("syntax error: unmatched ')'"))]
-        for node in ast.walk(tree):  # undo the wrapping parenthesis on line 1
-            if getattr(node, "lineno", 0) == 1 and hasattr(node, "col_offset"):
-                node.col_offset = max(node.col_offset - 1, 0)
-            if getattr(node, "end_lineno", 0) == 1 and getattr(node, "end_col_offset", None) is not None:
-                node.end_col_offset = max(node.end_col_offset - 1, 0)
+        placed: Any  # a node with a position (expr, keyword, arg…): ast.AST itself declares none
+        for placed in ast.walk(tree):  # undo the wrapping parenthesis on line 1
+            if getattr(placed, "lineno", 0) == 1 and hasattr(placed, "col_offset"):
+                placed.col_offset = max(placed.col_offset - 1, 0)
+            if getattr(placed, "end_lineno", 0) == 1 and getattr(placed, "end_col_offset", None) is not None:
+                placed.end_col_offset = max(placed.end_col_offset - 1, 0)
     lines = _lines(text)
-    for node in ast.walk(tree):  # every number literal keeps its exact written value
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
-                and not isinstance(node.value, bool):
-            node.decimal = _number_literal(node, lines)
+    for literal in ast.walk(tree):  # every number literal keeps its exact written value
+        if isinstance(literal, ast.Constant) and isinstance(literal.value, (int, float)) \
+                and not isinstance(literal.value, bool):
+            literal.decimal = _number_literal(literal, lines)  # type: ignore[attr-defined]  # our own note on the node
     return tree, []
 
 
@@ -166,7 +207,7 @@ class _Rewriter(ast.NodeTransformer):
 _UNBOUNDED = Context(Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
-def constant_beyond_limits(expr: "Expression") -> Problem | None:
+def constant_beyond_limits(expr: Expression) -> Problem | None:
     """K308 when the expression reads no name (`10 ** 30`, `"x" + "y"`) and so gives every
     record a number or text beyond the limits (engine/limits.py). Used by policy compilation."""
     if expr.names:
@@ -175,12 +216,14 @@ def constant_beyond_limits(expr: "Expression") -> Problem | None:
         value, why = _interpret(expr.tree.body, {}), None
     except _Located as loc:
         value, why = None, loc.message if "too large" in loc.message or "characters long" in loc.message else None
-    except Exception:  # noqa: BLE001 - a constant that fails otherwise is not a limit (and is reported at run)
+    except Exception:  # a constant that fails otherwise is not a limit (and is reported at run)
         value, why = None, None
     if isinstance(value, Decimal) and value.is_finite() and value and value.adjusted() > MAX_NUMBER_EXPONENT:
-        why = _("is {value}, beyond the limit of 10^{value2}").format(value=shown(value.normalize(_UNBOUNDED)), value2=MAX_NUMBER_EXPONENT + 1)
+        why = _("is {value}, beyond the limit of 10^{value2}").format(
+            value=shown(value.normalize(_UNBOUNDED)), value2=MAX_NUMBER_EXPONENT + 1)
     elif isinstance(value, str) and len(value) > MAX_TEXT:
-        why = _("is {value} characters long, beyond the limit of {MAX_TEXT}").format(value=num(len(value), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
+        why = _("is {value} characters long, beyond the limit of {MAX_TEXT}").format(
+            value=num(len(value), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
     if not why:
         return None
     seg = expr.text.strip()
@@ -223,7 +266,8 @@ class Expression:
         except _ERRORS:
             raise self.diagnose(env) from None
         if self.condition and result is not True and result is not False:
-            raise ExprError(_("condition gave {value} {value2}, not true/false").format(value=type_name(result), value2=short(result)), self.text)
+            raise ExprError(_("condition gave {value} {value2}, not true/false").format(
+                value=type_name(result), value2=short(result)), self.text)
         return result
 
     def diagnose(self, env: Mapping[str, Any]) -> ExprError:
@@ -241,7 +285,7 @@ class Expression:
     def segment(self, node: ast.AST) -> str:
         return (ast.get_source_segment(self.text, node) or ast.unparse(node)).strip()
 
-    def conjuncts(self) -> list["Expression"]:
+    def conjuncts(self) -> list[Expression]:
         """The parts of a top-level `a and b and c`, each compiled on its own (for explain)."""
         body = self.tree.body
         if not (isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And)):
@@ -290,7 +334,7 @@ def _compile_tree(text: str, tree: ast.Expression, typ: Type, names, condition: 
     ast.fix_missing_locations(lam)
     glb = dict(_BASE_GLOBALS)
     glb.update(rewriter.consts)
-    fn = eval(compile(lam, "<kinerja expression>", "eval"), glb)  # noqa: S307 - tree is whitelisted above
+    fn = eval(compile(lam, "<kinerja expression>", "eval"), glb)  # the tree is whitelisted above
     used = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in names)
     return Expression(text, tree, typ, used, fn, condition)
 

@@ -13,6 +13,7 @@ from typing import Any
 from kinerja.expr.functions import EvalError
 from kinerja.i18n import N_, _
 
+
 @dataclass(frozen=True)
 class Limits:
     max_length: int = 4000

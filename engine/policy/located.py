@@ -17,57 +17,40 @@ import json
 import os
 import re
 import stat
-from collections.abc import Sequence as _PathSeq
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import yaml
-from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                         SequenceEndEvent, SequenceStartEvent)
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.reader import ReaderError
 
 from kinerja.findings import Finding
 from kinerja.i18n import N_, _, lang, num
+from kinerja.policy.nodes import Mapping, Node, Scalar, Sequence, format_path, key_at, node_at, to_plain
 
-__all__ = ["Node", "Scalar", "Mapping", "Sequence", "load_text", "load_path", "to_plain", "node_at", "key_at",
-           "format_path"]
+__all__ = [
+    "Mapping",
+    "Node",
+    "Scalar",
+    "Sequence",
+    "format_path",
+    "key_at",
+    "load_path",
+    "load_text",
+    "node_at",
+    "to_plain",
+]
 
 MAX_BYTES = 1_048_576
 MAX_DEPTH = 64
 MAX_DIGITS = 4300  # Python's own int<->str limit: bigger numbers would fail or stall later checks
-
-
-@dataclass(eq=False, slots=True)
-class Node:
-    """A located YAML node; positions are 1-based, the end is just past the node."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass(eq=False, slots=True)
-class Scalar(Node):
-    """A scalar with its typed value and its text, so later checks can suggest how to quote."""
-
-    value: str | int | Decimal | bool | None
-    source: str
-    style: str | None = None
-
-
-@dataclass(eq=False, slots=True)
-class Mapping(Node):
-    """A mapping in file order: key -> (key node, value node)."""
-
-    items: dict[str, tuple[Scalar, Node]] = field(default_factory=dict)
-
-
-@dataclass(eq=False, slots=True)
-class Sequence(Node):
-    """A sequence of nodes."""
-
-    items: list[Node] = field(default_factory=list)
 
 
 _CONSTANTS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
@@ -77,7 +60,6 @@ _OCT_HEX = re.compile(r"0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _NOT_FINITE = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _NUMBER_START = frozenset("0123456789+-.")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BREAKS = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
 _CONTENT = re.compile(r"(?:^|[\r\x85\u2028\u2029])[^\S\n]*[^\s#]", re.M)  # a line that is not blank or a comment
 _SPACES = re.compile(" *")
@@ -124,17 +106,6 @@ class _Loader(yaml.SafeLoader):
             super().forward(length)
 
 
-def format_path(parts: _PathSeq[str | int]) -> str:
-    """A JSON path such as `$.rules[2].when` or `$["odd key"]`, as used in findings."""
-    out = ["$"]
-    for part in parts:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        else:
-            out.append("." + part if _IDENT.fullmatch(part) else "[" + json.dumps(part, ensure_ascii=False) + "]")
-    return "".join(out)
-
-
 def _show(text: str) -> str:
     return json.dumps(text if len(text) <= 60 else text[:57] + "...", ensure_ascii=False)
 
@@ -148,7 +119,8 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 
 
 def _too_large(file: str | None, max_bytes: int) -> list[Finding]:
-    return [Finding("K003", _("the file is larger than the limit of {max_bytes} bytes").format(max_bytes=num(max_bytes, group=True)), file=file)]
+    message = _("the file is larger than the limit of {max_bytes} bytes").format(max_bytes=num(max_bytes, group=True))
+    return [Finding("K003", message, file=file)]
 
 
 def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | None, list[Finding]]:
@@ -161,7 +133,8 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
             size = len(text.encode("utf-8"))
         except UnicodeEncodeError as exc:
             line, col = _line_col(text, exc.start)
-            return None, [Finding("K002", _("the text contains a lone surrogate U+{value:04X}, which is not valid Unicode").format(value=ord(text[exc.start])), file=file, line=line, column=col)]
+            message = _("the text contains a lone surrogate U+{value:04X}, which is not valid Unicode")
+            return None, [Finding("K002", message.format(value=ord(text[exc.start])), file=file, line=line, column=col)]
         return (None, _too_large(file, max_bytes)) if size > max_bytes else (text, [])
     raw = bytes(data)
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
@@ -170,7 +143,9 @@ def _decode(data: bytes | str, file: str | None, max_bytes: int) -> tuple[str | 
     except UnicodeDecodeError as exc:
         head = raw[bom:bom + exc.start].decode("utf-8")
         line, col = _line_col(head, len(head))
-        return None, [Finding("K002", _("byte 0x{raw:02X} at offset {value} is not valid UTF-8; save the file as UTF-8").format(raw=raw[bom + exc.start], value=bom + exc.start), file=file, line=line, column=col)]
+        message = _("byte 0x{raw:02X} at offset {value} is not valid UTF-8; save the file as UTF-8")
+        return None, [Finding("K002", message.format(raw=raw[bom + exc.start], value=bom + exc.start), file=file,
+                              line=line, column=col)]
 
 
 _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain words); first match wins
@@ -182,7 +157,8 @@ _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain
     ("found character '\\t'", N_("found a tab character where indentation was expected; indent with spaces")),
     ("found character", N_("found a character that cannot start a value here; put the value in quotes")),
     ("could not find expected ':'", N_("this line has no ':' after the key; expected `key: value`")),
-    ("mapping values are not allowed", N_("found ': ' where it is not allowed; put a value containing ': ' in quotes, or check the indentation")),
+    ("mapping values are not allowed", N_("found ': ' where it is not allowed; put a value containing ': ' in quotes, "
+                                          "or check the indentation")),
     ("sequence entries are not allowed", N_("found a '- ' list item where it is not allowed; check the indentation")),
     ("mapping keys are not allowed", N_("found a '? ' complex key where it is not allowed")),
     ("expected <block end>", N_("this line's indentation does not match the lines above")),
@@ -190,13 +166,15 @@ _PLAIN_WORDS = [  # (part of PyYAML's context or problem text, the same in plain
     ("expected ',' or '}'", N_("a mapping { … } is not closed, or its entries are not separated by commas")),
     ("found unexpected end of stream", N_("quoted text is never closed")),
     ("found unexpected document separator", N_("quoted text runs into a '---' or '...' line; close the quote")),
-    ("found unknown escape character", N_("unknown backslash escape in double-quoted text; write \\\\ for a backslash or use single quotes")),
+    ("found unknown escape character", N_("unknown backslash escape in double-quoted text; write \\\\ for a backslash "
+                                          "or use single quotes")),
     ("expected escape sequence", N_("a \\x, \\u or \\U escape in double-quoted text has too few hex digits")),
     ("expected the node content", N_("expected a value here")),
     ("expected '<document start>'", N_("found more content after the document ended; check the indentation")),
     ("found undefined tag handle", N_("a value starting with '!' is a tag in YAML; put the value in quotes")),
 ]
-_NOUNS = [("quoted", N_("quoted text")), ("simple key", N_("key")), ("mapping", N_("mapping")), ("sequence", N_("list"))]
+_NOUNS = [("quoted", N_("quoted text")), ("simple key", N_("key")), ("mapping", N_("mapping")),
+          ("sequence", N_("list"))]
 
 
 def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
@@ -206,7 +184,7 @@ def _syntax_finding(exc: yaml.MarkedYAMLError, file: str | None) -> Finding:
     mark, start = exc.problem_mark or exc.context_mark, exc.context_mark
     if problem.startswith("could not find expected ':'") and start is not None:
         mark = start  # PyYAML points past the line that lacks the ':'
-    if start is not None and mark is not start and start.line != mark.line:
+    if start is not None and mark is not None and mark is not start and start.line != mark.line:
         noun = _(next((n for part, n in _NOUNS if part in context), N_("block")))
         plain += _("; the {noun} starts at line {value}").format(noun=noun, value=start.line + 1)
     code = "K007" if problem.startswith("found undefined tag handle") else "K004"
@@ -244,9 +222,10 @@ class _Builder:
             self.root = None
             line, col = _line_col(self.text, exc.position)
             char = exc.character if isinstance(exc.character, int) else ord(exc.character)
-            self.findings.append(Finding("K004", _("the file contains the character U+{char:04X}, which is not allowed in YAML text").format(char=char), file=self.file, line=line, column=col))
+            message = _("the file contains the character U+{char:04X}, which is not allowed in YAML text")
+            self.findings.append(Finding("K004", message.format(char=char), file=self.file, line=line, column=col))
         finally:
-            events.close()
+            events.close()  # type: ignore[attr-defined]  # yaml.parse returns a generator, typed as an Iterator
         root = self.root
         if (root is None and not self.findings) or (
                 isinstance(root, Scalar) and root.style is None and root.source == ""):
@@ -267,8 +246,8 @@ class _Builder:
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 self._properties(ev)
                 if len(self.stack) >= self.max_depth:
-                    self._report("K010", _("nesting is deeper than {max_depth} levels").format(max_depth=self.max_depth), ev.start_mark,
-                                 self._slot(), fatal=True)
+                    message = _("nesting is deeper than {max_depth} levels").format(max_depth=self.max_depth)
+                    self._report("K010", message, ev.start_mark, self._slot(), fatal=True)
                 line, col = ev.start_mark.line + 1, ev.start_mark.column + 1
                 node = (Mapping if cls is MappingStartEvent else Sequence)(line, col, line, col)
                 self.stack.append([node, self._slot(), _NOKEY, None, None, ev.flow_style])
@@ -279,7 +258,8 @@ class _Builder:
                 node.end_line, node.end_column = end
                 self._attach(node)
             elif cls is AliasEvent:
-                self._report("K006", _("alias *{anchor} is not allowed; write the value out in full").format(anchor=ev.anchor),
+                self._report("K006",
+                             _("alias *{anchor} is not allowed; write the value out in full").format(anchor=ev.anchor),
                              ev.start_mark, self._slot(), fatal=True)
             elif cls is DocumentStartEvent:
                 documents += 1
@@ -289,12 +269,13 @@ class _Builder:
 
     def _properties(self, ev) -> None:
         if ev.anchor is not None:
-            self._report("K006", _("anchor &{anchor} is not allowed; write each value out in full").format(anchor=ev.anchor),
+            self._report("K006",
+                         _("anchor &{anchor} is not allowed; write each value out in full").format(anchor=ev.anchor),
                          ev.start_mark, self._slot(), fatal=True)
         if ev.tag is not None:
             tag = "!!" + ev.tag[18:] if ev.tag.startswith("tag:yaml.org,2002:") else ev.tag
-            self._report("K007", _("explicit tag {tag} is not allowed; remove it (quote the value if it is text)").format(tag=tag),
-                         ev.start_mark, self._slot())
+            message = _("explicit tag {tag} is not allowed; remove it (quote the value if it is text)").format(tag=tag)
+            self._report("K007", message, ev.start_mark, self._slot())
 
     def _scalar(self, ev) -> Scalar:
         start, end, src = ev.start_mark, ev.end_mark, ev.value
@@ -303,7 +284,7 @@ class _Builder:
         value = self._resolve(src, ev) if ev.style is None and not is_key else src
         return Scalar(start.line + 1, start.column + 1, end.line + 1, end.column + 1, value, src, ev.style)
 
-    def _resolve(self, src: str, ev) -> object:
+    def _resolve(self, src: str, ev) -> str | int | Decimal | bool | None:
         """Type a plain scalar per the YAML 1.2 core schema; numbers become int or exact Decimal."""
         if src in _CONSTANTS:
             return _CONSTANTS[src]
@@ -317,16 +298,18 @@ class _Builder:
             if number.bit_length() <= MAX_DIGITS * 3.32:
                 return number
         elif _FLOAT.fullmatch(src):
-            number = Decimal(src)
-            if not number or abs(number.adjusted()) <= MAX_DIGITS:
-                return number
+            exact = Decimal(src)
+            if not exact or abs(exact.adjusted()) <= MAX_DIGITS:
+                return exact
         elif _NOT_FINITE.fullmatch(src):
-            message = _("{src} is not a finite number; numbers must be finite (put it in quotes if it is text)").format(src=src)
+            message = _("{src} is not a finite number; numbers must be finite (put it in quotes if it is text)") \
+                .format(src=src)
             self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
             return src
         else:
             return src
-        message = _("the number {src} has more than {MAX_DIGITS} digits; put it in quotes if it is text").format(src=_show(src), MAX_DIGITS=MAX_DIGITS)
+        message = _("the number {src} has more than {MAX_DIGITS} digits; put it in quotes if it is text") \
+            .format(src=_show(src), MAX_DIGITS=MAX_DIGITS)
         self._report("K013", message, ev.start_mark, self._slot(), end=ev.end_mark)
         return src
 
@@ -360,9 +343,13 @@ class _Builder:
             return _DROP
         first = mapping.items.get(key)
         if first is not None:
-            where = (_("line {line}, again at line {line2}").format(line=first[0].line, line2=node.line) if first[0].line != node.line else
-                     _("line {line} column {column}, again at column {column2}").format(line=node.line, column=first[0].column, column2=node.column))
-            self._at(node, "K005", _("key {key} appears twice in this mapping (first at {where})").format(key=_show(key), where=where), key)
+            if first[0].line != node.line:
+                where = _("line {line}, again at line {line2}").format(line=first[0].line, line2=node.line)
+            else:
+                where = _("line {line} column {column}, again at column {column2}").format(
+                    line=node.line, column=first[0].column, column2=node.column)
+            message = _("key {key} appears twice in this mapping (first at {where})")
+            self._at(node, "K005", message.format(key=_show(key), where=where), key)
             return _DROP
         return key
 
@@ -377,7 +364,7 @@ class _Builder:
 
     def _path(self, slot: object) -> str:
         parts = [frame[1] for frame in self.stack[1:] if frame[1] is not None]
-        return format_path(parts if slot is None else [*parts, slot])
+        return format_path([*parts, slot] if isinstance(slot, (str, int)) else parts)
 
     def _report(self, code: str, message: str, mark, slot: object, *, fatal=False, keep=False, end=None) -> None:
         self.findings.append(Finding(code, message, file=self.file, line=mark.line + 1, column=mark.column + 1,
@@ -426,60 +413,6 @@ def load_path(path: str | os.PathLike, *, display: str | None = None, **limits) 
         why = next((_(words) for kind, words in _OS_WORDS if isinstance(exc, kind)), exc.strerror or str(exc))
         return None, [Finding("K001", _("the file cannot be read: {why}").format(why=why), file=name)]
     except (TypeError, ValueError) as exc:
-        return None, [Finding("K001", _("the file cannot be read: the path is not valid ({exc})").format(exc=exc), file=name)]
+        message = _("the file cannot be read: the path is not valid ({exc})").format(exc=exc)
+        return None, [Finding("K001", message, file=name)]
     return load_text(data, name, **limits)
-
-
-def to_plain(node: Node | None) -> object:
-    """Plain dict/list/scalar data (Decimal for non-integers), built without recursion."""
-    if node is None or isinstance(node, Scalar):
-        return None if node is None else node.value
-    out: dict | list = {} if isinstance(node, Mapping) else []
-    work = [(node, out)]
-    while work:
-        src, dst = work.pop()
-        pairs = ((k, v) for k, (_, v) in src.items.items()) if isinstance(src, Mapping) else enumerate(src.items)
-        for key, child in pairs:
-            if isinstance(child, Scalar):
-                value = child.value
-            else:
-                value = {} if isinstance(child, Mapping) else []
-                work.append((child, value))
-            if isinstance(dst, dict):
-                dst[key] = value
-            else:
-                dst.append(value)
-    return out
-
-
-def _step(node: Node | None, part: str | int) -> Node | None:
-    if isinstance(node, Mapping) and isinstance(part, str):
-        entry = node.items.get(part)
-        return entry[1] if entry else None
-    if isinstance(node, Sequence) and isinstance(part, int) and not isinstance(part, bool):
-        return node.items[part] if 0 <= part < len(node.items) else None
-    return None
-
-
-def node_at(root: Node, path: _PathSeq[str | int]) -> Node:
-    """The deepest node that exists along `path` (the root if not even the first step exists)."""
-    node = root
-    for part in path:
-        child = _step(node, part)
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def key_at(root: Node, path: _PathSeq[str | int]) -> Scalar | None:
-    """The key node of the path's last element, when the whole path exists and ends at a mapping key."""
-    if not path:
-        return None
-    parent: Node | None = root
-    for part in path[:-1]:
-        parent = _step(parent, part)
-    last = path[-1]
-    if isinstance(parent, Mapping) and isinstance(last, str) and last in parent.items:
-        return parent.items[last][0]
-    return None

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from kinerja.i18n import _
-from kinerja.policy.located import _BREAKS, Mapping, Node, Scalar, Sequence, load_text, node_at
+from kinerja.policy.located import _BREAKS, Mapping, Node, Scalar, Sequence, load_text
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 
@@ -89,7 +89,8 @@ def _reads_back(source: str, want: str) -> bool:
             return False
         if node.value != want or not isinstance(node.value, str) or node.source != source:
             return False
-        if len(getattr(root.items["x"][1], "items", ())) > 1:
+        value = root.items["x"][1] if isinstance(root, Mapping) else None
+        if len(getattr(value, "items", ())) > 1:
             return False
     return True
 
@@ -110,7 +111,7 @@ def apply_edits(text: str, edits: list[tuple[list, str]]) -> str:
         end = starts[node.end_line - 1] + node.end_column - 1
         spans.append((start, end, render(node, str(typed))))
     spans.sort(reverse=True)
-    for (start, end, _value), (nxt, _end, _next_value) in zip(spans[1:], spans):
+    for (_start, end, _value), (nxt, _end, _next_value) in zip(spans[1:], spans):
         if end > nxt:
             raise EditError(_("two edits change the same value"))
     for start, end, new in spans:
@@ -155,12 +156,12 @@ def editables(text: str) -> dict[str, Any]:
     tables = section("tables")
     if isinstance(tables, Mapping):
         for name, (_, spec) in tables.items.items():
-            rows = spec.items.get("rows", (None, None))[1] if isinstance(spec, Mapping) else None
+            table_rows = spec.items.get("rows", (None, None))[1] if isinstance(spec, Mapping) else None
             inputs = spec.items.get("inputs", (None, None))[1] if isinstance(spec, Mapping) else None
             columns = [n.value for n in inputs.items if isinstance(n, Scalar)] \
                 if isinstance(inputs, Sequence) else []
             cells = []
-            for r, row in enumerate(rows.items if isinstance(rows, Sequence) else []):
+            for r, row in enumerate(table_rows.items if isinstance(table_rows, Sequence) else []):
                 if not isinstance(row, Sequence):
                     continue
                 cells.append([[item(["tables", name, "rows", r, c, i]) for i in range(len(cell.items))]

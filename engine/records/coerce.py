@@ -8,16 +8,19 @@ spreadsheet turned into a rounded number is invalid, not repaired.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from decimal import Decimal
+from typing import Any
 
+from kinerja.findings import Reportable
 from kinerja.i18n import _, num
-from kinerja.model import FieldDef
 from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
-from kinerja.records.read import BadCell, PercentCell
+from kinerja.model import FieldDef
+from kinerja.records.source import BadCell, PercentCell
 
 NIP_RE = re.compile(r"^[0-9]{18}$")
 TRUE_WORDS = {"true", "ya", "y", "yes", "1", "benar"}
@@ -41,14 +44,15 @@ def to_number(v, comma: bool = False) -> Decimal:
         d = v
     elif isinstance(v, int):
         if v.bit_length() > 80:  # far beyond 10^21: do not even print it
-            raise Invalid("K412", number_problem(Decimal(10) ** 22))
+            raise Invalid("K412", number_problem(Decimal(10) ** 22) or "")
         d = Decimal(v)
     elif isinstance(v, float):
         d = Decimal(repr(v))
     elif isinstance(v, str):
         s = v.strip()
         if len(s) > MAX_NUMBER_TEXT:
-            raise Invalid("K412", _("is {s} characters long; a number has at most {MAX_NUMBER_TEXT}").format(s=len(s), MAX_NUMBER_TEXT=MAX_NUMBER_TEXT))
+            raise Invalid("K412", _("is {s} characters long; a number has at most {MAX_NUMBER_TEXT}").format(s=len(s),
+                                                                                                             MAX_NUMBER_TEXT=MAX_NUMBER_TEXT))
         if "," in s:
             s = s.replace("\u00a0", "").replace(" ", "")
             if comma or ("." not in s and s.count(",") == 1):
@@ -73,14 +77,15 @@ def _bounded(d: Decimal) -> Decimal:
     """`d` within the number limits (engine/limits.py), or K412. Zeros and trailing zeros
     beyond the places limit are exact, so 0E-30 and 1.5000…0 are read as 0 and 1.5."""
     if not d:
-        return d if -MAX_NUMBER_PLACES <= d.as_tuple().exponent <= 0 else Decimal(0)
+        exponent = d.as_tuple().exponent  # an int: `d` is finite here
+        return d if -MAX_NUMBER_PLACES <= exponent <= 0 else Decimal(0)  # type: ignore[operator]  # (same)
     why = number_problem(d)
     if why is None:
         return d
     if d.adjusted() <= MAX_NUMBER_EXPONENT:
         short = d.normalize()
         if short == d and number_problem(short) is None:
-            return short.quantize(Decimal(1)) if short.as_tuple().exponent > 0 else short
+            return short.quantize(Decimal(1)) if short.as_tuple().exponent > 0 else short  # type: ignore[operator]  # finite
     raise Invalid("K412", why)
 
 
@@ -129,7 +134,8 @@ def to_nip(v, comma: bool = False) -> str:
         s = str(v).strip().replace(" ", "")
     if not NIP_RE.match(s):
         digits = sum(ch.isdigit() for ch in s)
-        why = _("has {s} characters").format(s=len(s)) if digits == len(s) else _("contains characters other than digits")
+        why = (_("has {s} characters").format(s=len(s)) if digits == len(s)
+               else _("contains characters other than digits"))
         raise Invalid("K405", _("a NIP is 18 digits; this one {why}").format(why=why))
     return s
 
@@ -141,7 +147,8 @@ def to_string(v, comma: bool = False) -> str:
         return "true" if v else "false"
     text = str(v).strip()
     if len(text) > MAX_TEXT:
-        raise Invalid("K412", _("is {text} characters long; text holds at most {MAX_TEXT}").format(text=num(len(text), group=True), MAX_TEXT=num(MAX_TEXT, group=True)))
+        raise Invalid("K412", _("is {text} characters long; text holds at most {MAX_TEXT}")
+                      .format(text=num(len(text), group=True), MAX_TEXT=num(MAX_TEXT, group=True)))
     return text
 
 
@@ -163,7 +170,6 @@ def _enum(values: tuple[str, ...]) -> Callable:
         if hit is None and len(s) > 200:  # no "did you mean" search over a huge cell
             raise Invalid("K403", _("not one of: {value}").format(value=', '.join(values)))
         if hit is None:
-            import difflib
             close = difflib.get_close_matches(s, values, n=1, cutoff=0.6)
             tip = _(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""
             raise Invalid("K403", _("not one of: {value}{tip}").format(value=', '.join(values), tip=tip))
@@ -173,7 +179,7 @@ def _enum(values: tuple[str, ...]) -> Callable:
 
 
 @dataclass
-class Problem:
+class Problem(Reportable):
     field: str
     value: Any
     reason: str
@@ -223,7 +229,8 @@ class Coercer:
         # Text a field had before → the value it coerced to without a problem, per decimal-comma
         # mode. Converters and limits are pure functions of the text, so a repeated text (an
         # enum label, a unit, a rating, a small number) skips them; a NIP never repeats.
-        self.memos = {mode: [None if f.type in _NO_MEMO else {} for _, f, _ in self.plan] for mode in (False, True)}
+        self.memos: dict[bool, list[dict | None]] = {
+            mode: [None if f.type in _NO_MEMO else {} for _, f, _ in self.plan] for mode in (False, True)}
         self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
         # defaults converted once (a list's items are written into, so each record converts its own)
         self.defaults = {name: self._default(f) for name, f in fields.items()
@@ -245,9 +252,11 @@ class Coercer:
             if not isinstance(v, (list, tuple)):
                 raise Invalid("K402", _("expected a list of items"))
             if f.max_items is not None and len(v) > f.max_items:
-                raise Invalid("K404", _("has {v} items, at most {max_items} allowed").format(v=len(v), max_items=f.max_items))
+                raise Invalid("K404", _("has {v} items, at most {max_items} allowed").format(v=len(v),
+                                                                                             max_items=f.max_items))
             if f.min_items is not None and len(v) < f.min_items:
-                raise Invalid("K404", _("has {v} items, at least {min_items} needed").format(v=len(v), min_items=f.min_items))
+                raise Invalid("K404", _("has {v} items, at least {min_items} needed").format(v=len(v),
+                                                                                             min_items=f.min_items))
             items, problems = [], []
             for i, item in enumerate(v):
                 if not isinstance(item, dict):
@@ -264,7 +273,7 @@ class Coercer:
 
         return convert
 
-    def coerce(self, raw: dict, env_params: dict, cells: dict | None = None,
+    def coerce(self, raw: dict, env_params: dict, cells: Mapping[str, str] | None = None,
                comma: bool = False) -> tuple[dict, list[Problem]]:
         """Typed field values, on top of a copy of `env_params` (so the result is the
         record's evaluation environment), and every problem found. `comma`: the reader saw a
@@ -277,7 +286,7 @@ class Coercer:
             self._conditions(raw, values, cells, problems)
         return values, problems
 
-    def _field(self, i: int, v, comma: bool, values: dict, problems: list, cells: dict | None) -> None:
+    def _field(self, i: int, v, comma: bool, values: dict, problems: list, cells: Mapping[str, str] | None) -> None:
         """Coerce the value `v` of field number i into `values`, or add its problems."""
         name, f, convert = self.plan[i]
         if v is None or (v.__class__ is str and not v.strip()):
@@ -305,7 +314,8 @@ class Coercer:
             value = convert(v, comma)
         except Invalid as exc:
             if v.__class__ is str and v.rstrip().endswith("%") and f.type in ("number", "integer"):
-                exc.reason = (_("{value} is a percentage but this field is not declared one (`unit: percent`); write the number without %").format(value=v.strip()))
+                exc.reason = (_("{value} is a percentage but this field is not declared one (`unit: percent`); write "
+                                "the number without %").format(value=v.strip()))
             problems.append(Problem(name, v, exc.reason, exc.code, _cell(cells, name)))
             values[name] = None
             return
@@ -314,9 +324,11 @@ class Coercer:
             values[name] = None
             return
         if f.min is not None and value < f.min:
-            problems.append(Problem(name, v, _("below the minimum {min}").format(min=num(f.min)), "K404", _cell(cells, name)))
+            problems.append(Problem(name, v, _("below the minimum {min}").format(min=num(f.min)), "K404", _cell(cells,
+                                                                                                                name)))
         elif f.max is not None and value > f.max:
-            problems.append(Problem(name, v, _("above the maximum {max}").format(max=num(f.max)), "K404", _cell(cells, name)))
+            problems.append(Problem(name, v, _("above the maximum {max}").format(max=num(f.max)), "K404", _cell(cells,
+                                                                                                                name)))
         else:
             memo = self.memos[comma][i]
             if memo is not None and v.__class__ is str and len(memo) < MEMO_SIZE:
@@ -343,8 +355,8 @@ class Coercer:
                           f"        values[N{i}] = h",
                           "    else:",
                           f"        field({i}, v, comma, values, problems, cells)"]
-            namespace = {**names, "MISS": _MISS, "str": str}
-            exec("\n".join(lines), namespace)  # noqa: S102 - generated from indices only
+            namespace: dict[str, Any] = {**names, "MISS": _MISS, "str": str}
+            exec("\n".join(lines), namespace)
             fn = self.__dict__["_fields_of"] = namespace["fields_of"]
         return fn
 
@@ -360,7 +372,8 @@ class Coercer:
                     problems.append(Problem(name, raw.get(name), _("must be empty here: ") +
                                             _(" and ").join(c.text for c in f.only_when), "K402", _cell(cells, name)))
             elif f.required_when and _holds(f.required_when, env):
-                problems.append(Problem(name, None, _("required when ") + _(" and ").join(c.text for c in f.required_when),
+                problems.append(Problem(name, None,
+                                        _("required when ") + _(" and ").join(c.text for c in f.required_when),
                                         "K401", _cell(cells, name)))
 
     def _default(self, f: FieldDef):
@@ -378,7 +391,9 @@ def _percent(v, f: FieldDef):
     if f.type not in ("number", "integer"):
         return str(v)  # text that happens to be formatted as a percentage
     if f.unit != "percent":
-        raise Invalid("K402", _("the cell shows a percentage ({v}, stored as {value}) but this field is not a percentage; type the number itself, or declare `unit: percent` on the field").format(v=v, value=v.value))
+        raise Invalid("K402", _("the cell shows a percentage ({v}, stored as {value}) but this field is not a "
+                                "percentage; type the number itself, or declare `unit: percent` on the field")
+                      .format(v=v, value=v.value))
     if v.__class__ is str:
         return v.rstrip()[:-1].strip()
     stored = v.value
@@ -386,7 +401,7 @@ def _percent(v, f: FieldDef):
         stored = Decimal(format(stored, ".15g"))
     number = to_number(stored) * 100
     number = number.normalize()
-    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number  # type: ignore[operator]  # finite
 
 
 class _Nested(Exception):
@@ -395,7 +410,7 @@ class _Nested(Exception):
         self.problems = problems
 
 
-def _cell(cells: dict | None, name: str) -> str | None:
+def _cell(cells: Mapping[str, str] | None, name: str) -> str | None:
     return cells.get(name) if cells else None
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from kinerja.i18n import _
 from kinerja.model import FieldDef
-from kinerja.records.read import Source
+from kinerja.records.source import Source
 
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -53,12 +54,15 @@ class ColumnReport:
             shown = ", ".join(renamed + same)
             out.append(f"columns: used ({len(self.used)}): {shown}")
         if self.ignored:
-            out.append(_("columns: ignored (no field of the policy reads them): {value}").format(value=', '.join(self.ignored)))
+            out.append(_("columns: ignored (no field of the policy reads them): {value}")
+                       .format(value=', '.join(self.ignored)))
         if self.conditional:
             shown = ", ".join(f"{name} (when {when})" for name, when in self.conditional)
-            out.append(_("columns: none for fields required on some rows (rows that need them will be errors): {shown}").format(shown=shown))
+            out.append(_("columns: none for fields required on some rows (rows that need them will be errors): {shown}")
+                       .format(shown=shown))
         if self.optional:
-            out.append(_("columns: none for optional fields (left empty): {value}").format(value=', '.join(self.optional)))
+            out.append(_("columns: none for optional fields (left empty): {value}")
+                       .format(value=', '.join(self.optional)))
         return out
 
     def problems(self) -> list[str]:
@@ -66,10 +70,12 @@ class ColumnReport:
         out = []
         for name, label, closest in self.missing:
             known = _("\"{label}\" (field {name})").format(label=label, name=name) if label else f'"{name}"'
-            tip = _("; the closest header is \"{closest}\"").format(closest=closest) if closest else _("; no header is close to it")
+            tip = (_("; the closest header is \"{closest}\"").format(closest=closest) if closest
+                   else _("; no header is close to it"))
             out.append(f"required column {known} not found{tip}")
         for name, headers in self.clashes:
-            out.append(_("columns {value} both match field {name}; rename or delete one of them").format(value=' and '.join(repr(h) for h in headers), name=name))
+            out.append(_("columns {value} both match field {name}; rename or delete one of them")
+                       .format(value=' and '.join(repr(h) for h in headers), name=name))
         return out
 
 
@@ -93,9 +99,9 @@ def match_header(fields: dict[str, FieldDef], header: Iterable[Any]) -> tuple[di
                 index.setdefault(header_key(alias), name)
     claims: dict[str, list[str]] = {}
     for h in header:
-        name = h if h in fields else index.get(header_key(h))
-        if name is not None:
-            claims.setdefault(name, []).append(h)
+        claimed = h if h in fields else index.get(header_key(h))
+        if claimed is not None:
+            claims.setdefault(claimed, []).append(h)
     report = ColumnReport()
     rename: dict[str, str] = {}
     for name, hs in claims.items():

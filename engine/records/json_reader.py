@@ -1,4 +1,4 @@
-"""JSON and JSONL record readers (see engine/records/read.py): streamed, and hardened so that no
+"""JSON and JSONL record readers (registered in records/read.py): streamed, and hardened so that no
 record can crash the run or hide the records after it.
 
 Each record is checked as it is decoded: a key named twice, nesting deeper than MAX_DEPTH, or
@@ -12,12 +12,13 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from kinerja.i18n import N_, _, num
 from kinerja.limits import MAX_DEPTH, MAX_NUMBER_TEXT, MAX_RECORD_BYTES
-from kinerja.records.read import BadCell, RecordsError, Source
+from kinerja.records.source import BadCell, RecordsError, Source
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]|\\u[dD][c-fC-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -25,21 +26,25 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _number(text: str, parse) -> Any:
     if len(text) > MAX_NUMBER_TEXT:
-        return BadCell(text[:20] + "…", _("the number has {text} characters; kinerja reads numbers below 10^21").format(text=num(len(text), group=True)), "K412")
+        return BadCell(text[:20] + "…", _("the number has {text} characters; kinerja reads numbers below 10^21")
+                       .format(text=num(len(text), group=True)), "K412")
     return parse(text)
 
 
 class _Decoder:
     """One json.JSONDecoder per file; `check` says what is wrong with the record just decoded."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.dupes: list[str] = []
 
-        def pairs(items):
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
             record = dict(items)
             if len(record) != len(items):
-                seen: set = set()
-                self.dupes.extend(k for k, _ in items if k in seen or seen.add(k))
+                seen: set[str] = set()
+                for k, _value in items:
+                    if k in seen:
+                        self.dupes.append(k)
+                    seen.add(k)
             return record
 
         self.json = json.JSONDecoder(object_pairs_hook=pairs, parse_float=lambda t: _number(t, Decimal),
@@ -111,7 +116,8 @@ def replace_surrogates(data: Any) -> tuple[Any, bool]:
     return data, False
 
 
-SURROGATE_PROBLEM = N_("the record holds text that is not valid Unicode (a lone surrogate such as \\ud800); it is shown as U+FFFD")
+SURROGATE_PROBLEM = N_("the record holds text that is not valid Unicode (a lone surrogate such as \\ud800); it is "
+                       "shown as U+FFFD")
 
 
 def _source(row: int, data: Any, where: str, raw: str, decoder: _Decoder) -> Source:
@@ -136,7 +142,10 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
             while (rest := stream.readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
                 pass  # the rest of the line is never held in memory
             row += 1
-            yield Source(row, None, _("line {number}").format(number=number), problem=_("the line is longer than {MAX_RECORD_BYTES} bytes").format(MAX_RECORD_BYTES=num(MAX_RECORD_BYTES, group=True)), code="K410")
+            yield Source(row, None, _("line {number}").format(number=number),
+                         problem=_("the line is longer than "
+                                   "{MAX_RECORD_BYTES} bytes").format(MAX_RECORD_BYTES=num(MAX_RECORD_BYTES,
+                                                                                           group=True)), code="K410")
             continue
         if not raw.strip():
             continue
@@ -146,7 +155,9 @@ def read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
             text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             data = decoder.json.decode(text)
         except RecursionError:
-            yield Source(row, None, _("line {number}").format(number=number), problem=_("the record is nested more than {MAX_DEPTH} levels deep").format(MAX_DEPTH=MAX_DEPTH), code="K410")
+            yield Source(row, None, _("line {number}").format(number=number),
+                         problem=_("the record is nested more than {MAX_DEPTH} "
+                                   "levels deep").format(MAX_DEPTH=MAX_DEPTH), code="K410")
             continue
         except (ValueError, UnicodeDecodeError) as exc:
             yield Source(row, None, _("line {number}").format(number=number),
@@ -200,21 +211,29 @@ def read_json(stream: IO[bytes], chunk_size: int = 1 << 16) -> Iterator[Source]:
                 data, end = decoder.json.raw_decode(buf, pos)
                 break
             except RecursionError:
-                end = _end_of_value(buf, pos)
-                if end is None and more(max(chunk_size, len(buf) - pos)):
+                closing = _end_of_value(buf, pos)
+                if closing is None and more(max(chunk_size, len(buf) - pos)):
                     continue
-                if end is None:
-                    raise RecordsError(_("record {value} is nested more than {MAX_DEPTH} levels deep and its end cannot be found").format(value=row + 1, MAX_DEPTH=MAX_DEPTH)) from None
+                if closing is None:
+                    raise RecordsError(_("record {value} is nested more than {MAX_DEPTH} levels deep and its end "
+                                         "cannot be found").format(value=row + 1, MAX_DEPTH=MAX_DEPTH)) from None
+                end = closing
                 data = None
                 break
             except ValueError as exc:  # JSONDecodeError, or a record not read whole yet
                 if len(buf) - pos > MAX_RECORD_BYTES:
-                    raise RecordsError(_("record {value} is longer than {MAX_RECORD_BYTES} characters, or its JSON is not valid").format(value=row + 1, MAX_RECORD_BYTES=num(MAX_RECORD_BYTES, group=True))) from None
+                    raise RecordsError(_("record {value} is longer than {MAX_RECORD_BYTES} characters, or its JSON "
+                                         "is not valid").format(value=row + 1,
+                                                                MAX_RECORD_BYTES=num(MAX_RECORD_BYTES, group=True))) \
+                        from None
                 if not more(max(chunk_size, len(buf) - pos)):
-                    raise RecordsError(_("invalid JSON in record {value}: {value2}").format(value=row + 1, value2=_json_reason(exc))) from None
+                    raise RecordsError(_("invalid JSON in record {value}: {value2}")
+                                       .format(value=row + 1, value2=_json_reason(exc))) from None
         row += 1
         if data is None and buf[pos] in "[{":  # skipped: nested too deeply for the decoder
-            yield Source(row, None, _("record {row}").format(row=row), problem=_("the record is nested more than {MAX_DEPTH} levels deep").format(MAX_DEPTH=MAX_DEPTH), code="K410")
+            yield Source(row, None, _("record {row}").format(row=row),
+                         problem=_("the record is nested more than {MAX_DEPTH} "
+                                   "levels deep").format(MAX_DEPTH=MAX_DEPTH), code="K410")
         else:
             yield _source(row, data, record_word.format(number=row), buf[pos:end], decoder)
         pos = end

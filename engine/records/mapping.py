@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
-from kinerja.i18n import _
 from kinerja.findings import Finding
+from kinerja.i18n import _
 from kinerja.policy.documents import LINK_REFUSED, link_escapes, read_document
-from kinerja.records.read import BadCell, RecordsError, Source
+from kinerja.records.source import BadCell, RecordsError, Source
 
 MAPPING_SCHEMA = "mapping.schema.json"
 SUFFIX = ".map.yaml"
@@ -90,7 +91,7 @@ class Mapping:
             any(norm_header(a) in have for a in aliases)
             for f, aliases in self.columns.items() if f not in self.optional)
 
-    def bind(self, header: list[str], where: str = "") -> "BoundMapping":
+    def bind(self, header: list[str], where: str = "") -> BoundMapping:
         """Resolve `columns` against a file's header; a required column missing is an error
         that lists the header, so the user sees what the file really calls it."""
         by_norm: dict[str, str] = {}
@@ -205,7 +206,8 @@ def load_mapping(ref: str) -> Mapping:
             close = difflib.get_close_matches(ref, list(shipped), n=1, cutoff=0.6)
             tip = _('; did you mean "{close}"?').format(close=close[0]) if close else (
                 _("; shipped mappings: {names}").format(names=", ".join(sorted(shipped))) if shipped else "")
-            raise RecordsError(_("mapping {ref!r} not found (give a *.map.yaml file or a shipped mapping id){tip}").format(
+            raise RecordsError(_("mapping {ref!r} not found (give a *.map.yaml file or a shipped mapping id){tip}")
+                               .format(
                 ref=ref, tip=tip))
         doc = read_document(f"policies/mappings/{item.name}", text=item.read_bytes(), schema_name=MAPPING_SCHEMA)
     findings = list(doc.findings) or _check(doc)
@@ -227,11 +229,13 @@ def _check(doc) -> list[Finding]:
     columns = data.get("columns") or {}
     for name in data.get("constants") or {}:
         if name in columns:
-            out.append(doc.finding("K214", _("\"{name}\" is both read from a column and given a constant").format(name=name),
+            out.append(doc.finding("K214", _("\"{name}\" is both read from a column and given a constant")
+                                   .format(name=name),
                                    ["constants", name], _("keep one of the two"), key=True))
     for i, name in enumerate(data.get("optional") or []):
         if name not in columns:
-            out.append(doc.finding("K104", _("\"{name}\" is listed as optional but is not in columns").format(name=name),
+            out.append(doc.finding("K104", _("\"{name}\" is listed as optional but is not in columns")
+                                   .format(name=name),
                                    ["optional", i]))
     return out
 

@@ -3,8 +3,11 @@ read from `--org-predikat` text or a file, and matched to the labels the policy'
 
 from __future__ import annotations
 
+import csv
 import difflib
 from typing import Any
+
+import yaml
 
 from kinerja.i18n import _, os_reason
 
@@ -29,26 +32,27 @@ def read_org_predikat(spec: str) -> dict[str, str]:
     except OSError as exc:
         raise ValueError(_("cannot read {path}: {value}").format(path=path, value=os_reason(exc))) from None
     if path.lower().endswith(".csv"):
-        import csv
         rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
         if rows and [c.strip().lower() for c in rows[0][:2]] in (["unit", "predikat"], ["unit_kerja", "predikat"]):
             rows = rows[1:]
         data: Any = []
         for i, r in enumerate(rows):
             if len(r) < 2:
-                raise ValueError(_("{path}: line {value} needs two columns: unit,predikat").format(path=path, value=i + 1))
+                raise ValueError(_("{path}: line {value} needs two columns: unit,predikat").format(path=path,
+                                                                                                   value=i + 1))
             data.append({"unit": r[0], "predikat": r[1]})
     else:
-        import yaml
         try:
             data = yaml.safe_load(text)  # JSON is YAML too
         except yaml.YAMLError as exc:
-            raise ValueError(_("{path}: not valid JSON/YAML ({value})").format(path=path, value=str(exc).splitlines()[0])) from None
+            raise ValueError(_("{path}: not valid JSON/YAML ({value})")
+                             .format(path=path, value=str(exc).splitlines()[0])) from None
     if isinstance(data, dict):
         data = [{"unit": k, "predikat": v} for k, v in data.items()]
     if not isinstance(data, list) or not all(isinstance(d, dict) and "unit" in d and "predikat" in d
                                              for d in data):
-        raise ValueError(_("{path}: give a mapping of unit to predikat, or a list of {{unit, predikat}}").format(path=path))
+        raise ValueError(_("{path}: give a mapping of unit to predikat, or a list of {{unit, predikat}}")
+                         .format(path=path))
     return {str(d["unit"]).strip(): str(d["predikat"]).strip() for d in data}
 
 
@@ -66,7 +70,8 @@ def normalise_org_predikat(checks: list, given: dict[str, str]) -> tuple[dict[st
         hit = folded.get(" ".join(str(label).lower().split()))
         if hit is None:
             close = difflib.get_close_matches(str(label), known, n=1, cutoff=0.5)
-            problems.append(_("organisation predikat \"{label}\" for \"{group}\" is not one of: {value}").format(label=label, group=group, value=", ".join(known))
+            problems.append(_("organisation predikat \"{label}\" for \"{group}\" is not one of: {value}")
+                            .format(label=label, group=group, value=", ".join(known))
                             + (_(" (did you mean \"{close}\"?)").format(close=close[0]) if close else ""))
         else:
             out[group] = hit

@@ -11,11 +11,14 @@ policy's business (a decision table), never this module's.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from kinerja.i18n import _
 from kinerja.findings import Finding
-from kinerja.records.read import BadCell, RecordsError, read_records
+from kinerja.i18n import _
+from kinerja.records.org_predikat import org_labels
+from kinerja.records.read import read_records
+from kinerja.records.source import BadCell, RecordsError
 
 COLUMNS = ("unit_kerja", "induk", "predikat_organisasi", "nip_pimpinan", "periode")
 FILLED = ("predikat_organisasi", "pimpinan_unit", "unit_dipimpin")  # record fields a units file fills
@@ -52,7 +55,7 @@ class Units:
         hit = self._folded.get(_fold(name))
         return self.units[hit] if hit is not None else None
 
-    def predikat(self, unit: str, periode: str | None = None) -> str | None:
+    def predikat(self, unit: Any, periode: str | None = None) -> str | None:
         """The unit's predikat organisasi for a period, else its annual one."""
         u = self.find(unit)
         if u is None:
@@ -129,7 +132,8 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
     except RecordsError as exc:
         raise ValueError(str(exc)) from None
     if rows and isinstance(rows[0].data, dict) and "unit_kerja" not in rows[0].data:
-        raise ValueError(_("{path}: needs a unit_kerja column (columns: {value})").format(path=path, value=', '.join(COLUMNS)))
+        raise ValueError(_("{path}: needs a unit_kerja column (columns: {value})").format(path=path,
+                                                                                          value=', '.join(COLUMNS)))
 
     def finding(code: str, message: str, line: int, column: str, hint: str | None = None) -> None:
         findings.append(Finding(code, message, path, line, 1, f"$[{line - 1}].{column}", hint))
@@ -149,7 +153,8 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
             hit = known.get(_fold(label))
             if hit is None:
                 close = difflib.get_close_matches(label, list(known.values()), n=1, cutoff=0.5)
-                finding("K613", _("predikat organisasi \"{label}\" of {name} is not one of: {value}").format(label=label, name=name, value=", ".join(known.values())),
+                finding("K613", _("predikat organisasi \"{label}\" of {name} is not one of: {value}")
+                        .format(label=label, name=name, value=", ".join(known.values())),
                         line, "predikat_organisasi", f'did you mean "{close[0]}"?' if close else None)
                 label = ""
             else:
@@ -166,7 +171,8 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
                     _("give each unit one row, or one row per periode"))
             continue
         elif (parent and parent != unit.parent) or (head and head != unit.head):
-            finding("K612", _("unit {name} has a different induk or nip_pimpinan than on line {line}").format(name=name, line=unit.line), line,
+            finding("K612", _("unit {name} has a different induk or nip_pimpinan than on line {line}")
+                    .format(name=name, line=unit.line), line,
                     "induk" if parent and parent != unit.parent else "nip_pimpinan",
                     _("the rows of one unit for several periods share induk and nip_pimpinan"))
             continue
@@ -180,14 +186,17 @@ def read_units(path: str, labels: list[str] | None = None) -> Units:
             hit = folded.get(_fold(unit.parent))
             if hit is None:
                 close = difflib.get_close_matches(unit.parent, list(units), n=1, cutoff=0.6)
-                finding("K610", _("induk \"{parent}\" of {name} is not a unit in this file").format(parent=unit.parent, name=unit.name), unit.line,
+                finding("K610", _("induk \"{parent}\" of {name} is not a unit in this file")
+                        .format(parent=unit.parent, name=unit.name), unit.line,
                         "induk", _("did you mean \"{close}\"?").format(close=close[0]) if close else None)
                 unit.parent = None
             else:
                 unit.parent = hit
     done: set[str] = set()  # units whose chain up is known to end (or to be reported): each is walked once
     for unit in units.values():
-        chain, on_chain, u = [], set(), unit
+        chain: list[str] = []
+        on_chain: set[str] = set()
+        u: Unit | None = unit
         while u is not None and u.name not in done:
             if u.name in on_chain:
                 cycle = chain[chain.index(u.name):] + [u.name]
@@ -229,12 +238,16 @@ class UnitCheck:
             if nip not in self.seen_heads:
                 for name in names:
                     u = self.units.units[name]
-                    out.append(Finding("K614", _("nip_pimpinan {nip} of {name} is not in the records").format(nip=nip, name=name), self.units.file,
+                    out.append(Finding("K614", _("nip_pimpinan {nip} of {name} is not in the records")
+                                       .format(nip=nip, name=name), self.units.file,
                                        u.line, 1, f"$[{u.line - 1}].nip_pimpinan"))
         for name, (count, rows) in list(self.unknown.items())[:NAMES_SHOWN * 10]:
             close = difflib.get_close_matches(name, list(self.units.units), n=1, cutoff=0.6)
             shown = ", ".join(map(str, rows)) + (", …" if count > len(rows) else "")
-            out.append(Finding("K615", _("unit_kerja \"{name}\" of {count} record(s) (row {shown}) is not a unit in {file}").format(name=name, count=count, shown=shown, file=self.units.file), records, rows[0] + 1, 1, "$.unit_kerja",
+            out.append(Finding("K615", _("unit_kerja \"{name}\" of {count} record(s) (row {shown}) is not a "
+                                         "unit in {file}").format(name=name, count=count, shown=shown,
+                                                                  file=self.units.file),
+                               records, rows[0] + 1, 1, "$.unit_kerja",
                                f'did you mean "{close[0]}"?' if close else None))
         return out
 
@@ -242,7 +255,6 @@ class UnitCheck:
 def known_labels(policy) -> list[str]:
     """The organisation predikat labels a policy knows: its distribution limits, and the values
     of its `predikat_organisasi` field."""
-    from kinerja.records.org_predikat import org_labels
     labels = org_labels(policy.population)
     f = policy.fields.get("predikat_organisasi")
     if f is not None and f.values:
@@ -250,10 +262,9 @@ def known_labels(policy) -> list[str]:
     return labels
 
 
-def prepare(sources, policy, units: Units | None = None, check: UnitCheck | None = None, also: dict = None):
+def prepare(sources, policy, units: Units | None = None, check: UnitCheck | None = None, also: dict | None = None):
     """The records with the units file's fields filled in (for the fields the policy declares;
     `also`: the fields of a second policy, for compare), each checked against the units."""
-    from dataclasses import replace
     wanted = {n for n in FILLED if n in policy.fields or n in (also or {})}
     cycle = policy.cycle
     period_field = cycle.period_field if cycle is not None else None

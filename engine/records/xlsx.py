@@ -17,27 +17,27 @@ import math
 import re
 import warnings
 import zipfile
-from collections.abc import Mapping
-from typing import IO, Any, Iterator
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
 from openpyxl.styles.stylesheet import apply_stylesheet
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, INLINE_STRING, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
-from kinerja.i18n import N_, _, ngettext, num
+from kinerja.i18n import _, num
 from kinerja.limits import MAX_CELL
-from kinerja.records.read import BadCell, PercentCell, RecordsError, Source, open_binary
+from kinerja.records.sheet import NO_SAVED_VALUE, add_note, maybe_rounded, sheet_records
+from kinerja.records.source import BadCell, PercentCell, RecordsError, Source
 from kinerja.records.xlsx_guard import CUT, GuardedZip
 from kinerja.records.xlsx_strings import SharedStrings
 
-HEADER_SCAN = 30  # rows looked at to find the header below a title block
-NO_SAVED_VALUE = N_("formula has no saved value; open and save the file in Excel")
-EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number
+if TYPE_CHECKING:
+    from kinerja.records.mapping import Mapping as ColumnMapping
+
 _T, _R = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
 
 
@@ -45,6 +45,8 @@ class _Parser(WorkSheetParser):
     """openpyxl's streaming parser, also telling a formula without a saved value (data_only
     gives None for it, the same as an empty cell) from a truly empty cell, and reading inline
     text (what many exporters write) without building rich-text objects."""
+
+    percent_styles: frozenset[int] = frozenset()  # styles whose number format shows a percentage
 
     def parse_cell(self, element):
         if element.get("t") == "inlineStr":
@@ -80,36 +82,69 @@ class _Parser(WorkSheetParser):
         try:
             row, column = coordinate_to_tuple(coordinate) if coordinate else (self.row_counter, self.col_counter + 1)
         except (ValueError, TypeError):
-            raise ValueError(_("a cell has the reference {coordinate!r}, which is not a cell reference").format(coordinate=str(coordinate)[:20])) \
+            raise ValueError(_("a cell has the reference {coordinate!r}, which is not a cell reference")
+                             .format(coordinate=str(coordinate)[:20])) \
                 from None
         self.col_counter = column
         text = element.findtext(VALUE_TAG) or ""
         return {"row": row, "column": column, "value": text, "data_type": "bad", "style_id": 0}
 
 
-def read_xlsx(name: str, sheet: str | None = None, header_row: int | None = None, mapping=None,
-              stdin: IO[bytes] | None = None, notes: list[str] | None = None) -> Iterator[Source]:
+def read_xlsx(stream: IO[bytes], name: str, sheet: str | None = None, header_row: int | None = None,
+              mapping: ColumnMapping | None = None, notes: list[str] | None = None) -> Iterator[Source]:
     """Stream the records of one sheet. Raises RecordsError only for the workbook as a whole."""
     notes = notes if notes is not None else []
-    stream = open_binary(name, stdin)
-    if stream is stdin:
+    if name == "-" or not stream.seekable():
         stream = io.BytesIO(stream.read())  # a zip needs seeking
+    book = Book(stream, name)
     try:
-        book = _Book(stream, name)
+        title, path = book.choose(sheet or getattr(mapping, "sheet", None))
+        sheet_xml = book.archive.open(path)
+        parser = _Parser(sheet_xml, book.strings(path), data_only=True,
+                         epoch=book.wb.epoch, date_formats=book.wb._date_formats,  # type: ignore[attr-defined]  # openpyxl sets them at run time
+                         timedelta_formats=book.wb._timedelta_formats)  # type: ignore[attr-defined]  # (same)
+        parser.percent_styles = percent_styles(book.wb)
         try:
-            title, path = book.choose(sheet or getattr(mapping, "sheet", None))
-            parser = _Parser(book.archive.open(path), book.strings(path), data_only=True,
-                             epoch=book.wb.epoch, date_formats=book.wb._date_formats,
-                             timedelta_formats=book.wb._timedelta_formats)
-            parser.percent_styles = percent_styles(book.wb)
-            try:
-                yield from _Sheet(title, parser, notes).records(header_row, mapping)
-            finally:
-                parser.source.close()
+            yield from sheet_records(_ParsedRows(title, parser, notes), header_row, mapping, notes)
         finally:
-            book.archive.close()
+            sheet_xml.close()
     finally:
-        stream.close()
+        book.archive.close()
+
+
+class _ParsedRows:
+    """The rows openpyxl's parser reads from one sheet, as records/sheet.py takes them; a bad
+    row number or XML that is not well-formed ends the sheet with a RecordsError."""
+
+    def __init__(self, title: str, parser: _Parser, notes: list[str]):
+        self.title, self.parser, self.notes = title, parser, notes
+        self.last_row = 0
+
+    def __iter__(self) -> Iterator[tuple[int, dict[int, Any]]]:
+        events = self.parser.parse()
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    idx, cells = next(events)
+                except StopIteration:
+                    return
+                except SyntaxError as exc:  # xml.etree's ParseError
+                    after = _(" (after row {last_row})").format(last_row=self.last_row) if self.last_row else ""
+                    raise RecordsError(_("sheet {title}: the sheet's XML is not well-formed: {exc}{after}")
+                                       .format(title=self.title, exc=exc, after=after)) from None
+                except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:  # a bad row number…
+                    after = _(" after row {last_row}").format(last_row=self.last_row) if self.last_row else ""
+                    raise RecordsError(_("sheet {title} cannot be read{after}: {exc}")
+                                       .format(title=self.title, after=after, exc=str(exc)[:200])) from None
+            for w in caught:
+                add_note(self.notes, self.title, str(w.message))
+            self.last_row = idx
+            yield idx, {c["column"]: cell_value(c) for c in cells}
+
+    def merged(self) -> list[str]:
+        merged = getattr(self.parser, "merged_cells", None)
+        return [m.ref for m in getattr(merged, "mergeCell", None) or ()]
 
 
 def percent_styles(wb) -> frozenset[int]:
@@ -127,7 +162,7 @@ def percent_styles(wb) -> frozenset[int]:
     return frozenset(out)
 
 
-class _Book:
+class Book:
     """The parts of a workbook that reading one sheet needs: shared strings, date styles, the
     list of sheets. (openpyxl's load_workbook would first scan every sheet for its size.)"""
 
@@ -144,26 +179,36 @@ class _Book:
                 self.sheets = [(sheet.name, rel.target) for sheet, rel in reader.parser.find_sheets()
                                if rel.target in reader.valid_files and "chartsheet" not in rel.Type]
         except zipfile.BadZipFile:
-            raise RecordsError(_("{name} is not an .xlsx workbook (an old .xls file? open it in Excel and save it as .xlsx)").format(name=name)) from None
+            raise RecordsError(_("{name} is not an .xlsx workbook (an old .xls file? open it in Excel and save "
+                                 "it as .xlsx)").format(name=name)) from None
         except SyntaxError as exc:  # xml.etree's ParseError: a part is not well-formed XML
-            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its XML is not well-formed ({exc})").format(name=name, exc=exc)) \
+            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its XML is not well-formed ({exc})")
+                               .format(name=name, exc=exc)) \
                 from None
         except (InvalidFileException, KeyError, ValueError, TypeError, AttributeError, OSError, EOFError) as exc:
-            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: {error}").format(name=name, error=exc)) from None
+            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: {error}").format(name=name,
+                                                                                               error=exc)) from None
         self.reader, self.archive, self.wb = reader, reader.archive, reader.wb
+
+    def strings_path(self) -> str | None:
+        """The shared-strings part inside the zip, if the workbook has one."""
+        ct = self.reader.package.find(SHARED_STRINGS)
+        return None if ct is None else ct.PartName[1:]
 
     def strings(self, sheet_path: str) -> SharedStrings | list:
         """The shared strings the sheet at `sheet_path` reads (xlsx_strings.py: fast, and for a
         large table only the used ones)."""
-        ct = self.reader.package.find(SHARED_STRINGS)
-        if ct is None:
+        path = self.strings_path()
+        if path is None:
             return []
         try:
-            return SharedStrings(self.archive, ct.PartName[1:], sheet_path)
+            return SharedStrings(self.archive, path, sheet_path)
         except SyntaxError as exc:  # xml.etree's ParseError
-            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its shared strings are not well-formed XML ({exc})").format(name=self.name, exc=exc)) from None
+            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its shared strings are not well-formed "
+                                 "XML ({exc})").format(name=self.name, exc=exc)) from None
         except KeyError:
-            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its shared strings are missing").format(name=self.name)) from None
+            raise RecordsError(_("{name} cannot be read as an .xlsx workbook: its shared strings are missing")
+                               .format(name=self.name)) from None
 
     def choose(self, wanted: str | None) -> tuple[str, str]:
         """(title, path inside the zip) of the sheet asked for, or of the first one."""
@@ -182,41 +227,6 @@ class _Book:
             name=self.name, wanted=wanted, tip=tip, sheets=", ".join(f'"{t}"' for t in titles)))
 
 
-class CellRefs(Mapping):
-    """field -> cell reference of one record, built only when asked (most never are)."""
-
-    __slots__ = ("prefix", "row", "letters")
-
-    def __init__(self, prefix: str, row: int, letters: dict[str, str]):
-        self.prefix, self.row, self.letters = prefix, row, letters
-
-    def __getitem__(self, name: str) -> str:
-        return f"{self.prefix}{self.letters[name]}{self.row}"
-
-    def __iter__(self):
-        return iter(self.letters)
-
-    def __len__(self) -> int:
-        return len(self.letters)
-
-    def remap(self, pairs: list[tuple[str, str]]) -> "CellRefs":
-        """The same cells under new names, [(new, old), …] (for column mappings)."""
-        return CellRefs(self.prefix, self.row, {new: self.letters[old] for new, old in pairs if old in self.letters})
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-
-def sheet_prefix(sheet: str) -> str:
-    """`Data!`, or `'Data Pegawai'!` when the sheet name needs quotes (as Excel writes it)."""
-    title = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
-    return f"{title}!"
-
-
-def cell_ref(sheet: str, column: int, row: int) -> str:
-    """`Data!D14`, or `'Data Pegawai'!D14`."""
-    return f"{sheet_prefix(sheet)}{get_column_letter(column)}{row}"
-
 
 def cell_value(cell: dict) -> Any:
     """A cell's value as the records pipeline wants it (see the module docstring)."""
@@ -226,19 +236,22 @@ def cell_value(cell: dict) -> Any:
     if kind == "e":
         return BadCell(v, _("the cell shows the Excel error {v}").format(v=v))
     if kind == "percent":
-        return PercentCell(v) if not isinstance(v, float) or math.isfinite(v) else BadCell(str(v), _("not a finite number"))
+        return PercentCell(v) if not isinstance(v, float) or math.isfinite(v) else BadCell(str(v),
+                                                                                           _("not a finite number"))
     if kind == "bad":
         if CUT in v:
-            return BadCell(v[:40] + "…", _("the cell holds more than {MAX_CELL} characters").format(MAX_CELL=num(MAX_CELL, group=True)), "K410")
+            return BadCell(v[:40] + "…", _("the cell holds more than {MAX_CELL} characters")
+                           .format(MAX_CELL=num(MAX_CELL, group=True)), "K410")
         return BadCell(v[:40], _("the value stored in the cell is not valid for its type"))
     if isinstance(v, str):
         if CUT in v:
-            return BadCell(v[:40] + "…", _("the cell holds more than {MAX_CELL} characters").format(MAX_CELL=num(MAX_CELL, group=True)), "K410")
+            return BadCell(v[:40] + "…", _("the cell holds more than {MAX_CELL} characters")
+                           .format(MAX_CELL=num(MAX_CELL, group=True)), "K410")
         return v
     if isinstance(v, bool) or v is None:
         return v
     if isinstance(v, int):
-        return _maybe_rounded(v)
+        return maybe_rounded(v)
     if isinstance(v, float):
         return v if math.isfinite(v) else BadCell(str(v), _("not a finite number"))
     if isinstance(v, dt.datetime):
@@ -248,196 +261,3 @@ def cell_value(cell: dict) -> Any:
     return v
 
 
-def _maybe_rounded(v: int) -> int | float:
-    """A whole number longer than 15 digits that ends in zeros beyond the 15th may be what is left
-    of a longer number Excel rounded (an 18-digit NIP typed into a number cell): hand it on as a
-    float, which every exact reader (NIP, integer id) refuses instead of trusting."""
-    digits = str(abs(v))
-    if len(digits) > EXCEL_DIGITS and set(digits[EXCEL_DIGITS:]) == {"0"}:
-        return float(v)
-    return v
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-class _Sheet:
-    """The rows of one worksheet turned into records: header, title block, empty rows, notes."""
-
-    def __init__(self, title: str, parser: _Parser, notes: list[str]):
-        self.title, self.parser, self.notes = title, parser, notes
-        self.last_row = 0
-
-    def rows(self) -> Iterator[tuple[int, dict[int, Any]]]:
-        """(row number, {column: value}) for every row present in the file, in order."""
-        events = self.parser.parse()
-        while True:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    idx, cells = next(events)
-                except StopIteration:
-                    return
-                except SyntaxError as exc:  # xml.etree's ParseError
-                    after = _(" (after row {last_row})").format(last_row=self.last_row) if self.last_row else ""
-                    raise RecordsError(_("sheet {title}: the sheet's XML is not well-formed: {exc}{after}").format(title=self.title, exc=exc, after=after)) \
-                        from None
-                except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:  # a bad row number…
-                    after = _(" after row {last_row}").format(last_row=self.last_row) if self.last_row else ""
-                    raise RecordsError(_("sheet {title} cannot be read{after}: {exc}").format(title=self.title, after=after, exc=str(exc)[:200])) from None
-            for w in caught:
-                self._note(str(w.message))
-            self.last_row = idx
-            yield idx, {c["column"]: cell_value(c) for c in cells}
-
-    def _note(self, text: str) -> None:
-        text = f"{self.title}: {text}"
-        if text not in self.notes:
-            self.notes.append(text)
-
-    def records(self, header_row: int | None, mapping) -> Iterator[Source]:
-        rows = self.rows()
-        head: list[tuple[int, dict]] = []
-        filled = 0
-        expected = getattr(mapping, "header_row", None) or 0
-        for idx, values in rows:
-            head.append((idx, values))
-            filled += not all(_blank(v) for v in values.values())
-            if header_row is not None:
-                if idx >= header_row:
-                    break
-            elif (filled >= HEADER_SCAN and idx >= expected) or len(head) >= HEADER_SCAN * 100:
-                break
-        hrow, header_cells = self._find_header(
-            [(i, v) for i, v in head if not all(_blank(x) for x in v.values())], header_row, mapping)
-        header = self._header(hrow, header_cells)
-        ahead = [(i, v) for i, v in head if i > hrow]
-        source = self._data(hrow, header, ahead, rows)
-        if mapping is not None:
-            source = mapping.apply(source, [h for h in header.values()], where=_("sheet {sheet} row {row}").format(sheet=self.title, row=hrow))
-        yield from source
-
-    def _find_header(self, head, header_row, mapping) -> tuple[int, dict]:
-        if header_row is not None:
-            hit = next((v for i, v in head if i == header_row), None)
-            if hit is None:
-                raise RecordsError(_("sheet {sheet}: row {row} is empty; expected the header (the column names) "
-                                     "there").format(sheet=self.title, row=header_row))
-            return header_row, hit
-        if not head:
-            raise RecordsError(_("sheet {sheet} is empty: expected a header row with the column names").format(
-                sheet=self.title))
-        if mapping is not None:
-            for i, v in head:
-                if mapping.matches(_texts(v)):
-                    if mapping.header_row is not None and mapping.header_row != i:
-                        self._note(_("header found on row {row}, not on row {expected} as mapping {id} expects")
-                                   .format(row=i, expected=mapping.header_row, id=mapping.id))
-                    return i, v
-            if mapping.header_row is not None:
-                hit = next((v for i, v in head if i == mapping.header_row), None)
-                return mapping.header_row, hit or {}
-        # The header is all text and names most columns; a title line ("Periode", "2024") is
-        # narrower than the row that follows it, a header is not.
-        widths = [sum(not _blank(x) for x in v.values()) for _row, v in head]
-        need = max(2, math.ceil(max(widths) / 2))
-        for k, (i, v) in enumerate(head):
-            texts = all(isinstance(x, str) for x in v.values() if not _blank(x))
-            if texts and widths[k] >= need and (k + 1 == len(head) or widths[k] >= widths[k + 1]):
-                return i, v
-        return head[0]
-
-    def _header(self, hrow: int, cells: dict) -> dict[int, str]:
-        header: dict[int, str] = {}
-        seen: dict[str, list[str]] = {}
-        for col in sorted(cells):
-            v = cells[col]
-            if _blank(v) or isinstance(v, BadCell):
-                continue
-            text = " ".join(str(v).split())
-            header[col] = text
-            seen.setdefault(text, []).append(cell_ref(self.title, col, hrow))
-        dupes = {h: refs for h, refs in seen.items() if len(refs) > 1}
-        if dupes:
-            raise RecordsError(_("sheet {sheet}: the header names a column twice: {columns}").format(
-                sheet=self.title, columns="; ".join(_('"{header}" at {cells}').format(header=h, cells=", ".join(r))
-                                                    for h, r in dupes.items())))
-        if not header:
-            raise RecordsError(_("sheet {sheet}: row {row} is empty; expected the header there").format(
-                sheet=self.title, row=hrow))
-        return header
-
-    def _data(self, hrow: int, header: dict[int, str], ahead, rows) -> Iterator[Source]:
-        n = inner_blanks = 0
-        stray: set[int] = set()
-        last_data = hrow
-        prefix = sheet_prefix(self.title)
-        letters = {h: get_column_letter(c) for c, h in header.items()}
-        row_word = _("{sheet} row {row}")  # looked up once: the loop runs once per record
-        for idx, values in _chain(ahead, rows):
-            if idx <= hrow or all(_blank(v) for v in values.values()):
-                continue
-            if last_data == hrow and _numbering(values, header):
-                self._note(_("row {row} holds column numbers (1, 2, 3, …) and was ignored").format(row=idx))
-                last_data = idx
-                continue
-            inner_blanks += idx - last_data - 1 if n else 0
-            stray.update(c for c, v in values.items() if c not in header and not _blank(v))
-            n += 1
-            last_data = idx
-            record = {h: values.get(c) for c, h in header.items()}
-            yield Source(n, record, row_word.format(sheet=self.title, row=idx), CellRefs(prefix, idx, letters))
-        trailing = self.last_row - last_data  # rows present in the file (formatted, say) but empty
-        if inner_blanks:
-            self._note(ngettext("{n} empty row between records ignored", "{n} empty rows between records ignored",
-                                inner_blanks).format(n=inner_blanks))
-        if not n:
-            self._note(_("no records below the header on row {row}").format(row=hrow))
-        if trailing > 0 and n:
-            self._note(ngettext("{n} empty row after row {row} ignored", "{n} empty rows after row {row} ignored",
-                                trailing).format(n=trailing, row=last_data))
-        if stray:
-            cols = ", ".join(get_column_letter(c) for c in sorted(stray))
-            self._note(ngettext("values in column {columns}, which has no header, ignored",
-                                "values in columns {columns}, which have no header, ignored", len(stray)).format(columns=cols))
-        self._note_merged(hrow)
-
-    def _note_merged(self, hrow: int) -> None:
-        merged = getattr(self.parser, "merged_cells", None)
-        refs = [m.ref for m in getattr(merged, "mergeCell", None) or ()]
-        inside = [r for r in refs if _last_row(r) >= hrow]
-        if inside:
-            shown = ", ".join(inside[:5]) + (_(" and {n} more").format(n=len(inside) - 5) if len(inside) > 5 else "")
-            self._note(_("merged cells {cells}: only the top-left cell of each holds a value; the other cells were "
-                         "read as empty").format(cells=shown))
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest
-
-
-def _texts(values: dict) -> list[str]:
-    return [str(v) for v in values.values() if not _blank(v) and not isinstance(v, BadCell)]
-
-
-def _numbering(values: dict, header: dict[int, str]) -> bool:
-    """The row under a header that numbers its columns 1, 2, 3, … (common in Indonesian forms)."""
-    filled = [(c, v) for c, v in sorted(values.items()) if not _blank(v)]
-    if len(filled) < 2 or any(type(v) is not int for _, v in filled):
-        return False
-    return [v for _, v in filled] == list(range(filled[0][1], filled[0][1] + len(filled))) and \
-        filled[0][1] in (0, 1) and {c for c, _ in filled} <= set(header)
-
-
-def _last_row(ref: str) -> int:
-    end = ref.split(":")[-1]
-    digits = "".join(ch for ch in end if ch.isdigit())
-    return int(digits) if digits else 0
-
-
-# The writer lives with the other result writers; importable from here as the CLI expects.
-from kinerja.report.xlsx import XlsxWriter  # noqa: E402  (re-export; report.xlsx does not import this module)
-
-__all__ = ["read_xlsx", "cell_ref", "cell_value", "XlsxWriter", "NO_SAVED_VALUE"]

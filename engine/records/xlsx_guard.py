@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import zipfile
 
-from kinerja.i18n import _, num
+from kinerja.i18n import _
 from kinerja.limits import MAX_CELL
-from kinerja.records.read import RecordsError
+from kinerja.records.source import RecordsError
 
 CUT = "\ue000kinerja:cut\ue000"  # private-use characters: never in a real cell
 _CUT = CUT.encode("utf-8")
@@ -62,12 +62,15 @@ class _Guard:
             while chunk := self._next():
                 parts.append(chunk)
             return b"".join(parts)
-        while len(self.pending) < size:
+        parts, have = [self.pending], len(self.pending)
+        while have < size:  # pieces joined once: a large read costs no copy per piece
             chunk = self._next()
             if not chunk:
                 break
-            self.pending += chunk
-        out, self.pending = self.pending[:size], self.pending[size:]
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts) if len(parts) > 1 else parts[0]
+        out, self.pending = data[:size], data[size:]
         return out
 
     def _next(self) -> bytes:
@@ -78,7 +81,9 @@ class _Guard:
                 return b""
             seen = self.tail + chunk
             if any(d in seen for d in _DECLARATIONS):
-                raise RecordsError(_("{part} in the workbook declares a DOCTYPE or ENTITY, which a spreadsheet never needs; kinerja does not read it (save the file again in Excel)").format(part=self.part))
+                raise RecordsError(_("{part} in the workbook declares a DOCTYPE or ENTITY, which a spreadsheet never "
+                                     "needs; kinerja does not read it (save the file again in Excel)")
+                                   .format(part=self.part))
             self.tail = chunk[-16:]
             out = self._cap(chunk)
             if out:

@@ -111,4 +111,5 @@ class SharedStrings:
                 return table[i]
             with self.archive.open(self.path) as source:
                 self.table = table = read_all(source)
+        assert table is not None  # __init__ always reads a table
         return table[i]

@@ -1,17 +1,24 @@
 """Reporters for `kinerja compare`: text (for a terminal), json (everything), markdown (sized for
-a pull-request comment). HTML lives in html.py. Each takes the plain-data comparison."""
+a pull-request comment) and html (html.py), in one registry, `COMPARE_FORMATS`. Each takes the
+plain-data comparison."""
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
+from pathlib import Path
+from typing import IO
 
+from kinerja.compare.policy_diff import describe
 from kinerja.evaluate.fairness import shown_favourable
 from kinerja.i18n import N_, _, num
+from kinerja.report import html
+from kinerja.report.compare_cells import change, errors_text, pct, ratio
+from kinerja.report.results import dump_chunks, inert
 from kinerja.values import format_value
-from kinerja.compare.policy_diff import describe
-from kinerja.report.results import dump_chunks, dumps, inert
 
 MARKDOWN_CHANGED_CAP = 50
 TEXT_CHANGED_CAP = 200
@@ -21,21 +28,6 @@ def _v(value) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return format_value(value)
-
-
-def _pct(x) -> str:
-    return "-" if x is None else f"{num((x * 100).quantize(Decimal('0.1')))}%"
-
-
-def _ratio(x) -> str:
-    return "-" if x is None else num(x.quantize(Decimal("0.01")))
-
-
-def _change(x) -> str:
-    if x is None:
-        return "-"
-    q = x.quantize(Decimal("0.01"))
-    return f"+{num(q)}" if q > 0 else num(q)
 
 
 def _grid(rows: list[list[str]], indent: str = "  ") -> list[str]:
@@ -82,16 +74,9 @@ def _fair_rows(fair: dict) -> list[list[str]]:
             flag = ("A" if a["flag"] else "") + ("B" if b["flag"] else "")
             note = _("< {ratio} in {sides}").format(ratio=num(Decimal("0.8")), sides=flag) if flag else (
                 _("too few to judge") if a.get("too_small") else "")
-            rows.append([name, str(g["group"]), str(g["records"]), _pct(a["rate"]), _ratio(a["ratio"]),
-                         _pct(b["rate"]), _ratio(b["ratio"]), _change(g["ratio_change"]), note])
+            rows.append([name, str(g["group"]), str(g["records"]), pct(a["rate"]), ratio(a["ratio"]),
+                         pct(b["rate"]), ratio(b["ratio"]), change(g["ratio_change"]), note])
     return rows
-
-
-def _errors(errs) -> str:
-    if errs is None:
-        return "ok"
-    return "; ".join(f"{e.get('field') or e.get('name') or e.get('stage') or ''}: {e.get('reason', '')}".lstrip(": ")
-                     for e in errs)
 
 
 def _action_head() -> list[str]:
@@ -128,7 +113,7 @@ def render_text(data: dict) -> str:
         out += ["", _("invalid records ({n}):").format(n=len(data["invalid"]))]
         for e in data["invalid"][:TEXT_CHANGED_CAP]:
             out.append("  " + _("row {row}, nip {nip}").format(row=e["row"], nip=e["nip"] or "-")
-                       + f": A: {_errors(e['a'])}; B: {_errors(e['b'])}")
+                       + f": A: {errors_text(e['a'])}; B: {errors_text(e['b'])}")
     for name, groups in data["groups"].items():
         out += ["", _("by {field}:").format(field=name)]
         rows = [[name, _("records"), _("valid"), _("invalid"), _("changed")]]
@@ -136,7 +121,8 @@ def render_text(data: dict) -> str:
         out += _grid(rows)
     if data["fairness"]["fields"]:
         out += ["", _("fairness (favourable: {favourable}; ratio to the best group, below {ratio} flagged):").format(
-            favourable=shown_favourable(data["fairness"]["favourable"]), ratio=num(Decimal("0.8")))] + _grid(_fair_rows(data["fairness"]))
+            favourable=shown_favourable(data["fairness"]["favourable"]), ratio=num(Decimal("0.8")))]
+        out += _grid(_fair_rows(data["fairness"]))
     for side, outcomes in data["population"].items():
         shown = [o for o in outcomes if o["status"] != "pass"] or outcomes
         if shown:
@@ -203,14 +189,15 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
     if data["invalid"]:
         out += ["#### " + _("Invalid records ({n})").format(n=len(data["invalid"])), ""]
         rows = [[_("row"), "NIP", "A", "B"]]
-        rows += [[str(e["row"]), _md_text(e["nip"] or "-"), _md_text(_errors(e["a"])), _md_text(_errors(e["b"]))]
+        rows += [[str(e["row"]), _md_text(e["nip"] or "-"), _md_text(errors_text(e["a"])),
+                  _md_text(errors_text(e["b"]))]
                  for e in data["invalid"][:cap]]
         out += _md_table(rows, left=4)
         if len(data["invalid"]) > cap:
             out.append(_more(len(data["invalid"]) - cap))
         out.append("")
     fair = _fair_rows(data["fairness"])
-    flagged = [r for r in fair[1:] if r[-1] or r[-2] not in ("-", _ratio(Decimal(0)))]
+    flagged = [r for r in fair[1:] if r[-1] or r[-2] not in ("-", ratio(Decimal(0)))]
     if flagged:
         out += ["#### " + _("Fairness ({favourable}; groups flagged or changed)").format(
             favourable=shown_favourable(data["fairness"]["favourable"])), ""]
@@ -218,15 +205,12 @@ def render_markdown(data: dict, cap: int = MARKDOWN_CHANGED_CAP) -> str:
         out += [_more(len(flagged) - cap) if len(flagged) > cap else "", ""]
     fails = [(side, o) for side, os in data["population"].items() for o in os if o["status"] == "fail"]
     if fails:
-        out += ["#### " + _("Population checks not met"), ""] + [f"- {side.upper()}: {o['message']}" for side, o in fails]
+        out += ["#### " + _("Population checks not met"), ""]
+        out += [f"- {side.upper()}: {o['message']}" for side, o in fails]
         out.append("")
     lines = describe(data["policy_diff"])
     out += ["#### " + _("Policy differences"), ""] + ([f"- {x}" for x in lines] or [_("none")])
     return "\n".join(out) + "\n"
-
-
-def render_json(data: dict) -> str:
-    return dumps(data, indent=2) + "\n"
 
 
 def _is_number(text: str) -> bool:
@@ -239,8 +223,6 @@ def _is_number(text: str) -> bool:
 def write_changed_csv(data: dict, stream) -> None:
     """Every changed record as CSV (row, NIP, groups, the by-output before and after, the
     differences with their reasons), streamed from the comparison's list."""
-    import csv
-
     groups = list(data["groups"])
     out = csv.writer(stream, lineterminator="\n")
     out.writerow(["row", "nip", *groups, f"{data['by_output']} A", f"{data['by_output']} B", "differences"])
@@ -253,20 +235,59 @@ def write_changed_csv(data: dict, stream) -> None:
         out.writerow([e["row"], *(c if _is_number(c) else inert(c) for c in cells)])  # text never runs as a formula
 
 
-def write_report(data: dict, fmt: str, stream) -> None:
-    """Write the report in `fmt`; json piece by piece (every changed and invalid record is in it)."""
-    if fmt == "json":
-        for chunk in dump_chunks(data, indent=2):
-            stream.write(chunk)
-        stream.write("\n")
-    else:
-        stream.write(RENDERERS[fmt](data))
+def changed_beside(data: dict, output: str, fmt: CompareFormat) -> Path | None:
+    """A report whose format holds a bounded part of the changed list (html) gets the whole list
+    as CSV beside its file (NAME.changed.csv), named in `data["changed_csv"]`; OSError if unwritable."""
+    if fmt.full_list_beside is None or len(data["changed"]) <= fmt.full_list_beside():
+        return None
+    path = Path(output).with_suffix(".changed.csv")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        write_changed_csv(data, fh)
+    data["changed_csv"] = path.name
+    return path
 
 
-def render_html(data: dict) -> str:
-    from kinerja.report.html import render
-    return render(data)
+def _write_json(data: dict, stream: IO[str], lang: str) -> None:
+    # piece by piece: every changed and invalid record is in it
+    for chunk in dump_chunks(data, indent=2):
+        stream.write(chunk)
+    stream.write("\n")
 
 
-RENDERERS: dict[str, Callable[[dict], str]] = {"text": render_text, "json": render_json,
-                                                "markdown": render_markdown, "html": render_html}
+def _write_text(data: dict, stream: IO[str], lang: str) -> None:
+    stream.write(render_text(data))
+
+
+def _write_markdown(data: dict, stream: IO[str], lang: str) -> None:
+    stream.write(render_markdown(data))
+
+
+def _write_html(data: dict, stream: IO[str], lang: str) -> None:
+    # a document for the decision meeting: in the document language (Indonesian unless --lang en)
+    stream.write(html.render(data, lang))
+
+
+CompareWriter = Callable[[dict, IO[str], str], None]  # (the comparison, the stream, the document language)
+
+
+@dataclass(frozen=True)
+class CompareFormat:
+    """One format of `kinerja compare`: how it writes, and whether it holds only part of the
+    changed list (then `changed_beside` writes the rest next to the report's file)."""
+
+    write: CompareWriter
+    full_list_beside: Callable[[], int] | None = None  # how many rows the report itself holds
+
+
+COMPARE_FORMATS: dict[str, CompareFormat] = {
+    "text": CompareFormat(_write_text),
+    "json": CompareFormat(_write_json),
+    "markdown": CompareFormat(_write_markdown),
+    "html": CompareFormat(_write_html, full_list_beside=lambda: html.EMBED_ROWS),
+}
+
+
+def write_report(data: dict, fmt: str, stream: IO[str], lang: str = "id") -> None:
+    """Write the comparison in the named format (text and markdown follow the message language;
+    `lang` is the document language, used by html)."""
+    COMPARE_FORMATS[fmt].write(data, stream, lang)

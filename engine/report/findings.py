@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable, Mapping
 from urllib.parse import quote
 
 from kinerja.findings import CODES, ERROR, INFO, WARNING, Finding, sort_key
@@ -152,7 +152,7 @@ def _github_properties(f: Finding) -> str:
     return ",".join(f"{name}={escape_github_property(str(value))}" for name, value in props)
 
 
-def _github_line(f: Finding) -> str:
+def github_line(f: Finding) -> str:
     """One `::error …::message` workflow command."""
     command = _GITHUB_COMMAND.get(f.severity, "error")
     return f"::{command} {_github_properties(f)}::{escape_github_data(_with_hint(f))}"
@@ -160,7 +160,7 @@ def _github_line(f: Finding) -> str:
 
 def report_github(findings: list[Finding], ctx: ReportContext) -> str:
     """GitHub Actions workflow commands, so findings show as annotations on a PR."""
-    return "\n".join(_github_line(f) for f in _sorted(findings))
+    return "\n".join(github_line(f) for f in _sorted(findings))
 
 
 # -- sarif -------------------------------------------------------------------------
@@ -207,9 +207,9 @@ def _sarif_region(f: Finding) -> dict:
     return region
 
 
-def _sarif_location(f: Finding, ctx: ReportContext, artifact_index: dict[str, int]) -> dict:
+def _sarif_location(f: Finding, file: str, ctx: ReportContext, artifact_index: dict[str, int]) -> dict:
     """The physicalLocation of a finding that names a file."""
-    artifact = _artifact_location(f.file, ctx.root)
+    artifact = _artifact_location(file, ctx.root)
     if f.file in artifact_index:
         artifact["index"] = artifact_index[f.file]
     physical: dict = {"artifactLocation": artifact}
@@ -227,7 +227,7 @@ def _sarif_result(f: Finding, ctx: ReportContext, rule_index: dict[str, int], ar
         "message": {"text": _with_hint(f)},
     }
     if f.file:
-        result["locations"] = [_sarif_location(f, ctx, artifact_index)]
+        result["locations"] = [_sarif_location(f, f.file, ctx, artifact_index)]
     result["properties"] = {"jsonPath": f.path}
     return result
 

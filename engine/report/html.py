@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 from importlib import resources
+from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from kinerja.i18n import N_, in_every_language
-from kinerja.values import format_value
 from kinerja.compare.policy_diff import describe
-from kinerja.report.compare_out import _errors, _pct, _ratio, _change
+from kinerja.i18n import N_, in_every_language
+from kinerja.report.compare_cells import change, errors_text, pct, ratio
 from kinerja.report.results import dumps
+from kinerja.values import format_value
 
 COLOURS = {"a": "#3b6ea8", "b": "#d9822b"}
 STATIC_ROWS = 500  # changed rows drawn without JS; the search re-draws from the embedded data
@@ -32,10 +33,12 @@ NAMES_SHOWN = 30  # per action and direction, in the actions section
 _TEXTS_EN = {
     'title': N_('kinerja compare: what the policy change does'),
     'summary': N_('Summary'),
-    'cards': [N_('records'), N_('valid'), N_('invalid'), N_('records changed'), N_('outputs changed'), N_('actions changed')],
+    'cards': [N_('records'), N_('valid'), N_('invalid'), N_('records changed'), N_('outputs changed'),
+              N_('actions changed')],
     'big_list': N_('{n} employees changed; this page holds the first {shown}. The full list:'),
     'capped': N_('The search covers the first {shown} of {n}; all {n} are in <b>{csv}</b> beside this report.'),
-    'capped_no_csv': N_('The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV of all of them.'),
+    'capped_no_csv': N_('The search covers the first {shown} of {n}; use --format json, or -o FILE.html for a CSV of '
+                        'all of them.'),
     'actions': N_('Actions that change'),
     'gain': N_('gain'),
     'lose': N_('lose'),
@@ -58,7 +61,8 @@ _TEXTS_EN = {
     'favourable': N_('favourable'),
     'ratio_legend': N_('ratio = group rate ÷ best group rate;'),
     'below': N_('below 0.8 flagged'),
-    'fair_head': [N_('field'), N_('group'), N_('records'), N_('rate A'), N_('ratio A'), N_('rate B'), N_('ratio B'), N_('change')],
+    'fair_head': [N_('field'), N_('group'), N_('records'), N_('rate A'), N_('ratio A'), N_('rate B'), N_('ratio B'),
+                  N_('change')],
     'no_fairness': N_('no group fields (use --group-by)'),
     'changed': N_('Changed employees'),
     'search': N_('search NIP, name, unit, output, reason…'),
@@ -114,8 +118,8 @@ def bars(series: dict[str, dict[str, int]], labels: list[str], chart: str, scale
     rows = []
     for i, label in enumerate(labels):
         y0 = i * row_h + 4
-        row = {"label": format_value(label), "label_x": left - 6, "label_y": y0 + n_series * bar / 2 + 4,
-               "bars": [], "marks": []}
+        row: dict[str, Any] = {"label": format_value(label), "label_x": left - 6,
+                               "label_y": y0 + n_series * bar / 2 + 4, "bars": [], "marks": []}
         for j, (variant, counts) in enumerate(series.items()):
             count = counts.get(label, 0)
             total = totals[variant]
@@ -168,7 +172,8 @@ def _actions(data: dict) -> list[dict]:
         who = people.get(aid, {"gain": [], "lose": []})
         out.append({"id": aid, "label": labels.get(aid, aid), "a": t["a"], "b": t["b"], "gained": t["gained"],
                     "lost": t["lost"], "changed": t["changed"],
-                    "gainers": who["gain"][:NAMES_SHOWN], "more_gainers": t["gained"] - min(len(who["gain"]), NAMES_SHOWN),
+                    "gainers": who["gain"][:NAMES_SHOWN],
+                    "more_gainers": t["gained"] - min(len(who["gain"]), NAMES_SHOWN),
                     "losers": who["lose"][:NAMES_SHOWN], "more_losers": t["lost"] - min(len(who["lose"]), NAMES_SHOWN)})
     return sorted(out, key=lambda x: -(x["gained"] + x["lost"]))
 
@@ -179,7 +184,7 @@ def _limits(limits_a: list, limits_b: list) -> list[dict]:
         oka = limits_a[i]["ok"] if limits_a else None
         okb = limits_b[i]["ok"] if limits_b else None
         mark = " ".join(f"{side}: {'✓' if ok else '✗'} {one['count']} ({one['pct']}%)" for side, ok, one in
-                        (("A", oka, limits_a[i] if limits_a else None), ("B", okb, limits_b[i] if limits_b else None))
+                        (("A", oka, limits_a[i] if limits_a else {}), ("B", okb, limits_b[i] if limits_b else {}))
                         if ok is not None)
         items.append({"text": lim["text"], "mark": mark, "bad": (oka is False) or (okb is False),
                       "ok_a": str(oka).lower(), "ok_b": str(okb).lower()})
@@ -201,7 +206,7 @@ def _panels(data: dict, t: dict) -> tuple[list[dict], list[str]]:
             empty.append(f"{group} ({field})")
             continue
         oa, ob = sides.get("a"), sides.get("b")
-        any_o = oa or ob
+        any_o: dict = oa or ob or {}  # a check outcome of at least one side
         marks: dict = {}
         for o in (oa, ob):
             for lim in (o or {}).get("limits", []):
@@ -233,9 +238,9 @@ def _fairness(data: dict) -> list[dict]:
             a, b = g["a"], g["b"]
             rows.append({"field": name, "group": g["group"], "records": g["records"],
                          "ratio_a_raw": format_value(a["ratio"]), "ratio_b_raw": format_value(b["ratio"]),
-                         "rate_a": _pct(a["rate"]), "ratio_a": _ratio(a["ratio"]), "flag_a": a["flag"],
-                         "rate_b": _pct(b["rate"]), "ratio_b": _ratio(b["ratio"]), "flag_b": b["flag"],
-                         "change": _change(g["ratio_change"])})
+                         "rate_a": pct(a["rate"]), "ratio_a": ratio(a["ratio"]), "flag_a": a["flag"],
+                         "rate_b": pct(b["rate"]), "ratio_b": ratio(b["ratio"]), "flag_b": b["flag"],
+                         "change": change(g["ratio_change"])})
     return rows
 
 
@@ -287,7 +292,7 @@ def render(data: dict, lang: str = "id") -> str:
         labels=labels, heat=heat, heat_totals=heat_totals, overall=overall, kurva=bool(data["population"]),
         panels=panels, empty_groups=empty, fairness=_fairness(data), favourable=data["fairness"]["favourable"],
         changed=_changed(data, t),
-        invalid=[{"row": e["row"], "nip": e["nip"], "a": _errors(e["a"]), "b": _errors(e["b"])}
+        invalid=[{"row": e["row"], "nip": e["nip"], "a": errors_text(e["a"]), "b": errors_text(e["b"])}
                  for e in data["invalid"][:STATIC_ROWS]],
         invalid_more=len(data["invalid"]) - STATIC_ROWS, diff=describe(data["policy_diff"]),
         embedded=_embed(embedded), js_texts=dumps(js_texts).replace("<", "\\u003c"))

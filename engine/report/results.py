@@ -10,15 +10,15 @@ import csv
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from kinerja.evaluate.evaluator import Result, excluded_reason
-from kinerja.i18n import _
-from kinerja.values import plain_decimal
 from kinerja.spill import SpillList
+from kinerja.values import plain_decimal
 
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_encode_str = json.encoder.encode_basestring
 # U+0085, U+2028 and U+2029 are escaped too, so that a JSONL row is one line for every reader
 # (Python's splitlines and JavaScript split lines at them); in JSON text they occur only inside
 # strings, so the whole row is translated, once, and only when it is not ASCII.
@@ -125,13 +125,17 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
 
 
 class Writer:
+    """A results writer: made once per run with one signature for every format, given each result
+    in input order (`write`), closed at the end. A writer uses the options its format needs:
+    `periode` (with `evaluate --annual`, the policy's period field: csv and table then show each
+    row's period), `columns` (table), `policy` and `lang` (xlsx)."""
+
     # Rows can be rendered apart (in a worker, engine/evaluate/parallel.py `row_writer`) and written
     # as text with `write_text`: each row depends only on its result, never on other rows.
     rows_apart = False
 
-    def __init__(self, out: IO[str], outputs: list[str], info: dict, periode: str | None = None):
-        """`periode`: with `evaluate --annual`, the policy's period field; csv and table then show
-        each row's period, and "tahunan" on an annual row."""
+    def __init__(self, out: IO[Any], outputs: list[str], info: dict, *, periode: str | None = None,
+                 columns: list[str] | None = None, policy: Any = None, lang: str = "id"):
         self.out, self.outputs, self.info, self.periode = out, outputs, info, periode
 
     def period_of(self, result: Result) -> str:
@@ -277,11 +281,10 @@ class TableWriter(Writer):
 
     MAX_CELL = 40
 
-    def __init__(self, *args, columns: list[str] | None = None, width: int | None = None, **kwargs):
+    def __init__(self, *args, columns: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.columns = list(self.outputs if columns is None else columns)
         self.rows: list[tuple[list[str], str, list[str]]] = []
-        self.width = width
 
     def write(self, result: Result) -> None:
         raw = result.raw if isinstance(result.raw, dict) else {}
@@ -325,3 +328,17 @@ def _fit(text: str, width: int) -> str:
 
 
 WRITERS = {"json": JsonWriter, "jsonl": JsonlWriter, "csv": CsvWriter, "table": TableWriter}
+
+
+def explanations_text(found: list) -> str:
+    """Explanations for a terminal, one after another (record text never drives the terminal)."""
+    text = "\n".join(e.text() for e in found)
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def explanations_json(found: list) -> str:
+    return dumps([e.as_dict() for e in found], indent=2) + "\n"
+
+
+# `kinerja explain`: the explanations of the records asked for, as text
+EXPLANATION_FORMATS: dict[str, Callable[[list], str]] = {"text": explanations_text, "json": explanations_json}

@@ -11,9 +11,10 @@ The workbook evaluates with no mapping: headers are matched by label (engine/rec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -22,9 +23,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kinerja.evaluate.evaluator import Evaluator
-from kinerja.records.headers import match_header
 from kinerja.model import FieldDef, Policy
-from kinerja.records.read import Source
+from kinerja.records.headers import match_header
+from kinerja.records.source import Source
 
 DATA, EXAMPLES, GUIDE, LISTS = "Data", "Contoh", "Petunjuk", "Daftar"
 LAST_ROW = 1048576  # validations cover the whole column, as far as Excel goes
@@ -59,7 +60,7 @@ def build_template(policy: Policy, samples: Iterable[dict] = ()) -> Template:
     skipped = [n for n, f in policy.fields.items() if f.type == "list"]
     headers = headers_for(fields)
     book = Workbook()
-    data = book.active
+    data = book.worksheets[0]  # the new workbook's one sheet
     data.title = DATA
     examples = book.create_sheet(EXAMPLES)
     guide = book.create_sheet(GUIDE)
@@ -124,7 +125,7 @@ def _range(f: FieldDef, title: str) -> DataValidation:
     scale = Decimal(100) if f.unit == "percent" else Decimal(1)  # a percent cell stores 98% as 0.98
     lo = None if f.min is None else f.min / scale
     hi = None if f.max is None else f.max / scale
-    kind = "whole" if f.type == "integer" else "decimal"
+    kind: Literal["whole", "decimal"] = "whole" if f.type == "integer" else "decimal"
     if lo is not None and hi is not None:
         dv = DataValidation(type=kind, operator="between", formula1=str(lo), formula2=str(hi))
         words = f"antara {f.min} dan {f.max}"

@@ -14,26 +14,26 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
+from typing import Any
 
 from kinerja.findings import ERROR, Finding, sort_key
 from kinerja.i18n import _, ngettext, num
-from kinerja.testing.suite import Suite, TestRun
-from kinerja.report.findings import SEVERITY_WORDS
+from kinerja.report.findings import SEVERITY_WORDS, escape_github_data, escape_github_property, github_line
 from kinerja.report.results import dumps
+from kinerja.testing.suite import Suite, TestRun
 
 INDENT = "  "
 
 
 def below_minimum(suite: Suite, minimum: Decimal | None) -> bool:
-    return minimum is not None and suite.coverage is not None and not suite.broken and \
-        not suite.coverage.meets(minimum)
+    return suite.below(minimum)
 
 
-def _number(value: Decimal) -> str:
+def _number(value: Decimal | None) -> str:
     """A percentage in prose (`87,5` in Indonesian)."""
-    return num(value.normalize())
+    return "" if value is None else num(value.normalize())
 
 
 def _plain_number(value: Decimal) -> str:
@@ -123,7 +123,8 @@ def _suite_text(suite: Suite, minimum: Decimal | None) -> list[str]:
 def failure_lines(o) -> list[str]:
     """A failing test's differences, each record's followed by the explanation of its result."""
     explained = dict(o.explanations)
-    lines, done = [], set()
+    lines: list[str] = []
+    done: set[str] = set()
     labels = list(dict.fromkeys(f.record for f in o.failures))
     for label in labels:
         lines.extend(f.text() for f in o.failures if f.record == label)
@@ -169,14 +170,15 @@ def report_json(run: TestRun, minimum: Decimal | None = None) -> str:
 
 
 def _suite_json(suite: Suite, minimum: Decimal | None) -> dict:
-    out = {"id": suite.id, "file": suite.file,
+    out: dict[str, Any] = {"id": suite.id, "file": suite.file,
            "sha256": suite.policy.sha256 if suite.policy is not None else None,
            "status": "error" if suite.broken else ("failed" if suite.failed or below_minimum(suite, minimum)
                                                   else "passed"),
            "findings": [f.as_dict() for f in sorted(suite.findings, key=sort_key)],
            "tests": []}
     for o in suite.outcomes:
-        test = {"name": o.name, "file": o.file, "line": o.line, "status": "passed" if o.passed else "failed"}
+        test: dict[str, Any] = {"name": o.name, "file": o.file, "line": o.line,
+                                "status": "passed" if o.passed else "failed"}
         if not o.passed:
             test["failures"] = [f.as_dict() for f in o.failures]
             test["explanations"] = [{"record": label or None, "text": text} for label, text in o.explanations]
@@ -279,11 +281,9 @@ def _problem(case, tag: str, message: str, findings: list[Finding]) -> None:
 def report_github(run: TestRun, minimum: Decimal | None = None) -> str:
     """One `::error` workflow command per failing test, policy or test-file finding and coverage
     shortfall (annotations on the pull request), then the summary; every value escaped."""
-    from kinerja.report.findings import _github_line, escape_github_data, escape_github_property
-
-    lines = [_github_line(f) for f in sorted(run.findings, key=sort_key)]
+    lines = [github_line(f) for f in sorted(run.findings, key=sort_key)]
     for suite in run.suites:
-        lines.extend(_github_line(f) for f in sorted(suite.findings, key=sort_key))
+        lines.extend(github_line(f) for f in sorted(suite.findings, key=sort_key))
         if suite.broken:
             continue
         for o in suite.outcomes:
@@ -293,7 +293,7 @@ def report_github(run: TestRun, minimum: Decimal | None = None) -> str:
                              (("file", o.file), ("line", o.line), ("title", f"K501 test failed: {one_line(o.name)}"))
                              if v)
             lines.append(f"::error {props}::{escape_github_data(chr(10).join(failure_lines(o)))}")
-        if below_minimum(suite, minimum):
+        if suite.coverage is not None and below_minimum(suite, minimum):
             props = f"file={escape_github_property(suite.file)},title=K502 coverage below the minimum"
             lines.append(f"::error {props}::{escape_github_data(suite.coverage.summary())}")
     lines.append(inert_line(summary(run, minimum)))
@@ -307,5 +307,5 @@ def choose_format(explicit: str | None, environ) -> str:
     return "github" if environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-REPORTERS: dict[str, Callable[[TestRun, Decimal | None], str]] = {
+TEST_REPORTERS: dict[str, Callable[[TestRun, Decimal | None], str]] = {
     "text": report_text, "json": report_json, "junit": report_junit, "github": report_github}

@@ -20,10 +20,11 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from kinerja.i18n import N_, in_every_language
 from kinerja.evaluate.evaluator import Result
+from kinerja.explain.explanation import explain
+from kinerja.i18n import N_, in_every_language
 from kinerja.model import Table
-from kinerja.report.results import cell_text, error_text
+from kinerja.report.results import Writer, cell_text, error_text
 
 # Predikat kinerja (PermenPANRB 6/2022) and their colours: (fill, font).
 PREDIKAT_ORDER = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
@@ -163,11 +164,14 @@ def _shown_len(c) -> int:
     return max((len(part) for part in str(value).splitlines()), default=0)
 
 
-class XlsxWriter:
-    """Writes results as they come; `close()` adds the summary and saves the workbook."""
+class XlsxWriter(Writer):
+    """Writes results as they come; `close()` adds the summary and saves the workbook (bytes:
+    `out` is a binary file)."""
 
-    def __init__(self, out: IO[bytes], outputs: list[str], info: dict, policy, lang: str = "id"):
-        self.out, self.outputs, self.info, self.policy = out, outputs, info, policy
+    def __init__(self, out: IO[bytes], outputs: list[str], info: dict, *, policy: Any = None, lang: str = "id",
+                 **options: Any):
+        super().__init__(out, outputs, info, **options)
+        self.policy = policy
         self.t = TEXTS.get(lang, TEXTS["id"])
         self.lang = lang
         self.wb = Workbook(write_only=True)
@@ -180,7 +184,8 @@ class XlsxWriter:
         self.hasil = _Sheet(self.wb, "Hasil", lead + [t["status"], *outputs, t["actions"], t["reasons"],
                                                        t["errors"], t["where"]],
                             freeze=f"{get_column_letter(len(lead) + 1)}2")
-        self.penjelasan = _Sheet(self.wb, "Penjelasan", lead + [t["line"]], freeze=f"{get_column_letter(len(lead) + 1)}2",
+        self.penjelasan = _Sheet(self.wb, "Penjelasan", lead + [t["line"]],
+                                 freeze=f"{get_column_letter(len(lead) + 1)}2",
                                  fixed={1: 7, 2: 21, len(lead) + 1: 110} | ({3: 30} if self.has_nama else {}))
         self.penjelasan.start()
         self.ringkasan = self.wb.create_sheet("Ringkasan")
@@ -189,11 +194,6 @@ class XlsxWriter:
         self.by_action: Counter = Counter()
         self.action_labels: dict[str, str] = {}
         self.by_unit: dict[str, Counter] = defaultdict(Counter)
-        try:
-            from kinerja.explain.explanation import explain
-        except ImportError:  # explain is optional here: fall back to outputs and actions
-            explain = None
-        self.explain = explain
 
     # --- per record ----------------------------------------------------------------------------
 
@@ -229,8 +229,8 @@ class XlsxWriter:
         p.add([p.cell(v, alignment=TOP) for v in lead] + [p.cell(text, alignment=WRAP)])
 
     def _lines(self, result: Result) -> list[str]:
-        if self.explain is not None and (result.env is not None or not result.ok):
-            return [str(line) for line in self.explain(self.policy, result, self.lang).lines()]
+        if result.env is not None or not result.ok:
+            return [str(line) for line in explain(self.policy, result, self.lang).lines()]
         if not result.ok:
             return [f"✗ {error_text([e])}" for e in result.errors] or ["✗"]
         lines = [f"{name} = {cell_text(result.outputs.get(name)) or '-'}" for name in self.outputs]

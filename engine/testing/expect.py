@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 
+from kinerja.findings import Reportable
 from kinerja.i18n import _
 from kinerja.policy.documents import TESTS_SCHEMA, schema
 from kinerja.suggest import close_match
@@ -24,8 +25,10 @@ LIST_KEYS = ("actions", "actions_include", "actions_exclude", "errors")
 
 
 @dataclass
-class Failure:
+class Failure(Reportable):
     """One differing item of one record: `item` names it (`outputs.predikat`), `message` says how."""
+
+    code = "K501"  # every failure of a policy test is reported as K501
 
     item: str
     message: str

@@ -19,12 +19,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from kinerja.compile.compiler import compile_policy
-from kinerja.i18n import _
 from kinerja.evaluate.evaluator import evaluate_record
 from kinerja.findings import has_errors
+from kinerja.i18n import _
 from kinerja.model import FieldDef, Policy
 from kinerja.policy.documents import TESTS_SCHEMA, Document, _shipped_index, find_policy, read_document, resolve
-from kinerja.report.policy_out import entry_lines, to_yaml
+from kinerja.policy.yaml_text import entry_lines, to_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SAMPLE_NIP = "199001012020011001"
@@ -75,8 +75,9 @@ def _parent(ref: str, directory: Path) -> tuple[Document, str]:
     doc = find_policy(ref, directory if directory.is_dir() else None)
     if doc is None:
         close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
-        raise ScaffoldError(_("policy \"{ref}\" not found").format(ref=ref) + (_("; did you mean \"{close}\"?").format(close=close[0]) if close else
-                                                           _(" (give a shipped policy id or a file path)")))
+        hint = _("; did you mean \"{close}\"?").format(close=close[0]) if close else \
+            _(" (give a shipped policy id or a file path)")
+        raise ScaffoldError(_("policy \"{ref}\" not found").format(ref=ref) + hint)
     return doc, ref
 
 
@@ -220,7 +221,8 @@ def scaffold(agency: str, extends: str, directory: str, pid: str | None = None) 
     """Build (and check) the two files; nothing is written here."""
     pid = pid or slug(agency)
     if not ID_RE.match(pid or ""):
-        raise ScaffoldError(_("\"{pid}\" is not a valid policy id: use lower-case letters, digits and -").format(pid=pid)
+        raise ScaffoldError(_("\"{pid}\" is not a valid policy id: use lower-case letters, digits and -").format(
+            pid=pid)
                             if pid else _("the agency name gives no id: pass --id"))
     folder = Path(directory)
     parent_doc, ref = _parent(extends, folder)
@@ -229,7 +231,8 @@ def scaffold(agency: str, extends: str, directory: str, pid: str | None = None) 
     parent = _compile(parent_doc)
     record = sample_record(parent, parent_doc)
     if record is None:
-        raise ScaffoldError(_("cannot make a sample record that {file} evaluates without error").format(file=parent_doc.file))
+        raise ScaffoldError(_("cannot make a sample record that {file} evaluates without error").format(
+            file=parent_doc.file))
     names = set(parent.fields) | set(parent.params) | set(parent.output_names())
     param = _free("poin_penghargaan", names, "_")
     rule = _free("penghargaan-instansi", set(parent.resolved.sections["rules"]), "-")

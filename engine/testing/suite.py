@@ -13,6 +13,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ from kinerja.policy.documents import (
     read_document,
     resolve,
 )
-from kinerja.records.read import RecordsError, Source, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError, Source
 from kinerja.testing.coverage import Coverage, Tracker
 from kinerja.testing.expect import Context, Failure, compare, expect_problems, show, unknown_fields
 from kinerja.validate import expand, is_map_file, is_test_file
@@ -98,6 +100,11 @@ class Suite:
     def failed(self) -> int:
         return sum(1 for o in self.outcomes if not o.passed)
 
+    def below(self, minimum: Decimal | None) -> bool:
+        """Its coverage was measured and is under `minimum` percent (a broken policy has none)."""
+        return minimum is not None and self.coverage is not None and not self.broken and \
+            not self.coverage.meets(minimum)
+
 
 @dataclass
 class TestRun:
@@ -105,6 +112,7 @@ class TestRun:
     findings: list[Finding] = field(default_factory=list)  # test files that cannot be used
     missing: list[Finding] = field(default_factory=list)  # paths that do not exist (usage errors)
     skipped: list[str] = field(default_factory=list)  # named files that are not policies
+    minimum: Decimal | None = None  # the coverage each policy must reach (percent), if any
 
     @property
     def tests(self) -> int:
@@ -117,6 +125,11 @@ class TestRun:
     @property
     def broken(self) -> int:
         return sum(1 for s in self.suites if s.broken) + len({f.file for f in self.findings})
+
+    @property
+    def passed(self) -> bool:
+        """Every test passed, every policy and test file could be used, every coverage minimum met."""
+        return not (self.failed or self.broken or any(s.below(self.minimum) for s in self.suites))
 
 
 # --- collecting -------------------------------------------------------------------------------
@@ -337,8 +350,11 @@ def merge_expect(test: dict, own: dict) -> dict:
 
 
 def run(test_run: TestRun, *, coverage: bool = False, explain: bool = True, lang: str = "id",
-        name_filter: str | None = None) -> TestRun:
-    """Evaluate every test of every suite; fills `outcomes` (and `coverage` when asked)."""
+        name_filter: str | None = None, minimum: Decimal | None = None) -> TestRun:
+    """Evaluate every test of every suite; fills `outcomes` (and `coverage` when asked, or when a
+    `minimum` coverage in percent is set: `passed` then also asks that each policy reach it)."""
+    test_run.minimum = minimum
+    coverage = coverage or minimum is not None
     for suite in test_run.suites:
         started = time.perf_counter()
         if name_filter:

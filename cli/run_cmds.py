@@ -22,7 +22,7 @@ from kinerja.report.population_out import finding_line
 from kinerja.report.results import EXPLANATION_FORMATS
 from kinerja.report.writers import RESULT_FORMATS
 
-INPUT_FORMATS = list(FORMATS)  # the formats the records readers take
+INPUT_FORMATS = list(FORMATS)  # from the reader registry (records/read.py)
 
 
 def records_options(f):

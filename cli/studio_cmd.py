@@ -23,12 +23,12 @@ def studio(folder, host, port, no_browser):
     """Open the policy workbench for the policies in FOLDER: read the handbook, edit thresholds,
     try records and see the impact of a change before saving it."""
     try:
+        import starlette  # noqa: F401  (imported here to name it in the message; the app below uses it)
         import uvicorn
-
-        from kinerja.cli.studio.app import create_app
-        from kinerja.workbench import Refused
     except ImportError as exc:  # a partial install
         fail(_("the workbench needs {name}: pip install kinerja").format(name=exc.name))
+    from kinerja.cli.studio.app import create_app  # imported when the command runs: the web layer is big
+    from kinerja.workbench import Refused
     try:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)

@@ -21,7 +21,8 @@ from kinerja.findings import Finding, has_errors
 from kinerja.i18n import _, using
 from kinerja.model import Policy
 from kinerja.policy.documents import find_policy, read_document, resolve
-from kinerja.records.read import Source, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import Source
 from kinerja.validate import Validation, validate_paths
 
 PolicyLike = Policy | str | os.PathLike

@@ -11,7 +11,8 @@ from pathlib import Path
 from kinerja.model import Policy
 from kinerja.policy.documents import read_document, shipped_policies
 from kinerja.records.mapping import SUFFIX, shipped_mappings
-from kinerja.records.read import RecordsError, read_records
+from kinerja.records.read import read_records
+from kinerja.records.source import RecordsError
 
 SAMPLE_SUFFIXES = (".sample.csv", ".sample.yaml", ".sample.json", ".sample.jsonl")
 

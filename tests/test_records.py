@@ -202,3 +202,12 @@ def test_every_problem_is_reported(raw, expected):
 def test_enum_typo_gets_a_suggestion():
     _, [problem] = coerce({"nip": "1" * 18, "status": "Aktf"})
     assert problem.reason == 'not one of: Aktif, Cuti (did you mean "Aktif"?)'
+
+
+def test_a_records_error_is_a_reported_problem_like_the_others():
+    from kinerja.findings import Reportable
+    from kinerja.records.mapping import MappingError
+    error = RecordsError("cannot read a.csv: no such file")
+    assert isinstance(error, Reportable) and isinstance(MappingError([]), Reportable)
+    assert (error.code, error.severity, error.title) == ("K409", "error", "records file cannot be read")
+    assert error.as_dict() == {"code": "K409", "severity": "error", "message": "cannot read a.csv: no such file"}

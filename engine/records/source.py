@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from kinerja.findings import Reportable
 
-class RecordsError(Exception):
-    """The records file as a whole cannot be read (not one bad record: those become rows)."""
+
+class RecordsError(Reportable, Exception):
+    """The records file as a whole cannot be read (not one bad record: those become rows).
+    A problem like every other kinerja reports (findings.Reportable): code K409, its severity
+    and title from the catalogue; the CLI prints its message and exits 2."""
+
+    code = "K409"
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "severity": self.severity, "message": str(self)}
 
 
 @dataclass

@@ -7,6 +7,7 @@ compare figures from one run of this script, not across runs):
   coerce    raw record → typed values (engine/records/coerce.py Coercer)
   evaluate  typed values → Result: nodes, rules, actions, the result object
   write     Result → a JSONL line (engine/report/results.py JsonlWriter)
+  tally     Result → the population checks' tallies (engine/evaluation/population.py), as the CLI adds them
   total     all of the above, as `evaluate` runs them
 
     python benchmarks/bench_steps.py [--records 100000] [--repeat 3]
@@ -28,6 +29,7 @@ from bench_evaluate import generate  # noqa: E402
 
 from kinerja.cli.common import load_policy  # noqa: E402
 from kinerja.evaluation.evaluator import Evaluator  # noqa: E402
+from kinerja.evaluation.parallel import Tallies  # noqa: E402
 from kinerja.records.read import read_records  # noqa: E402
 from kinerja.report.results import JsonlWriter  # noqa: E402
 
@@ -74,12 +76,14 @@ def main() -> None:
                     fn(*item)
             return run
 
+        each_result = [(r,) for r in results]
         steps = {
             "read": lambda: sum(1 for _ in read_records(str(src))),
             "coerce": each(lambda s: evaluator.coercer.coerce(s.data, policy.params, s.cells), [(s,) for s in sources]),
             "evaluate": each(lambda s, v, p: evaluator.evaluate_coerced(s, dict(v), p),
                              [(s, v, p) for s, (v, p) in zip(sources, coerced)]),
-            "write": each(writer.write, [(r,) for r in results]),
+            "write": each(writer.write, each_result),
+            "tally": lambda: each(Tallies(population=True).start(policy)[0].add, each_result)(),  # fresh tallies
             "total": total,
         }
         gc.freeze()  # the prepared records stay alive: keep them out of every collection

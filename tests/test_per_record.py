@@ -117,3 +117,52 @@ def test_a_remembered_table_lookup_gives_what_matching_gives(kelas, unit, expect
         r = evaluate_record(policy, {"nip": NIP, "kelas": kelas, "unit": unit})
         got = (r.status, r.outputs["saran"] if r.ok else r.errors[0]["reason"])
         assert got == expected
+
+
+RULE_POLICY = """\
+kinerja: 1
+id: aturan
+name: Aturan
+version: "1"
+fields:
+  nip: {type: nip, required: true}
+  jam: {type: number}
+  unit: {type: string}
+rules:
+  banyak:
+    kind: catatan
+    when: ["unit == 'A'", "jam > 10"]
+    reason: "jam {jam}"
+  sedikit:
+    kind: catatan
+    when: "jam <= 10"
+    reason: "jam {jam}"
+"""
+
+
+@pytest.mark.parametrize("unit,jam,expected", [
+    pytest.param("A", "12", ("ok", ["banyak"]), id="all-conditions-hold"),
+    pytest.param("A", "4", ("ok", ["sedikit"]), id="second-condition-false"),
+    pytest.param("B", "", ("error", "K406"), id="missing-value-takes-the-checking-path"),
+    pytest.param("B", "12", ("ok", []), id="first-condition-false"),
+])
+def test_the_written_out_rule_loop_fires_as_the_checking_path(unit, jam, expected):
+    """The rule loop written out per policy (evaluator._firing) gives what `Rule.fires` gives:
+    a condition that cannot be judged (a missing value) is an error naming the rule, never a
+    silent "does not fire"; a condition after a False one is never run."""
+    from kinerja.compile.compiler import compile_policy
+    from kinerja.evaluation.evaluator import Evaluator
+    from kinerja.records.read import Source
+
+    policy, findings = compile_policy(resolve_text(RULE_POLICY))
+    assert findings == []
+    for trace in (False, True):  # the traced path judges through Rule.fires
+        r = Evaluator(policy, trace=trace).evaluate(Source(1, {"nip": NIP, "unit": unit, "jam": jam}))
+        got = (r.status, [a["id"] for a in r.actions] if r.ok else r.errors[0]["code"])
+        assert got == expected
+
+
+def resolve_text(text):
+    from kinerja.policy.documents import read_document, resolve
+
+    return resolve(read_document("aturan.yaml", text=text))

@@ -14,6 +14,7 @@ click may add texts.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import io
 import sys
@@ -22,7 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCE_DIRS = (HERE, HERE.parent / "cli")
+# cli/ is beside engine/ in a checkout and inside the package (kinerja/cli) once installed
+_CLI_SPEC = importlib.util.find_spec("kinerja.cli")
+CLI_DIR = Path(_CLI_SPEC.origin).resolve().parent if _CLI_SPEC and _CLI_SPEC.origin else HERE.parent / "cli"
+SOURCE_DIRS = (HERE, CLI_DIR)
 PO_FILE = HERE / "locale" / "id" / "LC_MESSAGES" / "kinerja.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
 CLICK_MODULES = ("core", "exceptions", "types", "parser", "decorators", "formatting")
@@ -91,8 +95,10 @@ def extract() -> tuple[list[Message], list[str]]:
     problems: list[str] = []
     for folder in SOURCE_DIRS:
         for path in sorted(folder.rglob("*.py")):
+            if folder == HERE and path.is_relative_to(CLI_DIR):
+                continue  # an installed package holds cli/ inside: read once, as cli
             rel = f"{folder.name}/{path.relative_to(folder).as_posix()}"
-            found, bad = messages_in(path.read_text(encoding="utf-8"), rel, cli=folder.name == "cli")
+            found, bad = messages_in(path.read_text(encoding="utf-8"), rel, cli=folder == CLI_DIR)
             problems += bad
             for m in sorted(found, key=lambda m: m.locations[0][1]):
                 if m.msgid in by_id:

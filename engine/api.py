@@ -106,17 +106,19 @@ def evaluate(policy: PolicyLike, records: Records, *, fmt: str | None = None, an
 
 def explain_sources(policy: Policy, sources: Iterable[Source], *, nips: Iterable[str] = (), rows: Iterable[int] = (),
                     lang: str = "id") -> list[Explanation]:
-    """The explanations of the records with these NIPs or record numbers, in input order."""
+    """The explanations of the records with these NIPs or record numbers, in input order; of
+    every record when neither is given."""
     wanted_nips, wanted_rows = set(nips), set(rows)
+    every = not wanted_nips and not wanted_rows
     evaluator = Evaluator(policy, trace=True)
     found = []
     for source in sources:
         data = source.data if isinstance(source.data, dict) else {}
         raw_nip = str(data.get("nip", "")).strip()
-        if source.row in wanted_rows or raw_nip in wanted_nips:
+        if every or source.row in wanted_rows or raw_nip in wanted_nips:
             with using(lang):  # the record's errors are part of the explanation: in its language
                 found.append(_explain_result(policy, evaluator.evaluate(source), lang))
-            if len(found) >= len(wanted_rows) + len(wanted_nips) and not wanted_nips:
+            if not every and not wanted_nips and len(found) >= len(wanted_rows):
                 break
     return found
 
@@ -124,8 +126,9 @@ def explain_sources(policy: Policy, sources: Iterable[Source], *, nips: Iterable
 def explain(policy: PolicyLike, records: Records, *, nip: str | Iterable[str] = (), row: int | Iterable[int] = (),
             lang: str = "id", fmt: str | None = None) -> list[Explanation]:
     """How the results of the records with this NIP (or these NIPs) or record number(s) were
-    reached, step by step, in `lang` ("id" or "en"). Each `Explanation` has `.text()` (what
-    `kinerja explain` prints), `.lines()` and `.as_dict()` (the steps as plain data)."""
+    reached, step by step, in `lang` ("id" or "en"); with neither, of every record. Each
+    `Explanation` has `.text()` (what `kinerja explain` prints), `.lines()` and `.as_dict()`
+    (the steps as plain data)."""
     nips = [nip] if isinstance(nip, str) else list(nip)
     rows = [row] if isinstance(row, int) else list(row)
     return explain_sources(load_policy(policy), _sources(records, fmt), nips=nips, rows=rows, lang=lang)

@@ -106,3 +106,9 @@ def test_import_kinerja_loads_no_engine_stage_and_the_sub_packages_still_import(
              "print(before, kinerja.evaluate.__module__, kinerja.compare.__module__, ev.__name__)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out == "False kinerja.api kinerja.api kinerja.evaluation.evaluator\n"
+
+
+def test_explain_without_nip_or_row_explains_every_record_in_order():
+    # the national sample has 208 records (policies/nasional/permenpanrb-6-2022.sample.csv)
+    explanations = kinerja.explain("permenpanrb-6-2022", SAMPLE, lang="en")
+    assert [e.as_dict()["row"] for e in explanations] == list(range(1, 209))

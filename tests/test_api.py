@@ -112,3 +112,15 @@ def test_explain_without_nip_or_row_explains_every_record_in_order():
     # the national sample has 208 records (policies/nasional/permenpanrb-6-2022.sample.csv)
     explanations = kinerja.explain("permenpanrb-6-2022", SAMPLE, lang="en")
     assert [e.as_dict()["row"] for e in explanations] == list(range(1, 209))
+
+
+def test_an_empty_table_input_is_named_alone_in_the_explanation():
+    # row 3 of the national sample: pimpinan_unit is false and predikat_organisasi is empty, so
+    # only predikat_organisasi explains why rating_hasil_kerja_pimpinan is empty
+    [explanation] = kinerja.explain("permenpanrb-6-2022", SAMPLE, row=3, lang="id")
+    lines = explanation.text().splitlines()
+    assert ("Tabel rating_hasil_kerja_pimpinan: masukan predikat_organisasi kosong, jadi "
+            "rating_hasil_kerja_pimpinan kosong") in lines
+    [explanation] = kinerja.explain("permenpanrb-6-2022", SAMPLE, row=3, lang="en")
+    assert ("Table rating_hasil_kerja_pimpinan: input predikat_organisasi is empty, so "
+            "rating_hasil_kerja_pimpinan is empty") in explanation.text().splitlines()

@@ -162,3 +162,11 @@ def test_semicolon_csv_with_labels_keeps_its_decimal_comma(tmp_path):
     assert res.exit_code == 0, res.stdout
     [row] = [json.loads(line) for line in res.stdout.splitlines()]
     assert row["status"] == "ok"  # "1.234,5" read with the decimal comma; without it: K402
+
+
+def test_the_column_report_speaks_indonesian(tmp_path):
+    path = _labels_csv(tmp_path, lambda label: label, drop="golongan")
+    res = CliRunner().invoke(main, ["--lang", "id", "evaluate", str(POLICY), str(path), "--format", "jsonl"])
+    lines = res.stderr.splitlines()
+    assert lines[0].startswith("kolom: dipakai (")
+    assert any('golongan (jika jenis_asn == "PNS")' in line for line in lines)

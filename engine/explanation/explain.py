@@ -198,9 +198,10 @@ def _band_step(node: Band, hit: BandStep, t) -> dict:
 def _table_step(hit: TableStep, t) -> dict:
     name, output = hit.name, hit.output
     shown = ", ".join(f"{n} = {_v(v)}" for n, v in zip(hit.inputs, hit.values))
-    if hit.empty:
+    if hit.empty:  # name only the inputs that are empty: the others are not why
+        empty = ", ".join(n for n, v in zip(hit.inputs, hit.values) if v is None) or shown
         return {"kind": "table", "name": name, "value": None,
-                "lines": [t["table_missing"].format(name=name, inputs=shown)]}
+                "lines": [t["table_missing"].format(name=name, inputs=empty)]}
     if hit.row is None:
         return {"kind": "table", "name": name, "value": output, "row": None,
                 "lines": [t["table_default"].format(name=name, inputs=shown, output=_v(output))]}

@@ -52,12 +52,12 @@ class ColumnReport:
         same = [f for h, f in self.used if h == f]
         if self.used:
             shown = ", ".join(renamed + same)
-            out.append(f"columns: used ({len(self.used)}): {shown}")
+            out.append(_("columns: used ({n}): {value}").format(n=len(self.used), value=shown))
         if self.ignored:
             out.append(_("columns: ignored (no field of the policy reads them): {value}")
                        .format(value=', '.join(self.ignored)))
         if self.conditional:
-            shown = ", ".join(f"{name} (when {when})" for name, when in self.conditional)
+            shown = ", ".join(_("{name} (when {when})").format(name=name, when=when) for name, when in self.conditional)
             out.append(_("columns: none for fields required on some rows (rows that need them will be errors): {shown}")
                        .format(shown=shown))
         if self.optional:

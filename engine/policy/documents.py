@@ -10,11 +10,11 @@ from kinerja.policy.lookup import (
     LINK_REFUSED,
     NOT_POLICIES,
     ParentRefused,
-    _shipped_index,
     find_policy,
     link_escapes,
     project_path,
     read_capped,
+    shipped_index,
     shipped_policies,
 )
 from kinerja.policy.reading import (
@@ -39,7 +39,6 @@ __all__ = [
     "Entry",
     "ParentRefused",
     "Resolved",
-    "_shipped_index",
     "decimal_comma",
     "find_policy",
     "json_path",
@@ -50,5 +49,6 @@ __all__ = [
     "resolve",
     "schema",
     "schema_findings",
+    "shipped_index",
     "shipped_policies",
 ]

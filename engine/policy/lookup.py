@@ -36,7 +36,8 @@ def shipped_policies() -> Iterator[tuple[str, Any]]:
 
 
 @cache
-def _shipped_index() -> dict[str, tuple[str, str]]:
+def shipped_index() -> dict[str, tuple[str, str]]:
+    """Each shipped policy's id → (its display path, its text); read once per process."""
     index = {}
     for name, item in shipped_policies():
         text = item.read_text("utf-8")
@@ -128,7 +129,7 @@ def find_policy(ref: str, base_dir: Path | None) -> Document | None:
                     return read_document(path, display=_display(path))
             except (OSError, ValueError):
                 continue
-    shipped = _shipped_index().get(ref)
+    shipped = shipped_index().get(ref)
     if shipped:
         return read_document(shipped[0], text=shipped[1])
     return None

@@ -14,7 +14,7 @@ from typing import Any
 
 from kinerja.findings import Finding
 from kinerja.i18n import _
-from kinerja.policy.lookup import ParentRefused, _shipped_index, find_policy
+from kinerja.policy.lookup import ParentRefused, find_policy, shipped_index
 from kinerja.policy.nodes import Node, node_at
 from kinerja.policy.reading import Document
 
@@ -92,7 +92,7 @@ def resolve(doc: Document, *, max_depth: int = 16) -> Resolved:
                 break
             ids = [str(d.data.get("id")) for d in chain_docs]
             if parent is None:
-                close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
+                close = difflib.get_close_matches(ref, list(shipped_index()), n=1, cutoff=0.6)
                 findings.append(current.finding("K210", _("parent policy \"{ref}\" not found").format(ref=ref),
                                                 ["extends"],
                                                 _("did you mean \"{close}\"?").format(close=close[0]) if close else

@@ -23,7 +23,7 @@ from kinerja.evaluation.evaluator import evaluate_record
 from kinerja.findings import has_errors
 from kinerja.i18n import _
 from kinerja.model import FieldDef, Policy
-from kinerja.policy.documents import TESTS_SCHEMA, Document, _shipped_index, find_policy, read_document, resolve
+from kinerja.policy.documents import TESTS_SCHEMA, Document, find_policy, read_document, resolve, shipped_index
 from kinerja.policy.yaml_text import entry_lines, to_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -74,7 +74,7 @@ def _parent(ref: str, directory: Path) -> tuple[Document, str]:
         return read_document(ref), rel
     doc = find_policy(ref, directory if directory.is_dir() else None)
     if doc is None:
-        close = difflib.get_close_matches(ref, list(_shipped_index()), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(ref, list(shipped_index()), n=1, cutoff=0.6)
         hint = _("; did you mean \"{close}\"?").format(close=close[0]) if close else \
             _(" (give a shipped policy id or a file path)")
         raise ScaffoldError(_("policy \"{ref}\" not found").format(ref=ref) + hint)

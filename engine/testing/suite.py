@@ -28,13 +28,13 @@ from kinerja.policy.documents import (
     TESTS_SCHEMA,
     Document,
     ParentRefused,
-    _shipped_index,
     find_policy,
     link_escapes,
     project_path,
     read_capped,
     read_document,
     resolve,
+    shipped_index,
 )
 from kinerja.records.read import read_records
 from kinerja.records.source import RecordsError, Source
@@ -178,7 +178,7 @@ class _Collector:
             self.run.findings.append(doc.finding("K503", str(exc), ["policy"]))
             return None
         if found is None:
-            names = list(self.by_id) + list(_shipped_index())
+            names = list(self.by_id) + list(shipped_index())
             close = difflib.get_close_matches(ref, names, n=1, cutoff=0.6)
             self.run.findings.append(doc.finding(
                 "K503", _("policy \"{ref}\" not found").format(ref=ref), ["policy"],

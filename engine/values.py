@@ -38,6 +38,12 @@ def plain_decimal(value: Decimal) -> str:
 
 def format_value(value: Any) -> str:
     """Plain text: `-` for nothing, plain decimals, ya/tidak, an `each` value's items joined."""
+    cls = value.__class__
+    if cls is str:  # the common classes first, by exact class; a subclass takes the general path
+        return value
+    if cls is Decimal:
+        text = str(value)  # plain_decimal, inline: it runs for most values of every reason
+        return text if "E" not in text else plain_decimal(value)
     if value is None:
         return "-"
     if isinstance(value, Decimal):

@@ -30,7 +30,11 @@ class Favourable:
 
     def test(self, result) -> bool:
         if self.kind == "action":
-            return any(a.get("id") == self.name for a in result.actions)
+            name = self.name
+            for a in result.actions:  # noqa: SIM110 - `any` over a generator costs more, and this runs per record
+                if a.get("id") == name:
+                    return True
+            return False
         if self.kind == "actions":  # any of several actions (the ones a variant changes)
             return any(a.get("id") in self.values for a in result.actions)
         value = result.outputs.get(self.name)
@@ -100,14 +104,19 @@ class FairnessTally:
     def __post_init__(self):
         self.groupers = [grouper(f, f in self.derived) for f in self.fields]
         self.counts = {f: {} for f in self.fields}
+        # what `add` reads of each field, once: (its groups, the name to look up in the env or
+        # None for a derived field, the grouper)
+        self.plan = [(self.counts[f], None if f in self.derived and f == "jenis_kelamin" else f, get)
+                     for f, get in zip(self.fields, self.groupers)]
 
     def add(self, result) -> None:
         if not result.ok:
             return
         hit = self.favourable.test(result)
-        for name, get in zip(self.fields, self.groupers):
-            groups = self.counts[name]
-            key = get(result)
+        env = result.env
+        for groups, name, get in self.plan:
+            value = None if env is None or name is None else env.get(name)
+            key = value if value.__class__ is str and value else get(result)  # (group_value, inline when it can be)
             c = groups.get(key)
             if c is None:
                 c = groups[key] = _Count()

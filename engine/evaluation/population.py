@@ -22,24 +22,58 @@ NO_GROUP = "(kosong)"
 
 
 def _holds(conditions: list, env) -> bool:
-    """A skip condition holds; one that cannot be judged (a missing value) does not."""
+    """A skip condition holds; one that cannot be judged (a missing value) does not. Each runs
+    its compiled closure first; on any failure the checking call decides (as `cond(env)` alone)."""
+    for cond in conditions:
+        try:
+            held = cond.fn(env)
+        except Exception:
+            try:
+                held = cond(env)
+            except EvalError:
+                return False
+        if held is not True:
+            return False
+    return True
+
+
+def _match(check: CountCheck, tally: _Tally, env) -> None:
+    """A count check: the record matches when all its conditions hold."""
     try:
-        return all(cond(env) is True for cond in conditions)
-    except EvalError:
-        return False
+        if all(cond(env) for cond in check.when):
+            tally.matched += 1
+    except EvalError as exc:
+        tally.errors += 1
+        tally.first_error = tally.first_error or str(exc)
+
+
+def _unit_groups(units, check, group: str) -> list[str]:
+    """A unit of the units file by its own name, however a record spells it; with `rollup`, its
+    parent units too."""
+    unit = units.find(group)
+    groups = [unit.name] if unit is not None else [group]
+    if getattr(check, "rollup", False):
+        groups += units.ancestors(group)
+    return groups
+
+
+_MISSING = object()
 
 
 def group_value(result, name: str):
     """The value a result has for a field or output (from its env when kept, else outputs, else raw)."""
-    if result.env is not None and name in result.env:
-        value = result.env[name]
-    elif name in result.outputs:
-        value = result.outputs[name]
-    elif isinstance(result.raw, dict):
-        value = result.raw.get(name)
-        value = value.strip() if isinstance(value, str) else value
-    else:
-        value = None
+    env = result.env
+    value = _MISSING if env is None else env.get(name, _MISSING)
+    if value is _MISSING:
+        if name in result.outputs:
+            value = result.outputs[name]
+        elif isinstance(result.raw, dict):
+            value = result.raw.get(name)
+            value = value.strip() if isinstance(value, str) else value
+        else:
+            value = None
+    if value.__class__ is str:  # the common case, by exact class
+        return value or NO_GROUP
     return NO_GROUP if value is None or value == "" else format_value(value)
 
 
@@ -66,49 +100,48 @@ class PopulationRun:
         self.checks = checks
         self.units, self.period_field = units, period_field
         self.tallies: list[dict[tuple[str, str], _Tally]] = [{} for _ in checks]  # (periode, group) → tally
+        # what `add` reads of each check, once: (check, its tallies, group field, a distribution?, skip, output)
+        self.plan = [(check, tallies, check.group_by, check.kind == "distribution",
+                      check.skip if check.kind == "distribution" else [], getattr(check, "output", None))
+                     for check, tallies in zip(checks, self.tallies)]
 
     def add(self, result) -> None:
+        """Count one result in each check's group (its period's, with periods): constant work per
+        record, the group values read from the env first (group_value, inline for the common case)."""
+        env = result.env
         periode = ""
         if self.period_field and result.annual is None:
-            periode = group_value(result, self.period_field)
-            periode = "" if periode == NO_GROUP else periode
-        for check, tallies in zip(self.checks, self.tallies):
-            group = group_value(result, check.group_by)
-            groups = [group]
-            if self.units is not None:  # a unit of the file by its own name, however a record spells it
-                unit = self.units.find(group)
-                groups = [unit.name] if unit is not None else groups
-                if getattr(check, "rollup", False):
-                    groups += self.units.ancestors(group)
-            for group in groups:
-                self._add(check, tallies, (periode, group), result)
-
-    def _add(self, check, tallies: dict, key: tuple, result) -> None:
-        tally = tallies.get(key)
-        if tally is None:
-            tally = tallies[key] = _Tally()
-        if result.status == "excluded":
-            tally.excluded += 1
-            return
-        if not result.ok:
-            tally.invalid += 1
-            return
-        if check.kind == "distribution":
-            if check.skip and result.env is not None and _holds(check.skip, result.env):
-                tally.skipped += 1
-                return
-            tally.valid += 1
-            label = result.outputs.get(check.output)
-            tally.counts[label] = tally.counts.get(label, 0) + 1
-            return
-        tally.valid += 1
-        if result.env is not None:
-            try:
-                if all(cond(result.env) for cond in check.when):
-                    tally.matched += 1
-            except EvalError as exc:
-                tally.errors += 1
-                tally.first_error = tally.first_error or str(exc)
+            value = _MISSING if env is None else env.get(self.period_field, _MISSING)
+            if value.__class__ is str and value:
+                periode = value
+            elif value is not None:
+                periode = group_value(result, self.period_field)
+                periode = "" if periode == NO_GROUP else periode
+        status, units = result.status, self.units
+        for check, tallies, name, distribution, skip, output in self.plan:
+            value = _MISSING if env is None else env.get(name, _MISSING)
+            group = value if value.__class__ is str and value else group_value(result, name)
+            keys = ((periode, group),) if units is None else [(periode, g) for g in _unit_groups(units, check, group)]
+            for key in keys:
+                tally = tallies.get(key)
+                if tally is None:
+                    tally = tallies[key] = _Tally()
+                if status != "ok":
+                    if status == "excluded":
+                        tally.excluded += 1
+                    else:
+                        tally.invalid += 1
+                elif not distribution:
+                    tally.valid += 1
+                    if env is not None:
+                        _match(check, tally, env)
+                elif skip and env is not None and _holds(skip, env):
+                    tally.skipped += 1
+                else:
+                    tally.valid += 1
+                    label = result.outputs.get(output)
+                    counts = tally.counts
+                    counts[label] = counts.get(label, 0) + 1
 
     def merge(self, tallies: list[dict[tuple[str, str], _Tally]]) -> None:
         """Add the tallies of another run of the same checks over later records (a block

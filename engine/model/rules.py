@@ -16,6 +16,7 @@ from kinerja.model.trace import Condition
 from kinerja.values import format_value
 
 EXCLUDED_KIND = "dikecualikan"  # a rule of this kind takes the record out of the appraisal
+_NOT_NUMBERS = frozenset({str, bool, type(None)})
 
 
 @dataclass
@@ -69,34 +70,57 @@ class Rule:
         return tuple(out)
 
     def action(self, env) -> dict:
-        out = {"id": self.id, "kind": self.kind}
-        if self.label:
-            out["label"] = self.label
-        params = {}
-        for name, expr, where in self.param_plan:
+        """The action of a rule that fired: id, kind, label, the params (rounded), the reason
+        filled from the params and the record's values (a param hides a name of the record)."""
+        plan = self.__dict__.get("_action_plan")
+        if plan is None:
+            plan = self._action_plan()
+        head, params, reason, shown = plan
+        out = head.copy()
+        for name, fn, expr, where in params:
             try:
-                params[name] = self.round(run(expr, env, "rule", self.id, where))
-            except NumberLimit as exc:
-                raise NodeError("rule", self.id, exc, where) from None
-        out.update(params)
-        if self.reason:
-            parts, shown = self.parts, self.shown  # text, name, text, …, text: split once
-            pieces = []
-            for i in range(0, len(parts) - 1, 2):
-                pieces.append(parts[i])
-                name = parts[i + 1]
-                value = params[name] if name in params else env.get(name)  # a param hides a name
-                pieces.append(format_value(self.show(name, value) if shown else value))
-            pieces.append(parts[-1])
-            reason = "".join(pieces)
-            if len(reason) > MAX_TEXT:
-                too_long = _("the reason would be {reason} characters long (limit {MAX_TEXT})").format(
-                    reason=num(len(reason), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
-                raise NodeError("rule", self.id, EvalError(too_long), "(reason)")
-            out["reason"] = reason
-        else:
+                value = fn(env)  # the compiled closure; on any failure `run` says what failed
+            except Exception:
+                value = run(expr, env, "rule", self.id, where)
+            if value.__class__ not in _NOT_NUMBERS:  # a rounder leaves these as they are (model/rounding.py)
+                try:
+                    value = self.round(value)
+                except NumberLimit as exc:
+                    raise NodeError("rule", self.id, exc, where) from None
+            out[name] = value
+        if reason is None:
             out["reason"] = self.label or self.id
+            return out
+        pieces = [reason[0]]
+        add = pieces.append
+        for name, is_param, text in reason[1]:  # each placeholder, then the text after it
+            value = out[name] if is_param else env.get(name)
+            if shown:
+                value = self.show(name, value)
+            add(value if value.__class__ is str else format_value(value))
+            add(text)
+        text = "".join(pieces)
+        if len(text) > MAX_TEXT:
+            too_long = _("the reason would be {reason} characters long (limit {MAX_TEXT})").format(
+                reason=num(len(text), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
+            raise NodeError("rule", self.id, EvalError(too_long), "(reason)")
+        out["reason"] = text
         return out
+
+    def _action_plan(self) -> tuple:
+        """What `action` needs, worked out once: the fixed head of the action, the params, the
+        reason as its first text and (placeholder, whether a param gives it, text after it)."""
+        head = {"id": self.id, "kind": self.kind}
+        if self.label:
+            head["label"] = self.label
+        reason = None
+        if self.reason:
+            parts = self.parts
+            reason = (parts[0], [(parts[i], parts[i] in self.params, parts[i + 1]) for i in range(1, len(parts), 2)])
+        params = [(name, expr.fn, expr, where) for name, expr, where in self.param_plan]
+        plan = (head, params, reason, bool(self.shown))
+        self.__dict__["_action_plan"] = plan
+        return plan
 
     def show(self, name: str, value):
         """A value as the reason shows it: rounded here when the policy carries it exactly."""

@@ -26,10 +26,26 @@ _LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u202
 
 
 def _one_line(text: str) -> str:
-    return text if text.isascii() else text.translate(_LINE_SEPARATORS)
+    if text.isascii() or ("\u2028" not in text and "\u2029" not in text and "\x85" not in text):
+        return text  # (the searches are fast; translating a whole row is not)
+    return text.translate(_LINE_SEPARATORS)
 
 
 _decimal = plain_decimal
+# The JSON text of strings that repeat from row to row (labels, action ids, kinds, often reasons):
+# bounded in count and length, emptied when full, so a file of endless distinct texts costs nothing more.
+_TEXTS: dict[str, str] = {}
+_TEXTS_MAX, _TEXT_LEN_MAX = 8192, 256
+
+
+def _text(value: str) -> str:
+    """`_encode_str` of an exact str, remembered (callers look in `_TEXTS` first)."""
+    text = _encode_str(value)
+    if len(value) <= _TEXT_LEN_MAX:
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.clear()
+        _TEXTS[value] = text
+    return text
 
 
 def _compact(value: Any) -> str:
@@ -41,22 +57,22 @@ def _compact(value: Any) -> str:
 
 def _compact_dict(d: dict) -> str:
     # the common value types inline: a result row writes many small dicts (outputs, actions)
+    keys, texts = _KEYS, _TEXTS
+    try:
+        return "{" + ", ".join([keys[k] + (texts.get(v) or _text(v) if (cls := v.__class__) is str else
+                                          "null" if v is None else
+                                          (t if "E" not in (t := str(v)) else _decimal(v)) if cls is Decimal else
+                                          _compact(v)) for k, v in d.items()]) + "}"
+    except KeyError:  # a key seen for the first time (or not text): the general loop learns it
+        pass
     parts = []
     for k, v in d.items():
-        key = _KEYS.get(k) if k.__class__ is str else None
+        key = keys.get(k) if k.__class__ is str else None
         if key is None:
             key = _encode_str(str(k)) + ": "
-            if k.__class__ is str and len(_KEYS) < 4096:
-                _KEYS[k] = key
-        cls = v.__class__
-        if cls is str:
-            parts.append(key + _encode_str(v))
-        elif v is None:
-            parts.append(key + "null")
-        elif cls is Decimal:
-            parts.append(key + _decimal(v))
-        else:
-            parts.append(key + _compact(v))
+            if k.__class__ is str and len(keys) < 4096:
+                keys[k] = key
+        parts.append(key + _compact(v))
     return "{" + ", ".join(parts) + "}"
 
 
@@ -162,10 +178,34 @@ class JsonlWriter(Writer):
         super().__init__(*args, **kwargs)
         self.tail = f', "policy": {dumps(self.info)}}}'
         self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
+        # an ok row whose outputs come in the declared order (as the evaluator gives them), as pieces:
+        # [head, ', "outputs": {"a": ', a, ', "b": ', b, …, '}, "actions": ', actions, tail], filled in and joined
+        self.names = tuple(self.outputs)
+        pieces = [None]
+        for i, name in enumerate(self.names):
+            pieces += [(', "outputs": {' if i == 0 else ", ") + self.keys[name], None]
+        pieces += ['}, "actions": ' if self.names else ', "outputs": {}, "actions": ', "[]", self.tail]
+        self.pieces = pieces
+        self.values_at = slice(2, 2 * len(self.names) + 1, 2)
 
     def line(self, result: Result) -> str:
         """One result row as JSON (the same shape as `result_row`, built without a dict)."""
-        head = f'{{"row": {result.row}, "nip": {_compact(result.nip)}, "status": "{result.status}"'
+        nip = result.nip
+        head = f'{{"row": {result.row}, "nip": {_encode_str(nip) if nip.__class__ is str else _compact(nip)}, ' \
+               f'"status": "{result.status}"'
+        outputs = result.outputs
+        if result.status == "ok" and result.annual is None and result.explanation is None and not self.periode \
+                and tuple(outputs) == self.names:
+            texts = _TEXTS
+            line = self.pieces[:]
+            line[0] = head
+            line[self.values_at] = [
+                texts.get(v) or _text(v) if (cls := v.__class__) is str else "null" if v is None else
+                (t if "E" not in (t := str(v)) else _decimal(v)) if cls is Decimal else _compact(v)
+                for v in outputs.values()]
+            if result.actions:
+                line[-2] = _compact_list(result.actions)
+            return "".join(line)
         if result.annual is not None:
             head += ', "annual": ' + _compact(result.annual)
         elif self.periode:  # with --annual, each period row says which period it is
@@ -178,21 +218,7 @@ class JsonlWriter(Writer):
                 _compact(result.actions) + tail
         if not result.ok:
             return head + ', "errors": ' + _compact(result.errors) + tail
-        keys = self.keys
-        parts = []
-        for k, v in result.outputs.items():
-            key = keys.get(k) or _encode_str(k) + ": "
-            cls = v.__class__
-            if cls is str:
-                parts.append(key + _encode_str(v))
-            elif v is None:
-                parts.append(key + "null")
-            elif cls is Decimal:
-                parts.append(key + _decimal(v))
-            else:
-                parts.append(key + _compact(v))
-        actions = _compact_list(result.actions)
-        return head + ', "outputs": {' + ", ".join(parts) + '}, "actions": ' + actions + tail
+        return head + ', "outputs": ' + _compact_dict(outputs) + ', "actions": ' + _compact_list(result.actions) + tail
 
     def write(self, result: Result) -> None:
         self.out.write(_one_line(self.line(result)) + "\n")

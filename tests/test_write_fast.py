@@ -6,6 +6,7 @@ shipped policy's sample and test records (ok, error and excluded ones) and on ge
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -30,12 +31,20 @@ from kinerja.model.nodes import NodeError, run
 from kinerja.model.rounding import NumberLimit
 from kinerja.records.read import read_records
 from kinerja.records.source import Source
-from kinerja.report.results import JsonlWriter, JsonWriter
+from kinerja.report.results import CsvWriter, JsonlWriter, JsonWriter
 from kinerja.values import format_value, plain_decimal
 
 ROOT = Path(__file__).parents[1]
 POLICIES = sorted(p for p in (ROOT / "policies").glob("*/*.yaml") if p.name.count(".") == 1
                   and p.parent.name != "mappings")
+
+
+class Text(str):
+    """Text of a class of its own (a subclass takes the general paths)."""
+
+
+class Number(Decimal):
+    """A number of a class of its own."""
 
 
 # --- the references --------------------------------------------------------------------------------
@@ -89,6 +98,49 @@ def ref_line(result: Result, info: dict, periode: str | None = None) -> str:
     if result.explanation is not None:
         row["explain"] = result.explanation
     return one_line(ref_json(row))
+
+
+def ref_cell(value: Any) -> str:
+    """A CSV cell: numbers and booleans as text, text that a spreadsheet would run as a formula
+    (=, +, -, @, tab, CR first) behind a "'", an `each` value's items joined by "; "."""
+    def text(v: Any) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (list, tuple)):
+            return "; ".join(text(x) for x in v)
+        return plain_decimal(v) if isinstance(v, Decimal) else str(v)
+
+    shown = text(value)
+    if value is None or isinstance(value, (Decimal, bool, int, float)):
+        return shown
+    return "'" + shown if shown[:1] in ("=", "+", "-", "@", "\t", "\r") else shown
+
+
+def ref_error(e: dict) -> str:
+    """An error in a cell: where (cell, field or name), the value when there is one, the reason."""
+    where = e.get("cell") or e.get("field") or e.get("name") or ""
+    if not where:
+        return str(e.get("reason", ""))
+    value = "" if e.get("value") in (None, "") else " = " + repr(e["value"])
+    return f"{where}{value}: {e.get('reason', '')}"
+
+
+def ref_csv(results: list[Result], outputs: list[str], info: dict) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["row", "nip", "status", *[ref_cell(n) for n in outputs], "actions", "errors", "policy_id",
+                "policy_version", "policy_sha256"])
+    for r in results:
+        if r.status == "excluded":
+            why = "; ".join(str(a.get("reason", "")) for a in r.actions)
+        else:
+            why = "; ".join(ref_error(e) for e in r.errors)
+        w.writerow([r.row, ref_cell(r.nip or ""), r.status, *[ref_cell(r.outputs.get(n)) for n in outputs],
+                    ref_cell("; ".join(a["id"] for a in r.actions)), ref_cell(why), ref_cell(str(info["id"])),
+                    ref_cell(str(info["version"])), info["sha256"]])
+    return out.getvalue()
 
 
 def ref_format_value(value: Any) -> str:
@@ -203,6 +255,15 @@ def test_json_array_of_shipped_policies_is_the_reference(shipped):
     assert out.getvalue() == "[\n  " + ",\n  ".join(ref_line(r, evaluator.info) for r in results) + "\n]\n"
 
 
+def test_csv_of_shipped_policies_is_the_reference(shipped):
+    _policy, evaluator, results = shipped
+    out = io.StringIO()
+    writer = CsvWriter(out, evaluator.outputs, evaluator.info)
+    for r in results:
+        writer.write(r)
+    assert out.getvalue() == ref_csv(results, evaluator.outputs, evaluator.info)
+
+
 def test_period_rows_write_their_period(shipped):
     _policy, evaluator, results = shipped
     out = io.StringIO()
@@ -240,7 +301,8 @@ def test_actions_in_results_are_the_reference(shipped):
 
 # odd text: quotes, backslashes, control characters, line separators, lone surrogates, non-BMP
 TEXT = st.text(max_size=12) | st.sampled_from(
-    ["", '"', "\\", "\x00\x1f", "a\u2028b", "\x85", "\u2029", "\ud800", "é", "😀", "%s", "%", "{x}", "null"])
+    ["", '"', "\\", "\x00\x1f", "a\u2028b", "\x85", "\u2029", "\ud800", "é", "😀", "%s", "%", "{x}", "null",
+     "=1+1", "+62", "-", "@a", "\tx", "\rx"])
 DECIMAL = st.decimals(allow_nan=False, allow_infinity=False, places=None) | st.sampled_from(
     [Decimal("1E+3"), Decimal("1E-7"), Decimal("-0"), Decimal("0E-2"), Decimal("12.50"), Decimal("2E+1"),
      Decimal("1.0"), Decimal(1)])
@@ -280,18 +342,37 @@ def test_generated_rows_are_the_reference(rows, periode):
     assert out.getvalue() == "".join(ref_line(r, INFO, p) + "\n" for r, p in zip(rows, periods))
 
 
+CELLS = [("=1+1", "'=1+1"), ("+62", "'+62"), ("-", "'-"), ("@a", "'@a"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+         ("a=b", "a=b"), ("", ""), (None, ""), (Decimal("-1E+1"), "-10"), (Decimal("1.50"), "1.50"), (True, "true"),
+         (-3, "-3"), (("=a", "b"), "'=a; b"), (Text("=t"), "'=t")]
+
+
+@pytest.mark.parametrize("value,cell", CELLS, ids=["eq", "plus", "minus", "at", "tab", "cr", "inner", "empty", "none",
+                                                   "decimal-e", "decimal", "bool", "int", "tuple", "str-subclass"])
+def test_csv_output_cells(value, cell):
+    out, result = io.StringIO(), Result(1, "ok", "1", {"x": value})
+    CsvWriter(out, ["x"], INFO).write(result)
+    assert ref_cell(value) == cell
+    assert out.getvalue() == ref_csv([result], ["x"], INFO)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(results(), min_size=1, max_size=4))
+def test_generated_csv_rows_are_the_reference(rows):
+    for r in rows:  # the CSV writer reads the declared outputs; errors are field/value/reason dicts
+        r.errors = [{"field": str(e.get("", "")), "value": e.get("a"), "reason": str(e)} for e in r.errors]
+        r.actions = [{**a, "id": str(a["id"])} for a in r.actions]
+    out = io.StringIO()
+    writer = CsvWriter(out, NAMES, INFO)
+    for r in rows:
+        writer.write(r)
+    assert out.getvalue() == ref_csv(rows, NAMES, INFO)
+
+
 @settings(max_examples=300, deadline=None)
 @given(VALUE)
 def test_format_value_is_the_reference(value):
     assert format_value(value) == ref_format_value(value)
-
-
-class Text(str):
-    pass
-
-
-class Number(Decimal):
-    pass
 
 
 @pytest.mark.parametrize("value", [Text("x"), Text(""), Number("2E+1"), (Text("a"), Number("1.50"), None, True)],

@@ -275,8 +275,16 @@ def inert(text: str) -> str:
 
 
 def _csv_cell(value: Any) -> str:
+    cls = value.__class__
+    if cls is str:  # the common classes first, by exact class
+        return "'" + value if value[:1] in FORMULA_START else value
+    if value is None:
+        return ""
+    if cls is Decimal:
+        text = str(value)
+        return text if "E" not in text else plain_decimal(value)
     text = cell_text(value)
-    return text if value is None or isinstance(value, (Decimal, bool, int, float)) else inert(text)
+    return text if isinstance(value, (Decimal, bool, int, float)) else inert(text)
 
 
 class CsvWriter(Writer):
@@ -291,7 +299,9 @@ class CsvWriter(Writer):
         self.tail = [inert(str(self.info["id"])), inert(str(self.info["version"])), self.info["sha256"]]
 
     def write(self, result: Result) -> None:
-        outs = [_csv_cell(result.outputs.get(n)) for n in self.outputs]
+        formula = FORMULA_START  # (_csv_cell, inline for text and nothing)
+        outs = [("'" + v if v[:1] in formula else v) if v.__class__ is str else "" if v is None else _csv_cell(v)
+                for v in map(result.outputs.get, self.outputs)]
         actions = "; ".join(a["id"] for a in result.actions)
         # an excluded row carries in the errors column the reason it was not appraised
         why = excluded_reason(result) if result.status == "excluded" else error_text(result.errors)

@@ -565,3 +565,41 @@ def test_fairness_counts_of_hand_made_results_are_the_reference():
                 c[0] += 1
                 c[1] += bool(r.actions)
     assert {f: {k: [c.records, c.favourable] for k, c in g.items()} for f, g in tally.counts.items()} == expected
+
+
+# --- rounding: a whole number takes the short path ---------------------------------------------------
+
+def ref_rounder(places: int, mode: str):
+    """make_rounder(places, mode, exact=False) as it was before its short path (model/rounding.py)."""
+    from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context
+
+    from kinerja.limits import MAX_NUMBER_EXPONENT
+
+    quantum = Decimal(1).scaleb(-places)
+    rounding = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}[mode]
+    wide = Context(prec=MAX_NUMBER_EXPONENT + 1 + places + 2)
+
+    def rounder(value):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return value
+        if value and value.adjusted() > MAX_NUMBER_EXPONENT:
+            raise NumberLimit(value)
+        if value.as_tuple().exponent < -places:
+            value = value.quantize(quantum, rounding=rounding, context=wide)
+        if not value:
+            return Decimal(0)
+        value = value.normalize()
+        return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+
+    return rounder
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.decimals(allow_nan=True, allow_infinity=True) | st.integers(-10**22, 10**22).map(Decimal) |
+       st.sampled_from([Decimal("-0"), Decimal("0E+3"), Decimal("1E+20"), Decimal("1E+21"), Decimal("110"),
+                        Decimal("-110"), Decimal("12.50"), Decimal("5E+1"), Decimal("100000000000000000000")]),
+       st.integers(0, 4), st.sampled_from(["half_up", "half_even", "down", "up"]))
+def test_rounder_is_the_reference(value, places, mode):
+    got, want = outcome(make_rounder(places, mode, exact=False), value), outcome(ref_rounder(places, mode), value)
+    assert str(got) == str(want)
+    assert type(got) is type(want)

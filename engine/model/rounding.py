@@ -42,6 +42,8 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
             raise NumberLimit(value)
         if exact:
             return value.quantize(quantum, rounding=rounding, context=wide)
+        if value and value.same_quantum(_ONE):  # a whole number written plainly (12, not 12.0 or 1.2E+1):
+            return value  # already as shown (within the limits it has at most 21 digits: normalize is exact)
         if value.as_tuple().exponent < -places:
             value = value.quantize(quantum, rounding=rounding, context=wide)
         if not value:

@@ -7,6 +7,9 @@ compare figures from one run of this script, not across runs):
   coerce    raw record → typed values (engine/records/coerce.py Coercer)
   evaluate  typed values → Result: nodes, rules, actions, the result object
   write     Result → a JSONL line (engine/report/results.py JsonlWriter)
+  write-csv Result → a CSV row (CsvWriter; not in the total)
+  actions   the actions of the rules that fired, built again from each result's values (Rule.action,
+            part of evaluate)
   tally     Result → the population checks' tallies (engine/evaluation/population.py), as the CLI adds them
   total     all of the above, as `evaluate` runs them
 
@@ -31,7 +34,7 @@ from kinerja.cli.common import load_policy  # noqa: E402
 from kinerja.evaluation.evaluator import Evaluator  # noqa: E402
 from kinerja.evaluation.parallel import Tallies  # noqa: E402
 from kinerja.records.read import read_records  # noqa: E402
-from kinerja.report.results import JsonlWriter  # noqa: E402
+from kinerja.report.results import CsvWriter, JsonlWriter  # noqa: E402
 
 NATIONAL = HERE.parent / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
 
@@ -77,12 +80,16 @@ def main() -> None:
             return run
 
         each_result = [(r,) for r in results]
+        rules = {rule.id: rule for rule in policy.rules}
+        fired = [(rules[a["id"]], r.env) for r in results if r.env is not None for a in r.actions]
         steps = {
             "read": lambda: sum(1 for _ in read_records(str(src))),
             "coerce": each(lambda s: evaluator.coercer.coerce(s.data, policy.params, s.cells), [(s,) for s in sources]),
             "evaluate": each(lambda s, v, p: evaluator.evaluate_coerced(s, dict(v), p),
                              [(s, v, p) for s, (v, p) in zip(sources, coerced)]),
             "write": each(writer.write, each_result),
+            "write-csv": each(CsvWriter(Sink(), evaluator.outputs, evaluator.info).write, each_result),
+            "actions": each(lambda rule, env: rule.action(env), fired),
             "tally": lambda: each(Tallies(population=True).start(policy)[0].add, each_result)(),  # fresh tallies
             "total": total,
         }

@@ -59,8 +59,8 @@ def _compact_dict(d: dict) -> str:
     # the common value types inline: a result row writes many small dicts (outputs, actions)
     keys, texts = _KEYS, _TEXTS
     try:
-        return "{" + ", ".join([keys[k] + (texts.get(v) or _text(v) if (cls := v.__class__) is str else
-                                          "null" if v is None else
+        return "{" + ", ".join([keys[k] + ("null" if v is None else
+                                          texts.get(v) or _text(v) if (cls := v.__class__) is str else
                                           (t if "E" not in (t := str(v)) else _decimal(v)) if cls is Decimal else
                                           _compact(v)) for k, v in d.items()]) + "}"
     except KeyError:  # a key seen for the first time (or not text): the general loop learns it
@@ -200,7 +200,7 @@ class JsonlWriter(Writer):
             line = self.pieces[:]
             line[0] = head
             line[self.values_at] = [
-                texts.get(v) or _text(v) if (cls := v.__class__) is str else "null" if v is None else
+                "null" if v is None else texts.get(v) or _text(v) if (cls := v.__class__) is str else
                 (t if "E" not in (t := str(v)) else _decimal(v)) if cls is Decimal else _compact(v)
                 for v in outputs.values()]
             if result.actions:

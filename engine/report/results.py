@@ -35,7 +35,7 @@ _decimal = plain_decimal
 # The JSON text of strings that repeat from row to row (labels, action ids, kinds, often reasons):
 # bounded in count and length, emptied when full, so a file of endless distinct texts costs nothing more.
 _TEXTS: dict[str, str] = {}
-_TEXTS_MAX, _TEXT_LEN_MAX = 8192, 256
+_TEXTS_MAX, _TEXT_LEN_MAX = 4096, 256  # at most about 10 MB, whatever the texts
 
 
 def _text(value: str) -> str:

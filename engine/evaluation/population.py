@@ -37,6 +37,26 @@ def _holds(conditions: list, env) -> bool:
     return True
 
 
+def _count(tally: _Tally, result, status: str, env, check, distribution: bool, skip: list, output) -> None:
+    """Count one result in one group's tally."""
+    if status != "ok":
+        if status == "excluded":
+            tally.excluded += 1
+        else:
+            tally.invalid += 1
+    elif not distribution:
+        tally.valid += 1
+        if env is not None:
+            _match(check, tally, env)
+    elif skip and env is not None and _holds(skip, env):
+        tally.skipped += 1
+    else:
+        tally.valid += 1
+        label = result.outputs.get(output)
+        counts = tally.counts
+        counts[label] = counts.get(label, 0) + 1
+
+
 def _match(check: CountCheck, tally: _Tally, env) -> None:
     """A count check: the record matches when all its conditions hold."""
     try:
@@ -121,27 +141,13 @@ class PopulationRun:
         for check, tallies, name, distribution, skip, output in self.plan:
             value = _MISSING if env is None else env.get(name, _MISSING)
             group = value if value.__class__ is str and value else group_value(result, name)
-            keys = ((periode, group),) if units is None else [(periode, g) for g in _unit_groups(units, check, group)]
-            for key in keys:
-                tally = tallies.get(key)
-                if tally is None:
-                    tally = tallies[key] = _Tally()
-                if status != "ok":
-                    if status == "excluded":
-                        tally.excluded += 1
-                    else:
-                        tally.invalid += 1
-                elif not distribution:
-                    tally.valid += 1
-                    if env is not None:
-                        _match(check, tally, env)
-                elif skip and env is not None and _holds(skip, env):
-                    tally.skipped += 1
-                else:
-                    tally.valid += 1
-                    label = result.outputs.get(output)
-                    counts = tally.counts
-                    counts[label] = counts.get(label, 0) + 1
+            if units is None:
+                tally = tallies.get(key := (periode, group)) or tallies.setdefault(key, _Tally())
+                _count(tally, result, status, env, check, distribution, skip, output)
+            else:
+                for g in _unit_groups(units, check, group):
+                    tally = tallies.get(key := (periode, g)) or tallies.setdefault(key, _Tally())
+                    _count(tally, result, status, env, check, distribution, skip, output)
 
     def merge(self, tallies: list[dict[tuple[str, str], _Tally]]) -> None:
         """Add the tallies of another run of the same checks over later records (a block

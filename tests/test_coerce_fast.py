@@ -90,8 +90,8 @@ NUMBER_TEXT = st.one_of(
 NIP_LIKE = st.one_of(st.from_regex(r"\A[0-9]{16,20}\Z"), st.from_regex(r"\A ?[0-9]{8} [0-9]{6} [0-9] [0-9]{3} ?\Z"),
                      st.sampled_from(["19860926201505100\u0661", "198609262015051001\n", "1.98609262015051E+17"]),
                      st.integers(10 ** 16, 10 ** 19))
-TYPED = st.one_of(st.integers(-(10 ** 25), 10 ** 25), st.floats(), st.decimals(allow_nan=False), st.booleans(), st.dates(),
-                  st.datetimes(), st.none(), st.just([]), st.just({"a": 1}), st.just([{"a": "1"}]),
+TYPED = st.one_of(st.integers(-(10 ** 25), 10 ** 25), st.floats(), st.decimals(allow_nan=False), st.booleans(),
+                  st.dates(), st.datetimes(), st.none(), st.just([]), st.just({"a": 1}), st.just([{"a": "1"}]),
                   st.builds(BadCell, st.sampled_from(["#DIV/0!", "=A1"]), st.just("an Excel error"),
                             st.sampled_from(["K402", "K408"])),
                   st.builds(PercentCell, st.floats(min_value=-10, max_value=10)))
@@ -241,3 +241,27 @@ def test_the_params_are_read_as_they_are_each_time(odd):
             assert exactly((values, problems)) == exactly(coercer.coerce_generic(raw, params))
             assert list(values)[:len(params)] == list(params)
     assert repr(coercer.coerce(raw, {"batas": Decimal("10.0")})[0]["batas"]) == "Decimal('10.0')"
+
+
+@pytest.mark.parametrize("first", [
+    pytest.param({"nip": "198609262015051001", "nama": "Budi", "kelas": "A", "kolom_lain": "x"}, id="extra-column"),
+    pytest.param({"nip": "198609262015051001", "nama": "Budi", "kelas": "A"}, id="fields-only"),
+    pytest.param({"nama": "Budi", "jam": "5"}, id="required-left-out"),
+])
+@pytest.mark.parametrize("raw", [
+    pytest.param({"nip": "198609262015051001", "nama": "Sari", "kelas": "B b", "kolom_lain": "y"}, id="same-keys"),
+    pytest.param({"kolom_lain": "y", "kelas": "a", "nama": "Sari", "nip": "198609262015051001"}, id="other-order"),
+    pytest.param({"nip": "198609262015051001", "nama": "Sari", "kelas": "A", "jam": "5"}, id="same-length-other-key"),
+    pytest.param({"nip": "198609262015051001", "nama": "Sari", "kelas": None, "kolom_lain": None}, id="none-values"),
+    pytest.param({"nip": "198609262015051001", "nama": "Sari"}, id="fewer-keys"),
+    pytest.param({"nip": "1986", "nama": "", "kelas": "C", "kolom_lain": "y", "jam": "x", "alasan": "z"},
+                 id="more-keys"),
+    pytest.param({"nama": "Budi", "jam": "5"}, id="required-left-out"),
+])
+def test_the_keys_of_the_first_record_are_a_shortcut_only(odd, first, raw):
+    """The first record's keys (a file's columns) are read in one call when a record has just
+    those keys, in any order; a record with other keys is read field by field."""
+    coercer = Coercer(odd.fields)
+    same(coercer, first, odd.params)
+    same(coercer, raw, odd.params)
+    same(coercer, raw, odd.params, None, True)

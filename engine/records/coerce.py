@@ -215,6 +215,7 @@ def _plain(v):
 
 
 LEARNT_PARAMS = 64  # beyond this, checking that the params are the same costs more than merging them
+LEARNT_KEYS = 512  # the keys of a record read in one call (a CSV file's columns)
 MEMO_SIZE = 4096  # texts remembered per field (memory stays flat whatever the file holds)
 
 
@@ -250,18 +251,22 @@ class Coercer:
         self.base = {name: self.defaults.get(name) for name in fields}
         self.absent_problem = [f.type == "list" or (self.base[name] is None and f.required)
                                for name, f in fields.items()]
-        self.coerce = self._written(None)
+        self.coerce = self._written()
 
-    def _written(self, params: dict | None) -> Callable[..., tuple[dict, list[Problem]]]:
+    def _written(self, learnt: tuple[dict, tuple] | None = None) -> Callable[..., tuple[dict, list]]:
+        """The coercion written out (coerce_code.py): to learn from the first record, or `learnt`
+        from it (the params it came with, its keys)."""
         return write_coercer([(name, f) for name, f, _ in self.plan], self.base, self.absent_problem, {
             "field": self._field, "conditions": self._conditions, "memos": self.memos,
-            "only_problem": self._only_problem, "required_problem": self._required_problem, "learn": self._learn},
-            params)
+            "only_problem": self._only_problem, "required_problem": self._required_problem,
+            "learn": None if learnt else self._learn}, *(learnt or ()))
 
-    def _learn(self, params: dict) -> None:
-        """Written out again for the first params met (the policy's, as a rule): see `write_coercer`."""
-        if len(params) <= LEARNT_PARAMS:
-            self.coerce = self._written(params)
+    def _learn(self, params, raw) -> None:
+        """Written out again for the params and the keys of the first record (the policy's params
+        and the file's columns, as a rule): see `write_coercer`."""
+        usable = params.__class__ is dict and len(params) <= LEARNT_PARAMS
+        shape = raw.__class__ is dict and 2 <= len(raw) <= LEARNT_KEYS
+        self.coerce = self._written((params if usable else {}, tuple(raw) if shape else ()))
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":

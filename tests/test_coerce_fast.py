@@ -76,6 +76,48 @@ def test_every_shipped_record_coerces_as_the_generic_path(path):
                         same(inner, item, {})
 
 
+def test_typed_spreadsheet_cells_coerce_as_the_generic_path(tmp_path):
+    """The national sample as a workbook: numbers, dates and booleans stored as Excel types, a
+    NIP stored as a number, a percentage, an error cell and empty cells, read by both readers."""
+    import openpyxl
+
+    from kinerja.records.xlsx import read_xlsx
+    from kinerja.records.xlsx_fast import read_xlsx_fast
+
+    policy, _ = shipped(POLICIES / "nasional" / "permenpanrb-6-2022.yaml")
+    sample = [s.data for s in read_records(str(POLICIES / "nasional" / "permenpanrb-6-2022.sample.csv"))]
+    header = list(sample[0]) + ["pimpinan_unit", "plt_plh"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(header)
+    for n, record in enumerate(sample):
+        row: list = []
+        for name in header:
+            text = record.get(name)
+            try:
+                row.append(None if not text else int(text) if text.isdigit() and name != "nip" else
+                           float(text) if name != "nip" else text)
+            except (TypeError, ValueError):
+                row.append(text)
+        row[header.index("pimpinan_unit")] = n % 3 == 0
+        row[header.index("plt_plh")] = ["ya", False, None][n % 3]
+        ws.append(row)
+    ws.append([198609262015051001, "Angka", "PNS", "III/a", "Pelaksana", None, "Unit", "=1/0", None, "0.98"])
+    ws.cell(ws.max_row, 10).value = 0.98
+    ws.cell(ws.max_row, 10).number_format = "0%"
+    ws.cell(ws.max_row, 8).value = "=1/0"
+    path = tmp_path / "data.xlsx"
+    wb.save(path)
+    coercer = Coercer(policy.fields)
+    for reader in (read_xlsx, read_xlsx_fast):
+        with open(path, "rb") as fh:
+            sources = list(reader(fh, str(path), notes=[]))
+        assert len(sources) == len(sample) + 1
+        for source in sources:
+            same(coercer, source.data, policy.params, source.cells, source.decimal_comma)
+
+
 # --- generated values, per field kind ---------------------------------------------------------
 
 SPACES = st.sampled_from(["", " ", "  ", "\u00a0", "\t"])

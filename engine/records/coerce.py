@@ -229,8 +229,8 @@ class Coercer:
     `coerce(raw, env_params, cells=None, comma=False) -> (values, problems)`: typed field values,
     on top of a copy of `env_params` (so the result is the record's evaluation environment), and
     every problem found. `comma`: the reader saw a decimal-comma file (never a key of the record,
-    which the file's author controls). It is written out once per policy (coerce_code.py) and
-    gives exactly what `coerce_generic`, the plain loop over `_field`, gives."""
+    which the file's author controls). It is written out once, for the first record (`_first`,
+    coerce_code.py), and gives exactly what `coerce_generic`, the plain loop over `_field`, gives."""
 
     coerce: Callable[..., tuple[dict, list[Problem]]]
 
@@ -251,22 +251,25 @@ class Coercer:
         self.base = {name: self.defaults.get(name) for name in fields}
         self.absent_problem = [f.type == "list" or (self.base[name] is None and f.required)
                                for name, f in fields.items()]
-        self.coerce = self._written()
+        self._written: dict[bool, Callable[..., tuple[dict, list[Problem]]] | None] = {False: None, True: None}
+        self.coerce = self._first
 
-    def _written(self, learnt: tuple[dict, tuple] | None = None) -> Callable[..., tuple[dict, list]]:
-        """The coercion written out (coerce_code.py): to learn from the first record, or `learnt`
-        from it (the params it came with, its keys)."""
-        return write_coercer([(name, f) for name, f, _ in self.plan], self.base, self.absent_problem, {
-            "field": self._field, "conditions": self._conditions, "memos": self.memos,
-            "only_problem": self._only_problem, "required_problem": self._required_problem,
-            "learn": None if learnt else self._learn}, *(learnt or ()))
-
-    def _learn(self, params, raw) -> None:
-        """Written out again for the params and the keys of the first record (the policy's params
-        and the file's columns, as a rule): see `write_coercer`."""
-        usable = params.__class__ is dict and len(params) <= LEARNT_PARAMS
-        shape = raw.__class__ is dict and 2 <= len(raw) <= LEARNT_KEYS
-        self.coerce = self._written((params if usable else {}, tuple(raw) if shape else ()))
+    def _first(self, raw, env_params, cells=None, comma=False) -> tuple[dict, list[Problem]]:
+        """`coerce` for the first record: the coercion is written out (coerce_code.py) for the
+        params and the keys this record has (the policy's params and the file's columns, as a
+        rule) and its decimal-comma mode, once, and coerces it and every record after it."""
+        comma = bool(comma)
+        if self._written[comma] is None:
+            usable = env_params.__class__ is dict and len(env_params) <= LEARNT_PARAMS
+            shape = raw.__class__ is dict and 2 <= len(raw) <= LEARNT_KEYS
+            self._written[comma] = write_coercer(
+                [(name, f) for name, f, _ in self.plan], self.base, self.absent_problem,
+                {"field": self._field, "conditions": self._conditions, "memos": self.memos,
+                 "only_problem": self._only_problem, "required_problem": self._required_problem,
+                 "other": self._first}, env_params if usable else None, tuple(raw) if shape else (), comma)
+            if self.coerce == self._first:
+                self.coerce = self._written[comma]
+        return self._written[comma](raw, env_params, cells, comma)
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":

@@ -6,7 +6,7 @@ every other one to `_field`, so values and problems are the generic path's, only
 
 - a field left out of the record (no problem possible: its default or nothing) is already in
   the record's base, built once: `{**params, **base}` keeps the order the generic path gives;
-- the first record teaches the function the params records come with (the policy's) and the
+- it is written for the first record, to the params records come with (the policy's) and the
   keys they have (a file's columns): a record's values then start as a copy made once, and a
   record with just those keys has them read in one call, without looking up the fields it
   leaves out; anything else takes the long way, with the same result;
@@ -42,14 +42,16 @@ def kind_of(f: FieldDef) -> str:
 
 
 def write_coercer(plan: list[tuple[str, FieldDef]], base: dict, absent_problem: list[bool],
-                  helpers: dict[str, Any], params: dict | None = None, keys: tuple = ()) -> Callable:
+                  helpers: dict[str, Any], params: dict | None = None, keys: tuple = (),
+                  comma: bool = False) -> Callable:
     """`coerce(raw, env_params, cells=None, comma=False) -> (values, problems)` for the fields in
     `plan` (name, field). `base`: each field's value when the record leaves it out, in plan order;
     `absent_problem[i]`: leaving field i out is a problem (`_field` says which). `helpers`: `field`
     (Coercer._field), `conditions` (Coercer._conditions), `memos` ({False: [...], True: [...]}, one
     per field, None where not kept), `only_problem(i, raw, cells, problems)`,
-    `required_problem(i, cells, problems)`, and `learn(env_params, raw)` when the function is to
-    call it, once, with the first record.
+    `required_problem(i, cells, problems)`, and `other(raw, env_params, cells, comma)`, which
+    coerces a record of the other decimal-comma mode: the function is written for records whose
+    `comma` is `comma` (each mode has its own memos).
 
     `params`: the params the records come with (the policy's, every time): a record's values
     then start as a copy of `{**params, **base}` made once, as long as `env_params` is that very
@@ -60,7 +62,10 @@ def write_coercer(plan: list[tuple[str, FieldDef]], base: dict, absent_problem: 
     namespace: dict[str, Any] = {"BASE": base, "MAXT": MAX_TEXT, "str": str, "len": len,
                                  **{key: helpers[key] for key in ("field", "conditions", "only_problem",
                                                                   "required_problem")}}
-    lines = ["def coerce(raw, env_params, cells=None, comma=False):"]
+    namespace["other"] = helpers["other"]
+    lines = ["def coerce(raw, env_params, cells=None, comma=False):",
+             "    if comma:" if not comma else "    if not comma:",
+             f"        return other(raw, env_params, cells, {not comma})"]
     if params:
         namespace.update(P=params, PK=tuple(params), FULL={**params, **base})
         same = "".join(f" and env_params[K{j}] is V{j}" for j in range(len(params)))
@@ -70,12 +75,6 @@ def write_coercer(plan: list[tuple[str, FieldDef]], base: dict, absent_problem: 
                   "        values = FULL.copy()", "    else:", "        values = {**env_params, **BASE}"]
     else:
         lines.append("    values = {**env_params, **BASE}")
-    if helpers.get("learn") is not None:
-        def learn(env_params: Any, raw: Any) -> None:
-            namespace["learn"] = None  # once, even where a caller keeps this function
-            helpers["learn"](env_params, raw)
-        namespace["learn"] = learn
-        lines += ["    if learn is not None:", "        learn(env_params, raw)"]
     lines.append("    problems = []")
     names = [name for name, _f in plan]
     namespace.update({f"N{i}": name for i, name in enumerate(names)})
@@ -84,20 +83,17 @@ def write_coercer(plan: list[tuple[str, FieldDef]], base: dict, absent_problem: 
         others = [key for key in keys if key not in set(names)]
         namespace.update(L=len(keys), GET=itemgetter(*[names[i] for i in read], *others))
         unpack = ", ".join([f"a{i}" for i in read] + ["_"] * len(others))
-    for mode in (True, False):  # the fields written out once per decimal-comma mode, each with its memos
-        lines += ["    if comma:" if mode else "    else:", f"        comma = {mode}"]
-        namespace.update({f"M{i}_{int(mode)}": helpers["memos"][mode][i] for i in range(len(plan))})
-        block = [line for i, (_name, f) in enumerate(plan)
-                 for line in _field(i, f, f"M{i}_{int(mode)}", absent_problem[i], None)]
-        if read:
-            shaped = [line for i, (_name, f) in enumerate(plan)
-                      for line in _field(i, f, f"M{i}_{int(mode)}", absent_problem[i], f"a{i}" if i in read else "")]
-            lines += ["        a = None", "        if len(raw) == L:", "            try:",
-                      "                a = GET(raw)", "            except KeyError:", "                pass",
-                      "        if a is not None:", f"            {unpack} = a"]
-            lines += ["            " + line for line in shaped] + ["        else:"]
-            block = ["    " + line for line in block]
-        lines += ["        " + line for line in block]
+    namespace.update({f"M{i}": helpers["memos"][comma][i] for i in range(len(plan))})
+    lines.append(f"    comma = {comma}")
+    block = [line for i, (_name, f) in enumerate(plan) for line in _field(i, f, f"M{i}", absent_problem[i], None)]
+    if read:
+        shaped = [line for i, (_name, f) in enumerate(plan)
+                  for line in _field(i, f, f"M{i}", absent_problem[i], f"a{i}" if i in read else "")]
+        lines += ["    a = None", "    if len(raw) == L:", "        try:", "            a = GET(raw)",
+                  "        except KeyError:", "            pass", "    if a is not None:", f"        {unpack} = a"]
+        lines += ["        " + line for line in shaped] + ["    else:"]
+        block = ["    " + line for line in block]
+    lines += ["    " + line for line in block]
     conditional = [(i, f) for i, (_, f) in enumerate(plan) if f.required_when or f.only_when]
     if conditional:  # a field with a problem already is not judged again: the generic path does that
         lines += ["    if problems:", "        conditions(raw, values, cells, problems)", "    else:"]

@@ -259,17 +259,18 @@ class Coercer:
         params and the keys this record has (the policy's params and the file's columns, as a
         rule) and its decimal-comma mode, once, and coerces it and every record after it."""
         comma = bool(comma)
-        if self._written[comma] is None:
+        written = self._written[comma]
+        if written is None:
             usable = env_params.__class__ is dict and len(env_params) <= LEARNT_PARAMS
             shape = raw.__class__ is dict and 2 <= len(raw) <= LEARNT_KEYS
-            self._written[comma] = write_coercer(
+            written = self._written[comma] = write_coercer(
                 [(name, f) for name, f, _ in self.plan], self.base, self.absent_problem,
                 {"field": self._field, "conditions": self._conditions, "memos": self.memos,
                  "only_problem": self._only_problem, "required_problem": self._required_problem,
                  "other": self._first}, env_params if usable else None, tuple(raw) if shape else (), comma)
             if self.coerce == self._first:
-                self.coerce = self._written[comma]
-        return self._written[comma](raw, env_params, cells, comma)
+                self.coerce = written
+        return written(raw, env_params, cells, comma)
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":

@@ -161,13 +161,16 @@ def resolve_jobs(jobs: int | None) -> int:
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
 @click.option("--columns", help="Table: the fields and outputs to show, e.g. nama,predikat,angka_kredit "
               "(default: the name, then the policy's `summary:` outputs, else its bands and tables).")
+@click.option("--explain-sheet/--no-explain-sheet", default=None,
+              help="xlsx: the explanation sheet, one row per record (default: on up to 20,000 records, off above; "
+                   "building it is most of the report's time).")
 @click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
               "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
 @jobs_option
-def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_format, sheet, header_row,
-             map_file, org_predikat, population_output, fairness, favourable, units_file, jobs):
+def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns, annual, input_format, sheet,
+             header_row, map_file, org_predikat, population_output, fairness, favourable, units_file, jobs):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     lang = document_lang()
     compiled = load_policy(policy)
@@ -185,6 +188,9 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
                "sheet; for one employee use kinerja explain)").format(fmt=fmt))
     if columns and not kind.columns:
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
+    if explain_sheet is not None and not kind.explain_sheet:
+        fail(_("--explain-sheet and --no-explain-sheet choose the explanation sheet of the xlsx format, not of {fmt}")
+             .format(fmt=fmt))
     job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally,
                       explainer=explain_result if with_explain else None, explain_lang=lang, annual=annual, units=units,
                       jobs=resolve_jobs(jobs))
@@ -203,7 +209,8 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     counts = job.counts
     try:
         writer = kind.writer(out.fh if kind.binary else out.stream, job.outputs, job.info, periode=job.periode,
-                             columns=shown, policy=compiled, lang=lang)
+                             columns=shown, policy=compiled, lang=lang,
+                             **({"explain_sheet": explain_sheet} if kind.explain_sheet else {}))
         job.run(sources, writer, progress.tick)
     except WorkerError as exc:
         progress.done()
@@ -222,6 +229,11 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(_("note: {note}").format(note=note), err=True)
+    left_out = getattr(writer, "explain_sheet_left_out", None)
+    if left_out is not None:
+        click.echo(_("note: the explanation sheet is left out above {limit} records ({n} in this run); "
+                     "--explain-sheet adds it, kinerja explain --nip NIP explains one employee").format(
+            limit=num(writer.explain_sheet_limit, group=True), n=num(left_out, group=True)), err=True)
     unit_findings = job.unit_findings(records)
     for f in unit_findings[len(units.findings) if units is not None else 0:]:
         click.echo(finding_line(f), err=True)

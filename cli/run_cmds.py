@@ -9,12 +9,10 @@ from typing import Any
 
 import click
 
-from kinerja.api import explain_sources
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import PopulationReport, load_units, population_options, units_option
 from kinerja.evaluation.parallel import WorkerError
 from kinerja.evaluation.run import EvaluateRun
-from kinerja.explanation.explain import explain as explain_result
 from kinerja.i18n import _, document_lang, num
 from kinerja.records.read import FORMATS, read_records, reader_for
 from kinerja.records.source import RecordsError
@@ -145,6 +143,13 @@ def jobs_option(f):
                              "The output is the same for every N.")(f)
 
 
+def _explainer():
+    """`--explain`'s explanation function, imported only when asked for (a fast start)."""
+    from kinerja.explanation.explain import explain
+
+    return explain
+
+
 def resolve_jobs(jobs: int | None) -> int:
     if jobs is not None:
         return jobs
@@ -192,7 +197,7 @@ def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns,
         fail(_("--explain-sheet and --no-explain-sheet choose the explanation sheet of the xlsx format, not of {fmt}")
              .format(fmt=fmt))
     job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally,
-                      explainer=explain_result if with_explain else None, explain_lang=lang, annual=annual, units=units,
+                      explainer=_explainer() if with_explain else None, explain_lang=lang, annual=annual, units=units,
                       jobs=resolve_jobs(jobs))
     shown = table_columns(compiled, columns, job.outputs) if kind.columns else None
     started = time.perf_counter()
@@ -263,6 +268,8 @@ def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns,
 @units_option
 def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
+    from kinerja.api import explain_sources  # the explanation stage: imported by this command only
+
     lang = document_lang()
     if not nip and not rows:
         fail(_("say which record to explain: --nip NIP or --row N"))

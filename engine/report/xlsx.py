@@ -55,9 +55,9 @@ MAX_TEXT = 32767  # Excel's limit for one cell, in UTF-16 units
 WIDTH_SAMPLE = 500  # rows held back to fit column widths
 MAX_WIDTH = 60
 # The explanation sheet is written up to this many records unless told (--explain-sheet /
-# --no-explain-sheet): it is most of the report's time (about 0.5 ms a record: 20,000 records
-# take ~10 s more); nobody reads more explanations in Excel, and `kinerja explain --nip` gives
-# one. Measured in benchmarks/bench_xlsx_report.py.
+# --no-explain-sheet): it is most of the report's time (about 0.6 ms a record: 20,000 records
+# take ~12 s more, 4.3 million would take 40 minutes); nobody reads more explanations in Excel,
+# and `kinerja explain --nip` gives one. Measured in benchmarks/bench_xlsx_report.py.
 EXPLAIN_SHEET_LIMIT = 20_000
 DIGIT_PIXELS = 7  # Calibri 11's digit width: a width of N characters is stored exactly as N * 7 pixels
 

@@ -118,6 +118,15 @@ def test_every_shipped_sample_reads_back_the_same(tmp_path, sample, lang):
     assert assert_same_workbook(old, new) > 100
 
 
+def test_no_records_reads_back_the_same(tmp_path):
+    records = tmp_path / "header-only.csv"
+    records.write_text((POLICIES / "nasional" / "permenpanrb-6-2022.sample.csv").read_text("utf-8").splitlines()[0]
+                       + "\n", "utf-8")
+    old, new = write_both(tmp_path, NATIONAL, records, "id")
+    assert assert_same_workbook(old, new) > 10
+    assert load_workbook(new).sheetnames == ["Hasil", "Penjelasan", "Ringkasan"]
+
+
 def test_annual_rows_read_back_the_same(tmp_path):
     old, new = write_both(tmp_path, NATIONAL, POLICIES / "nasional" / "permenpanrb-6-2022.triwulan.csv", "id",
                           annual=True)

@@ -96,10 +96,11 @@ def _clean(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, Decimal, dt.date, dt.datetime)):
         return value
     text = cell_text(value) if isinstance(value, (list, tuple)) else str(value)
-    if _ILLEGAL.search(text):
-        text = _ILLEGAL.sub("", text)
-    if _SURROGATE.search(text):  # not valid Unicode: the file could not be written
-        text = _SURROGATE.sub("\ufffd", text)
+    if not text.isprintable():  # most text is: no control character, no surrogate
+        if _ILLEGAL.search(text):
+            text = _ILLEGAL.sub("", text)
+        if _SURROGATE.search(text):  # not valid Unicode: the file could not be written
+            text = _SURROGATE.sub("\ufffd", text)
     if len(text) <= MAX_TEXT // 2 or len(text.encode("utf-16-le")) <= 2 * MAX_TEXT:
         return text
     # Excel counts UTF-16 units (a character beyond the BMP counts twice); a character cut in

@@ -16,6 +16,7 @@ through the namespace, so nothing a policy says becomes code.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
@@ -181,10 +182,8 @@ def _table_miss(table: Table, answers: dict, single: bool, limit: int) -> Callab
         # only by ==), or an empty input (nothing, unless the finite lookup, checked first, says)
         if len(answers) < limit and (all(v is None or v.__class__ is str for v in key)
                                      or any(v is None for v in key)):
-            try:
+            with suppress(TypeError):  # an input that cannot be a key
                 answers[key[0] if single else key] = output
-            except TypeError:  # an input that cannot be a key
-                pass
         return output
 
     return miss

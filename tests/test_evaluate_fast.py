@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from kinerja.compile.compiler import compile_policy
 from kinerja.evaluation.evaluator import Evaluator, Result
 from kinerja.evaluation.plain import plain_path
+from kinerja.expr.language import Expression
 from kinerja.model import Band, Policy, Table
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records
@@ -73,7 +74,7 @@ bands:
     bands:
       - {min: 90, label: Tinggi, max: 100}
       - {min: 50, label: Sedang}
-      - {min: 0, label: Rendah}
+      - {min: 0, label: "Rendah'] = 0; import os; e['x"}  # text that would be code if it were spliced
 tables:
   saran:
     inputs: [kelas, unit]
@@ -312,19 +313,36 @@ def _constants(code) -> set:
     return found
 
 
+def _expressions(obj, seen: set) -> set:
+    """The text constants of every compiled expression of a policy's nodes and rules."""
+    if id(obj) in seen:
+        return set()
+    seen.add(id(obj))
+    if isinstance(obj, Expression):
+        return {c for c in _constants(obj.fn.__code__) if isinstance(c, str)}
+    items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple)) else \
+        vars(obj).values() if hasattr(obj, "__dict__") else ()
+    return set().union(*(_expressions(item, seen) for item in items)) if items else set()
+
+
 @pytest.mark.parametrize("path", POLICY_FILES + [None], ids=lambda p: p.stem if p else "cepat")
 def test_the_generated_code_holds_only_names_as_text(path):
-    """Labels, reasons, table outputs and expressions reach the generated function as objects
-    in its namespace, never as text in its code: its only text constants are names."""
+    """Labels, reasons and table outputs reach the generated function as objects in its
+    namespace, never as text in its code: its only text constants are names and the constants
+    of the policy's own compiled expressions (inlined as their checked, compiled tree)."""
     policy = compiled(path) if path else compiled(text=FAST)
     evaluator = Evaluator(policy)
     plain = plain_path(evaluator, Result, lambda raw: None, evaluator.failed)
-    names = set(policy.fields) | set(policy.output_names()) | FIXED_TEXT
+    names = set(policy.fields) | set(policy.output_names()) | set(policy.params) | FIXED_TEXT
     if evaluator.period_field:
         names.add(evaluator.period_field)
     texts = {c for c in _constants(plain.__code__) if isinstance(c, str)}
-    assert texts <= names, texts - names
-    assert all(isinstance(c, (str, int, type(None))) for c in _constants(plain.__code__))
+    assert texts <= names | _expressions([policy.nodes, policy.rules], set()), texts - names
+
+
+def test_text_that_looks_like_code_stays_text(fast_policy):
+    result = Evaluator(fast_policy).evaluate(Source(1, rec(nilai="20")))
+    assert result.outputs["kelas"] == "Rendah'] = 0; import os; e['x"
 
 
 def test_a_name_that_is_not_text_is_refused():

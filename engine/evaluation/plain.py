@@ -15,12 +15,14 @@ through the namespace, so nothing a policy says becomes code.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from contextlib import suppress
 from decimal import Decimal
 from typing import Any
 
 from kinerja.expr.functions import EvalError
+from kinerja.expr.language import Expression
 from kinerja.model import Band, NodeError, Table, Value, show_rounded
 
 _MISS = object()  # generated code: the fast path saw something unusual; the node's compute decides
@@ -28,12 +30,14 @@ _REMEMBER = 4096  # table answers met on the plain path (text or nothing as inpu
 
 
 class _Code:
-    """Lines of generated code and the namespace of the objects it refers to (by index)."""
+    """Lines of generated code, the namespace of the objects it refers to (by index), and the
+    expressions to run inline where the code calls `symbol(e)`."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"Decimal": Decimal, "MISS": _MISS, "NodeError": NodeError,
-                                          "EvalError": EvalError}
+        self.namespace: dict[str, Any] = {"__builtins__": {}, "Exception": Exception, "str": str, "Decimal": Decimal,
+                                          "MISS": _MISS, "NodeError": NodeError, "EvalError": EvalError}
+        self.inline: dict[str, Expression] = {}
 
     def add(self, indent: int, *lines: str) -> None:
         self.lines.extend("    " * indent + line for line in lines)
@@ -42,9 +46,53 @@ class _Code:
         self.namespace[name] = value
         return name
 
+    def expr(self, name: str, expression: Expression) -> str:
+        """`name(e)` in the code runs `expression` (inline where it can, see `_Inliner`)."""
+        self.inline[name] = expression
+        return self.ref(name, expression.fn)
+
     def compile(self, name: str) -> Callable:
-        exec("\n".join(self.lines), self.namespace)  # indices, repr'd names and fixed text only
+        tree = _Inliner(self).visit(ast.parse("\n".join(self.lines)))  # indices, repr'd names, fixed text
+        exec(compile(ast.fix_missing_locations(tree), "<kinerja plain path>", "exec"), self.namespace)
         return self.namespace[name]
+
+
+# what an expression inlined may consist of (the expression language's checked tree, rewritten)
+_INLINE_NODES = (ast.BoolOp, ast.boolop, ast.Compare, ast.cmpop, ast.BinOp, ast.operator, ast.UnaryOp,
+                 ast.unaryop, ast.IfExp, ast.Call, ast.keyword, ast.Name, ast.Constant, ast.Subscript, ast.Tuple,
+                 ast.List, ast.expr_context)
+
+
+class _Inliner(ast.NodeTransformer):
+    """`symbol(e)` of an expression → the expression's compiled body itself, as a tree (the
+    body `fn` runs, with `_e` read as `e`): one call less per condition. The names it refers to
+    (constants, functions) join the namespace under the symbol's prefix. A body with anything
+    but plain operators, calls, names and constants stays a call."""
+
+    def __init__(self, code: _Code):
+        self.code = code
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func, args = node.func, node.args
+        expression = self.code.inline.get(func.id) if isinstance(func, ast.Name) else None
+        if expression is None or node.keywords or len(args) != 1 or not isinstance(args[0], ast.Name) \
+                or args[0].id != "e":
+            return node
+        body, objects = expression.inline()
+        parts = list(ast.walk(body))
+        if not all(isinstance(part, _INLINE_NODES) for part in parts) or \
+                any(isinstance(part, ast.Name) and part.id != "_e" and part.id not in objects for part in parts):
+            return node
+        prefix = func.id  # an index-made symbol: C3_0
+        for part in parts:
+            if isinstance(part, ast.Name):
+                if part.id == "_e":
+                    part.id = "e"
+                else:
+                    part.id = self.code.ref(f"{prefix}{part.id}", objects[part.id])
+            ast.copy_location(part, node)
+        return body
 
 
 def _key(name: str) -> str:
@@ -74,8 +122,8 @@ def _rule_loop(code: _Code, indent: int, plan: list, not_in_period: set, period_
         code.ref(f"A{i}", rule.action)
         code.ref(f"F{i}", rule.fires)
         block = [f"add(A{i}(e))"] if not conditions else ["try:", f"    h = C{i}_0(e)"]
-        for j, fn in enumerate(conditions):
-            code.ref(f"C{i}_{j}", fn)
+        for j, condition in enumerate(rule.when):  # `conditions`: their closures
+            code.expr(f"C{i}_{j}", condition)
             if j:
                 block.append(f"    if h is True: h = C{i}_{j}(e)")
         if conditions:
@@ -133,7 +181,7 @@ def _exclusions(code: _Code, rules: list, env: str) -> None:
             code.add(2, "x = True")
             continue
         for j, condition in enumerate(rule.when):
-            code.ref(f"X{i}_{j}", condition.fn)
+            code.expr(f"X{i}_{j}", condition)
             code.add(2, f"h = X{i}_{j}(e)" if not j else f"if h is True: h = X{i}_{j}(e)")
         code.add(2, "if h is not False: x = True")
     code.add(1, "except Exception:", "    x = True", "if x:", "    excluded = EXCLUDED(e)",
@@ -211,7 +259,7 @@ def _value(code: _Code, i: int, value: Value) -> None:
     """The `when` conditions, then the closure and the rounder; anything but True/False from a
     condition, or any exception, and the value computes itself."""
     name = _key(value.name)
-    code.ref(f"V{i}", value.expr.fn)
+    code.expr(f"V{i}", value.expr)
     code.ref(f"R{i}", value.round)
     compute = ["try:", f"    h = R{i}(V{i}(e))", "except Exception:", "    h = MISS",
                "if h is MISS:", f"    N{i}(e)", "else:", f"    e[{name}] = h"]
@@ -220,7 +268,7 @@ def _value(code: _Code, i: int, value: Value) -> None:
         return
     code.add(2, "try:")
     for j, condition in enumerate(value.when):
-        code.ref(f"W{i}_{j}", condition.fn)
+        code.expr(f"W{i}_{j}", condition)
         code.add(3, f"h = W{i}_{j}(e)" if not j else f"if h is True: h = W{i}_{j}(e)")
     code.add(2, "except Exception:", "    h = None", "if h is True:")
     code.add(3, *compute)

@@ -62,8 +62,13 @@ class Evaluator:
         self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
         self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
         self.fire: Callable[[dict, bool], list] = self._first_fire  # the rule loop written out, on first use
-        # the whole plain path written out (plain.py), on first use
-        self.plain: Callable[[Source, dict, list], Result] = self._first_plain
+        # evaluate_coerced(source, values, problems, fixed=None): the rest of `evaluate`, for values
+        # coerced already (compare coerces once for two policies). `fixed`: outputs given from
+        # outside (an annual result's predikat and summed angka kredit); a node whose outputs are all
+        # fixed is not computed. With a trace it is `evaluate_traced`; else the plain path written
+        # out for the policy on first use (plain.py), which hands `fixed` on to `evaluate_generic`.
+        self.evaluate_coerced: Callable[..., Result] = self.evaluate_traced if trace else self._first_plain
+        self.plain = self.evaluate_coerced
         self.computes = [node.compute for node in self.nodes]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
@@ -84,18 +89,8 @@ class Evaluator:
         cycle = self.policy.cycle
         return cycle.fill_months(raw) if cycle is not None and cycle.months_field else raw
 
-    def evaluate_coerced(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
-        """The rest of `evaluate`, for values coerced already (compare coerces once for two policies).
-        `fixed`: outputs given from outside (an annual result's predikat and summed angka kredit);
-        a node whose outputs are all fixed is not computed."""
-        if self.trace:
-            return self.evaluate_traced(source, values, problems, fixed)
-        if not fixed:
-            return self.plain(source, values, problems)
-        return self.evaluate_generic(source, values, problems, fixed)
-
     def evaluate_generic(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
-        """The plain path node by node, as `plain` writes it out (and for `fixed` outputs)."""
+        """The plain path node by node, as plain.py writes it out; with `fixed` outputs too."""
         raw = source.data
         nip = values.get("nip")
         if nip.__class__ is not str:
@@ -187,11 +182,12 @@ class Evaluator:
         return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
                       where=source.where, raw=source.data)
 
-    def _first_plain(self, source: Source, values: dict, problems: list) -> Result:
+    def _first_plain(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
         """Write the plain path out (once, on first use: an Evaluator that only traces never
         pays for it), then run it."""
-        self.plain = plain_path(self, Result, _nip_of, self.failed)
-        return self.plain(source, values, problems)
+        if self.plain == self._first_plain:  # not yet (a caller may hold on to this method)
+            self.evaluate_coerced = self.plain = plain_path(self, Result, _nip_of, self.failed)
+        return self.plain(source, values, problems, fixed)
 
     def _first_fire(self, env: dict, period_row: bool) -> list:
         """Write the rule loop out (once, and only for an Evaluator that runs the plain path:

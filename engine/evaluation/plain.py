@@ -23,9 +23,10 @@ from typing import Any
 
 from kinerja.expr.functions import EvalError
 from kinerja.expr.language import Expression
-from kinerja.model import Band, NodeError, Table, Value, show_rounded
+from kinerja.model import Band, NodeError, Table, Value, keep, make_rounder, show_rounded
 
 _MISS = object()  # generated code: the fast path saw something unusual; the node's compute decides
+_ROUNDER = make_rounder(0).__code__  # the code every rounder of `make_rounder` shares
 _REMEMBER = 4096  # table answers met on the plain path (text or nothing as inputs), at most, per table
 
 
@@ -136,16 +137,18 @@ def _rule_loop(code: _Code, indent: int, plan: list, not_in_period: set, period_
             code.add(indent, *block)
 
 
-def plain_path(ev: Any, result: type, nip_of: Callable, failed: Callable) -> Callable[[Any, dict, list], Any]:
-    """`plain(source, values, problems)`: what `ev.evaluate_coerced` gives without `fixed` and
-    without a trace, as one function written out for the evaluator's policy. `result` is the
+def plain_path(ev: Any, result: type, nip_of: Callable, failed: Callable) -> Callable[..., Any]:
+    """`plain(source, values, problems, fixed=None)`: what `ev.evaluate_generic` gives, as one
+    function written out for the evaluator's policy (with `fixed` outputs it asks
+    `evaluate_generic` itself). `result` is the
     Result class, `nip_of` the NIP of a raw record, `failed(source, nip, env, exc)` the error
     result of a node or rule that failed."""
     code = _Code()
     ns = code.namespace
-    ns.update(Result=result, nip_of=nip_of, FAILED=failed, EXCLUDED=ev.excluded)
+    ns.update(Result=result, nip_of=nip_of, FAILED=failed, EXCLUDED=ev.excluded, GENERIC=ev.evaluate_generic)
     env = "e" if ev.keep_env else "None"
-    code.add(0, "def plain(source, e, problems):")
+    code.add(0, "def plain(source, e, problems, fixed=None):")
+    code.add(1, "if fixed:", "    return GENERIC(source, e, problems, fixed)")
     code.add(1, "raw = source.data", "nip = e.get('nip')", "if nip.__class__ is not str:", "    nip = nip_of(raw)")
     if ev.exclusions:
         _exclusions(code, ev.exclusions, env)
@@ -261,7 +264,13 @@ def _value(code: _Code, i: int, value: Value) -> None:
     name = _key(value.name)
     code.expr(f"V{i}", value.expr)
     code.ref(f"R{i}", value.round)
-    compute = ["try:", f"    h = R{i}(V{i}(e))", "except Exception:", "    h = MISS",
+    if value.round is keep:  # it gives every value back as it is; it only checks a Decimal's size
+        rounded = [f"    h = V{i}(e)", f"    if h.__class__ is Decimal: R{i}(h)"]
+    elif getattr(value.round, "__code__", None) is _ROUNDER:  # it gives back what is not a Decimal
+        rounded = [f"    h = V{i}(e)", f"    if h.__class__ is not str and h is not None: h = R{i}(h)"]
+    else:
+        rounded = [f"    h = R{i}(V{i}(e))"]
+    compute = ["try:", *rounded, "except Exception:", "    h = MISS",
                "if h is MISS:", f"    N{i}(e)", "else:", f"    e[{name}] = h"]
     if not value.when:
         code.add(2, *compute)

@@ -10,6 +10,7 @@ with hypothesis drawing the records.
 
 from __future__ import annotations
 
+import ast
 import copy
 import random
 import re
@@ -350,3 +351,27 @@ def test_a_name_that_is_not_text_is_refused():
     assert _key("predikat") == "'predikat'"
     with pytest.raises(TypeError):
         _key(type("Sly", (str,), {"__repr__": lambda self: "__import__('os')"})("x"))
+
+
+class _Odd:
+    """An expression whose rewritten body holds a node the inliner does not take."""
+
+    fn = staticmethod(lambda e: 42)
+
+    def inline(self):
+        return ast.Lambda(ast.arguments([], [], None, [], [], None, []), ast.Constant(1)), {}
+
+
+def test_an_expression_is_inlined_only_when_its_tree_is_plain():
+    from kinerja.evaluation.plain import _Code
+    from kinerja.expr.language import compile_expression
+    from kinerja.expr.types import NUMBER
+    expression, problems = compile_expression("x * 2 + 1", {"x": NUMBER})
+    assert problems == [] and expression is not None
+    for condition, calls, expected in [(expression, False, Decimal(7)), (_Odd(), True, 42)]:
+        code = _Code()
+        code.expr("C0", condition)  # type: ignore[arg-type]  # _Odd stands in for an Expression
+        code.add(0, "def run(e):", "    return C0(e)")
+        run = code.compile("run")
+        assert run({"x": Decimal(3)}) == expected
+        assert ("C0" in run.__code__.co_names) is calls

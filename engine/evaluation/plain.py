@@ -76,10 +76,10 @@ class _Inliner(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
         func, args = node.func, node.args
-        expression = self.code.inline.get(func.id) if isinstance(func, ast.Name) else None
-        if expression is None or node.keywords or len(args) != 1 or not isinstance(args[0], ast.Name) \
-                or args[0].id != "e":
+        if not isinstance(func, ast.Name) or func.id not in self.code.inline or node.keywords or len(args) != 1 \
+                or not isinstance(args[0], ast.Name) or args[0].id != "e":
             return node
+        expression = self.code.inline[func.id]
         body, objects = expression.inline()
         parts = list(ast.walk(body))
         if not all(isinstance(part, _INLINE_NODES) for part in parts) or \

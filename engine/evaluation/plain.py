@@ -8,9 +8,12 @@ met before, a scorecard, an `each` value) calls the node's own `compute` at that
 decides exactly as the generic loop would, error message and all: every node reads the env and
 writes only its own outputs, so computing it again from the same env gives the same answer.
 
-The generated code holds only indices, Python's own repr of a name (a str: a literal, never
+The generated text holds only indices, Python's own repr of a name (a str: a literal, never
 code) and fixed text; every object of the policy (closures, tables, labels, bounds) is passed in
-through the namespace, so nothing a policy says becomes code.
+through the namespace. The conditions and values run inline as their own compiled tree (the one
+their closure was compiled from, `Expression.inline`), joined to the parsed tree of that text:
+nothing a policy says is ever parsed as code here. tests/test_evaluate_fast.py holds this path
+to the generic one (`Evaluator.evaluate_generic`) on every shipped policy and on drawn records.
 """
 
 from __future__ import annotations

@@ -346,11 +346,13 @@ def test_text_that_looks_like_code_stays_text(fast_policy):
     assert result.outputs["kelas"] == "Rendah'] = 0; import os; e['x"
 
 
-def test_a_name_that_is_not_text_is_refused():
-    from kinerja.evaluation.plain import _key  # the one gate from names to code
-    assert _key("predikat") == "'predikat'"
-    with pytest.raises(TypeError):
-        _key(type("Sly", (str,), {"__repr__": lambda self: "__import__('os')"})("x"))
+def test_a_name_is_a_literal_only_when_it_is_exactly_text():
+    from kinerja.evaluation.plain import _Code
+    code = _Code()
+    assert code.name("predikat") == "'predikat'"
+    sly = type("Sly", (str,), {"__repr__": lambda self: "__import__('os')"})("x")
+    symbol = code.name(sly)
+    assert symbol.isidentifier() and code.namespace[symbol] is sly
 
 
 class _Odd:

@@ -50,6 +50,13 @@ class _Code:
         self.namespace[name] = value
         return name
 
+    def name(self, name: Any) -> str:
+        """A name in generated code: Python's repr of an exact str (a literal, never code);
+        anything else (a policy built by hand) joins the namespace like any other object."""
+        if type(name) is str:
+            return repr(name)
+        return self.ref(f"NAME{len(self.namespace)}", name)
+
     def expr(self, name: str, expression: Expression) -> str:
         """`name(e)` in the code runs `expression` (inline where it can, see `_Inliner`)."""
         self.inline[name] = expression
@@ -97,13 +104,6 @@ class _Inliner(ast.NodeTransformer):
                     part.id = self.code.ref(f"{prefix}{part.id}", objects[part.id])
             ast.copy_location(part, node)
         return body
-
-
-def _key(name: str) -> str:
-    """A name as a literal in generated code: Python's repr of an exact str (never anything else)."""
-    if type(name) is not str:
-        raise TypeError(f"a name must be text, got {type(name).__name__}")
-    return repr(name)
 
 
 def firing(plan: list, not_in_period: set) -> Callable[[dict, bool], list]:
@@ -164,15 +164,15 @@ def plain_path(ev: Any, result: type, nip_of: Callable, failed: Callable) -> Cal
     in_period = {rule.id for rule, _conditions in ev.period_plan}
     not_in_period = {rule.id for rule, _conditions in ev.rules_plan} - in_period
     if not_in_period:
-        code.add(2, f"period_row = e.get({_key(ev.period_field)}) is not None")
+        code.add(2, f"period_row = e.get({code.name(ev.period_field)}) is not None")
     _rule_loop(code, 2, ev.rules_plan, not_in_period, "period_row")
     code.add(1, "except EvalError as exc:", "    return FAILED(source, nip, e, exc)")
-    outputs = ", ".join(f"{_key(name)}: e[{_key(name)}]" for name in ev.outputs)
+    outputs = ", ".join(f"{code.name(name)}: e[{code.name(name)}]" for name in ev.outputs)
     code.add(1, f"outputs = {{{outputs}}}")
     for i, (name, rounder) in enumerate(ev.shown.items()):  # `intermediates: exact`: round where shown
         if name in ev.outputs:
             code.ref(f"SHOWN{i}", rounder)
-            code.add(1, f"outputs[{_key(name)}] = show_rounded(SHOWN{i}, outputs[{_key(name)}])")
+            code.add(1, f"outputs[{code.name(name)}] = show_rounded(SHOWN{i}, outputs[{code.name(name)}])")
     ns["show_rounded"] = show_rounded
     code.add(1, f"return Result(source.row, 'ok', nip, outputs, actions, [], {env}, source.where, raw)")
     return code.compile("plain")
@@ -217,12 +217,12 @@ def _table(code: _Code, i: int, table: Table) -> None:
     answers = {k[0]: v for k, v in known.items()} if single else known
     code.ref(f"T{i}", answers)
     code.ref(f"M{i}", _table_miss(table, answers, single, len(answers) + _REMEMBER))
-    key = ", ".join(f"e[{_key(n)}]" for n in table.inputs)
+    key = ", ".join(f"e[{code.name(n)}]" for n in table.inputs)
     # a finite lookup nearly always answers (subscript, the quickest); without one, `get` (a
     # miss raises nothing)
     look = f"T{i}[{key}]" if table.lookup is not None else f"T{i}.get({key if single else f'({key})'}, MISS)"
     code.add(2, "try:", f"    h = {look}", "except Exception:", "    h = MISS",
-             "if h is MISS:", f"    h = M{i}(e)", f"e[{_key(table.name)}] = h")
+             "if h is MISS:", f"    h = M{i}(e)", f"e[{code.name(table.name)}] = h")
 
 
 def _table_miss(table: Table, answers: dict, single: bool, limit: int) -> Callable[[dict], Any]:
@@ -245,7 +245,8 @@ def _table_miss(table: Table, answers: dict, single: bool, limit: int) -> Callab
 
 def _band(code: _Code, i: int, band: Band) -> None:
     """The bands (sorted by min, descending) as a chain of comparisons on a Decimal input."""
-    code.add(2, f"h = e.get({_key(band.input)})", "if h is None:", f"    e[{_key(band.name)}] = None", "else:")
+    name = code.name(band.name)
+    code.add(2, f"h = e.get({code.name(band.input)})", "if h is None:", f"    e[{name}] = None", "else:")
     code.add(3, "if h.__class__ is Decimal:", "    try:")
     for j, entry in enumerate(band.bands):
         code.ref(f"B{i}_{j}", entry.min)
@@ -258,13 +259,13 @@ def _band(code: _Code, i: int, band: Band) -> None:
             code.add(6, f"h = L{i}_{j}")
     code.add(5, *(["else:", "    h = MISS"] if band.bands else ["h = MISS"]))
     code.add(4, "except Exception:", "    h = MISS")
-    code.add(3, "else:", "    h = MISS", "if h is MISS:", f"    N{i}(e)", "else:", f"    e[{_key(band.name)}] = h")
+    code.add(3, "else:", "    h = MISS", "if h is MISS:", f"    N{i}(e)", "else:", f"    e[{name}] = h")
 
 
 def _value(code: _Code, i: int, value: Value) -> None:
     """The `when` conditions, then the closure and the rounder; anything but True/False from a
     condition, or any exception, and the value computes itself."""
-    name = _key(value.name)
+    name = code.name(value.name)
     code.expr(f"V{i}", value.expr)
     code.ref(f"R{i}", value.round)
     if value.round is keep:  # it gives every value back as it is; it only checks a Decimal's size

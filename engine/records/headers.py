@@ -155,6 +155,23 @@ class HeaderMatch:
             break
         return self.report
 
+    def split(self, block_bytes: int):
+        """The file cut in byte ranges for workers to read, each record renamed as here
+        (records/ranges.py); None where the records cannot be read that way."""
+        split = getattr(self.sources, "split", None)
+        return split(block_bytes, self.rename_of) if split is not None else None
+
+    def rename_of(self, keys: tuple) -> dict[str, str] | None:
+        """How a record with these keys is renamed (None: kept as it is)."""
+        return self._cache[keys] if keys in self._cache else self._bind(dict.fromkeys(keys))[0]
+
+    @classmethod
+    def renaming(cls, rename_of, sources: Iterable[Source]) -> HeaderMatch:
+        """Records renamed by another HeaderMatch's `rename_of` (the rest of a file read from a point)."""
+        match = cls({}, sources)
+        match.rename_of = rename_of  # type: ignore[method-assign]  # the other match's renames
+        return match
+
     def _bind(self, data: dict) -> tuple[dict[str, str] | None, ColumnReport]:
         rename, report = match_header(self.fields, list(data))
         identity = all(h == f for h, f in rename.items())
@@ -172,8 +189,7 @@ class HeaderMatch:
         data = source.data
         if not isinstance(data, dict):
             return source
-        keys = tuple(data)
-        rename = self._cache[keys] if keys in self._cache else self._bind(data)[0]
+        rename = self.rename_of(tuple(data))
         if rename is None:
             return source
         out = {rename.get(k, k): v for k, v in data.items()}

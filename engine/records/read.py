@@ -8,7 +8,8 @@ records/coerce.py's job. The CLI builds its `--input-format` choices from `FORMA
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 from kinerja.i18n import _, os_reason
 from kinerja.records.csv_reader import read_csv
 from kinerja.records.json_reader import read_json, read_jsonl
+from kinerja.records.ranges import Split, split_file
 from kinerja.records.source import RecordsError, Source
 from kinerja.records.yaml_reader import read_yaml
 
@@ -103,19 +105,53 @@ def open_binary(name: str, stdin: IO[bytes] | None = None) -> IO[bytes]:
         raise RecordsError(_("cannot read {name}: {value}").format(name=name, value=os_reason(exc))) from None
 
 
+class Records:
+    """The records of one file, streamed: an iterator of Source (the file is opened at the first
+    record). `split` cuts a CSV or JSONL file into byte ranges that worker processes read on
+    their own (records/ranges.py)."""
+
+    def __init__(self, name: str, fmt: str | None, options: ReadOptions, stdin: IO[bytes] | None):
+        self.name, self.fmt, self.options, self.stdin = name, fmt, options, stdin
+        self._it = self._read()
+
+    def __iter__(self) -> Iterator[Source]:
+        return self
+
+    def __next__(self) -> Source:
+        return next(self._it)
+
+    def close(self) -> None:
+        self._it.close()
+
+    def _read(self) -> Generator[Source, None, None]:
+        reader = reader_for(self.name, self.fmt)  # as the first record is asked for, as the file is opened
+        stream = open_binary(self.name, self.stdin)
+        try:
+            source = reader.read(stream, self.options)
+            if self.options.mapping is not None and not reader.maps_columns:
+                source = self.options.mapping.apply(source)
+            yield from source
+        finally:
+            if stream is not self.stdin:
+                stream.close()
+
+    def split(self, block_bytes: int, rename_of: Callable[[tuple], dict | None] | None = None) -> Split | None:
+        """The file in byte ranges of about `block_bytes`, their records renamed by `rename_of(keys)`
+        (HeaderMatch.rename_of); None where the parent must read it (standard input, a column mapping,
+        a format other than CSV and JSONL, or a file the ranges could not read exactly)."""
+        if self.name == "-" or self.options.mapping is not None or not os.path.isfile(self.name):
+            return None
+        try:
+            fmt = reader_for(self.name, self.fmt).name
+        except (RecordsError, ValueError):
+            return None
+        return split_file(self.name, fmt, block_bytes, self.options.notes, rename_of)
+
+
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,
                  sheet: str | None = None, header_row: int | None = None, mapping: Mapping | None = None,
-                 notes: list[str] | None = None) -> Iterator[Source]:
+                 notes: list[str] | None = None) -> Records:
     """Stream the records of one file. Raises RecordsError only for the file as a whole.
     `notes` collects what a reader skipped on purpose (xlsx: empty rows, merged cells)."""
-    reader = reader_for(name, fmt)
     options = ReadOptions(name, sheet, header_row, mapping, notes if notes is not None else [])
-    stream = open_binary(name, stdin)
-    try:
-        source = reader.read(stream, options)
-        if mapping is not None and not reader.maps_columns:
-            source = mapping.apply(source)
-        yield from source
-    finally:
-        if stream is not stdin:
-            stream.close()
+    return Records(name, fmt, options, stdin)

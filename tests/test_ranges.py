@@ -201,3 +201,30 @@ def test_compare_jobs_2_with_ranges_equals_jobs_1(tmp_path, monkeypatch, policy_
     one = _cli([*args, "-j", "1"], tmp_path / "one")
     two = _cli([*args, "-j", "2"], tmp_path / "two")
     assert one == two and one[1]
+
+
+def test_a_file_replaced_while_it_is_read_is_read_on_from_the_parents_copy(tmp_path, fields):
+    path = tmp_path / "pegawai.csv"
+    path.write_text(csv_text(rows(30)), encoding="utf-8")
+    match = HeaderMatch(fields, read_records(str(path)))
+    match.start()
+    split = match.split(300)
+    first = next(split.ranges())
+    replaced = tmp_path / "baru.csv"
+    replaced.write_text(csv_text(rows(30, {i: row(i, "Diganti") for i in range(30)})), encoding="utf-8")
+    replaced.replace(path)
+    read = ranges.RangeRead()
+    assert list(ranges.read_range(first, read)) == [] and not read.clean
+    rest = list(split.rest(split.start()))
+    assert [s.data["nama"] for s in rest] == [f"Pegawai {i}" for i in range(30)]
+
+
+def test_spawned_workers_read_their_ranges_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("KINERJA_START_METHOD", "spawn")
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 600)
+    path = tmp_path / "pegawai.csv"
+    path.write_text(CSV_CASES["quoted newlines"][0], encoding="utf-8")
+    args = ["evaluate", str(NATIONAL), str(path), "--format", "jsonl"]
+    one = _cli([*args, "-j", "1"], tmp_path / "one")
+    two = _cli([*args, "-j", "2"], tmp_path / "two")
+    assert (one[0], one[1], one[2].split(", time:")[0]) == (two[0], two[1], two[2].split(", time:")[0])

@@ -30,7 +30,7 @@ from kinerja.records.ranges import Range, RangeRead, Split, read_range
 from kinerja.records.source import Source
 
 BLOCK_SIZE = 2000  # records per block: large enough that shipping costs little, small enough to stay flat
-BLOCK_BYTES = 1 << 19  # bytes per range of a file the workers read themselves (about 3,000 national records)
+BLOCK_BYTES = 1 << 18  # bytes per range of a file the workers read themselves (about 2,000 national records)
 IN_FLIGHT = 2  # blocks per worker submitted ahead of the one being written
 
 

@@ -43,6 +43,8 @@ class Layout:
 
     path: str
     fmt: str  # "csv" or "jsonl"
+    stamp: tuple = ()  # the file's device, inode, size and time of change when it was cut: a worker
+    # that finds another file there (replaced meanwhile) reads nothing and the parent reads on
     header: tuple[str, ...] = ()
     delimiter: str = ","
     renames: dict[tuple, dict | None] | None = None
@@ -98,6 +100,9 @@ def read_range(r: Range, read: RangeRead) -> Iterator[Source]:
     """The records of range `r`, numbered and placed as the reader of the whole file numbers them;
     `read` is filled in once they have all been taken."""
     with open(r.layout.path, "rb") as fh:
+        if _stamp(os.fstat(fh.fileno())) != r.layout.stamp:
+            read.clean = False
+            return
         fh.seek(r.start)
         data = fh.read(r.end - r.start)
     renames = r.layout.renames
@@ -131,8 +136,8 @@ class Split:
     the parent's reading of the rest from a point (`rest`) and the closing note (`finish`)."""
 
     def __init__(self, layout: Layout, data_start: int, size: int, block_bytes: int, notes: list[str],
-                 rename_of: Callable[[tuple], dict | None] | None = None):
-        self.layout, self.data_start, self.size = layout, data_start, size
+                 rename_of: Callable[[tuple], dict | None] | None = None, opened: Any = None):
+        self.layout, self.data_start, self.size, self.opened = layout, data_start, size, opened
         self.block_bytes, self.notes, self.rename_of = max(1, block_bytes), notes, rename_of
 
     def start(self) -> Point:
@@ -147,6 +152,8 @@ class Split:
             return
         longest = LONGEST * self.block_bytes
         with open(self.layout.path, "rb") as fh:
+            if _stamp(os.fstat(fh.fileno())) != self.layout.stamp:
+                return
             window = _Window(fh, pos)
             while pos < size:
                 end = window.line_end(min(size, pos + self.block_bytes) - 1)
@@ -169,7 +176,8 @@ class Split:
     def rest(self, point: Point) -> Iterator[Source]:
         """The records from `point` to the end of the file, read here by the reader of the whole file
         started there (the closing note is its own)."""
-        with open(self.layout.path, "rb") as fh:
+        fd = os.dup(self.opened.fileno()) if self.opened is not None and not self.opened.closed else None
+        with open(fd, "rb") if fd is not None else open(self.layout.path, "rb") as fh:  # the file the parent opened
             fh.seek(point.offset)
             if self.layout.fmt == "csv":
                 state = CsvState(list(self.layout.header), self.layout.delimiter, point.line, point.row, point.blank,
@@ -216,22 +224,31 @@ class _Window:
         self.buf, self.base = self.buf[upto - self.base:], upto
 
 
+def _stamp(st: os.stat_result) -> tuple:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def split_file(path: str, fmt: str, block_bytes: int, notes: list[str],
-               rename_of: Callable[[tuple], dict | None] | None = None) -> Split | None:
+               rename_of: Callable[[tuple], dict | None] | None = None, opened: Any = None) -> Split | None:
     """The byte ranges of a CSV or JSONL file for workers to read, or None where the parent must
     read it all (see the module's docstring). `rename_of(keys)`: how a record with these keys is
-    renamed (HeaderMatch), or None to keep the records as read."""
+    renamed (HeaderMatch), or None to keep the records as read; `opened`: the parent's open
+    binary stream of the file, if any (the ranges are of that file, and the parent reads on in it)."""
     if fmt not in ("csv", "jsonl"):
         return None
     try:
-        size = os.path.getsize(path)
+        stamp = _stamp(os.fstat(opened.fileno()) if opened is not None and not opened.closed else os.stat(path))
+        size = stamp[2]
         with open(path, "rb") as fh:
+            if _stamp(os.fstat(fh.fileno())) != stamp:
+                return None
             if fmt == "jsonl":
                 renames = None
                 if rename_of is not None:  # the keys of the first record (records made by one program share them)
                     head = next((s.data for s in read_jsonl(fh)), None)
                     renames = {tuple(head): rename_of(tuple(head))} if isinstance(head, dict) else {}
-                return Split(Layout(path, fmt, renames=renames), 0, size, block_bytes, notes, rename_of)
+                return Split(Layout(path, fmt, stamp, renames=renames), 0, size, block_bytes, notes, rename_of,
+                             opened)
             first = fh.readline(4 * MAX_HEADER_LINE + 8)
             if (first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not first.endswith(b"\n")
                     or first.count(b"\r") != first.count(b"\r\n") or not _utf8(fh, first)):
@@ -247,8 +264,8 @@ def split_file(path: str, fmt: str, block_bytes: int, notes: list[str],
         widths = range(len(header) + 1) if len(header) <= RENAMED_WIDTHS else (len(header),)
         keys = {tuple(dict.fromkeys(header[:n])) for n in widths}
         renames = {k: rename_of(k) for k in keys}
-    return Split(Layout(path, fmt, tuple(header), delimiter, renames), len(first), size, block_bytes, notes,
-                 rename_of)
+    return Split(Layout(path, fmt, stamp, tuple(header), delimiter, renames), len(first), size, block_bytes, notes,
+                 rename_of, opened)
 
 
 def _utf8(fh: Any, first: bytes) -> bool:

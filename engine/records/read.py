@@ -112,6 +112,7 @@ class Records:
 
     def __init__(self, name: str, fmt: str | None, options: ReadOptions, stdin: IO[bytes] | None):
         self.name, self.fmt, self.options, self.stdin = name, fmt, options, stdin
+        self.stream: IO[bytes] | None = None  # open while the records are read
         self._it = self._read()
 
     def __iter__(self) -> Iterator[Source]:
@@ -125,7 +126,7 @@ class Records:
 
     def _read(self) -> Generator[Source, None, None]:
         reader = reader_for(self.name, self.fmt)  # as the first record is asked for, as the file is opened
-        stream = open_binary(self.name, self.stdin)
+        stream = self.stream = open_binary(self.name, self.stdin)
         try:
             source = reader.read(stream, self.options)
             if self.options.mapping is not None and not reader.maps_columns:
@@ -145,7 +146,7 @@ class Records:
             fmt = reader_for(self.name, self.fmt).name
         except (RecordsError, ValueError):
             return None
-        return split_file(self.name, fmt, block_bytes, self.options.notes, rename_of)
+        return split_file(self.name, fmt, block_bytes, self.options.notes, rename_of, self.stream)
 
 
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,

@@ -136,7 +136,7 @@ JSONL_CASES = {
     "plain": ("\n".join(JSONL_GOOD) + "\n", "ranges"),
     "broken line": ("\n".join(JSONL_GOOD[:9] + ["{broken"] + JSONL_GOOD[10:]) + "\n", "ranges"),
     "blank lines": ("\n".join(JSONL_GOOD[:5] + ["", "  "] + JSONL_GOOD[5:]), "ranges"),
-    "other keys later": ("\n".join(JSONL_GOOD[:20] + [json.dumps({"NIP": NIP})] + JSONL_GOOD[20:]) + "\n", "rest"),
+    "other keys later": ("\n".join(JSONL_GOOD[:20] + [json.dumps({"NIP": NIP})] + JSONL_GOOD[20:]) + "\n", "ranges"),
     "bom": ("\ufeff" + "\n".join(JSONL_GOOD) + "\n", "ranges"),
 }
 
@@ -228,3 +228,20 @@ def test_spawned_workers_read_their_ranges_too(tmp_path, monkeypatch):
     one = _cli([*args, "-j", "1"], tmp_path / "one")
     two = _cli([*args, "-j", "2"], tmp_path / "two")
     assert (one[0], one[1], one[2].split(", time:")[0]) == (two[0], two[1], two[2].split(", time:")[0])
+
+
+@pytest.mark.parametrize("header", [
+    pytest.param(["NIP", "Nama", "Jenis ASN", "Golongan/ruang", "unit kerja"], id="labels-and-spacing"),
+    pytest.param(["nip", "NIP", "nama"], id="id-and-label-for-one-field"),
+    pytest.param(["N.I.P", "Nip", "nama"], id="two-labels-clash"),
+    pytest.param(["", "x", "GOLONGAN_RUANG", "jenis asn"], id="empty-and-unknown"),
+    pytest.param([], id="none"),
+])
+def test_workers_rename_columns_as_the_parent_does(fields, header):
+    """A worker renames by the fields' names only (they pickle); the renaming is the parent's."""
+    from kinerja.records.headers import match_header, names_only
+    from kinerja.records.source import Source
+
+    assert match_header(names_only(fields), header)[0] == match_header(fields, header)[0]
+    records = [Source(1, dict.fromkeys(header, "v")), Source(2, dict.fromkeys(header[:2], "w")), Source(3, None)]
+    assert list(HeaderMatch(names_only(fields), records)) == list(HeaderMatch(fields, records))

@@ -134,6 +134,25 @@ def _closest(f: FieldDef, headers: list[str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class FieldNames:
+    """What a column is matched to a field by (its id, label and aliases) and nothing else of the
+    field: it pickles, so worker processes rename the records they read exactly as the parent's
+    HeaderMatch does (match_header's renaming reads only these; the report is not made there)."""
+
+    name: str
+    label: str | None = None
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    default: Any = None
+    required_when: tuple = ()
+
+
+def names_only(fields: dict[str, FieldDef]) -> dict[str, Any]:
+    """The fields as FieldNames (see there)."""
+    return {name: FieldNames(name, f.label, tuple(f.aliases)) for name, f in fields.items()}
+
+
 class HeaderMatch:
     """Renames each record's columns to field ids. The first record's header is matched (and
     reported) when `start()` is called, before any row is evaluated; a record with other keys
@@ -159,18 +178,7 @@ class HeaderMatch:
         """The file cut in byte ranges for workers to read, each record renamed as here
         (records/ranges.py); None where the records cannot be read that way."""
         split = getattr(self.sources, "split", None)
-        return split(block_bytes, self.rename_of) if split is not None else None
-
-    def rename_of(self, keys: tuple) -> dict[str, str] | None:
-        """How a record with these keys is renamed (None: kept as it is)."""
-        return self._cache[keys] if keys in self._cache else self._bind(dict.fromkeys(keys))[0]
-
-    @classmethod
-    def renaming(cls, rename_of, sources: Iterable[Source]) -> HeaderMatch:
-        """Records renamed by another HeaderMatch's `rename_of` (the rest of a file read from a point)."""
-        match = cls({}, sources)
-        match.rename_of = rename_of  # type: ignore[method-assign]  # the other match's renames
-        return match
+        return split(block_bytes, names_only(self.fields)) if split is not None else None
 
     def _bind(self, data: dict) -> tuple[dict[str, str] | None, ColumnReport]:
         rename, report = match_header(self.fields, list(data))
@@ -189,7 +197,8 @@ class HeaderMatch:
         data = source.data
         if not isinstance(data, dict):
             return source
-        rename = self.rename_of(tuple(data))
+        keys = tuple(data)
+        rename = self._cache[keys] if keys in self._cache else self._bind(data)[0]
         if rename is None:
             return source
         out = {rename.get(k, k): v for k, v in data.items()}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,16 +30,14 @@ from kinerja.records.headers import HeaderMatch
 from kinerja.records.json_reader import read_jsonl
 from kinerja.records.source import RecordsError, Source
 
-RENAMED_WIDTHS = 40  # a header this wide or narrower: a row of any width is renamed in the worker
 LONGEST = 8  # a range may grow by this many blocks to reach an even quote count; past it, the parent reads
 
 
 @dataclass(frozen=True)
 class Layout:
     """What every range of one file shares: the file, its format, and for a CSV the header and
-    delimiter the parent read; `renames`: how the parent's HeaderMatch renames a record with
-    these keys to field ids (a rename of None: as it is), or None to keep every record as read.
-    A record with keys not named there is not plainly read (the parent reads it)."""
+    delimiter the parent read; `fields`: the fields (headers.FieldNames) the parent's
+    HeaderMatch renames the columns to, or None to keep every record as read."""
 
     path: str
     fmt: str  # "csv" or "jsonl"
@@ -47,7 +45,7 @@ class Layout:
     # that finds another file there (replaced meanwhile) reads nothing and the parent reads on
     header: tuple[str, ...] = ()
     delimiter: str = ","
-    renames: dict[tuple, dict | None] | None = None
+    fields: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,6 @@ def read_range(r: Range, read: RangeRead) -> Iterator[Source]:
             return
         fh.seek(r.start)
         data = fh.read(r.end - r.start)
-    renames = r.layout.renames
     if r.layout.fmt == "csv":
         state = CsvState(list(r.layout.header), r.layout.delimiter, r.line, r.row)
         text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="")
@@ -113,15 +110,7 @@ def read_range(r: Range, read: RangeRead) -> Iterator[Source]:
     else:
         sources = read_jsonl(io.BytesIO(data), r.line, r.row)
     rows = 0
-    for source in sources:
-        if renames is not None and isinstance(source.data, dict):
-            keys = tuple(source.data)
-            if keys not in renames:
-                read.clean = False
-                return
-            rename = renames[keys]
-            if rename is not None:  # as HeaderMatch renames it (these readers give no cell references)
-                source = replace(source, data={rename.get(k, k): v for k, v in source.data.items()})
+    for source in _renamed(r.layout.fields, sources):
         rows += 1
         yield source
     if r.layout.fmt == "csv":
@@ -131,14 +120,18 @@ def read_range(r: Range, read: RangeRead) -> Iterator[Source]:
         read.lines, read.rows = r.lines, rows
 
 
+def _renamed(fields: dict | None, sources: Iterator[Source]) -> Iterator[Source]:
+    return iter(HeaderMatch(fields, sources)) if fields is not None else sources
+
+
 class Split:
     """One file's ranges (`ranges`, made as they are asked for), where reading starts (`start`),
     the parent's reading of the rest from a point (`rest`) and the closing note (`finish`)."""
 
     def __init__(self, layout: Layout, data_start: int, size: int, block_bytes: int, notes: list[str],
-                 rename_of: Callable[[tuple], dict | None] | None = None, opened: Any = None):
+                 opened: Any = None):
         self.layout, self.data_start, self.size, self.opened = layout, data_start, size, opened
-        self.block_bytes, self.notes, self.rename_of = max(1, block_bytes), notes, rename_of
+        self.block_bytes, self.notes = max(1, block_bytes), notes
 
     def start(self) -> Point:
         return Point(self.data_start, 1 if self.layout.fmt == "csv" else 0, 0)
@@ -186,9 +179,7 @@ class Split:
                 sources = csv_rows(text, self.notes, state)
             else:
                 sources = read_jsonl(fh, point.line, point.row)
-            if self.rename_of is not None:
-                sources = iter(HeaderMatch.renaming(self.rename_of, sources))
-            yield from sources
+            yield from _renamed(self.layout.fields, sources)
 
     def finish(self, point: Point) -> None:
         """Every range was read by the workers: the closing note the reader of the whole file adds."""
@@ -229,10 +220,10 @@ def _stamp(st: os.stat_result) -> tuple:
 
 
 def split_file(path: str, fmt: str, block_bytes: int, notes: list[str],
-               rename_of: Callable[[tuple], dict | None] | None = None, opened: Any = None) -> Split | None:
+               fields: dict | None = None, opened: Any = None) -> Split | None:
     """The byte ranges of a CSV or JSONL file for workers to read, or None where the parent must
-    read it all (see the module's docstring). `rename_of(keys)`: how a record with these keys is
-    renamed (HeaderMatch), or None to keep the records as read; `opened`: the parent's open
+    read it all (see the module's docstring). `fields`: what the columns are renamed to
+    (headers.FieldNames, as HeaderMatch does), or None to keep the records as read; `opened`: the parent's open
     binary stream of the file, if any (the ranges are of that file, and the parent reads on in it)."""
     if fmt not in ("csv", "jsonl"):
         return None
@@ -243,12 +234,7 @@ def split_file(path: str, fmt: str, block_bytes: int, notes: list[str],
             if _stamp(os.fstat(fh.fileno())) != stamp:
                 return None
             if fmt == "jsonl":
-                renames = None
-                if rename_of is not None:  # the keys of the first record (records made by one program share them)
-                    head = next((s.data for s in read_jsonl(fh)), None)
-                    renames = {tuple(head): rename_of(tuple(head))} if isinstance(head, dict) else {}
-                return Split(Layout(path, fmt, stamp, renames=renames), 0, size, block_bytes, notes, rename_of,
-                             opened)
+                return Split(Layout(path, fmt, stamp, fields=fields), 0, size, block_bytes, notes, opened)
             first = fh.readline(4 * MAX_HEADER_LINE + 8)
             if (first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not first.endswith(b"\n")
                     or first.count(b"\r") != first.count(b"\r\n") or not _utf8(fh, first)):
@@ -259,13 +245,8 @@ def split_file(path: str, fmt: str, block_bytes: int, notes: list[str],
         header, delimiter = csv_header(io.TextIOWrapper(io.BytesIO(first), encoding="utf-8-sig", newline=""))
     except (RecordsError, UnicodeDecodeError):
         return None
-    renames = None
-    if rename_of is not None:  # a row of fewer cells has fewer keys; a wide header: only whole rows
-        widths = range(len(header) + 1) if len(header) <= RENAMED_WIDTHS else (len(header),)
-        keys = {tuple(dict.fromkeys(header[:n])) for n in widths}
-        renames = {k: rename_of(k) for k in keys}
-    return Split(Layout(path, fmt, stamp, tuple(header), delimiter, renames), len(first), size, block_bytes, notes,
-                 rename_of, opened)
+    return Split(Layout(path, fmt, stamp, tuple(header), delimiter, fields), len(first), size, block_bytes, notes,
+                 opened)
 
 
 def _utf8(fh: Any, first: bytes) -> bool:

@@ -136,17 +136,18 @@ class Records:
             if stream is not self.stdin:
                 stream.close()
 
-    def split(self, block_bytes: int, rename_of: Callable[[tuple], dict | None] | None = None) -> Split | None:
-        """The file in byte ranges of about `block_bytes`, their records renamed by `rename_of(keys)`
-        (HeaderMatch.rename_of); None where the parent must read it (standard input, a column mapping,
-        a format other than CSV and JSONL, or a file the ranges could not read exactly)."""
+    def split(self, block_bytes: int, fields: dict | None = None) -> Split | None:
+        """The file in byte ranges of about `block_bytes`, their columns renamed to `fields`
+        (headers.FieldNames) as a HeaderMatch does; None where the parent must read it (standard
+        input, a column mapping, a format other than CSV and JSONL, or a file the ranges could not
+        read exactly)."""
         if self.name == "-" or self.options.mapping is not None or not os.path.isfile(self.name):
             return None
         try:
             fmt = reader_for(self.name, self.fmt).name
         except (RecordsError, ValueError):
             return None
-        return split_file(self.name, fmt, block_bytes, self.options.notes, rename_of, self.stream)
+        return split_file(self.name, fmt, block_bytes, self.options.notes, fields, self.stream)
 
 
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,

@@ -158,7 +158,8 @@ class Split:
                     quotes += more.count(b'"')
                     chunk += more
                     end += len(more)
-                if quotes % 2 or (csv and chunk.count(b"\r") != chunk.count(b"\r\n")) or not pos < end <= size:
+                if quotes % 2 or (csv and b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")) \
+                        or not pos < end <= size:
                     return
                 lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
                 inside = b"".join(chunk.split(b'"')[1::2]).count(b"\n") if quotes else 0

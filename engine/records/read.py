@@ -112,8 +112,9 @@ class Records:
 
     def __init__(self, name: str, fmt: str | None, options: ReadOptions, stdin: IO[bytes] | None):
         self.name, self.fmt, self.options, self.stdin = name, fmt, options, stdin
-        self.stream: IO[bytes] | None = None  # open while the records are read
-        self._it = self._read()
+        self._opened: list[IO[bytes]] = []  # the stream, once the first record is asked for
+        self._it = _read(name, fmt, options, stdin, self._opened)  # (no reference back to self: when
+        # the records are dropped unfinished, the generator closes the file at once, not in a cycle)
 
     def __iter__(self) -> Iterator[Source]:
         return self
@@ -123,18 +124,6 @@ class Records:
 
     def close(self) -> None:
         self._it.close()
-
-    def _read(self) -> Generator[Source, None, None]:
-        reader = reader_for(self.name, self.fmt)  # as the first record is asked for, as the file is opened
-        stream = self.stream = open_binary(self.name, self.stdin)
-        try:
-            source = reader.read(stream, self.options)
-            if self.options.mapping is not None and not reader.maps_columns:
-                source = self.options.mapping.apply(source)
-            yield from source
-        finally:
-            if stream is not self.stdin:
-                stream.close()
 
     def split(self, block_bytes: int, fields: dict | None = None) -> Split | None:
         """The file in byte ranges of about `block_bytes`, their columns renamed to `fields`
@@ -147,7 +136,23 @@ class Records:
             fmt = reader_for(self.name, self.fmt).name
         except (RecordsError, ValueError):
             return None
-        return split_file(self.name, fmt, block_bytes, self.options.notes, fields, self.stream)
+        opened = self._opened[0] if self._opened else None
+        return split_file(self.name, fmt, block_bytes, self.options.notes, fields, opened)
+
+
+def _read(name: str, fmt: str | None, options: ReadOptions, stdin: IO[bytes] | None,
+          opened: list[IO[bytes]]) -> Generator[Source, None, None]:
+    reader = reader_for(name, fmt)  # as the first record is asked for, as the file is opened
+    stream = open_binary(name, stdin)
+    opened.append(stream)
+    try:
+        source = reader.read(stream, options)
+        if options.mapping is not None and not reader.maps_columns:
+            source = options.mapping.apply(source)
+        yield from source
+    finally:
+        if stream is not stdin:
+            stream.close()
 
 
 def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,

@@ -245,3 +245,12 @@ def test_workers_rename_columns_as_the_parent_does(fields, header):
     assert match_header(names_only(fields), header)[0] == match_header(fields, header)[0]
     records = [Source(1, dict.fromkeys(header, "v")), Source(2, dict.fromkeys(header[:2], "w")), Source(3, None)]
     assert list(HeaderMatch(names_only(fields), records)) == list(HeaderMatch(fields, records))
+
+
+def test_a_record_longer_than_a_range_may_hold_is_read_by_the_parent(tmp_path, fields, monkeypatch):
+    monkeypatch.setattr(ranges, "LARGEST", 1000)
+    path = tmp_path / "pegawai.jsonl"
+    path.write_text("\n".join(JSONL_GOOD[:10] + [json.dumps({"nip": NIP, "nama": "x" * 2000})] + JSONL_GOOD[10:]),
+                    encoding="utf-8")
+    one, two, used = read_both(path, fields, monkeypatch, 100)
+    assert two == one and used == ["ranges", "rest"]

@@ -30,6 +30,7 @@ from kinerja.records.headers import HeaderMatch
 from kinerja.records.json_reader import read_jsonl
 from kinerja.records.source import RecordsError, Source
 
+LARGEST = 1 << 22  # bytes: a range never holds more (a record that long is read by the parent, line by line)
 LONGEST = 8  # a range may grow by this many blocks to reach an even quote count; past it, the parent reads
 
 
@@ -144,6 +145,7 @@ class Split:
         if pos >= size:
             return
         longest = LONGEST * self.block_bytes
+        largest = max(longest + self.block_bytes, LARGEST)  # a range a worker holds in memory
         with open(self.layout.path, "rb") as fh:
             if _stamp(os.fstat(fh.fileno())) != self.layout.stamp:
                 return
@@ -159,7 +161,7 @@ class Split:
                     chunk += more
                     end += len(more)
                 if quotes % 2 or (csv and b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n")) \
-                        or not pos < end <= size:
+                        or not pos < end <= size or end - pos > largest:
                     return
                 lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
                 inside = b"".join(chunk.split(b'"')[1::2]).count(b"\n") if quotes else 0
@@ -264,4 +266,4 @@ def _utf8(fh: Any, first: bytes) -> bool:
     return True
 
 
-__all__ = ["LONGEST", "Layout", "Point", "Range", "RangeRead", "Split", "read_range", "split_file"]
+__all__ = ["LARGEST", "LONGEST", "Layout", "Point", "Range", "RangeRead", "Split", "read_range", "split_file"]

@@ -246,18 +246,18 @@ def _from_ranges(work, job, split: Split, ranges: Iterator[Range], jobs: int, bl
             if not pending:
                 break
             r, at, future = pending.popleft()
-            out, read = workers.result(future)
-            if (r.line, r.row) != (point.line, point.row):
+            if (r.line, r.row) != (point.line, point.row):  # sent before the range ahead of it was read
                 moved = (point.line - r.line, point.row - r.row)
                 shift = (shift[0] + moved[0], shift[1] + moved[1])
                 again = [(r, at)] + [(p[0], p[1]) for p in pending]
-                for p in pending:
-                    p[2].cancel()
+                for p in [(r, at, future), *pending]:
+                    p[2].cancel()  # (one already running finishes, unread)
                 pending.clear()
                 for a, i in again:
                     a = a.at(a.line + moved[0], a.row + moved[1])
                     pending.append((a, i, workers.submit(read_and_work, work, job, a, i)))
                 continue
+            out, read = workers.result(future)
             if not read.clean:
                 for p in pending:
                     p[2].cancel()

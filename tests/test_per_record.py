@@ -55,10 +55,11 @@ def test_memory_stays_bounded(monkeypatch):
     monkeypatch.setattr("kinerja.records.coerce.MEMO_SIZE", 3)
     coercer = Coercer(FIELDS)
     for i in range(10):
-        assert coercer.coerce({"nip": NIP, "unit": f"Unit {i}"}, {})[0]["unit"] == f"Unit {i}"
-    unit_memo = coercer.memos[False][list(FIELDS).index("unit")]
-    assert len(unit_memo) == 3
+        assert coercer.coerce({"nip": NIP, "jam": f"{i}.5"}, {})[0]["jam"] == Decimal(f"{i}.5")
+    jam_memo = coercer.memos[False][list(FIELDS).index("jam")]
+    assert len(jam_memo) == 3
     assert coercer.memos[False][list(FIELDS).index("nip")] is None  # NIPs never repeat
+    assert coercer.memos[False][list(FIELDS).index("unit")] is None  # a text is taken as it is
 
 
 @pytest.mark.parametrize("value,text", [

@@ -20,6 +20,7 @@ from kinerja.findings import Reportable
 from kinerja.i18n import _, num
 from kinerja.limits import MAX_NUMBER_EXPONENT, MAX_NUMBER_PLACES, MAX_NUMBER_TEXT, MAX_TEXT, number_problem, shown
 from kinerja.model import FieldDef
+from kinerja.records.coerce_code import kind_of, write_coercer
 from kinerja.records.source import BadCell, PercentCell
 
 NIP_RE = re.compile(r"^[0-9]{18}$")
@@ -162,6 +163,8 @@ def _enum(values: tuple[str, ...]) -> Callable:
     canon.update({" ".join(v.split()).casefold(): v for v in values})
 
     def convert(v, comma: bool = False) -> str:
+        if isinstance(v, (dict, list, tuple, set)):  # (a JSON or YAML record's; no label, and unhashable)
+            raise Invalid("K402", _("expected text, got a list or mapping"))
         hit = exact.get(v)
         if hit is not None:
             return hit
@@ -211,9 +214,9 @@ def _plain(v):
     return v
 
 
+LEARNT_PARAMS = 64  # beyond this, checking that the params are the same costs more than merging them
+LEARNT_KEYS = 512  # the keys of a record read in one call (a CSV file's columns)
 MEMO_SIZE = 4096  # texts remembered per field (memory stays flat whatever the file holds)
-_NO_MEMO = ("nip", "list")  # every NIP is different; a list is never text
-_MISS = object()
 
 
 def _cut(text: str) -> str:
@@ -221,20 +224,53 @@ def _cut(text: str) -> str:
 
 
 class Coercer:
-    """Built once per policy; turns raw records into typed values, listing every problem."""
+    """Built once per policy; turns raw records into typed values, listing every problem.
+
+    `coerce(raw, env_params, cells=None, comma=False) -> (values, problems)`: typed field values,
+    on top of a copy of `env_params` (so the result is the record's evaluation environment), and
+    every problem found. `comma`: the reader saw a decimal-comma file (never a key of the record,
+    which the file's author controls). It is written out once, for the first record (`_first`,
+    coerce_code.py), and gives exactly what `coerce_generic`, the plain loop over `_field`, gives."""
+
+    coerce: Callable[..., tuple[dict, list[Problem]]]
 
     def __init__(self, fields: dict[str, FieldDef]):
         self.fields = fields
         self.plan = [(name, f, self._converter(f)) for name, f in fields.items()]
         # Text a field had before → the value it coerced to without a problem, per decimal-comma
         # mode. Converters and limits are pure functions of the text, so a repeated text (an
-        # enum label, a unit, a rating, a small number) skips them; a NIP never repeats.
+        # enum label, a rating, a small number) skips them; a NIP never repeats and a text field
+        # takes its text inline (coerce_code.py), so neither keeps one.
         self.memos: dict[bool, list[dict | None]] = {
-            mode: [None if f.type in _NO_MEMO else {} for _, f, _ in self.plan] for mode in (False, True)}
+            mode: [{} if kind_of(f) == "memo" else None for _, f, _ in self.plan] for mode in (False, True)}
         self.conditional = [(name, f) for name, f in fields.items() if f.required_when or f.only_when]
         # defaults converted once (a list's items are written into, so each record converts its own)
         self.defaults = {name: self._default(f) for name, f in fields.items()
                          if f.default is not None and f.type != "list"}
+        # a field the record leaves out: its value, and whether that is a problem (required, no default)
+        self.base = {name: self.defaults.get(name) for name in fields}
+        self.absent_problem = [f.type == "list" or (self.base[name] is None and f.required)
+                               for name, f in fields.items()]
+        self._written: dict[bool, Callable[..., tuple[dict, list[Problem]]] | None] = {False: None, True: None}
+        self.coerce = self._first
+
+    def _first(self, raw, env_params, cells=None, comma=False) -> tuple[dict, list[Problem]]:
+        """`coerce` for the first record: the coercion is written out (coerce_code.py) for the
+        params and the keys this record has (the policy's params and the file's columns, as a
+        rule) and its decimal-comma mode, once, and coerces it and every record after it."""
+        comma = bool(comma)
+        written = self._written[comma]
+        if written is None:
+            usable = env_params.__class__ is dict and len(env_params) <= LEARNT_PARAMS
+            shape = raw.__class__ is dict and 2 <= len(raw) <= LEARNT_KEYS
+            written = self._written[comma] = write_coercer(
+                [(name, f) for name, f, _ in self.plan], self.base, self.absent_problem,
+                {"field": self._field, "conditions": self._conditions, "memos": self.memos,
+                 "only_problem": self._only_problem, "required_problem": self._required_problem,
+                 "other": self._first}, env_params if usable else None, tuple(raw) if shape else (), comma)
+            if self.coerce == self._first:
+                self.coerce = written
+        return written(raw, env_params, cells, comma)
 
     def _converter(self, f: FieldDef) -> Callable:
         if f.type == "enum":
@@ -273,15 +309,13 @@ class Coercer:
 
         return convert
 
-    def coerce(self, raw: dict, env_params: dict, cells: Mapping[str, str] | None = None,
-               comma: bool = False) -> tuple[dict, list[Problem]]:
-        """Typed field values, on top of a copy of `env_params` (so the result is the
-        record's evaluation environment), and every problem found. `comma`: the reader saw a
-        decimal-comma file (never a key of the record, which the file's author controls)."""
+    def coerce_generic(self, raw: dict, env_params: dict, cells: Mapping[str, str] | None = None,
+                       comma: bool = False) -> tuple[dict, list[Problem]]:
+        """What `coerce` gives, the plain way: every field through `_field`, then the conditions."""
         values: dict[str, Any] = dict(env_params)
         problems: list[Problem] = []
-        comma = bool(comma)
-        self.fields_of(raw, values, problems, cells, comma, self.memos[comma], self._field)
+        for i, (name, _f, _c) in enumerate(self.plan):
+            self._field(i, raw.get(name), bool(comma), values, problems, cells)
         if self.conditional:
             self._conditions(raw, values, cells, problems)
         return values, problems
@@ -335,46 +369,27 @@ class Coercer:
                 memo[v] = value
         values[name] = value
 
-    @property
-    def fields_of(self) -> Callable:
-        """The field loop, unrolled for this policy's fields (built once): a text (or an absent
-        value) met before takes its remembered value inline; anything else goes through `_field`. The
-        generated code holds only indices; field names are passed in as values."""
-        fn = self.__dict__.get("_fields_of")
-        if fn is None:
-            names = {f"N{i}": name for i, (name, _, _) in enumerate(self.plan)}
-            lines = ["def fields_of(raw, values, problems, cells, comma, memos, field):",
-                     f"    {', '.join(f'M{i}' for i in range(len(self.plan)))}{',' if len(self.plan) == 1 else ''}"
-                     " = memos" if self.plan else "    pass"]
-            for i, (_, f, _) in enumerate(self.plan):
-                if f.type in _NO_MEMO:
-                    lines.append(f"    field({i}, raw.get(N{i}), comma, values, problems, cells)")
-                    continue
-                lines += [f"    v = raw.get(N{i})",
-                          f"    if (v is None or v.__class__ is str) and (h := M{i}.get(v, MISS)) is not MISS:",
-                          f"        values[N{i}] = h",
-                          "    else:",
-                          f"        field({i}, v, comma, values, problems, cells)"]
-            namespace: dict[str, Any] = {**names, "MISS": _MISS, "str": str}
-            exec("\n".join(lines), namespace)
-            fn = self.__dict__["_fields_of"] = namespace["fields_of"]
-        return fn
-
     def _conditions(self, raw, env, cells, problems) -> None:
         """required_when / only_when, judged on the coerced values (params included)."""
-        values = env
         bad = {p.field for p in problems}
-        for name, f in self.conditional:
-            if name in bad:
+        for i, (name, f, _c) in enumerate(self.plan):
+            if not (f.required_when or f.only_when) or name in bad:
                 continue
-            if values.get(name) is not None:
+            if env.get(name) is not None:
                 if f.only_when and not _holds(f.only_when, env):
-                    problems.append(Problem(name, raw.get(name), _("must be empty here: ") +
-                                            _(" and ").join(c.text for c in f.only_when), "K402", _cell(cells, name)))
+                    self._only_problem(i, raw, cells, problems)
             elif f.required_when and _holds(f.required_when, env):
-                problems.append(Problem(name, None,
-                                        _("required when ") + _(" and ").join(c.text for c in f.required_when),
-                                        "K401", _cell(cells, name)))
+                self._required_problem(i, cells, problems)
+
+    def _only_problem(self, i: int, raw, cells, problems: list) -> None:
+        name, f, _c = self.plan[i]
+        problems.append(Problem(name, raw.get(name), _("must be empty here: ") +
+                                _(" and ").join(c.text for c in f.only_when), "K402", _cell(cells, name)))
+
+    def _required_problem(self, i: int, cells, problems: list) -> None:
+        name, f, _c = self.plan[i]
+        problems.append(Problem(name, None, _("required when ") + _(" and ").join(c.text for c in f.required_when),
+                                "K401", _cell(cells, name)))
 
     def _default(self, f: FieldDef):
         if f.default is None:

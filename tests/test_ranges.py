@@ -254,3 +254,20 @@ def test_a_record_longer_than_a_range_may_hold_is_read_by_the_parent(tmp_path, f
                     encoding="utf-8")
     one, two, used = read_both(path, fields, monkeypatch, 100)
     assert two == one and used == ["ranges", "rest"]
+
+
+def test_the_parents_reader_is_closed_when_the_workers_have_read_the_file(tmp_path, fields, monkeypatch):
+    """It read only the first record (the header's report): closed at the end of the run, not by
+    the garbage collector (a ResourceWarning, an open file in a long-running program)."""
+    import kinerja.records.read as read_module
+
+    opened: list = []
+    real = read_module.open_binary
+    monkeypatch.setattr(read_module, "open_binary", lambda *a: opened.append(real(*a)) or opened[-1])
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 300)
+    path = tmp_path / "pegawai.csv"
+    path.write_text(csv_text(rows(30)), encoding="utf-8")
+    match = HeaderMatch(fields, read_records(str(path)))
+    match.start()
+    assert sum(len(b) for b in run_blocks(collect, None, match, 2)) == 30
+    assert len(opened) == 1 and opened[0].closed

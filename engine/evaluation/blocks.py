@@ -119,7 +119,11 @@ def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jo
         ranges = split.ranges() if split is not None else iter(())
         first = list(itertools.islice(ranges, 2))
         if split is not None and len(first) == 2:
-            yield from _from_ranges(work, job, split, itertools.chain(first, ranges), jobs, block_size or BLOCK_SIZE)
+            try:
+                yield from _from_ranges(work, job, split, itertools.chain(first, ranges), jobs,
+                                        block_size or BLOCK_SIZE)
+            finally:  # the parent's reader of the file stopped after its first record: closed now, as read out
+                getattr(sources, "close", lambda: None)()
             return
         ranges.close() if hasattr(ranges, "close") else None
     blocks = _blocks(sources, block_size or BLOCK_SIZE)

@@ -180,6 +180,10 @@ class HeaderMatch:
         split = getattr(self.sources, "split", None)
         return split(block_bytes, names_only(self.fields)) if split is not None else None
 
+    def close(self) -> None:
+        """Close the records read (their file), when they are not read to the end."""
+        getattr(self.sources, "close", lambda: None)()
+
     def _bind(self, data: dict) -> tuple[dict[str, str] | None, ColumnReport]:
         rename, report = match_header(self.fields, list(data))
         identity = all(h == f for h, f in rename.items())

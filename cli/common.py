@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 import kinerja
-from kinerja import api
+from kinerja.compile import load
 from kinerja.i18n import _, os_reason
 from kinerja.model import Policy
 from kinerja.report.findings import ReportContext, render
@@ -26,8 +26,8 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def load_policy(ref: str) -> Policy:
     """A policy file path, or the id of a shipped policy; on findings print them and exit 1."""
     try:
-        return api.load_policy(ref)
-    except api.PolicyError as exc:
+        return load.load_policy(ref)
+    except load.PolicyError as exc:
         if exc.file is None:  # not found
             fail(str(exc))
         click.echo(render(exc.findings, "text", ReportContext([exc.file], kinerja.__version__)), err=True)

@@ -9,12 +9,10 @@ from typing import Any
 
 import click
 
-from kinerja.api import explain_sources
 from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import PopulationReport, load_units, population_options, units_option
 from kinerja.evaluation.parallel import WorkerError
 from kinerja.evaluation.run import EvaluateRun
-from kinerja.explanation.explain import explain as explain_result
 from kinerja.i18n import _, document_lang, num
 from kinerja.records.read import FORMATS, read_records, reader_for
 from kinerja.records.source import RecordsError
@@ -145,6 +143,13 @@ def jobs_option(f):
                              "The output is the same for every N.")(f)
 
 
+def _explainer():
+    """`--explain`'s explanation function, imported only when asked for (a fast start)."""
+    from kinerja.explanation.explain import explain
+
+    return explain
+
+
 def resolve_jobs(jobs: int | None) -> int:
     if jobs is not None:
         return jobs
@@ -161,13 +166,16 @@ def resolve_jobs(jobs: int | None) -> int:
 @click.option("--explain", "with_explain", is_flag=True, help="Add each record's explanation (json/jsonl).")
 @click.option("--columns", help="Table: the fields and outputs to show, e.g. nama,predikat,angka_kredit "
               "(default: the name, then the policy's `summary:` outputs, else its bands and tables).")
+@click.option("--explain-sheet/--no-explain-sheet", default=None,
+              help="xlsx: the explanation sheet, one row per record (default: on up to 20,000 records, off above; "
+                   "building it is most of the report's time).")
 @click.option("--annual", is_flag=True, help="Add one annual result per employee after the employee's period "
               "rows, by the policy's `cycle: annual` rule (the rows of one NIP must stand together).")
 @records_options
 @population_options
 @jobs_option
-def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_format, sheet, header_row,
-             map_file, org_predikat, population_output, fairness, favourable, units_file, jobs):
+def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns, annual, input_format, sheet,
+             header_row, map_file, org_predikat, population_output, fairness, favourable, units_file, jobs):
     """Evaluate employee RECORDS (csv, json, jsonl, yaml, xlsx or -) against POLICY."""
     lang = document_lang()
     compiled = load_policy(policy)
@@ -185,8 +193,11 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
                "sheet; for one employee use kinerja explain)").format(fmt=fmt))
     if columns and not kind.columns:
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
+    if explain_sheet is not None and not kind.explain_sheet:
+        fail(_("--explain-sheet and --no-explain-sheet choose the explanation sheet of the xlsx format, not of {fmt}")
+             .format(fmt=fmt))
     job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally,
-                      explainer=explain_result if with_explain else None, explain_lang=lang, annual=annual, units=units,
+                      explainer=_explainer() if with_explain else None, explain_lang=lang, annual=annual, units=units,
                       jobs=resolve_jobs(jobs))
     shown = table_columns(compiled, columns, job.outputs) if kind.columns else None
     started = time.perf_counter()
@@ -203,7 +214,8 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     counts = job.counts
     try:
         writer = kind.writer(out.fh if kind.binary else out.stream, job.outputs, job.info, periode=job.periode,
-                             columns=shown, policy=compiled, lang=lang)
+                             columns=shown, policy=compiled, lang=lang,
+                             **({"explain_sheet": explain_sheet} if kind.explain_sheet else {}))
         job.run(sources, writer, progress.tick)
     except WorkerError as exc:
         progress.done()
@@ -222,6 +234,11 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
     elapsed = time.perf_counter() - started
     for note in notes:
         click.echo(_("note: {note}").format(note=note), err=True)
+    left_out = getattr(writer, "explain_sheet_left_out", None)
+    if left_out is not None:
+        click.echo(_("note: the explanation sheet is left out above {limit} records ({n} in this run); "
+                     "--explain-sheet adds it, kinerja explain --nip NIP explains one employee").format(
+            limit=num(writer.explain_sheet_limit, group=True), n=num(left_out, group=True)), err=True)
     unit_findings = job.unit_findings(records)
     for f in unit_findings[len(units.findings) if units is not None else 0:]:
         click.echo(finding_line(f), err=True)
@@ -251,6 +268,8 @@ def evaluate(policy, records, fmt, output, with_explain, columns, annual, input_
 @units_option
 def explain(policy, records, nip, rows, fmt, output, input_format, sheet, header_row, map_file, units_file):
     """Explain, step by step, how the result of one employee was reached."""
+    from kinerja.api import explain_sources  # the explanation stage: imported by this command only
+
     lang = document_lang()
     if not nip and not rows:
         fail(_("say which record to explain: --nip NIP or --row N"))

@@ -12,53 +12,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from kinerja.comparison.job import compare_records, comparison_options
-from kinerja.compile.compiler import compile_policy
+from kinerja.compile.load import PolicyError, PolicyLike, load_policy
 from kinerja.evaluation.evaluator import Evaluator, Result
 from kinerja.evaluation.run import EvaluateRun
 from kinerja.explanation.explain import Explanation
 from kinerja.explanation.explain import explain as _explain_result
-from kinerja.findings import Finding, has_errors
-from kinerja.i18n import _, using
+from kinerja.i18n import using
 from kinerja.model import Policy
-from kinerja.policy.documents import find_policy, read_document, resolve
 from kinerja.records.read import read_records
 from kinerja.records.source import Source
 from kinerja.validation import Validation, validate_paths
 
-PolicyLike = Policy | str | os.PathLike
 Records = str | os.PathLike | Iterable[Mapping[str, Any]]
 
 __all__ = ["PolicyError", "compare", "evaluate", "explain", "explain_sources", "load_policy", "validate"]
-
-
-class PolicyError(Exception):
-    """A policy that cannot be used: not found (no findings), or with errors (`findings`, each with
-    its code, file, line and column)."""
-
-    def __init__(self, message: str, findings: list[Finding] | None = None, file: str | None = None):
-        super().__init__(message)
-        self.findings = list(findings or [])
-        self.file = file
-
-
-def load_policy(ref: PolicyLike) -> Policy:
-    """The compiled policy of a file path or a shipped policy id (`"permenpanrb-6-2022"`), with its
-    `extends` chain resolved. Raises PolicyError when it is not found or has errors."""
-    if isinstance(ref, Policy):
-        return ref
-    ref = os.fspath(ref)
-    if os.path.isdir(ref):
-        raise PolicyError(_("{ref} is a folder: give one policy file").format(ref=ref))
-    found = read_document(ref) if os.path.exists(ref) else \
-        find_policy(ref, None) if not ref.endswith((".yaml", ".yml")) else None
-    if found is None:
-        raise PolicyError(_("policy {ref!r} not found (give a file path or a shipped policy id)").format(ref=ref))
-    doc = found
-    policy, findings = compile_policy(resolve(doc))
-    if policy is None or has_errors(findings):
-        raise PolicyError(_("policy {file} has errors; fix them first (kinerja validate {file})").format(
-            file=doc.file), findings, doc.file)
-    return policy
 
 
 def validate(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> Validation:

@@ -6,7 +6,7 @@ it needs `-o FILE`), whether it can carry each record's explanation, whether it 
 each result's values (so evaluation keeps them), whether it takes `--columns`. The command's
 `--format` choices and its checks are read from here, never listed again.
 
-The xlsx writer is imported only when chosen: openpyxl is slow to import and most runs never
+The xlsx writer is imported only when chosen: xlsxwriter is slow to import and most runs never
 need it.
 """
 
@@ -20,7 +20,7 @@ from kinerja.report.results import CsvWriter, JsonlWriter, JsonWriter, TableWrit
 
 
 def _xlsx() -> type[Writer]:
-    from kinerja.report.xlsx import XlsxWriter  # openpyxl: imported when the format is chosen (a fast start)
+    from kinerja.report.xlsx import XlsxWriter  # xlsxwriter: imported when the format is chosen (a fast start)
 
     return XlsxWriter
 
@@ -35,6 +35,7 @@ class ResultFormat:
     explanations: bool = False  # each row can carry its explanation (--explain)
     explains_itself: bool = False  # explains every row from its values: evaluation keeps them
     columns: bool = False  # takes --columns
+    explain_sheet: bool = False  # takes --explain-sheet / --no-explain-sheet
 
     def writer(self, out, outputs: list[str], info: dict, **options) -> Writer:
         return self.load()(out, outputs, info, **options)
@@ -46,5 +47,5 @@ RESULT_FORMATS: dict[str, ResultFormat] = {
     "jsonl": ResultFormat(lambda: JsonlWriter, explanations=True),
     "csv": ResultFormat(lambda: CsvWriter),
     "xlsx": ResultFormat(_xlsx, binary=True, needs_file=N_("--format xlsx needs -o FILE.xlsx"), explanations=True,
-                         explains_itself=True),
+                         explains_itself=True, explain_sheet=True),
 }

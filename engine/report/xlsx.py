@@ -1,30 +1,34 @@
 """Results as an Excel workbook: "Hasil" (one row per record, errors with their reasons),
-"Penjelasan" (one row per record, its explanation line by line in one cell) and "Ringkasan" (counts by predikat,
-by action and by unit, with the policy id, version and sha256).
+"Penjelasan" (one row per record, its explanation line by line in one cell; optional, see
+`explain_sheet`) and "Ringkasan" (counts by predikat, by action and by unit, with the policy id,
+version and sha256).
 
-Written in openpyxl's write-only mode, so memory stays flat: only the first rows are held,
-to fit the column widths, and the summary counters.
+Written with xlsxwriter in its constant-memory mode (each row goes to a temporary file as soon
+as the next one starts), so memory stays flat: only the first rows are held, to fit the column
+widths, and the summary counters. xlsxwriter writes the same workbook as openpyxl's write-only
+mode did in about two thirds of the CPU time (benchmarks/bench_xlsx_report.py; the openpyxl
+writer is kept there as the reference, and tests/test_xlsx_report.py compares the two cell by
+cell).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.color import Color
 
 from kinerja.evaluation.evaluator import Result
 from kinerja.explanation.explain import explain
 from kinerja.i18n import N_, in_every_language
 from kinerja.model import Table
 from kinerja.report.results import Writer, cell_text, error_text
+from kinerja.spill import SpillList
 
 # Predikat kinerja (PermenPANRB 6/2022) and their colours: (fill, font).
 PREDIKAT_ORDER = ["Sangat Baik", "Baik", "Butuh Perbaikan", "Kurang/Misconduct", "Sangat Kurang"]
@@ -37,17 +41,25 @@ _COLOURS = {
     "misconduct": ("F4B183", "000000"),
     "sangat kurang": ("E06666", "FFFFFF"),  # red
 }
-FILLS = {k: (PatternFill("solid", start_color=f, end_color=f), Font(color=t, bold=t == "FFFFFF"))
-         for k, (f, t) in _COLOURS.items()}
-BOLD = Font(bold=True)
-HEAD_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
-ERROR_FONT = Font(color="C00000")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
+# A cell's look, as a key into the workbook's formats: (fill, font colour, bold, font size, alignment).
+Style = tuple[str | None, str | None, bool, int | None, str | None]
+FILLS: dict[str, Style] = {k: (f, t, t == "FFFFFF", None, None) for k, (f, t) in _COLOURS.items()}
+BOLD: Style = (None, None, True, None, None)
+HEAD: Style = ("D9E1F2", None, True, None, None)  # a header cell: light blue, bold
+TITLE: Style = (None, None, True, 13, None)
+ERROR_FONT: Style = (None, "C00000", False, None, None)
+WRAP: Style = (None, None, False, None, "wrap")
+TOP: Style = (None, None, False, None, "top")
 UNIT_FIELDS = ("unit_kerja", "unit", "unor", "satuan_kerja", "skp_unor")
-MAX_TEXT = 32767  # Excel's limit for one cell
+MAX_TEXT = 32767  # Excel's limit for one cell, in UTF-16 units
 WIDTH_SAMPLE = 500  # rows held back to fit column widths
 MAX_WIDTH = 60
+# The explanation sheet is written up to this many records unless told (--explain-sheet /
+# --no-explain-sheet): it is most of the report's time (about 0.6 ms a record: 20,000 records
+# take ~12 s more, 4.3 million would take 40 minutes); nobody reads more explanations in Excel,
+# and `kinerja explain --nip` gives one. Measured in benchmarks/bench_xlsx_report.py.
+EXPLAIN_SHEET_LIMIT = 20_000
+DIGIT_PIXELS = 7  # Calibri 11's digit width: a width of N characters is stored exactly as N * 7 pixels
 
 _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
     "no": N_("Row"),
@@ -74,8 +86,9 @@ _TEXTS_EN = {  # English message ids; the Indonesian is in the catalogue
 }
 TEXTS = in_every_language(_TEXTS_EN)
 
-
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters XML 1.0 cannot carry
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_DATE_FORMATS = {dt.datetime: "yyyy-mm-dd h:mm:ss", dt.date: "yyyy-mm-dd"}  # as openpyxl wrote them
 
 
 def _clean(value: Any) -> Any:
@@ -83,52 +96,89 @@ def _clean(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, Decimal, dt.date, dt.datetime)):
         return value
     text = cell_text(value) if isinstance(value, (list, tuple)) else str(value)
-    if ILLEGAL_CHARACTERS_RE.search(text):
-        text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if _SURROGATE.search(text):  # not valid Unicode: the file could not be written
-        text = _SURROGATE.sub("\ufffd", text)
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    if not text.isprintable():  # most text is: no control character, no surrogate
+        if _ILLEGAL.search(text):
+            text = _ILLEGAL.sub("", text)
+        if _SURROGATE.search(text):  # not valid Unicode: the file could not be written
+            text = _SURROGATE.sub("\ufffd", text)
+    if len(text) <= MAX_TEXT // 2 or len(text.encode("utf-16-le")) <= 2 * MAX_TEXT:
+        return text
+    # Excel counts UTF-16 units (a character beyond the BMP counts twice); a character cut in
+    # half at the end is dropped
+    return text.encode("utf-16-le")[: 2 * (MAX_TEXT - 1)].decode("utf-16-le", "ignore") + "…"
 
 
-def predikat_style(value: Any):
+def predikat_style(value: Any) -> Style | None:
     if not isinstance(value, str):
         return None
     key = " ".join(value.split()).casefold().replace(" /", "/").replace("/ ", "/")
     return FILLS.get(key)
 
 
-class _Sheet:
-    """A write-only sheet with a styled header, fitted widths, frozen header and a filter."""
+class _ArgbColor(Color):
+    """A colour written with alpha 00, as openpyxl wrote it (Excel ignores a fill's alpha): the
+    report's styles stay what they were."""
 
-    def __init__(self, wb: Workbook, title: str, header: list[str], freeze: str, fixed: dict[int, int] | None = None):
-        self.ws = wb.create_sheet(title)
+    def _attributes(self) -> list[tuple[str, str]]:
+        return [("rgb", f"00{self._rgb_hex_value()}")]
+
+
+class _Formats:
+    """The workbook's cell formats, made once per look (and per date kind)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.made: dict[tuple, Any] = {}
+
+    def get(self, style: Style | None, date_kind: type[dt.date] | None = None):
+        if style is None and date_kind is None:
+            return None
+        key = (style, date_kind)
+        made = self.made.get(key)
+        if made is None:
+            made = self.made[key] = self.wb.add_format(_properties(style, date_kind))
+        return made
+
+
+def _properties(style: Style | None, date_kind: type[dt.date] | None) -> dict:
+    props: dict[str, Any] = {}
+    if date_kind is not None:
+        props["num_format"] = _DATE_FORMATS[date_kind]
+    if style is None:
+        return props
+    fill, colour, bold, size, align = style
+    if fill:
+        props |= {"pattern": 1, "fg_color": _ArgbColor(int(fill, 16)), "bg_color": _ArgbColor(int(fill, 16))}
+    if colour:
+        props["font_color"] = _ArgbColor(int(colour, 16))
+    if bold:
+        props["bold"] = True
+    if size:
+        props["font_size"] = size
+    if align == "wrap":
+        props |= {"text_wrap": True, "valign": "top"}
+    elif align == "top":
+        props["valign"] = "top"
+    return props
+
+
+class _Sheet:
+    """A sheet written row by row, with a styled header, fitted widths, frozen header and a filter.
+    A row is a list of (value, style) pairs."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, formats: _Formats, title: str, header: list[str],
+                 freeze: tuple[int, int], fixed: dict[int, int] | None = None):
+        self.ws = wb.add_worksheet(title)
+        self.formats = formats
         self.header, self.freeze, self.fixed = header, freeze, fixed or {}
         self.pending: list[list] = []
         self.started = False
         self.rows = 0
 
-    def cell(self, value: Any, fill=None, font=None, alignment=None):
-        """A value for `add`: plain when it needs no style (much faster to write), else a cell."""
-        value = _clean(value)
-        # text like "=1+1" or "#N/A" is data, never a formula or an error value
-        literal = value.__class__ is str and (value[:1] == "=" or value in ERROR_CODES)
-        if fill is None and font is None and alignment is None and not literal:
-            return value
-        c = WriteOnlyCell(self.ws, value=value)
-        if literal:
-            c.data_type = "s"
-        if fill is not None:
-            c.fill = fill
-        if font is not None:
-            c.font = font
-        if alignment is not None:
-            c.alignment = alignment
-        return c
-
     def add(self, row: list) -> None:
         self.rows += 1
         if self.started:
-            self.ws.append(row)
+            self._put(self.rows, row)
             return
         self.pending.append(row)
         if len(self.pending) >= WIDTH_SAMPLE:
@@ -140,23 +190,54 @@ class _Sheet:
         for i, name in enumerate(self.header, 1):
             width = self.fixed.get(i)
             if width is None:
-                longest = max([len(name)] + [_shown_len(r[i - 1]) for r in self.pending if len(r) >= i])
+                longest = max([len(name)] + [_shown_len(r[i - 1][0]) for r in self.pending if len(r) >= i])
                 width = min(max(longest + 2, 6), MAX_WIDTH)
-            self.ws.column_dimensions[get_column_letter(i)].width = width
-        self.ws.freeze_panes = self.freeze
-        self.ws.append([self.cell(h, HEAD_FILL, BOLD) for h in self.header])
-        for row in self.pending:
-            self.ws.append(row)
+            self.ws.set_column_pixels(i - 1, i - 1, width * DIGIT_PIXELS)
+        self.ws.freeze_panes(*self.freeze)
+        self._put(0, [(h, HEAD) for h in self.header])
+        for n, row in enumerate(self.pending, 1):
+            self._put(n, row)
         self.pending = []
         self.started = True
 
     def finish(self) -> None:
         self.start()
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.header))}{self.rows + 1}"
+        self.ws.autofilter(0, 0, self.rows, len(self.header) - 1)
+
+    def _put(self, r: int, row: list) -> None:
+        put_row(self.ws, self.formats, r, row)
 
 
-def _shown_len(c) -> int:
-    value = getattr(c, "value", c)
+def cell(value: Any, style: Style | None = None) -> tuple[Any, Style | None]:
+    """A value for a row, cleaned (see `_clean`), with its look."""
+    return _clean(value), style
+
+
+def put_row(ws, formats: _Formats, r: int, row: list) -> None:
+    """Writes one row of (value, style) pairs from `cell`; text always as text (never a formula or an error
+    value: "=1+1", "@x" or "#N/A" are data)."""
+    for c, (value, style) in enumerate(row):
+        cls = value.__class__
+        if cls is str:
+            if value:
+                ws.write_string(r, c, value, formats.get(style))
+            elif style is not None:
+                ws.write_blank(r, c, None, formats.get(style))
+        elif value is None:
+            if style is not None:
+                ws.write_blank(r, c, None, formats.get(style))
+        elif cls is bool:
+            ws.write_boolean(r, c, value, formats.get(style))
+        elif isinstance(value, (dt.date, dt.datetime)):
+            kind: type[dt.date] = dt.datetime if isinstance(value, dt.datetime) else dt.date
+            ws.write_datetime(r, c, value, formats.get(style, kind))
+        elif math.isfinite(value := float(value)):  # a Decimal too: Excel holds doubles
+            ws.write_number(r, c, value, formats.get(style))
+        elif style is not None:  # NaN or infinity: Excel has no such number (openpyxl left it empty)
+            ws.write_blank(r, c, None, formats.get(style))
+
+
+def _shown_len(value) -> int:
     if value is None:
         return 0
     if isinstance(value, (dt.date, dt.datetime)):
@@ -166,73 +247,87 @@ def _shown_len(c) -> int:
 
 class XlsxWriter(Writer):
     """Writes results as they come; `close()` adds the summary and saves the workbook (bytes:
-    `out` is a binary file)."""
+    `out` is a binary file).
+
+    `explain_sheet`: True writes the explanation sheet, False leaves it out, None (the default)
+    writes it up to `EXPLAIN_SHEET_LIMIT` records and leaves it out above (then
+    `explain_sheet_left_out` holds the number of records, for the command to say so, with
+    `explain_sheet_limit`). Until the
+    limit is passed the explanations wait in a temporary file, so memory stays flat."""
 
     def __init__(self, out: IO[bytes], outputs: list[str], info: dict, *, policy: Any = None, lang: str = "id",
-                 **options: Any):
+                 explain_sheet: bool | None = None, **options: Any):
         super().__init__(out, outputs, info, **options)
         self.policy = policy
         self.t = TEXTS.get(lang, TEXTS["id"])
         self.lang = lang
-        self.wb = Workbook(write_only=True)
+        self.wb = xlsxwriter.Workbook(out, {"constant_memory": True})
+        self.formats = _Formats(self.wb)
         fields = getattr(policy, "fields", {}) or {}
         self.has_nama = "nama" in fields
         self.unit_field = next((f for f in UNIT_FIELDS if f in fields), None)
         self.predikat = _predikat_output(policy, outputs)
         t = self.t
-        lead = [t["no"], t["nip"]] + ([t["nama"]] if self.has_nama else [])
-        self.hasil = _Sheet(self.wb, "Hasil", lead + [t["status"], *outputs, t["actions"], t["reasons"],
-                                                       t["errors"], t["where"]],
-                            freeze=f"{get_column_letter(len(lead) + 1)}2")
-        self.penjelasan = _Sheet(self.wb, "Penjelasan", lead + [t["line"]],
-                                 freeze=f"{get_column_letter(len(lead) + 1)}2",
-                                 fixed={1: 7, 2: 21, len(lead) + 1: 110} | ({3: 30} if self.has_nama else {}))
-        self.penjelasan.start()
-        self.ringkasan = self.wb.create_sheet("Ringkasan")
+        self.lead = [t["no"], t["nip"]] + ([t["nama"]] if self.has_nama else [])
+        self.hasil = _Sheet(self.wb, self.formats, "Hasil",
+                            self.lead + [t["status"], *outputs, t["actions"], t["reasons"], t["errors"], t["where"]],
+                            freeze=(1, len(self.lead)))
+        self.explain_sheet = explain_sheet
+        self.explain_sheet_left_out: int | None = None
+        self.explain_sheet_limit = EXPLAIN_SHEET_LIMIT
+        self.penjelasan: _Sheet | None = self._penjelasan() if explain_sheet else None
+        self.waiting: SpillList | None = SpillList(keep=0) if explain_sheet is None else None
         self.status: Counter = Counter()
         self.by_predikat: Counter = Counter()
         self.by_action: Counter = Counter()
         self.action_labels: dict[str, str] = {}
         self.by_unit: dict[str, Counter] = defaultdict(Counter)
 
+    def _penjelasan(self) -> _Sheet:
+        n = len(self.lead)
+        sheet = _Sheet(self.wb, self.formats, "Penjelasan", self.lead + [self.t["line"]], freeze=(1, n),
+                       fixed={1: 7, 2: 21, n + 1: 110} | ({3: 30} if self.has_nama else {}))
+        sheet.start()
+        return sheet
+
     # --- per record ----------------------------------------------------------------------------
 
     def write(self, result: Result) -> None:
-        s = self.hasil
         raw = result.raw if isinstance(result.raw, dict) else {}
-        lead = [s.cell(result.row), s.cell(result.nip or "")]
+        lead = [cell(result.row), cell(result.nip or "")]
         if self.has_nama:
-            lead.append(s.cell(_value(result, raw, "nama")))
+            lead.append(cell(_value(result, raw, "nama")))
         if result.ok:
-            outs = []
-            for name in self.outputs:
-                value = result.outputs.get(name)
-                style = predikat_style(value) or (None, None)
-                outs.append(s.cell(value, *style))
-            status = s.cell("ok" if result.annual is None else f"ok ({result.annual.get('periode', '')})")
+            outs = [cell(value, predikat_style(value)) for value in map(result.outputs.get, self.outputs)]
+            status = cell("ok" if result.annual is None else f"ok ({result.annual.get('periode', '')})")
         else:
-            outs = [s.cell(None) for _ in self.outputs]
-            status = s.cell(result.status, font=ERROR_FONT if result.status == "error" else None)
+            outs = [(None, None)] * len(self.outputs)
+            status = cell(result.status, ERROR_FONT if result.status == "error" else None)
         actions = "; ".join(a["id"] for a in result.actions)
         reasons = "; ".join(f"{a['id']}: {a.get('reason', '')}" for a in result.actions)
-        errors = s.cell(error_text(result.errors), font=ERROR_FONT if result.errors else None)
-        s.add(lead + [status, *outs, s.cell(actions), s.cell(reasons), errors, s.cell(result.where)])
-        self._explanation(result, raw)
+        errors = cell(error_text(result.errors), ERROR_FONT if result.errors else None)
+        self.hasil.add(lead + [status, *outs, cell(actions), cell(reasons), errors, cell(result.where)])
+        if self.penjelasan is not None or self.waiting is not None:
+            self._explanation(result, raw)
         self._count(result, raw)
 
     def _explanation(self, result: Result, raw: dict) -> None:
         """One row per employee; the explanation's lines in one wrapped cell (one row per line
         would multiply the rows, and the time to write them, by twenty or more)."""
-        p = self.penjelasan
         lead = [result.row, result.nip or ""] + ([_value(result, raw, "nama")] if self.has_nama else [])
-        text = "\n".join(self._lines(result))
-        p.add([p.cell(v, alignment=TOP) for v in lead] + [p.cell(text, alignment=WRAP)])
+        row = [cell(v, TOP) for v in lead] + [cell("\n".join(self._lines(result)), WRAP)]
+        if self.penjelasan is not None:
+            self.penjelasan.add(row)
+            return
+        assert self.waiting is not None  # write() calls this only with a sheet or a wait list
+        if len(self.waiting) < self.explain_sheet_limit:
+            self.waiting.append(row)
+        else:  # too many to read: the sheet is left out, and the command says how to get it
+            self.waiting = None
 
     def _lines(self, result: Result) -> list[str]:
         if result.env is not None or not result.ok:
             return [str(line) for line in explain(self.policy, result, self.lang).lines()]
-        if not result.ok:
-            return [f"✗ {error_text([e])}" for e in result.errors] or ["✗"]
         lines = [f"{name} = {cell_text(result.outputs.get(name)) or '-'}" for name in self.outputs]
         lines += [f"→ {a.get('label') or a['id']}: {a.get('reason', '')}" for a in result.actions]
         return lines + ([] if result.actions else [f"→ {self.t['none']}"])
@@ -255,56 +350,54 @@ class XlsxWriter(Writer):
 
     def close(self) -> None:
         self.hasil.finish()
-        self.penjelasan.finish()
-        self._summary()
-        self.wb.save(self.out)
+        if self.waiting is not None:  # within the limit: the sheet after all
+            self.penjelasan = self._penjelasan()
+            for row in self.waiting:
+                self.penjelasan.add(row)
+            self.waiting = None
+        elif self.explain_sheet is None:
+            self.explain_sheet_left_out = self.hasil.rows
+        if self.penjelasan is not None:
+            self.penjelasan.finish()
+        self._summary(self.wb.add_worksheet("Ringkasan"))
+        self.wb.close()
 
-    def _summary(self) -> None:
-        ws, t = self.ringkasan, self.t
-        for col, width in zip("ABCDEFGHIJ", (34, 70, 14, 14, 16, 18, 16, 14, 14, 14)):
-            ws.column_dimensions[col].width = width
-
-        def cell(value, fill=None, font=None):
-            c = WriteOnlyCell(ws, value=_clean(value))
-            if c.data_type in ("f", "e"):  # a unit named "=…" or "#N/A" stays text
-                c.data_type = "s"
-            if fill is not None:
-                c.fill = fill
-            if font is not None:
-                c.font = font
-            return c
-
-        ws.append([cell(t["title"], font=Font(bold=True, size=13))])
-        ws.append([cell(t["policy"], font=BOLD), cell(self.info.get("id"))])
-        ws.append([cell(t["name"], font=BOLD), cell(getattr(self.policy, "name", ""))])
-        ws.append([cell(t["version"], font=BOLD), cell(self.info.get("version"))])
-        ws.append([cell("SHA-256", font=BOLD), cell(self.info.get("sha256"))])
-        ws.append([])
-        total = sum(self.status.values())
-        ws.append([cell(t["records"], font=BOLD), cell(total)])
+    def _summary(self, ws) -> None:
+        t, rows = self.t, []
+        for col, width in enumerate((34, 70, 14, 14, 16, 18, 16, 14, 14, 14)):
+            ws.set_column_pixels(col, col, width * DIGIT_PIXELS)
+        rows.append([cell(t["title"], TITLE)])
+        rows.append([cell(t["policy"], BOLD), cell(self.info.get("id"))])
+        rows.append([cell(t["name"], BOLD), cell(getattr(self.policy, "name", ""))])
+        rows.append([cell(t["version"], BOLD), cell(self.info.get("version"))])
+        rows.append([cell("SHA-256", BOLD), cell(self.info.get("sha256"))])
+        rows.append([])
+        rows.append([cell(t["records"], BOLD), cell(sum(self.status.values()))])
         for status in ("ok", "error", "excluded"):
-            ws.append([cell(status), cell(self.status.get(status, 0))])
+            rows.append([cell(status), cell(self.status.get(status, 0))])
         labels = self._predikat_labels()
         if self.predikat:
-            ws.append([])
-            ws.append([cell(f"{t['predikat']} ({self.predikat})", HEAD_FILL, BOLD), cell(t["count"], HEAD_FILL, BOLD)])
+            rows.append([])
+            rows.append([cell(f"{t['predikat']} ({self.predikat})", HEAD), cell(t["count"], HEAD)])
             for label in labels:
-                ws.append([cell(label, *(predikat_style(label) or (None, None))), cell(self.by_predikat.get(label, 0))])
-        ws.append([])
-        ws.append([cell(t["by_action"], HEAD_FILL, BOLD), cell(t["count"], HEAD_FILL, BOLD)])
+                rows.append([cell(label, predikat_style(label)), cell(self.by_predikat.get(label, 0))])
+        rows.append([])
+        rows.append([cell(t["by_action"], HEAD), cell(t["count"], HEAD)])
         for rule in getattr(self.policy, "rules", []):
             self.action_labels.setdefault(rule.id, rule.label)
         for action_id, label in self.action_labels.items():
             shown = f"{action_id} ({label})" if label else action_id
-            ws.append([cell(shown), cell(self.by_action.get(action_id, 0))])
+            rows.append([cell(shown), cell(self.by_action.get(action_id, 0))])
         if self.unit_field:
-            ws.append([])
+            rows.append([])
             columns = labels if self.predikat else ["ok", "error"]
-            ws.append([cell(f"{t['by_unit']} ({self.unit_field})", HEAD_FILL, BOLD), cell(t["count"], HEAD_FILL, BOLD)]
-                      + [cell(c, *(predikat_style(c) or (HEAD_FILL, BOLD))) for c in columns])
+            rows.append([cell(f"{t['by_unit']} ({self.unit_field})", HEAD), cell(t["count"], HEAD)]
+                        + [cell(c, predikat_style(c) or HEAD) for c in columns])
             for unit in sorted(self.by_unit):
                 counts = self.by_unit[unit]
-                ws.append([cell(unit), cell(sum(counts.values()))] + [cell(counts.get(c, 0)) for c in columns])
+                rows.append([cell(unit), cell(sum(counts.values()))] + [cell(counts.get(c, 0)) for c in columns])
+        for r, row in enumerate(rows):
+            put_row(ws, self.formats, r, row)
 
     def _predikat_labels(self) -> list[str]:
         """The predikat output's labels in the policy's order, then any others seen, then (error)."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from kinerja.evaluation.plain import firing, plain_path
 from kinerja.expr.functions import EvalError
 from kinerja.i18n import _
 from kinerja.model import EXCLUDED_KIND, GivenStep, NodeError, Policy, RuleStep, Trace, show_rounded, shown_rounders
@@ -61,6 +62,13 @@ class Evaluator:
         self.rules_plan = [(rule, [c.fn for c in rule.when]) for rule in self.rules]
         self.period_plan = [(rule, [c.fn for c in rule.when]) for rule in self.period_rules]
         self.fire: Callable[[dict, bool], list] = self._first_fire  # the rule loop written out, on first use
+        # evaluate_coerced(source, values, problems, fixed=None): the rest of `evaluate`, for values
+        # coerced already (compare coerces once for two policies). `fixed`: outputs given from
+        # outside (an annual result's predikat and summed angka kredit); a node whose outputs are all
+        # fixed is not computed. With a trace it is `evaluate_traced`; else the plain path written
+        # out for the policy on first use (plain.py), which hands `fixed` on to `evaluate_generic`.
+        self.evaluate_coerced: Callable[..., Result] = self.evaluate_traced if trace else self._first_plain
+        self.plain = self.evaluate_coerced
         self.computes = [node.compute for node in self.nodes]
         self.shown = shown_rounders(policy)  # `rounding.intermediates: exact` only
 
@@ -81,12 +89,8 @@ class Evaluator:
         cycle = self.policy.cycle
         return cycle.fill_months(raw) if cycle is not None and cycle.months_field else raw
 
-    def evaluate_coerced(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
-        """The rest of `evaluate`, for values coerced already (compare coerces once for two policies).
-        `fixed`: outputs given from outside (an annual result's predikat and summed angka kredit);
-        a node whose outputs are all fixed is not computed."""
-        if self.trace:
-            return self.evaluate_traced(source, values, problems, fixed)
+    def evaluate_generic(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
+        """The plain path node by node, as plain.py writes it out; with `fixed` outputs too."""
         raw = source.data
         nip = values.get("nip")
         if nip.__class__ is not str:
@@ -112,13 +116,8 @@ class Evaluator:
                     compute(env)
             period = self.period_field
             actions = self.fire(env, period is not None and env.get(period) is not None)
-        except NodeError as exc:
-            error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
-            return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
-                          where=source.where, raw=raw)
         except EvalError as exc:
-            return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
-                          where=source.where, raw=raw)
+            return self.failed(source, nip, env, exc)
         outputs = {name: env.get(name) for name in self.outputs}
         for name, rounder in self.shown.items():  # `intermediates: exact`: round where shown
             if name in outputs:
@@ -174,11 +173,27 @@ class Evaluator:
                 outputs[name] = show_rounded(rounder, outputs[name])
         return Result(source.row, "ok", nip, outputs, actions, env=env, where=source.where, raw=raw, trace=trace)
 
+    def failed(self, source: Source, nip: str | None, env: dict, exc: EvalError) -> Result:
+        """The error result of a record whose node or rule failed (plain path)."""
+        if isinstance(exc, NodeError):
+            error = {"code": "K406", "stage": exc.kind, "name": exc.name, "reason": exc.detail}
+            return Result(source.row, "error", nip, errors=[error], env=env if self.keep_env else None,
+                          where=source.where, raw=source.data)
+        return Result(source.row, "error", nip, errors=[{"code": "K406", "reason": str(exc)}],
+                      where=source.where, raw=source.data)
+
+    def _first_plain(self, source: Source, values: dict, problems: list, fixed: dict | None = None) -> Result:
+        """Write the plain path out (once, on first use: an Evaluator that only traces never
+        pays for it), then run it."""
+        if self.plain == self._first_plain:  # not yet (a caller may hold on to this method)
+            self.evaluate_coerced = self.plain = plain_path(self, Result, _nip_of, self.failed)
+        return self.plain(source, values, problems, fixed)
+
     def _first_fire(self, env: dict, period_row: bool) -> list:
         """Write the rule loop out (once, and only for an Evaluator that runs the plain path:
         compiling it costs about half a millisecond), then run it."""
         in_period = {rule.id for rule, _conditions in self.period_plan}
-        self.fire = _firing(self.rules_plan, {rule.id for rule, _conditions in self.rules_plan} - in_period)
+        self.fire = firing(self.rules_plan, {rule.id for rule, _conditions in self.rules_plan} - in_period)
         return self.fire(env, period_row)
 
     def excluded(self, values: dict) -> dict | None:
@@ -195,34 +210,6 @@ class Evaluator:
     def run(self, sources: Iterable[Source]) -> Iterator[Result]:
         for source in sources:
             yield self.evaluate(source)
-
-
-def _firing(plan: list, not_in_period: set) -> Callable[[dict, bool], list]:
-    """`fire(env, period_row)`: the actions of the rules in `plan` that fire on an env, as one
-    function written out for the policy; on a period row the rules in `not_in_period` are left
-    out. Each rule's compiled conditions run in turn while they give True; a condition that
-    raises or gives anything but True/False takes the checking path (`Rule.fires`, which says
-    what failed), exactly as a loop over the conditions would. The generated code holds only
-    indices; the closures and rules are passed in as values."""
-    namespace: dict[str, Any] = {}
-    lines = ["def fire(e, period_row):", "    actions = []", "    add = actions.append"]
-    for i, (rule, conditions) in enumerate(plan):
-        namespace[f"A{i}"], namespace[f"F{i}"] = rule.action, rule.fires
-        block = [f"add(A{i}(e))"] if not conditions else ["try:", f"    h = C{i}_0(e)"]
-        for j, fn in enumerate(conditions):
-            namespace[f"C{i}_{j}"] = fn
-            if j:
-                block.append(f"    if h is True: h = C{i}_{j}(e)")
-        if conditions:
-            block += ["except Exception:", "    h = None", "if h is True:", f"    add(A{i}(e))",
-                      f"elif h is not False and F{i}(e):", f"    add(A{i}(e))"]
-        if rule.id in not_in_period:
-            lines.append("    if not period_row:")
-            block = ["    " + line for line in block]
-        lines += ["    " + line for line in block]
-    lines.append("    return actions")
-    exec("\n".join(lines), namespace)  # generated from indices only (no text of the policy in the code)
-    return namespace["fire"]
 
 
 def _declared_order(policy: Policy) -> list[str]:

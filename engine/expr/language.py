@@ -282,6 +282,15 @@ class Expression:
             return ExprError(_plain(exc), self.text)
         return ExprError(_("evaluation failed"), self.text)
 
+    def inline(self) -> tuple[ast.expr, dict[str, Any]]:
+        """`fn`'s body (each name read as `_e["name"]`) and the objects it refers to by name
+        (constants, functions, operator helpers), for code that runs the expression inline
+        (evaluation/plain.py): rewritten again from the checked tree, exactly as `fn` was."""
+        rewriter = _Rewriter(_lines(self.text))
+        body = rewriter.visit(copy.deepcopy(self.tree.body))
+        names = {k: v for k, v in _BASE_GLOBALS.items() if k != "__builtins__"}
+        return body, {**names, **rewriter.consts}
+
     def segment(self, node: ast.AST) -> str:
         return (ast.get_source_segment(self.text, node) or ast.unparse(node)).strip()
 

@@ -1,15 +1,19 @@
-"""The block driver shared by `evaluate --jobs N` and `compare --jobs N`: records read once in
-this process, shipped in blocks to N worker processes, and each block's result yielded in
-input order (evaluate/parallel.py and compare/blocks.py hold the work done on one block).
+"""The block driver shared by `evaluate --jobs N` and `compare --jobs N`: records split into
+blocks for N worker processes, and each block's result yielded in input order
+(evaluate/parallel.py and compare/blocks.py hold the work done on one block).
 
-The parent reads the records with the one reader that understands the file (a CSV field may
-hold a newline; a JSON list is one document) and ships blocks of raw records, at most
-`IN_FLIGHT` blocks per worker at a time (bounded memory).
+A CSV or JSONL file is cut into byte ranges that the workers read themselves
+(records/ranges.py): the parent only counts newlines and quotes, checks each range against
+the one before it, and writes. Other files (XLSX, a JSON list, YAML, standard input, a column
+mapping), and the rest of a file from a range the workers could not read plainly, are read
+here with the one reader that understands them and shipped in blocks of raw records. At most
+`IN_FLIGHT` blocks per worker are out at a time (bounded memory).
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import operator
 import os
 import signal
@@ -22,9 +26,11 @@ from typing import Any
 
 from kinerja.i18n import _, set_lang
 from kinerja.i18n import lang as current_lang
+from kinerja.records.ranges import Range, RangeRead, Split, read_range
 from kinerja.records.source import Source
 
 BLOCK_SIZE = 2000  # records per block: large enough that shipping costs little, small enough to stay flat
+BLOCK_BYTES = 1 << 18  # bytes per range of a file the workers read themselves (about 2,000 national records)
 IN_FLIGHT = 2  # blocks per worker submitted ahead of the one being written
 
 
@@ -103,10 +109,23 @@ def _quiet_worker(language: str | None = None) -> None:
 
 def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jobs: int, *,
                block_size: int | None = None, local: Callable[[list, int], Any] | None = None) -> Iterator[Any]:
-    """`work(job, block, index)` for every block of `sources`, in `jobs` spawned processes,
+    """`work(job, block, index)` for every block of `sources`, in `jobs` worker processes,
     yielded in input order. Input that fits in one block (or `jobs` 1) runs here, through
     `local(block, index)`. A worker that dies or fails raises WorkerError; a reading error is
-    raised after the blocks read before it have been yielded."""
+    raised after the blocks read before it have been yielded. A CSV or JSONL file that can be
+    cut in byte ranges (records/ranges.py: `sources.split`) is read by the workers themselves."""
+    if jobs > 1:
+        split = sources.split(BLOCK_BYTES) if hasattr(sources, "split") else None
+        ranges = split.ranges() if split is not None else iter(())
+        first = list(itertools.islice(ranges, 2))
+        if split is not None and len(first) == 2:
+            try:
+                yield from _from_ranges(work, job, split, itertools.chain(first, ranges), jobs,
+                                        block_size or BLOCK_SIZE)
+            finally:  # the parent's reader of the file stopped after its first record: closed now, as read out
+                getattr(sources, "close", lambda: None)()
+            return
+        ranges.close() if hasattr(ranges, "close") else None
     blocks = _blocks(sources, block_size or BLOCK_SIZE)
     try:
         head = next(blocks)
@@ -126,63 +145,137 @@ def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jo
     except Exception:
         yield run_here(head, 0)
         raise
-    yield from _pool(work, job, [head, second], blocks, jobs)
-
-
-def _pool(work, job, first: list, blocks: Iterator[list], jobs: int) -> Iterator[Any]:
-    import multiprocessing  # here, not at the top: only a run with workers needs it (start-up time)
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    method = start_method()
-    frozen = method == "fork"
-    if frozen:  # forked workers share what exists now: keep the collector off it (no copy-on-write, no rescans)
-        gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                               initializer=_quiet_worker, initargs=(current_lang(),))
-    pending: deque = deque()
-    queued = deque(first)
-    failure: Exception | None = None
-    index = 0
-    exhausted = False
+    workers = _Workers(jobs)
     try:
-        while True:
-            while not exhausted and len(pending) < jobs * IN_FLIGHT:
-                if queued:
-                    block = queued.popleft()
-                else:
-                    try:
-                        block = next(blocks)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    except Exception as exc:  # a reading error: finish what was read, then raise it
-                        failure, exhausted = exc, True
-                        break
-                try:
-                    pending.append(pool.submit(work, job, block, index))
-                except BrokenProcessPool:  # a worker died while idle
-                    raise WorkerError(_("a worker process stopped unexpectedly (out of memory, or killed)")) from None
-                index += 1
-            if not pending:
-                break
-            future = pending.popleft()
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                raise WorkerError(_("a worker process stopped unexpectedly (out of memory, or killed)")) from None
-            except PolicyLoadError as exc:
-                raise WorkerError(_("a worker could not load the policy: {error}").format(error=exc)) from None
-            except Exception as exc:
-                failed = _("evaluation failed in a worker: {error}").format(error=f"{type(exc).__name__}: {exc}")
-                raise WorkerError(failed) from exc
+        yield from _in_blocks(workers, work, job, deque([head, second]), blocks, 0)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        if frozen:
+        workers.close()
+
+
+class _Workers:
+    """`jobs` worker processes (started as `start_method` says); their failures as WorkerError."""
+
+    def __init__(self, jobs: int):
+        import multiprocessing  # here, not at the top: only a run with workers needs it (start-up time)
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = start_method()
+        self.jobs, self.frozen = jobs, method == "fork"
+        if self.frozen:  # forked workers share what exists now: keep the collector off it (no copy-on-write, rescans)
+            gc.freeze()
+        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                        initializer=_quiet_worker, initargs=(current_lang(),))
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+        try:
+            return self.pool.submit(fn, *args)
+        except BrokenProcessPool:  # a worker died while idle
+            raise WorkerError(_("a worker process stopped unexpectedly (out of memory, or killed)")) from None
+
+    @staticmethod
+    def result(future: Any) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise WorkerError(_("a worker process stopped unexpectedly (out of memory, or killed)")) from None
+        except PolicyLoadError as exc:
+            raise WorkerError(_("a worker could not load the policy: {error}").format(error=exc)) from None
+        except Exception as exc:
+            failed = _("evaluation failed in a worker: {error}").format(error=f"{type(exc).__name__}: {exc}")
+            raise WorkerError(failed) from exc
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.frozen:
             gc.unfreeze()
+
+
+def _in_blocks(workers: _Workers, work, job, queued: deque, blocks: Iterator[list], index: int) -> Iterator[Any]:
+    """Blocks of records read here, `index` the first one's: at most IN_FLIGHT per worker ahead."""
+    pending: deque = deque()
+    failure: Exception | None = None
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < workers.jobs * IN_FLIGHT:
+            if queued:
+                block = queued.popleft()
+            else:
+                try:
+                    block = next(blocks)
+                except StopIteration:
+                    exhausted = True
+                    break
+                except Exception as exc:  # a reading error: finish what was read, then raise it
+                    failure, exhausted = exc, True
+                    break
+            pending.append(workers.submit(work, job, block, index))
+            index += 1
+        if not pending:
+            break
+        yield workers.result(pending.popleft())
     if failure is not None:
         raise failure
 
 
-__all__ = ["BLOCK_SIZE", "IN_FLIGHT", "PolicyLoadError", "WorkerError", "run_blocks", "source_of", "start_method",
-           "usable_cores"]
+def read_and_work(work: Callable[..., Any], job: Any, r: Range, index: int) -> tuple[Any, RangeRead]:
+    """A worker's part with a byte range: `work` on the records it reads there, and what it read."""
+    read = RangeRead()
+    out = work(job, read_range(r, read), index)
+    return out, read
+
+
+def _from_ranges(work, job, split: Split, ranges: Iterator[Range], jobs: int, block_size: int) -> Iterator[Any]:
+    """The ranges read and worked on by the workers, yielded in order, each checked against what the
+    range before it read: one started from a wrong line or row (blank lines, a quote inside a
+    cell, that the parent's count could not know) is sent again from the right one, with those
+    in flight behind it; from a range not plainly read on, the parent reads the rest in blocks."""
+    workers = _Workers(jobs)
+    try:
+        point = split.start()
+        shift = (0, 0)
+        pending: deque = deque()  # (range as sent, index, future)
+        index = 0
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < jobs * IN_FLIGHT:
+                r = next(ranges, None)
+                if r is None:
+                    exhausted = True
+                    break
+                r = r.at(r.line + shift[0], r.row + shift[1])
+                pending.append((r, index, workers.submit(read_and_work, work, job, r, index)))
+                index += 1
+            if not pending:
+                break
+            r, at, future = pending.popleft()
+            if (r.line, r.row) != (point.line, point.row):  # sent before the range ahead of it was read
+                moved = (point.line - r.line, point.row - r.row)
+                shift = (shift[0] + moved[0], shift[1] + moved[1])
+                again = [(r, at)] + [(p[0], p[1]) for p in pending]
+                for p in [(r, at, future), *pending]:
+                    p[2].cancel()  # (one already running finishes, unread)
+                pending.clear()
+                for a, i in again:
+                    a = a.at(a.line + moved[0], a.row + moved[1])
+                    pending.append((a, i, workers.submit(read_and_work, work, job, a, i)))
+                continue
+            out, read = workers.result(future)
+            if not read.clean:
+                for p in pending:
+                    p[2].cancel()
+                index = at
+                break
+            yield out
+            point = point.after(r, read)
+        if point.offset >= split.size:
+            split.finish(point)
+            return
+        yield from _in_blocks(workers, work, job, deque(), _blocks(split.rest(point), block_size), index)
+    finally:
+        workers.close()
+
+
+__all__ = ["BLOCK_BYTES", "BLOCK_SIZE", "IN_FLIGHT", "PolicyLoadError", "WorkerError", "read_and_work", "run_blocks",
+           "source_of", "start_method", "usable_cores"]

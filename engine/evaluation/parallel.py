@@ -171,7 +171,7 @@ def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool, **
     return writer, buf
 
 
-def evaluate_job(job: EvaluateJob, block: list, index: int, policy: Policy | None = None) -> BlockOut:
+def evaluate_job(job: EvaluateJob, block: Iterable, index: int, policy: Policy | None = None) -> BlockOut:
     """A worker's part: evaluate, explain, tally and render one block, record by record (no
     block of results kept alive: the garbage collector would walk them again and again)."""
     compiled = policy if policy is not None else compile_ref(job.policy)
@@ -187,7 +187,9 @@ def evaluate_job(job: EvaluateJob, block: list, index: int, policy: Policy | Non
     else:
         results = []
     statuses = out.statuses
-    for i, item in enumerate(block):
+    records = 0
+    for i, item in enumerate(block):  # a list of records, or the Source items of a byte range as they are read
+        records = i + 1
         r = evaluator.evaluate(source_of(item, i + 1))
         statuses[r.status] = statuses.get(r.status, 0) + 1
         if explain is not None and job.explain_lang is not None:
@@ -202,7 +204,7 @@ def evaluate_job(job: EvaluateJob, block: list, index: int, policy: Policy | Non
             if not job.ship_env:
                 r.env = r.trace = None
             results.append(r)
-    out.records, out.ok, out.error = len(block), statuses.get("ok", 0), statuses.get("error", 0)
+    out.records, out.ok, out.error = records, statuses.get("ok", 0), statuses.get("error", 0)
     out.population = run.tallies if run is not None else None
     out.fairness = fair.counts if fair is not None else None
     out.text = buf.getvalue() if buf is not None else None

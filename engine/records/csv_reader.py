@@ -14,6 +14,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from kinerja.i18n import _, ngettext, num
@@ -66,7 +67,7 @@ def sniff_delimiter(header: str) -> str:
 def read_csv(stream: IO[bytes], notes: list[str] | None = None) -> Iterator[Source]:
     text = _text(stream)
     try:
-        yield from _csv_rows(text, notes if notes is not None else [])
+        yield from csv_rows(text, notes if notes is not None else [])
     finally:
         with contextlib.suppress(ValueError):  # already detached
             text.detach()  # the caller owns (and closes) the byte stream
@@ -82,7 +83,7 @@ class _Lines:
     reads (a generator: the per-line cost stays small)."""
 
     def __init__(self, text: io.TextIOWrapper, last: int):
-        self.text, self.last, self.header_lines = text, last, last
+        self.text, self.last = text, last
         self.held: list[str] = []  # the lines of the record being read, from line `first`
         self.first = last + 1
         self.replay: list[tuple[int, str]] = []  # reversed: pop() gives the next line
@@ -90,10 +91,6 @@ class _Lines:
         self.too_long: set[int] = set()
         self.ended_inside = False
         self.feed = self._feed()
-
-    @property
-    def data_lines(self) -> int:
-        return self.last - self.header_lines - self.blank
 
     def _feed(self) -> Iterator[str]:
         readline, held, replay = self.text.readline, self.held, self.replay
@@ -151,7 +148,7 @@ def _alone(line: str, header: list[str], delimiter: str) -> dict | None:
         return dict(zip(header, line.rstrip("\r\n").split(delimiter)))
 
 
-def _csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
+def csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
     try:
         header_line = text.readline(MAX_HEADER_LINE)
     except UnicodeDecodeError:
@@ -179,68 +176,111 @@ def _csv_header(text: io.TextIOWrapper) -> tuple[list[str], str]:
     return header, delimiter
 
 
-def _csv_rows(text: io.TextIOWrapper, notes: list[str]) -> Iterator[Source]:
-    header, delimiter = _csv_header(text)
-    lines = _Lines(text, 1)
+@dataclass
+class CsvState:
+    """Where a CSV reader stands between two records: the header it read, the physical lines and
+    the records read so far, and what the closing note counts. A reader can start from one in
+    the middle of a file (a worker's byte range, records/ranges.py) and reads exactly as the
+    reader of the whole file would from there. `clean` turns False when a bounded reader meets
+    anything that reads lines again or runs past its end (the range is then read by the parent)."""
+
+    header: list[str]
+    delimiter: str
+    line: int = 1  # physical lines read (the header is line 1)
+    row: int = 0  # records read
+    blank: int = 0  # blank lines skipped
+    spans: list[tuple[int, int]] = field(default_factory=list)  # (first line, lines) of records over several
+    # lines: the first six (the note shows five, then "…")
+    clean: bool = True
+
+
+def csv_rows(text: io.TextIOWrapper, notes: list[str], state: CsvState | None = None,
+              bounded: bool = False) -> Iterator[Source]:
+    """The records of `text`, from the header (state None) or from `state` on; `state` is kept up
+    to date. `bounded`: the text is one range of a file: stop at the first record that is not
+    plainly read (state.clean False) and leave the closing note to the caller."""
+    if state is None:
+        state = CsvState(*csv_header(text))
+    header, delimiter = state.header, state.delimiter
+    lines = _Lines(text, state.line)
     held, width, comma = lines.held, len(header), delimiter == ";"
     reader = csv.reader(lines.feed, delimiter=delimiter)
     line_word = _("line {number}")  # looked up once: this loop runs once per record
-    row = 0
-    spans: list[tuple[int, int]] = []  # (first line, lines) of records over several lines
-    while True:
-        held.clear()
-        try:
-            cells = next(reader)
-            problem = None
-            if len(held) > 1:
-                if lines.ended_inside:
+    row = state.row
+    spans = state.spans
+    try:
+        while True:
+            held.clear()
+            try:
+                cells = next(reader)
+                problem = None
+                if len(held) > 1:
+                    if lines.ended_inside:
+                        problem = _("a quote opened on line {first} is never closed before the end of the file: "
+                                    "a stray \"?").format(first=lines.first)
+                    elif _swallowed(cells, delimiter, width):
+                        problem = (_("a quoted cell opened on line {first} runs over {held} lines that look like "
+                                     "records: a stray \" (a quote that is never closed)?")
+                                   .format(first=lines.first, held=len(held)))
+                elif lines.ended_inside and held:
                     problem = _("a quote opened on line {first} is never closed before the end of the file: "
                                 "a stray \"?").format(first=lines.first)
-                elif _swallowed(cells, delimiter, width):
-                    problem = (_("a quoted cell opened on line {first} runs over {held} lines that look like records: "
-                                 "a stray \" (a quote that is never closed)?").format(first=lines.first,
-                                                                                      held=len(held)))
-            elif lines.ended_inside and held:
-                problem = _("a quote opened on line {first} is never closed before the end of the file: "
-                            "a stray \"?").format(first=lines.first)
-        except StopIteration:
-            break
-        except UnicodeDecodeError:
-            raise RecordsError(not_utf8(text.buffer, lines.last)) from None
-        except _Runaway as exc:
-            problem = str(exc)
-        except csv.Error as exc:
-            problem = _("CSV error: {exc}").format(exc=exc) + (_(" (in the record starting here, over {held} lines)")
-                                                               .format(held=len(held))
-                                             if len(held) > 1 else "")
-        if problem is not None:
-            if not held:
+            except StopIteration:
                 break
-            n, opening, lines.ended_inside = len(held), held[0], False
-            first = lines.again()
-            if n > 1:
-                problem += ngettext("; the {n} line after it is read again", "; the {n} lines after it are read again",
-                                    n - 1).format(n=n - 1)
+            except UnicodeDecodeError:
+                if bounded:
+                    state.clean = False
+                    return
+                raise RecordsError(not_utf8(text.buffer, lines.last)) from None
+            except _Runaway as exc:
+                problem = str(exc)
+            except csv.Error as exc:
+                problem = _("CSV error: {exc}").format(exc=exc) + (_(" (in the record starting here, over {held} "
+                                                                     "lines)").format(held=len(held))
+                                                                   if len(held) > 1 else "")
+            if problem is not None:
+                if not held:
+                    break
+                if bounded:  # lines read again, maybe across the range's end: the parent reads it
+                    state.clean = False
+                    return
+                n, opening, lines.ended_inside = len(held), held[0], False
+                first = lines.again()
+                if n > 1:
+                    problem += ngettext("; the {n} line after it is read again",
+                                        "; the {n} lines after it are read again", n - 1).format(n=n - 1)
+                row += 1
+                yield Source(row, _alone(opening, header, delimiter), line_word.format(number=first),
+                             problem=problem, code="K410")
+                reader = csv.reader(lines.feed, delimiter=delimiter)
+                continue
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            first = lines.first
+            if len(held) > 1 and len(spans) < 6:
+                spans.append((first, len(held)))
             row += 1
-            yield Source(row, _alone(opening, header, delimiter), line_word.format(number=first), problem=problem,
-                         code="K410")
-            reader = csv.reader(lines.feed, delimiter=delimiter)
-            continue
-        if not cells or all(not c.strip() for c in cells):
-            continue
-        first = lines.first
-        if len(held) > 1:
-            spans.append((first, len(held)))
-        row += 1
-        if len(cells) > width and any(c.strip() for c in cells[width:]):
-            problem = _("the line has {cells} cells but the header has {width} columns").format(cells=len(cells),
-                                                                                                width=width)
-        yield Source(row, dict(zip(header, cells)), line_word.format(number=first), problem=problem,
-                     decimal_comma=comma)
-    if lines.data_lines != row:
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                problem = _("the line has {cells} cells but the header has {width} columns").format(cells=len(cells),
+                                                                                                    width=width)
+            yield Source(row, dict(zip(header, cells)), line_word.format(number=first), problem=problem,
+                         decimal_comma=comma)
+    finally:
+        state.line, state.row, state.blank = lines.last, row, state.blank + lines.blank
+        if held or lines.replay:
+            state.clean = False
+    if not bounded:
+        closing_note(state, notes)
+
+
+def closing_note(state: CsvState, notes: list[str]) -> None:
+    """The note of a file whose records are not one a data line (records over several lines,
+    error rows), as the reader of the whole file ends with."""
+    data_lines = state.line - 1 - state.blank
+    if data_lines != state.row:
+        spans = state.spans
         shown = ", ".join(_("line {a} ({n} lines)").format(a=a, n=n) for a,
                           n in spans[:5]) + (" …" if len(spans) > 5 else "")
         notes.append(_("the file has {data_lines} data lines and {row} records were read: {value}")
-                     .format(data_lines=lines.data_lines, row=row, value=_("quoted cells with line breaks at {lines}")
+                     .format(data_lines=data_lines, row=state.row, value=_("quoted cells with line breaks at {lines}")
                              .format(lines=shown) if spans else _("see the error rows")))
-

@@ -134,6 +134,25 @@ def _closest(f: FieldDef, headers: list[str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class FieldNames:
+    """What a column is matched to a field by (its id, label and aliases) and nothing else of the
+    field: it pickles, so worker processes rename the records they read exactly as the parent's
+    HeaderMatch does (match_header's renaming reads only these; the report is not made there)."""
+
+    name: str
+    label: str | None = None
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    default: Any = None
+    required_when: tuple = ()
+
+
+def names_only(fields: dict[str, FieldDef]) -> dict[str, Any]:
+    """The fields as FieldNames (see there)."""
+    return {name: FieldNames(name, f.label, tuple(f.aliases)) for name, f in fields.items()}
+
+
 class HeaderMatch:
     """Renames each record's columns to field ids. The first record's header is matched (and
     reported) when `start()` is called, before any row is evaluated; a record with other keys
@@ -154,6 +173,16 @@ class HeaderMatch:
                 self.report = self._bind(source.data)[1]
             break
         return self.report
+
+    def split(self, block_bytes: int):
+        """The file cut in byte ranges for workers to read, each record renamed as here
+        (records/ranges.py); None where the records cannot be read that way."""
+        split = getattr(self.sources, "split", None)
+        return split(block_bytes, names_only(self.fields)) if split is not None else None
+
+    def close(self) -> None:
+        """Close the records read (their file), when they are not read to the end."""
+        getattr(self.sources, "close", lambda: None)()
 
     def _bind(self, data: dict) -> tuple[dict[str, str] | None, ColumnReport]:
         rename, report = match_header(self.fields, list(data))

@@ -129,10 +129,12 @@ def _source(row: int, data: Any, where: str, raw: str, decoder: _Decoder) -> Sou
     return Source(row, data, where, problem=problem, code=code)
 
 
-def read_jsonl(stream: IO[bytes]) -> Iterator[Source]:
+def read_jsonl(stream: IO[bytes], line: int = 0, row: int = 0) -> Iterator[Source]:
+    """One record a line; from the start of the file, or after `line` lines and `row` records (a
+    worker's byte range, records/ranges.py)."""
     decoder = _Decoder()
     line_word = _("line {number}")  # looked up once: the loop runs once per record
-    row = number = 0
+    number = line
     while True:
         raw = stream.readline(MAX_RECORD_BYTES + 1)
         if not raw:

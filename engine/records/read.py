@@ -8,7 +8,8 @@ records/coerce.py's job. The CLI builds its `--input-format` choices from `FORMA
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 from kinerja.i18n import _, os_reason
 from kinerja.records.csv_reader import read_csv
 from kinerja.records.json_reader import read_json, read_jsonl
+from kinerja.records.ranges import Split, split_file
 from kinerja.records.source import RecordsError, Source
 from kinerja.records.yaml_reader import read_yaml
 
@@ -103,19 +105,60 @@ def open_binary(name: str, stdin: IO[bytes] | None = None) -> IO[bytes]:
         raise RecordsError(_("cannot read {name}: {value}").format(name=name, value=os_reason(exc))) from None
 
 
-def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,
-                 sheet: str | None = None, header_row: int | None = None, mapping: Mapping | None = None,
-                 notes: list[str] | None = None) -> Iterator[Source]:
-    """Stream the records of one file. Raises RecordsError only for the file as a whole.
-    `notes` collects what a reader skipped on purpose (xlsx: empty rows, merged cells)."""
-    reader = reader_for(name, fmt)
-    options = ReadOptions(name, sheet, header_row, mapping, notes if notes is not None else [])
+class Records:
+    """The records of one file, streamed: an iterator of Source (the file is opened at the first
+    record). `split` cuts a CSV or JSONL file into byte ranges that worker processes read on
+    their own (records/ranges.py)."""
+
+    def __init__(self, name: str, fmt: str | None, options: ReadOptions, stdin: IO[bytes] | None):
+        self.name, self.fmt, self.options, self.stdin = name, fmt, options, stdin
+        self._opened: list[IO[bytes]] = []  # the stream, once the first record is asked for
+        self._it = _read(name, fmt, options, stdin, self._opened)  # (no reference back to self: when
+        # the records are dropped unfinished, the generator closes the file at once, not in a cycle)
+
+    def __iter__(self) -> Iterator[Source]:
+        return self
+
+    def __next__(self) -> Source:
+        return next(self._it)
+
+    def close(self) -> None:
+        self._it.close()
+
+    def split(self, block_bytes: int, fields: dict | None = None) -> Split | None:
+        """The file in byte ranges of about `block_bytes`, their columns renamed to `fields`
+        (headers.FieldNames) as a HeaderMatch does; None where the parent must read it (standard
+        input, a column mapping, a format other than CSV and JSONL, or a file the ranges could not
+        read exactly)."""
+        if self.name == "-" or self.options.mapping is not None or not os.path.isfile(self.name):
+            return None
+        try:
+            fmt = reader_for(self.name, self.fmt).name
+        except (RecordsError, ValueError):
+            return None
+        opened = self._opened[0] if self._opened else None
+        return split_file(self.name, fmt, block_bytes, self.options.notes, fields, opened)
+
+
+def _read(name: str, fmt: str | None, options: ReadOptions, stdin: IO[bytes] | None,
+          opened: list[IO[bytes]]) -> Generator[Source, None, None]:
+    reader = reader_for(name, fmt)  # as the first record is asked for, as the file is opened
     stream = open_binary(name, stdin)
+    opened.append(stream)
     try:
         source = reader.read(stream, options)
-        if mapping is not None and not reader.maps_columns:
-            source = mapping.apply(source)
+        if options.mapping is not None and not reader.maps_columns:
+            source = options.mapping.apply(source)
         yield from source
     finally:
         if stream is not stdin:
             stream.close()
+
+
+def read_records(name: str, fmt: str | None = None, *, stdin: IO[bytes] | None = None,
+                 sheet: str | None = None, header_row: int | None = None, mapping: Mapping | None = None,
+                 notes: list[str] | None = None) -> Records:
+    """Stream the records of one file. Raises RecordsError only for the file as a whole.
+    `notes` collects what a reader skipped on purpose (xlsx: empty rows, merged cells)."""
+    options = ReadOptions(name, sheet, header_row, mapping, notes if notes is not None else [])
+    return Records(name, fmt, options, stdin)

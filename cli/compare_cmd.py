@@ -10,7 +10,6 @@ from kinerja.cli.common import EXIT_FINDINGS, EXIT_OK, Output, fail, load_policy
 from kinerja.cli.population_opts import load_units, org_predikat_option, units_option
 from kinerja.cli.run_cmds import (
     Progress,
-    estimate_records,
     jobs_option,
     match_columns,
     open_records,
@@ -64,7 +63,7 @@ def compare(policy_a, policy_b, records, by_output, group_by, favourable, min_gr
     except RecordsError as exc:
         fail(str(exc))
     sources = match_columns({**b.fields, **a.fields}, sources, records, input_format)
-    progress = Progress(estimate_records(records, input_format))
+    progress = Progress.of(records, input_format)
     try:
         comparison = compare_records(a, b, sources, options, refs=(policy_a, policy_b), jobs=resolve_jobs(jobs),
                                      tick=progress.tick)

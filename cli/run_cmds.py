@@ -93,6 +93,12 @@ class Progress:
         self.shown = False
         self.done_n = 0
 
+    @classmethod
+    def of(cls, records: str, fmt: str | None) -> Progress:
+        """The progress of a run over this records file: its records are counted (one more pass
+        over the file) only when the bar can be seen."""
+        return cls(estimate_records(records, fmt) if sys.stderr.isatty() else None)
+
     def tick(self, n: int) -> None:
         if not self.enabled or n % 500 or time.perf_counter() - self.start <= 1.0:
             return
@@ -209,7 +215,7 @@ def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns,
     # The header is matched (and the file opened) before the output exists: a run that stops
     # here leaves no file behind.
     sources = match_columns(compiled.fields, sources, records, input_format)
-    progress = Progress(estimate_records(records, input_format))
+    progress = Progress.of(records, input_format)
     out = Output(output, binary=kind.binary)
     counts = job.counts
     try:

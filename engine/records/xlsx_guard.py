@@ -9,13 +9,16 @@ costs 128 KB of memory. `cell_value` turns a cut cell into a K410 error on its f
 
 from __future__ import annotations
 
+import secrets
 import zipfile
 
 from kinerja.i18n import _
 from kinerja.limits import MAX_CELL
 from kinerja.records.source import RecordsError
 
-CUT = "\ue000kinerja:cut\ue000"  # private-use characters: never in a real cell
+# Private-use characters around a word no file can know: a number drawn for this process, so a
+# cell whose text imitates the mark is read as the text it is, never as a cut cell.
+CUT = f"\ue000kinerja:cut:{secrets.token_hex(8)}\ue000"
 _CUT = CUT.encode("utf-8")
 _DECLARATIONS = (b"<!DOCTYPE", b"<!ENTITY")
 _CHUNK = 64 * 1024  # smaller than MAX_CELL, so a run too long always crosses a read

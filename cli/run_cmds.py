@@ -195,8 +195,8 @@ def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns,
     if kind.needs_file and (not output or output == "-"):
         fail(_(kind.needs_file))
     if with_explain and not kind.explanations:
-        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx always has an explanation "
-               "sheet; for one employee use kinerja explain)").format(fmt=fmt))
+        fail(_("--explain adds explanations to json or jsonl rows, not to {fmt} (xlsx has an explanation sheet: "
+               "--explain-sheet; for one employee use kinerja explain)").format(fmt=fmt))
     if columns and not kind.columns:
         fail(_("--columns chooses the columns of the table format, not of {fmt}").format(fmt=fmt))
     if explain_sheet is not None and not kind.explain_sheet:

@@ -123,3 +123,19 @@ CHUNKS = st.sampled_from(["1", "Ani", ",", ";", "\t", "\"", "\"\"", "\n", "\r\n"
        body=st.lists(CHUNKS, max_size=40).map("".join))
 def test_generated_csv_reads_the_same(header, body, monkeypatch):
     _same((header + body).encode(), monkeypatch)
+
+
+def test_header_match_renames_records_whose_keys_change_between_records():
+    """HeaderMatch keeps the renaming of the record before (no hashing of equal keys); a record
+    with other keys (JSON lines differ) is still matched on its own, and back again."""
+    from kinerja.model import FieldDef
+    from kinerja.records.headers import HeaderMatch
+
+    fields = {"nip": FieldDef("nip", "nip", "NIP"), "unit_kerja": FieldDef("unit_kerja", "string", "Unit kerja")}
+    records = [{"NIP": "1", "Unit kerja": "A"}, {"NIP": "2", "Unit kerja": "B"}, {"nip": "3", "unit_kerja": "C"},
+               {"NIP": "4", "Unit kerja": "D"}, {"Unit kerja": "E", "NIP": "5"}, "not a dict", {"NIP": "6"}]
+    match = HeaderMatch(fields, [Source(i + 1, data) for i, data in enumerate(records)])
+    match.start()
+    assert [s.data for s in match] == [
+        {"nip": "1", "unit_kerja": "A"}, {"nip": "2", "unit_kerja": "B"}, {"nip": "3", "unit_kerja": "C"},
+        {"nip": "4", "unit_kerja": "D"}, {"unit_kerja": "E", "nip": "5"}, "not a dict", {"nip": "6"}]

@@ -164,6 +164,8 @@ class HeaderMatch:
         self.first: Source | None = None
         self.report: ColumnReport | None = None
         self._cache: dict[tuple, dict[str, str] | None] = {}
+        self._keys: tuple | None = None  # the keys of the record before and their renaming: most often
+        self._rename: dict[str, str] | None = None  # every record's (equal tuples: no hashing)
 
     def start(self) -> ColumnReport | None:
         """Read the first record (this may raise the reader's RecordsError) and match its header."""
@@ -194,15 +196,20 @@ class HeaderMatch:
         if self.first is not None:
             yield self._apply(self.first)
             self.first = None
+        apply = self._apply
         for source in self.sources:
-            yield self._apply(source)
+            yield apply(source)
 
     def _apply(self, source: Source) -> Source:
         data = source.data
         if not isinstance(data, dict):
             return source
         keys = tuple(data)
-        rename = self._cache[keys] if keys in self._cache else self._bind(data)[0]
+        if keys == self._keys:
+            rename = self._rename
+        else:
+            rename = self._cache[keys] if keys in self._cache else self._bind(data)[0]
+            self._keys, self._rename = keys, rename
         if rename is None:
             return source
         out = {rename.get(k, k): v for k, v in data.items()}

@@ -301,3 +301,37 @@ def test_a_semicolon_csv_keeps_its_decimal_comma_in_every_block(tmp_path):
     rows = [json.loads(x) for x in one[1].decode().splitlines()]
     assert [r["outputs"]["kategori_potensial"] for r in rows[:2]] == ["Menengah", "Menengah"]  # 80,5 and 81,5
     assert [r["status"] for r in rows] == ["ok"] * 30
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_rows_shipped_as_bytes_are_the_bytes_of_one_process(tmp_path, fmt):
+    # With -o the workers encode their rows and the parent copies the bytes (parallel.byte_rows):
+    # text beyond ASCII and a line separator, shown in each row's error about its `golongan` (and a
+    # lone surrogate, which only JSON can carry: its row is a K411 error), must come out exactly as
+    # one process writes them.
+    names = ["Ñoño Pérez", "Dewi\u2028Sartika", "Budi \U0001F600", "Sri \ud800 Wahyuni", "Ahmad, S.H.", "Rina"] * 4
+    lines = []
+    for i, name in enumerate(names):
+        rating = "Sesuai Ekspektasi"
+        lines.append(json.dumps({"nip": f"19850101201001{1000 + i}", "nama": name, "jenis_asn": "PNS",
+                                 "golongan": name, "jenis_jabatan": "Pelaksana", "rating_hasil_kerja": rating,
+                                 "rating_perilaku_kerja": rating, "tahun_dalam_pangkat": 2, "jp_pengembangan": 20,
+                                 "hukuman_disiplin": "tidak_ada", "predikat_tahun_lalu": "Baik"}))
+    records = tmp_path / "pegawai.jsonl"
+    records.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["evaluate", str(NATIONAL), str(records), "--format", fmt]
+    one = run([*args, "--jobs", "1"], tmp_path, f"one.{fmt}")
+    two = run([*args, "--jobs", "2"], tmp_path, f"two.{fmt}")
+    assert one == two and one[0] == 1 and one[1].count("Ñoño Pérez".encode()) == 4
+
+
+def test_byte_rows_only_for_a_utf8_file_that_replaces_with_backslashes(tmp_path):
+    path = tmp_path / "out.txt"
+    with open(path, "w", encoding="utf-8", newline="", errors="backslashreplace") as fh:
+        assert parallel.byte_rows(fh) == "utf-8"
+    with open(path, "w", encoding="utf-8") as fh:  # strict: a lone surrogate must still fail as it would
+        assert parallel.byte_rows(fh) is None
+    with open(path, "w", encoding="latin-1", errors="backslashreplace") as fh:
+        assert parallel.byte_rows(fh) is None
+    assert parallel.byte_rows(io.StringIO()) is None
+    assert parallel.byte_rows(None) is None

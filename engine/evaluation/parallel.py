@@ -14,6 +14,7 @@ tallies in input order. The bytes are those of `--jobs 1`.
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 from collections.abc import Callable, Iterable
@@ -142,6 +143,7 @@ class EvaluateJob:
     # module-level function (it pickles by name), kinerja.explanation.explain.explain
     tallies: Tallies = field(default_factory=Tallies)
     ship_env: bool = False  # shipped results keep their env (the xlsx writer explains from it)
+    encoding: str | None = None  # rendered rows come back as bytes in this encoding (`byte_rows`)
 
 
 @dataclass
@@ -153,10 +155,22 @@ class BlockOut:
     ok: int = 0
     error: int = 0
     statuses: dict = field(default_factory=dict)  # status → records (ok, error, and any other)
-    text: str | None = None  # the rendered rows (a streaming writer)
+    text: str | bytes | None = None  # the rendered rows (a streaming writer), as bytes with `encoding`
     results: list[Result] | None = None  # or the results themselves
     population: list | None = None  # PopulationRun tallies
     fairness: dict | None = None  # FairnessTally counts
+
+
+def byte_rows(out: Any) -> str | None:
+    """The encoding in which workers can render rows for `out` as bytes, or None: `out` is a
+    text file that writes UTF-8 with backslashreplace, on a system whose line end is "\n" (a
+    file `-o` opened, cli/common.py Output), whose bytes are then exactly what writing the text would give. The parent
+    only copies them (no decoding and encoding again in the one process that writes)."""
+    if not isinstance(out, io.TextIOWrapper) or out.errors != "backslashreplace":
+        return None
+    if codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":  # "\n" written as it is
+        return None
+    return "utf-8"
 
 
 def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool, **options) -> tuple[Any, io.StringIO]:
@@ -207,7 +221,8 @@ def evaluate_job(job: EvaluateJob, block: Iterable, index: int, policy: Policy |
     out.records, out.ok, out.error = records, statuses.get("ok", 0), statuses.get("error", 0)
     out.population = run.tallies if run is not None else None
     out.fairness = fair.counts if fair is not None else None
-    out.text = buf.getvalue() if buf is not None else None
+    if buf is not None:  # encoded here, in the worker, when the parent's file takes bytes (`byte_rows`)
+        out.text = buf.getvalue().encode(job.encoding, "backslashreplace") if job.encoding else buf.getvalue()
     out.results = results
     return out
 

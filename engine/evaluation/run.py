@@ -17,7 +17,7 @@ from kinerja.evaluation.annual import AnnualRun
 from kinerja.evaluation.blocks import run_blocks
 from kinerja.evaluation.evaluator import Evaluator, Result
 from kinerja.evaluation.fairness import FairnessTally
-from kinerja.evaluation.parallel import EvaluateJob, PolicyRef, Tallies, evaluate_job
+from kinerja.evaluation.parallel import EvaluateJob, PolicyRef, Tallies, byte_rows, evaluate_job
 from kinerja.evaluation.population import PopulationRun
 from kinerja.model import Policy
 from kinerja.records.units import UnitCheck, Units, prepare
@@ -172,7 +172,8 @@ class EvaluateRun:
                           else None, options, keep_env=self.evaluator.keep_env,
                           explain_lang=self.explain_lang if self.explainer is not None else None,
                           explainer=self.explainer,
-                          tallies=self.tally.tallies(), ship_env=self.keep_values)
+                          tallies=self.tally.tallies(), ship_env=self.keep_values,
+                          encoding=byte_rows(getattr(writer, "out", None)))
         for block in run_blocks(evaluate_job, job, sources, self.jobs,
                                 local=lambda block, index: evaluate_job(job, block, index, compiled)):
             if block.text is not None:

@@ -140,6 +140,15 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
     return _encode_str(str(value))
 
 
+def put_rows(out: IO[Any], text: str | bytes) -> None:
+    """Write rendered rows: bytes go to the file's buffer, after the text written before them."""
+    if isinstance(text, bytes):
+        out.flush()
+        out.buffer.write(text)  # type: ignore[attr-defined]  # a text file whose rows come as bytes has one
+    else:
+        out.write(text)
+
+
 class Writer:
     """A results writer: made once per run with one signature for every format, given each result
     in input order (`write`), closed at the end. A writer uses the options its format needs:
@@ -163,9 +172,10 @@ class Writer:
     def write(self, result: Result) -> None:
         raise NotImplementedError
 
-    def write_text(self, text: str) -> None:
-        """Rows rendered apart by a writer of the same class."""
-        self.out.write(text)
+    def write_text(self, text: str | bytes) -> None:
+        """Rows rendered apart by a writer of the same class: text, or the bytes of that text
+        for an output file that takes them (evaluation/parallel.py `byte_rows`)."""
+        put_rows(self.out, text)
 
     def close(self) -> None:
         pass
@@ -235,9 +245,9 @@ class JsonWriter(JsonlWriter):
         self.first = False
         self.out.write(_one_line(self.line(result)))
 
-    def write_text(self, text: str) -> None:
+    def write_text(self, text: str | bytes) -> None:
         if text:
-            self.out.write(text)
+            put_rows(self.out, text)
             self.first = False
 
     def close(self) -> None:

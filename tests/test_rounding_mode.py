@@ -169,3 +169,19 @@ def test_scorecard_indicators_follow_the_statement(tmp_path, mode, a, total, kel
     assert findings == []
     out = evaluate_record(policy, {"nip": NIP, "x": 2}).outputs
     assert (out["a"], out["b"], out["total"], out["kelas"]) == (a, a, total, kelas)
+
+
+def test_a_rounder_remembers_numbers_by_their_written_form(monkeypatch):
+    # make_rounder keeps what it rounded, keyed by str(value): -0 and 0 are equal Decimals but
+    # round to -0.00 and 0.00 (exact places), so a key that merged them would give the wrong one.
+    from kinerja.model import rounding
+
+    r = rounding.make_rounder(2, "half_up", exact=True)
+    assert [str(r(Decimal(s))) for s in ("0", "-0", "0", "1.005", "1.0050", "-0")] == \
+        ["0.00", "-0.00", "0.00", "1.01", "1.01", "-0.00"]
+    monkeypatch.setattr(rounding, "ROUNDED_KEPT", 3)
+    r = rounding.make_rounder(1, "half_even", exact=False)
+    got = [str(r(Decimal(f"0.{i}5"))) for i in range(10)] * 2  # ten numbers, twice
+    assert got == ["0", "0.2", "0.2", "0.4", "0.4", "0.6", "0.6", "0.8", "0.8", "1"] * 2
+    seen = r.__closure__[r.__code__.co_freevars.index("seen")].cell_contents
+    assert len(seen) == 3  # bounded: a file of ever new numbers stops adding at the limit

@@ -34,8 +34,28 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
     policy default: 8 stays 8, 88.00 becomes 88, 3.14159 becomes 3.14)."""
     quantum, rounding = Decimal(1).scaleb(-places), ROUNDING_MODES[mode]
     wide = Context(prec=MAX_NUMBER_EXPONENT + 1 + places + 2)  # any number within the limits, to `places`
+    # Numbers rounded before, by their written form (str of a Decimal is exact: 1.0 and 1 differ):
+    # a policy computes the same few numbers again and again (12.5 × 75 / 100 for every
+    # Ahli Pertama rated Baik). Bounded: a file of ever new numbers stops adding at the limit.
+    seen: dict[str, Decimal] = {}
 
     def rounder(value):
+        if value.__class__ is Decimal:
+            if value and value.same_quantum(_ONE) and not exact:  # a whole number written plainly
+                if value.adjusted() > MAX_NUMBER_EXPONENT:
+                    raise NumberLimit(value)
+                return value  # already as shown (within the limits it has at most 21 digits)
+            key = str(value)
+            hit = seen.get(key)
+            if hit is not None:
+                return hit
+            result = _round(value)
+            if len(seen) < ROUNDED_KEPT:
+                seen[key] = result
+            return result
+        return _round(value)
+
+    def _round(value):
         if not isinstance(value, Decimal) or not value.is_finite():
             return value
         if value and value.adjusted() > MAX_NUMBER_EXPONENT:
@@ -52,6 +72,9 @@ def make_rounder(places: int, mode: str = "half_up", exact: bool = True) -> Call
         return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value  # 2E+1 reads as 20
 
     return rounder
+
+
+ROUNDED_KEPT = 4096  # numbers each rounder remembers (make_rounder)
 
 
 def keep(value):

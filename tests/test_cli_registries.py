@@ -79,7 +79,8 @@ def test_the_xlsx_writer_is_a_binary_file_with_its_three_sheets(tmp_path):
     (["--format", "xlsx"], "kinerja: --format xlsx needs -o FILE.xlsx\n"),
     (["--format", "xlsx", "-o", "-"], "kinerja: --format xlsx needs -o FILE.xlsx\n"),
     (["--format", "csv", "--explain"], "kinerja: --explain adds explanations to json or jsonl rows, not to csv (xlsx "
-                                       "has an explanation sheet: --explain-sheet; for one employee use kinerja explain)\n"),
+                                       "has an explanation sheet: --explain-sheet; for one employee use kinerja "
+                                       "explain)\n"),
     (["--format", "json", "--columns", "nama"], "kinerja: --columns chooses the columns of the table format, not "
                                                 "of json\n"),
 ], ids=["xlsx-to-stdout", "xlsx-to-dash", "explain-csv", "columns-json"])

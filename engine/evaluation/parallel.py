@@ -30,7 +30,6 @@ from kinerja.findings import has_errors
 from kinerja.i18n import _
 from kinerja.model import Policy
 from kinerja.policy.documents import Document, find_policy, read_document, resolve
-from kinerja.records.source import Source
 
 _COMPILED: dict = {}  # PolicyRef → Policy, per process
 
@@ -162,20 +161,6 @@ class BlockOut:
     fairness: dict | None = None  # FairnessTally counts
 
 
-def _render(block: Iterable, evaluate: Callable, write: Callable, tally: Callable | None, statuses: dict) -> int:
-    """`evaluate_job`'s loop for a run that only renders and tallies each result: the same steps
-    in the same order, the bound methods looked up once. Returns how many records it read."""
-    records = 0
-    for item in block:
-        records += 1
-        r = evaluate(item if item.__class__ is Source else source_of(item, records))
-        statuses[r.status] = statuses.get(r.status, 0) + 1
-        if tally is not None:
-            tally(r)
-        write(r)
-    return records
-
-
 def byte_rows(out: Any) -> str | None:
     """The encoding in which workers can render rows for `out` as bytes, or None: `out` is a
     text file that writes UTF-8 with backslashreplace, on a system whose line end is "\n" (a
@@ -217,9 +202,6 @@ def evaluate_job(job: EvaluateJob, block: Iterable, index: int, policy: Policy |
         results = []
     statuses = out.statuses
     records = 0
-    if explain is None and writer is not None and fair is None:  # the common run, with less per record
-        records = _render(block, evaluator.evaluate, writer.write, run.add if run is not None else None, statuses)
-        block = ()
     for i, item in enumerate(block):  # a list of records, or the Source items of a byte range as they are read
         records = i + 1
         r = evaluator.evaluate(source_of(item, i + 1))

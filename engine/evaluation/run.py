@@ -150,9 +150,6 @@ class EvaluateRun:
 
     def _one_process(self, sources: Iterable, writer: Any, tick: Callable[[int], None]) -> None:
         counts, yearly = self.counts, self.yearly
-        if yearly is None and self.explainer is None:
-            self._plain(sources, writer, tick)
-            return
         for source in sources:
             result = self.evaluator.evaluate(source)
             counts.records += 1
@@ -165,27 +162,6 @@ class EvaluateRun:
         for r in yearly.finish() if yearly is not None else ():
             counts.annual[r.status] += 1
             self._emit(r, writer)
-
-    def _plain(self, sources: Iterable, writer: Any, tick: Callable[[int], None]) -> None:
-        """`_one_process` without annual results or explanations: the same steps per record, the
-        bound methods looked up once; the counts are added up as the run ends (or stops)."""
-        evaluate, write = self.evaluator.evaluate, writer.write
-        tally = self.tally.add if self.tally.active else None
-        statuses: dict[str, int] = {}
-        records = 0
-        try:
-            for source in sources:
-                result = evaluate(source)
-                records += 1
-                statuses[result.status] = statuses.get(result.status, 0) + 1
-                write(result)
-                if tally is not None:
-                    tally(result)
-                tick(records)
-        finally:
-            self.counts.records += records
-            for status, n in statuses.items():
-                self.counts.add(status, n)
 
     def _blocks(self, sources: Iterable, writer: Any, tick: Callable[[int], None]) -> None:
         """Blocks evaluated in worker processes, written in input order (the same bytes, counts and

@@ -45,22 +45,8 @@ def run(expr: Expression, env, kind: str, name: str, where: str = ""):
 
 
 def all_hold(conds: list[Expression], env, kind: str, name: str) -> bool:
-    """Every condition holds: `unmet(...) is None`, written out (it runs for every record)."""
-    for condition in conds:
-        try:
-            result = condition.fn(env)
-        except Exception:
-            result = None
-        if result is False:
-            return False
-        if result is not True:
-            try:
-                result = condition(env)
-            except EvalError as exc:
-                raise NodeError(kind, name, exc, "(when)") from None
-            if not result:
-                return False
-    return True
+    """Every condition holds."""
+    return unmet(conds, env, kind, name) is None
 
 
 def unmet(conds: list[Expression], env, kind: str, name: str) -> int | None:

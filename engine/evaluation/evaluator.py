@@ -54,6 +54,7 @@ class Evaluator:
         self.exclusions = policy.exclusions
         self.rules = [r for r in policy.rules if r.kind != EXCLUDED_KIND]
         cycle = policy.cycle
+        self.months_field = cycle.months_field if cycle is not None and cycle.months_field else None
         self.period_field = cycle.period_field if cycle is not None and cycle.annual_rules else None
         # a period row: the rules that follow from the year's appraisal only do not fire
         self.period_rules = [r for r in self.rules if self.period_field is None or r.id not in cycle.annual_rules]
@@ -80,8 +81,13 @@ class Evaluator:
             code = source.code if source.problem else "K407"
             return Result(source.row, "error", _nip_of(raw), errors=[{"code": code, "reason": reason}],
                           where=source.where, raw=raw)
-        values, problems = self.coercer.coerce(self.prepare(raw), self.policy.params, source.cells,
-                                               source.decimal_comma)
+        prepared = raw
+        months = self.months_field
+        if months is not None:  # `prepare`, without a call for a row that gives its months (most do)
+            given = raw.get(months)
+            if given.__class__ is not str or not given.strip():
+                prepared = self.policy.cycle.fill_months(raw)
+        values, problems = self.coercer.coerce(prepared, self.policy.params, source.cells, source.decimal_comma)
         return self.evaluate_coerced(source, values, problems)
 
     def prepare(self, raw: dict) -> dict:

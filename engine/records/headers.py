@@ -87,16 +87,7 @@ def _keys(f: FieldDef) -> list[str]:
 def match_header(fields: dict[str, FieldDef], header: Iterable[Any]) -> tuple[dict[str, str], ColumnReport]:
     """{header as written: field id} for the columns the policy reads, and the report."""
     header = [h for h in header if isinstance(h, str) and not h.startswith("\x00") and h.strip()]
-    index: dict[str, str] = {}
-    for name in fields:  # ids claim first, then labels, then aliases: an id is never shadowed
-        index.setdefault(header_key(name), name)
-    for name, f in fields.items():
-        if f.label and header_key(f.label):
-            index.setdefault(header_key(f.label), name)
-    for name, f in fields.items():
-        for alias in f.aliases:
-            if header_key(alias):
-                index.setdefault(header_key(alias), name)
+    index = _index(fields)
     claims: dict[str, list[str]] = {}
     for h in header:
         claimed = h if h in fields else index.get(header_key(h))
@@ -123,6 +114,42 @@ def match_header(fields: dict[str, FieldDef], header: Iterable[Any]) -> tuple[di
         else:
             report.optional.append(name)
     return rename, report
+
+
+def _index(fields: dict[str, Any]) -> dict[str, str]:
+    """header_key → the field a column of that key claims (ids first, then labels, then aliases:
+    an id is never shadowed)."""
+    index: dict[str, str] = {}
+    for name in fields:
+        index.setdefault(header_key(name), name)
+    for name, f in fields.items():
+        if f.label and header_key(f.label):
+            index.setdefault(header_key(f.label), name)
+    for name, f in fields.items():
+        for alias in f.aliases:
+            if header_key(alias):
+                index.setdefault(header_key(alias), name)
+    return index
+
+
+_KEPT: dict[tuple, bool] = {}  # (header, the fields' names) → keeps_names, per process (a few files a run)
+
+
+def keeps_names(fields: dict[str, Any], header: tuple[str, ...]) -> bool:
+    """Whether a HeaderMatch of `fields` gives back, as they are, the records read under `header`
+    (a CSV file's; any record has some of its columns: a short line has the first few): every
+    column is a field's own id or claims no field (match_header then renames nothing, whatever
+    the columns' subset)."""
+    key = (header, tuple((name, f.label, tuple(f.aliases)) for name, f in fields.items()))
+    kept = _KEPT.get(key)
+    if kept is None:
+        index = _index(fields)
+        kept = all(h in fields or index.get(header_key(h)) is None for h in header
+                   if isinstance(h, str) and not h.startswith("\x00") and h.strip())
+        if len(_KEPT) >= 64:
+            _KEPT.clear()
+        _KEPT[key] = kept
+    return kept
 
 
 def _closest(f: FieldDef, headers: list[str]) -> str | None:

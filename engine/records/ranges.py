@@ -26,7 +26,7 @@ from typing import Any
 
 from kinerja.limits import MAX_HEADER_LINE, MAX_RECORD_LINES
 from kinerja.records.csv_reader import CsvState, closing_note, csv_header, csv_rows
-from kinerja.records.headers import HeaderMatch
+from kinerja.records.headers import HeaderMatch, keeps_names
 from kinerja.records.json_reader import read_jsonl
 from kinerja.records.source import RecordsError, Source
 
@@ -105,20 +105,21 @@ def read_range(r: Range, read: RangeRead) -> Iterator[Source]:
         fh.seek(r.start)
         data = fh.read(r.end - r.start)
     if r.layout.fmt == "csv":
-        state = CsvState(list(r.layout.header), r.layout.delimiter, r.line, r.row)
+        layout = r.layout
+        state = CsvState(list(layout.header), layout.delimiter, r.line, r.row)
         text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="")
         sources = csv_rows(text, [], state, bounded=True)
-    else:
-        sources = read_jsonl(io.BytesIO(data), r.line, r.row)
-    rows = 0
-    for source in _renamed(r.layout.fields, sources):
-        rows += 1
-        yield source
-    if r.layout.fmt == "csv":
+        # the records as read when renaming would keep them as they are (one layer less a record)
+        yield from sources if layout.fields is None or keeps_names(layout.fields, layout.header) else \
+            HeaderMatch(layout.fields, sources)
         read.clean, read.lines, read.rows = state.clean, state.line - r.line, state.row - r.row
         read.blank, read.spans = state.blank, state.spans
-    else:
-        read.lines, read.rows = r.lines, rows
+        return
+    rows = 0
+    for source in _renamed(r.layout.fields, read_jsonl(io.BytesIO(data), r.line, r.row)):
+        rows += 1
+        yield source
+    read.lines, read.rows = r.lines, rows
 
 
 def _renamed(fields: dict | None, sources: Iterator[Source]) -> Iterator[Source]:

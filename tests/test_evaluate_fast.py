@@ -25,7 +25,7 @@ from kinerja.compile.compiler import compile_policy
 from kinerja.evaluation.evaluator import Evaluator, Result
 from kinerja.evaluation.plain import plain_path
 from kinerja.expr.language import Expression
-from kinerja.model import Band, Policy, Table
+from kinerja.model import Band, Policy, Table, template_names
 from kinerja.policy.documents import read_document, resolve
 from kinerja.records.read import read_records
 from kinerja.records.source import Source
@@ -299,7 +299,7 @@ def test_a_remembered_answer_is_never_given_to_an_equal_value_of_another_kind(fa
 
 # --- what the generated code may hold --------------------------------------------------------
 
-FIXED_TEXT = {"nip", "ok", "error", "excluded"}
+FIXED_TEXT = {"nip", "ok", "error", "excluded", "rule", "reason", "E", ""}  # the fixed text of the code itself
 
 
 def _constants(code) -> set:
@@ -335,6 +335,7 @@ def test_the_generated_code_holds_only_names_as_text(path):
     evaluator = Evaluator(policy)
     plain = plain_path(evaluator, Result, lambda raw: None, evaluator.failed)
     names = set(policy.fields) | set(policy.output_names()) | set(policy.params) | FIXED_TEXT
+    names |= {name for rule in policy.rules for name in [*rule.params, *template_names(rule.reason or "")]}
     if evaluator.period_field:
         names.add(evaluator.period_field)
     texts = {c for c in _constants(plain.__code__) if isinstance(c, str)}

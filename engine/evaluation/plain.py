@@ -7,6 +7,8 @@ closure and rounder. Anything else (an exception, a value of an unusual kind, a 
 met before, a scorecard, an `each` value) calls the node's own `compute` at that point, which
 decides exactly as the generic loop would, error message and all: every node reads the env and
 writes only its own outputs, so computing it again from the same env gives the same answer.
+The action of a rule that fires is written out too (`_action`, from `Rule.action_plan`): the
+same dict as `Rule.action`, which the generic path (`firing`) keeps calling.
 
 The generated text holds only indices, Python's own repr of a name (a str: a literal, never
 code) and fixed text; every object of the policy (closures, tables, labels, bounds) is passed in
@@ -26,7 +28,10 @@ from typing import Any
 
 from kinerja.expr.functions import EvalError
 from kinerja.expr.language import Expression
-from kinerja.model import Band, NodeError, Table, Value, keep, make_rounder, show_rounded
+from kinerja.limits import MAX_TEXT
+from kinerja.model import Band, NodeError, NumberLimit, Table, Value, keep, make_rounder, run, show_rounded
+from kinerja.model.rules import NOT_ROUNDED
+from kinerja.values import format_value
 
 _MISS = object()  # generated code: the fast path saw something unusual; the node's compute decides
 _ROUNDER = make_rounder(0).__code__  # the code every rounder of `make_rounder` shares
@@ -114,30 +119,77 @@ def firing(plan: list, not_in_period: set) -> Callable[[dict, bool], list]:
     what failed), exactly as a loop over the conditions would."""
     code = _Code()
     code.add(0, "def fire(e, period_row):")
-    _rule_loop(code, 1, plan, not_in_period, "period_row")
+    _rule_loop(code, 1, plan, not_in_period, "period_row", inline=False)  # (the generic path: `Rule.action`)
     code.add(1, "return actions")
     return code.compile("fire")
 
 
-def _rule_loop(code: _Code, indent: int, plan: list, not_in_period: set, period_row: str) -> None:
-    """Lines that leave in `actions` the actions of the rules in `plan` that fire on `e`."""
+def _rule_loop(code: _Code, indent: int, plan: list, not_in_period: set, period_row: str, inline: bool = True) -> None:
+    """Lines that leave in `actions` the actions of the rules in `plan` that fire on `e`;
+    `inline`: each action written out (`_action`), else made by `Rule.action`."""
     code.add(indent, "actions = []", "add = actions.append")
     for i, (rule, conditions) in enumerate(plan):
         code.ref(f"A{i}", rule.action)
         code.ref(f"F{i}", rule.fires)
-        block = [f"add(A{i}(e))"] if not conditions else ["try:", f"    h = C{i}_0(e)"]
+        action = _action(code, i, rule) if inline else [f"add(A{i}(e))"]
+        block = action if not conditions else ["try:", f"    h = C{i}_0(e)"]
         for j, condition in enumerate(rule.when):  # `conditions`: their closures
             code.expr(f"C{i}_{j}", condition)
             if j:
                 block.append(f"    if h is True: h = C{i}_{j}(e)")
         if conditions:
-            block += ["except Exception:", "    h = None", "if h is True:", f"    add(A{i}(e))",
+            block += ["except Exception:", "    h = None", "if h is True:", *("    " + line for line in action),
                       f"elif h is not False and F{i}(e):", f"    add(A{i}(e))"]
         if rule.id in not_in_period:
             code.add(indent, f"if not {period_row}:")
             code.add(indent + 1, *block)
         else:
             code.add(indent, *block)
+
+
+def _action(code: _Code, i: int, rule: Any) -> list[str]:
+    """Lines that add the action of rule i (it fired) to `actions`: `Rule.action` written out
+    from its plan, the same dict, value for value and key for key, and the same errors (a param
+    that fails re-runs through `run`, which says what failed). A reason shown rounded (exact
+    mode) asks `Rule.action` itself."""
+    head, params, reason, shown = rule.action_plan
+    if shown:
+        return [f"add(A{i}(e))"]
+    ns = code.namespace
+    ns.update(NOTNUM=NOT_ROUNDED, NumberLimit=NumberLimit, FMT=format_value, MAXT=MAX_TEXT, len=len)
+    code.ref(f"AH{i}", head)
+    code.ref(f"AID{i}", rule.id)
+    code.ref(f"ARND{i}", rule.round)
+    lines = [f"o = AH{i}.copy()"]
+    for j, (name, _fn, expr, where) in enumerate(params):
+        code.expr(f"AP{i}_{j}", expr)
+        code.ref(f"AR{i}_{j}", _rerun(expr, rule.id, where))
+        code.ref(f"AW{i}_{j}", where)
+        lines += ["try:", f"    h = AP{i}_{j}(e)", "except Exception:", f"    h = AR{i}_{j}(e)",
+                  "if h.__class__ not in NOTNUM:", "    try:", f"        h = ARND{i}(h)",
+                  "    except NumberLimit as exc:",
+                  f"        raise NodeError('rule', AID{i}, exc, AW{i}_{j}) from None", f"o[{code.name(name)}] = h"]
+    if reason is None:
+        code.ref(f"ALB{i}", rule.label or rule.id)
+        return [*lines, f"o['reason'] = ALB{i}", "add(o)"]
+    first, holes = reason
+    pieces = [code.ref(f"AT{i}_0", first)] if first else []
+    for k, (name, is_param, text) in enumerate(holes):
+        lines.append(f"h = o[{code.name(name)}]" if is_param else f"h = e.get({code.name(name)})")
+        # format_value, its common classes inline
+        lines.append(f"s{k} = h if (c := h.__class__) is str else "
+                     "(t if 'E' not in (t := str(h)) else FMT(h)) if c is Decimal else FMT(h)")
+        pieces.append(f"s{k}")
+        if text:
+            pieces.append(code.ref(f"AT{i}_{k + 1}", text))
+    code.ref(f"ATL{i}", rule.too_long)
+    return [*lines, f"t = ''.join(({', '.join(pieces)},))", f"if len(t) > MAXT: ATL{i}(t)", "o['reason'] = t",
+            "add(o)"]
+
+
+def _rerun(expr: Any, rule_id: str, where: str) -> Callable[[dict], Any]:
+    """A param's value through the checking path (`run`), which says what failed."""
+    return lambda env: run(expr, env, "rule", rule_id, where)
 
 
 def plain_path(ev: Any, result: type, nip_of: Callable, failed: Callable) -> Callable[..., Any]:

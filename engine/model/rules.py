@@ -16,7 +16,7 @@ from kinerja.model.trace import Condition
 from kinerja.values import format_value
 
 EXCLUDED_KIND = "dikecualikan"  # a rule of this kind takes the record out of the appraisal
-_NOT_NUMBERS = frozenset({str, bool, type(None)})
+NOT_ROUNDED = frozenset({str, bool, type(None)})  # what a rule's rounder leaves as it is
 
 
 @dataclass
@@ -82,7 +82,7 @@ class Rule:
                 value = fn(env)  # the compiled closure; on any failure `run` says what failed
             except Exception:
                 value = run(expr, env, "rule", self.id, where)
-            if value.__class__ not in _NOT_NUMBERS:  # a rounder leaves these as they are (model/rounding.py)
+            if value.__class__ not in NOT_ROUNDED:  # a rounder leaves these as they are (model/rounding.py)
                 try:
                     value = self.round(value)
                 except NumberLimit as exc:
@@ -101,11 +101,25 @@ class Rule:
             add(text)
         text = "".join(pieces)
         if len(text) > MAX_TEXT:
-            too_long = _("the reason would be {reason} characters long (limit {MAX_TEXT})").format(
-                reason=num(len(text), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
-            raise NodeError("rule", self.id, EvalError(too_long), "(reason)")
+            self.too_long(text)
         out["reason"] = text
         return out
+
+    def too_long(self, text: str) -> None:
+        """Raise the error of a reason longer than MAX_TEXT (`text`)."""
+        too_long = _("the reason would be {reason} characters long (limit {MAX_TEXT})").format(
+            reason=num(len(text), group=True), MAX_TEXT=num(MAX_TEXT, group=True))
+        raise NodeError("rule", self.id, EvalError(too_long), "(reason)")
+
+    @property
+    def action_plan(self) -> tuple:
+        """(head, params, reason, shown), what `action` works from (evaluation/plain.py writes
+        `action` out from it too): the fixed head of the action (a dict to copy); each param as
+        (name, its compiled closure, its expression, where a failure is reported); the reason as
+        None (the label says why) or (its first text, [(placeholder, whether a param gives it,
+        the text after it), …]); whether the reason shows values rounded (exact mode)."""
+        plan = self.__dict__.get("_action_plan")
+        return plan if plan is not None else self._action_plan()
 
     def _action_plan(self) -> tuple:
         """What `action` needs, worked out once: the fixed head of the action, the params, the

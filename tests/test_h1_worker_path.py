@@ -1,0 +1,160 @@
+"""The per-record shortcuts of a worker's loop (issue 15) give exactly what the longer way gives:
+
+- a CSV range whose header keeps every column's name is read without the renaming layer
+  (records/headers.py `keeps_names`, records/ranges.py `read_range`): the same records as a
+  HeaderMatch over the reader of the whole file, short lines and renamed headers included;
+- the plain path writes each rule's action out (evaluation/plain.py `_action`): the same dict,
+  key order, reason text and errors as `Rule.action` (the generic path), on edge cases a
+  shipped policy does not reach (a reason over the text limit, a param beyond the number
+  limits, a param that fails, E-notation numbers, yes/no and empty values in a reason).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from kinerja.compile.compiler import compile_policy
+from kinerja.evaluation.evaluator import Evaluator
+from kinerja.limits import MAX_TEXT
+from kinerja.policy.documents import read_document, resolve
+from kinerja.records import ranges
+from kinerja.records.headers import HeaderMatch, keeps_names, names_only
+from kinerja.records.read import read_records
+from kinerja.records.source import Source
+
+ROOT = Path(__file__).parents[1]
+NATIONAL = ROOT / "policies" / "nasional" / "permenpanrb-6-2022.yaml"
+NIP = "199001012015031001"
+
+
+@pytest.fixture(scope="module")
+def fields():
+    policy, _ = compile_policy(resolve(read_document(str(NATIONAL))))
+    assert policy is not None
+    return policy.fields
+
+
+@pytest.mark.parametrize("header,kept", [
+    (("nip", "nama", "jenis_asn"), True),
+    (("nip", "nama", "catatan", ""), True),  # an unknown column and an empty one claim no field
+    (("NIP", "nama"), False),  # the id in capitals: renamed to nip
+    (("nip", "NIP", "nama"), False),  # NIP claims nip too: a line with NIP alone renames it
+    (("nip", "Golongan/ruang"), False),  # a label
+    ((), True),
+], ids=["ids", "unknown-and-empty", "capitals", "id-and-label", "label", "none"])
+def test_keeps_names_says_whether_renaming_keeps_every_record(fields, header, kept):
+    assert keeps_names(names_only(fields), header) is kept
+    assert keeps_names(fields, header) is kept
+    if kept:  # and then every record, of any of the columns, is given back as it is
+        for n in range(len(header) + 1):
+            source = Source(1, dict.fromkeys(header[:n], "v"))
+            assert next(iter(HeaderMatch(fields, [source]))) is source
+
+
+@pytest.mark.parametrize("header", [
+    "nip,nama,jenis_asn,golongan,catatan",
+    "NIP,Nama,Jenis ASN,Golongan/ruang,catatan",
+    "nip,NIP,nama,jenis_asn",
+    "NIP,nip,nama,jenis_asn",
+], ids=["ids", "labels", "id-then-label", "label-then-id"])
+def test_a_range_reads_the_records_a_header_match_gives(tmp_path, fields, header):
+    """Whole lines, short lines (the first few columns), a blank line and a quoted cell, read
+    by one range of the file (a worker) and by the reader of the whole file with its HeaderMatch."""
+    lines = [header, f"{NIP},Budi,PNS,III/a,x", f"{NIP}", f"{NIP},Ani", "", f'{NIP},"Sri, S.H.",PPPK,,y',
+             f"{NIP},Tono,PNS,III/b,z,extra"]
+    path = tmp_path / "pegawai.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = [(s.row, s.data, s.where, s.problem, s.code) for s in HeaderMatch(fields, read_records(str(path)))]
+    split = ranges.split_file(str(path), "csv", 1 << 20, [], names_only(fields))
+    assert split is not None
+    (only,) = list(split.ranges())
+    read = ranges.RangeRead()
+    got = [(s.row, s.data, s.where, s.problem, s.code) for s in ranges.read_range(only, read)]
+    assert got == whole and len(got) == 5
+    assert (read.clean, read.rows, read.blank) == (True, 5, 1)
+
+
+# --- actions written out -------------------------------------------------------------------
+
+POLICY = """\
+kinerja: 1
+id: aksi
+name: Aksi
+version: "1"
+params: {batas: 10}
+fields:
+  nip: {type: nip, required: true}
+  nilai: {type: number}
+  catatan: {type: string}
+  aktif: {type: boolean}
+values:
+  besar: "nilai * 10000000000000000000"
+rules:
+  tanpa-alasan:
+    kind: catatan
+    label: Tanpa alasan
+    when: "nilai > batas"
+  hanya-id:
+    kind: catatan
+    when: "nilai > batas"
+  lengkap:
+    kind: promosi
+    label: Lengkap
+    when: "nilai > 0"
+    params: {lebih: "nilai - batas", kecil: "nilai / 1000000", aktif_juga: "aktif", bagi: "batas / (nilai - 3)"}
+    reason: "{nilai} {lebih} {kecil} {aktif} {aktif_juga} {catatan} batas {batas}"
+  hanya-nilai:
+    kind: catatan
+    when: "nilai < 0"
+    reason: "{catatan}"
+  besar-sekali:
+    kind: catatan
+    when: "nilai > 15"
+    params: {kali: "besar * 10"}
+    reason: tetap
+"""
+
+
+@pytest.fixture(scope="module")
+def evaluator():
+    policy, findings = compile_policy(resolve(read_document("aksi.yaml", text=POLICY)))
+    assert policy is not None, findings
+    return Evaluator(policy, keep_env=True)
+
+
+def _both(evaluator: Evaluator, record: dict):
+    source = Source(1, record, "line 2")
+    values, problems = evaluator.coercer.coerce(record, evaluator.policy.params)
+    generic = evaluator.evaluate_generic(source, copy.deepcopy(values), problems)  # Rule.action
+    plain = evaluator.evaluate_coerced(source, copy.deepcopy(values), problems)  # written out
+    assert evaluator.plain.__name__ == "plain"
+    return plain, generic
+
+
+@pytest.mark.parametrize("record,status", [
+    ({"nilai": "12", "catatan": "baik", "aktif": "ya"}, "ok"),
+    ({"nilai": "0.00000001", "aktif": "tidak"}, "ok"),  # a param in E notation, a reason with nothing
+    ({"nilai": "3"}, "error"),  # a param divides by zero: the checking path says where
+    ({"nilai": "4", "catatan": "x" * (MAX_TEXT - 10)}, "error"),  # the reason over the text limit
+    ({"nilai": "-1", "catatan": "y" * MAX_TEXT}, "ok"),  # a reason of one value, at the limit
+    ({"nilai": "20"}, "error"),  # a param beyond the number limits
+], ids=["ok", "tiny", "param-fails", "reason-too-long", "reason-of-one-value-at-the-limit", "number-limit"])
+def test_an_action_written_out_is_rule_action(evaluator, record, status):
+    plain, generic = _both(evaluator, {"nip": NIP, **record})
+    assert (plain.status, repr(plain.actions), plain.errors, repr(plain.env)) == \
+        (generic.status, repr(generic.actions), generic.errors, repr(generic.env))
+    assert plain.status == status
+
+
+def test_the_action_written_out_keeps_keys_values_and_reason(evaluator):
+    plain, _generic = _both(evaluator, {"nip": NIP, "nilai": "12", "catatan": "baik", "aktif": "ya"})
+    lengkap = next(a for a in plain.actions if a["id"] == "lengkap")
+    assert list(lengkap) == ["id", "kind", "label", "lebih", "kecil", "aktif_juga", "bagi", "reason"]
+    assert lengkap["reason"] == "12 2 0 ya ya baik batas 10"
+    assert [a["reason"] for a in plain.actions if a["id"] in ("tanpa-alasan", "hanya-id")] == \
+        ["Tanpa alasan", "hanya-id"]
+    plain, _generic = _both(evaluator, {"nip": NIP, "nilai": "-1", "catatan": "baik"})
+    assert plain.actions == [{"id": "hanya-nilai", "kind": "catatan", "reason": "baik"}]

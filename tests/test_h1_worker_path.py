@@ -158,3 +158,30 @@ def test_the_action_written_out_keeps_keys_values_and_reason(evaluator):
         ["Tanpa alasan", "hanya-id"]
     plain, _generic = _both(evaluator, {"nip": NIP, "nilai": "-1", "catatan": "baik"})
     assert plain.actions == [{"id": "hanya-nilai", "kind": "catatan", "reason": "baik"}]
+
+
+# --- a period row's months ------------------------------------------------------------------
+
+@pytest.mark.parametrize("months,expected", [
+    (None, 3), ("", 3), ("  ", 3), ("2", 2), (2, 2), ("x", None),
+], ids=["left-out", "empty", "blank", "text", "number", "bad"])
+def test_a_period_row_takes_its_months_as_prepare_gives_them(months, expected):
+    """`evaluate` fills the months inline only for a row that leaves them out; it gives what
+    coercing `prepare(raw)` gives (a TW row covers 3 months, domain.md §1.6)."""
+    policy, _ = compile_policy(resolve(read_document(str(NATIONAL))))
+    assert policy is not None
+    evaluator = Evaluator(policy, keep_env=True)
+    raw = {"nip": NIP, "jenis_asn": "PNS", "golongan": "III/a", "jenis_jabatan": "Fungsional",
+           "jenjang_fungsional": "Ahli Pertama", "unit_kerja": "Dinas A", "tahun_dalam_pangkat": "4",
+           "rating_hasil_kerja": "Sesuai Ekspektasi", "rating_perilaku_kerja": "Sesuai Ekspektasi",
+           "jp_pengembangan": "20", "hukuman_disiplin": "tidak_ada", "periode": "TW2"}
+    if months is not None:
+        raw["bulan_dinilai"] = months
+    source = Source(1, raw, "line 2")
+    result = evaluator.evaluate(source)
+    values, problems = evaluator.coercer.coerce(evaluator.prepare(raw), policy.params)
+    reference = evaluator.evaluate_generic(source, values, problems)
+    assert (result.status, result.outputs, result.actions, result.errors) == \
+        (reference.status, reference.outputs, reference.actions, reference.errors)
+    assert (result.env or {}).get("bulan_dinilai") == expected
+    assert result.raw is raw

@@ -12,6 +12,9 @@ compare figures from one run of this script, not across runs):
             part of evaluate)
   tally     Result → the population checks' tallies (engine/evaluation/population.py), as the CLI adds them
   total     all of the above, as `evaluate` runs them
+  run       what each worker of `evaluate --jobs N` runs per record: `evaluate_job` (JSONL rows, the
+            population tallies) over `read_range` of the file's byte ranges (as the CLI cuts them),
+            the generator layers, the result and the statuses counted included
 
     python benchmarks/bench_steps.py [--records 100000] [--repeat 3]
 """
@@ -31,8 +34,11 @@ sys.path.insert(0, str(HERE))
 from bench_evaluate import generate  # noqa: E402
 
 from kinerja.cli.common import load_policy  # noqa: E402
+from kinerja.evaluation.blocks import BLOCK_BYTES  # noqa: E402
 from kinerja.evaluation.evaluator import Evaluator  # noqa: E402
-from kinerja.evaluation.parallel import Tallies  # noqa: E402
+from kinerja.evaluation.parallel import EvaluateJob, PolicyRef, Tallies, evaluate_job  # noqa: E402
+from kinerja.records.headers import names_only  # noqa: E402
+from kinerja.records.ranges import RangeRead, read_range, split_file  # noqa: E402
 from kinerja.records.read import read_records  # noqa: E402
 from kinerja.report.results import CsvWriter, JsonlWriter  # noqa: E402
 
@@ -73,6 +79,15 @@ def main() -> None:
             for r in evaluator.run(read_records(str(src))):
                 w.write(r)
 
+        job = EvaluateJob(PolicyRef.of(str(NATIONAL), policy), JsonlWriter, keep_env=True,
+                          tallies=Tallies(population=True), encoding="utf-8")
+
+        def run():  # as a worker: each range read, evaluated, tallied and rendered (`read_and_work`)
+            split = split_file(str(src), "csv", BLOCK_BYTES, [], names_only(policy.fields))
+            assert split is not None
+            for index, r in enumerate(split.ranges()):
+                evaluate_job(job, read_range(r, RangeRead()), index, policy)
+
         def each(fn, items):
             def run():
                 for item in items:
@@ -92,6 +107,7 @@ def main() -> None:
             "actions": each(lambda rule, env: rule.action(env), fired),
             "tally": lambda: each(Tallies(population=True).start(policy)[0].add, each_result)(),  # fresh tallies
             "total": total,
+            "run": run,
         }
         gc.freeze()  # the prepared records stay alive: keep them out of every collection
         n = args.records

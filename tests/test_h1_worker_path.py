@@ -185,3 +185,49 @@ def test_a_period_row_takes_its_months_as_prepare_gives_them(months, expected):
         (reference.status, reference.outputs, reference.actions, reference.errors)
     assert (result.env or {}).get("bulan_dinilai") == expected
     assert result.raw is raw
+
+
+# --- the population tally ------------------------------------------------------------------
+
+def _reference_tallies(run, results) -> list:
+    """The tallies `_count` gives for every result (the general per-record count, no inline case)."""
+    from kinerja.evaluation.population import _count, _Tally, group_value
+    tallies: list[dict] = [{} for _ in run.checks]
+    for result in results:
+        for check, mine in zip(run.checks, tallies):
+            periode = group_value(result, "periode")
+            periode = "" if periode == "(kosong)" else periode
+            tally = mine.setdefault((periode, group_value(result, check.group_by)), _Tally())
+            _count(tally, result, result.status, result.env, check, check.kind == "distribution",
+                   check.skip if check.kind == "distribution" else [], getattr(check, "output", None))
+    return tallies
+
+
+@pytest.mark.parametrize("skip_when", ['plt_plh or status_pegawai == "tugas_belajar"', "plt_plh",
+                                       "potensial > 80", None],
+                         ids=["national", "a-field", "fails-on-empty", "none"])
+def test_the_population_tally_counts_as_count_does(skip_when):
+    """Appraised records counted inline (a skip condition that holds, does not, or cannot be
+    judged on an empty value), errors, exclusions and results without their env."""
+    from kinerja.evaluation.population import PopulationRun
+    text = NATIONAL.read_text(encoding="utf-8")
+    line = '    skip_when: plt_plh or status_pegawai == "tugas_belajar"\n'
+    assert line in text
+    text = text.replace(line, f"    skip_when: {skip_when}\n" if skip_when else "")
+    policy, findings = compile_policy(resolve(read_document(str(NATIONAL), text=text)))
+    assert policy is not None, findings
+    evaluator = Evaluator(policy, keep_env=True)
+    base = {"nip": NIP, "jenis_asn": "PNS", "golongan": "III/a", "jenis_jabatan": "Pelaksana", "unit_kerja": "Dinas A",
+            "tahun_dalam_pangkat": "4", "rating_hasil_kerja": "Sesuai Ekspektasi",
+            "rating_perilaku_kerja": "Sesuai Ekspektasi", "jp_pengembangan": "20", "hukuman_disiplin": "tidak_ada"}
+    changes = [{}, {"plt_plh": "ya"}, {"status_pegawai": "tugas_belajar"}, {"potensial": "90"}, {"potensial": ""},
+               {"status_pegawai": "cltn"}, {"jenis_asn": "x"}, {"unit_kerja": "Dinas B", "periode": "TW1"},
+               {"rating_hasil_kerja": "Di Atas Ekspektasi", "rating_perilaku_kerja": "Di Atas Ekspektasi"}]
+    results = [evaluator.evaluate(Source(i, {**base, **change})) for i, change in enumerate(changes * 2, 1)]
+    results[-1].env = None  # a result shipped without its env
+    run = PopulationRun(policy.population, None, "periode")
+    for result in results:
+        run.add(result)
+    assert {r.status for r in results} == {"ok", "error", "excluded"}
+    assert run.tallies == _reference_tallies(run, results)
+    assert any(t.skipped for t in run.tallies[0].values()) is (skip_when is not None)

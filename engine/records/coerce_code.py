@@ -129,8 +129,10 @@ def _field(i: int, f: FieldDef, memo: str, absent_problem: bool, var: str | None
                   f"    values[N{i}] = {v}"]
     elif kind == "text":
         lines += [f"if {v}.__class__ is str and (s := {v}.strip()) and len(s) <= MAXT:", f"    values[N{i}] = s"]
-    else:
-        lines += [f"if {v}.__class__ is str and {v} in {memo}:", f"    values[N{i}] = {memo}[{v}]"]
+    else:  # one lookup of a text met before (a text not met raises KeyError: the generic path decides)
+        generic = f"field({i}, {v}, comma, values, problems, cells)"
+        lines += [f"if {v}.__class__ is str:", "    try:", f"        values[N{i}] = {memo}[{v}]",
+                  "    except KeyError:", f"        {generic}"]
     generic = f"    field({i}, {v}, comma, values, problems, cells)"
     if var or absent_problem:  # (a key the record has is handed over even when None: `field` says what that is)
         return lines + ["else:", generic]

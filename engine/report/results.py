@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import IO, Any
@@ -190,7 +191,9 @@ class JsonlWriter(Writer):
         self.keys = {name: _encode_str(name) + ": " for name in self.outputs}
         # an ok row whose outputs come in the declared order (as the evaluator gives them), as pieces:
         # [head, ', "outputs": {"a": ', a, ', "b": ', b, …, '}, "actions": ', actions, tail], filled in and joined
-        self.names = tuple(self.outputs)
+        # interned, as the plain path's keys are (names are code constants there): the check that an
+        # outputs dict has them in order is then one identity test a key
+        self.names = tuple(sys.intern(name) if name.__class__ is str else name for name in self.outputs)
         pieces = [None]
         for i, name in enumerate(self.names):
             pieces += [(', "outputs": {' if i == 0 else ", ") + self.keys[name], None]

@@ -231,3 +231,36 @@ def test_the_population_tally_counts_as_count_does(skip_when):
     assert {r.status for r in results} == {"ok", "error", "excluded"}
     assert run.tallies == _reference_tallies(run, results)
     assert any(t.skipped for t in run.tallies[0].values()) is (skip_when is not None)
+
+
+def test_a_header_match_renames_each_record_by_its_own_keys(fields):
+    """Records whose keys change from one to the next (JSON lines): each is renamed as its own
+    keys say, whether the keys before it were kept or renamed; a record kept is the very same."""
+    from kinerja.records.headers import match_header
+    shapes = [("nip", "nama"), ("nip", "nama"), ("NIP", "nama"), ("NIP", "nama"), ("nip", "nama"), ("nip",),
+              ("Nama", "nip"), ("nip", "nama")]
+    sources = [Source(i, dict.fromkeys(keys, f"v{i}")) for i, keys in enumerate(shapes, 1)]
+    sources.insert(3, Source(99, ["not", "a", "mapping"]))
+    got = list(HeaderMatch(fields, iter(sources)))
+    assert len(got) == len(sources)
+    for source, out in zip(sources, got):
+        if not isinstance(source.data, dict):
+            assert out is source
+            continue
+        rename = match_header(fields, list(source.data))[0]
+        if all(h == f for h, f in rename.items()):
+            assert out is source
+        else:
+            assert out.data == {rename.get(k, k): v for k, v in source.data.items()} and out.row == source.row
+
+
+def test_records_iterate_their_readers_generator_and_still_split(tmp_path, fields):
+    path = tmp_path / "pegawai.csv"
+    path.write_text("nip,nama\n" + "".join(f"{NIP},P {i}\n" for i in range(5)), encoding="utf-8")
+    records = read_records(str(path))
+    match = HeaderMatch(fields, records)
+    match.start()
+    assert match.split(1 << 20) is not None  # the Records behind the match still cut their file
+    assert [s.data["nama"] for s in match] == [f"P {i}" for i in range(5)]
+    records = read_records(str(path))
+    assert next(records).row == 1 and [s.row for s in records] == [2, 3, 4, 5]  # next() and a loop share one reader

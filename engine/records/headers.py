@@ -187,6 +187,7 @@ class HeaderMatch:
 
     def __init__(self, fields: dict[str, FieldDef], sources: Iterable[Source]):
         self.fields = fields
+        self.records = sources  # as given (a Records: it splits and closes)
         self.sources = iter(sources)
         self.first: Source | None = None
         self.report: ColumnReport | None = None
@@ -206,12 +207,12 @@ class HeaderMatch:
     def split(self, block_bytes: int):
         """The file cut in byte ranges for workers to read, each record renamed as here
         (records/ranges.py); None where the records cannot be read that way."""
-        split = getattr(self.sources, "split", None)
+        split = getattr(self.records, "split", None)
         return split(block_bytes, names_only(self.fields)) if split is not None else None
 
     def close(self) -> None:
         """Close the records read (their file), when they are not read to the end."""
-        getattr(self.sources, "close", lambda: None)()
+        getattr(self.records, "close", getattr(self.sources, "close", lambda: None))()
 
     def _bind(self, data: dict) -> tuple[dict[str, str] | None, ColumnReport]:
         rename, report = match_header(self.fields, list(data))
@@ -225,7 +226,12 @@ class HeaderMatch:
             self.first = None
         apply = self._apply
         for source in self.sources:
-            yield apply(source)
+            data = source.data
+            # the keys of the record before, kept as they are: `_apply`'s common case, without its call
+            if self._rename is None and data.__class__ is dict and tuple(data) == self._keys:
+                yield source
+            else:
+                yield apply(source)
 
     def _apply(self, source: Source) -> Source:
         data = source.data

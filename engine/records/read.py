@@ -117,7 +117,7 @@ class Records:
         # the records are dropped unfinished, the generator closes the file at once, not in a cycle)
 
     def __iter__(self) -> Iterator[Source]:
-        return self
+        return self._it  # a loop over the records takes them from the reader's generator (no call a record)
 
     def __next__(self) -> Source:
         return next(self._it)

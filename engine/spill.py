@@ -5,15 +5,23 @@ millions of entries. `SpillList` keeps the first `keep` in memory (what the text
 and HTML reports show) and writes the others, pickled in batches, to an anonymous temporary
 file that the operating system removes; iterating reads them back in order, so memory is
 bounded by `keep` and one batch, however many entries there are.
+
+`Parked` is bytes a worker process left in a file instead of sending them through a pipe
+(`evaluate --jobs N`: the rows it rendered); the parent copies them into its output in the
+kernel (os.sendfile) and removes the file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 KEEP = 1000  # entries kept in memory: more than any report shows before "… and N more"
 BATCH = 512  # entries per pickled frame
@@ -109,3 +117,53 @@ class SpillList:
     def __del__(self) -> None:
         if self.file is not None:
             self.file.close()  # the operating system deletes the anonymous file
+
+
+class Parked:
+    """Bytes left in a file of `folder` (a private temporary folder the reading process made and
+    removes at its end): what a worker process sends instead of the bytes themselves."""
+
+    __slots__ = ("path", "size")
+
+    def __init__(self, path: str, size: int):
+        self.path, self.size = path, size
+
+    @classmethod
+    def park(cls, data: bytes, folder: str) -> Parked | bytes:
+        """`data` in a new file of `folder`, or `data` itself when the file cannot be written
+        (a full disk, a folder gone): then it travels as it did before."""
+        try:
+            fd, path = tempfile.mkstemp(dir=folder, prefix="rows-")
+        except OSError:
+            return data
+        try:
+            with open(fd, "wb") as fh:
+                fh.write(data)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            return data
+        return cls(path, len(data))
+
+    def copy_to(self, out: BinaryIO) -> None:
+        """Append the parked bytes to `out` (flushed first) and remove their file. To a regular
+        file they are copied by the kernel; to anything else (a pipe) read and written."""
+        out.flush()
+        with open(self.path, "rb") as src:
+            sent = 0
+            if stat.S_ISREG(os.fstat(out.fileno()).st_mode) and hasattr(os, "sendfile"):
+                try:
+                    while sent < self.size:
+                        n = os.sendfile(out.fileno(), src.fileno(), sent, self.size - sent)
+                        if n == 0:
+                            break
+                        sent += n
+                except OSError:
+                    if sent:
+                        raise
+                if sent:
+                    out.seek(0, os.SEEK_END)  # the buffered file's idea of where it is, after the kernel wrote
+            if sent < self.size:
+                src.seek(sent)
+                shutil.copyfileobj(src, out)
+        os.unlink(self.path)

@@ -8,6 +8,11 @@ the one before it, and writes. Other files (XLSX, a JSON list, YAML, standard in
 mapping), and the rest of a file from a range the workers could not read plainly, are read
 here with the one reader that understands them and shipped in blocks of raw records. At most
 `IN_FLIGHT` blocks per worker are out at a time (bounded memory).
+
+`--jobs N` means N processes at work: N - 1 workers and this one, which evaluates the next
+block itself whenever the oldest block out is not back yet (instead of waiting for it). A third
+process beside two busy ones would cost more than it gives on two cores: each of the three then
+waits its turn, and the parent's wake-ups for every block come in between.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import signal
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
@@ -32,6 +37,8 @@ from kinerja.records.source import Source
 BLOCK_SIZE = 2000  # records per block: large enough that shipping costs little, small enough to stay flat
 BLOCK_BYTES = 1 << 18  # bytes per range of a file the workers read themselves (about 2,000 national records)
 IN_FLIGHT = 2  # blocks per worker submitted ahead of the one being written
+HELD = 3  # blocks per process held at most (out with the workers, or done and not yet yielded)
+SWITCH_INTERVAL = 0.0005  # seconds: the interpreter's switch interval while workers run (see _Workers)
 
 
 def usable_cores() -> int:
@@ -108,9 +115,10 @@ def _quiet_worker(language: str | None = None) -> None:
 
 
 def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jobs: int, *,
-               block_size: int | None = None, local: Callable[[list, int], Any] | None = None) -> Iterator[Any]:
-    """`work(job, block, index)` for every block of `sources`, in `jobs` worker processes,
-    yielded in input order. Input that fits in one block (or `jobs` 1) runs here, through
+               block_size: int | None = None, local: Callable[[list, int], Any] | None = None
+               ) -> Generator[Any, None, None]:
+    """`work(job, block, index)` for every block of `sources`, in `jobs` processes (this one and
+    `jobs` - 1 workers), yielded in input order. Input that fits in one block (or `jobs` 1) runs here, through
     `local(block, index)`. A worker that dies or fails raises WorkerError; a reading error is
     raised after the blocks read before it have been yielded. A CSV or JSONL file that can be
     cut in byte ranges (records/ranges.py: `sources.split`) is read by the workers themselves."""
@@ -121,7 +129,7 @@ def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jo
         if split is not None and len(first) == 2:
             try:
                 yield from _from_ranges(work, job, split, itertools.chain(first, ranges), jobs,
-                                        block_size or BLOCK_SIZE)
+                                        block_size or BLOCK_SIZE, local)
             finally:  # the parent's reader of the file stopped after its first record: closed now, as read out
                 getattr(sources, "close", lambda: None)()
             return
@@ -145,9 +153,9 @@ def run_blocks(work: Callable[..., Any], job: Any, sources: Iterable[Source], jo
     except Exception:
         yield run_here(head, 0)
         raise
-    workers = _Workers(jobs)
+    workers = _Workers(jobs - 1)
     try:
-        yield from _in_blocks(workers, work, job, deque([head, second]), blocks, 0)
+        yield from _in_blocks(workers, work, job, deque([head, second]), blocks, 0, run_here)
     finally:
         workers.close()
 
@@ -165,6 +173,12 @@ class _Workers:
             gc.freeze()
         self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
                                         initializer=_quiet_worker, initargs=(current_lang(),))
+        # This process works while it waits: the thread that reads what the workers send then needs the
+        # interpreter lock between two reads of a pipe, and would wait the whole switch interval (5 ms)
+        # for it each time, the worker blocked on its full pipe meanwhile. A short interval while the
+        # workers run (restored by `close`).
+        self.interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self.interval, SWITCH_INTERVAL))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         from concurrent.futures.process import BrokenProcessPool
@@ -186,35 +200,84 @@ class _Workers:
             failed = _("evaluation failed in a worker: {error}").format(error=f"{type(exc).__name__}: {exc}")
             raise WorkerError(failed) from exc
 
+    def out(self, pending: deque) -> int:
+        """How many of the blocks in `pending` are out with the workers."""
+        return sum(1 for p in pending if not isinstance(p[-1], _Here))
+
+    def help(self, pending: deque) -> bool:
+        """Whether this process should work on the next block itself: the oldest block out is not
+        back yet, and fewer than HELD blocks per process are held (memory stays bounded)."""
+        return bool(pending) and not pending[0][-1].done() and len(pending) < (self.jobs + 1) * HELD
+
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        sys.setswitchinterval(self.interval)
         if self.frozen:
             gc.unfreeze()
 
 
-def _in_blocks(workers: _Workers, work, job, queued: deque, blocks: Iterator[list], index: int) -> Iterator[Any]:
-    """Blocks of records read here, `index` the first one's: at most IN_FLIGHT per worker ahead."""
-    pending: deque = deque()
+class _Here:
+    """A block worked on in this process, in the place of a worker's future: its value, or what
+    it raised, given in its turn (as a worker's would be)."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, fn: Callable[..., Any], *args: Any):
+        self.value: Any = None
+        self.error: Exception | None = None
+        try:
+            self.value = fn(*args)
+        except Exception as exc:
+            self.error = exc
+
+    def done(self) -> bool:
+        return True
+
+    def cancel(self) -> bool:
+        return False
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _in_blocks(workers: _Workers, work, job, queued: deque, blocks: Iterator[list], index: int,
+               here: Callable[[list, int], Any]) -> Iterator[Any]:
+    """Blocks of records read here, `index` the first one's: at most IN_FLIGHT per worker out, and
+    `here(block, index)` runs one in this process while the oldest one out is not back."""
+    pending: deque = deque()  # (future or _Here,)
     failure: Exception | None = None
     exhausted = False
+
+    def take() -> list | None:
+        nonlocal failure, exhausted
+        if queued:
+            return queued.popleft()
+        try:
+            return next(blocks)
+        except StopIteration:
+            exhausted = True
+        except Exception as exc:  # a reading error: finish what was read, then raise it
+            failure, exhausted = exc, True
+        return None
+
     while True:
-        while not exhausted and len(pending) < workers.jobs * IN_FLIGHT:
-            if queued:
-                block = queued.popleft()
-            else:
-                try:
-                    block = next(blocks)
-                except StopIteration:
-                    exhausted = True
-                    break
-                except Exception as exc:  # a reading error: finish what was read, then raise it
-                    failure, exhausted = exc, True
-                    break
-            pending.append(workers.submit(work, job, block, index))
+        while not exhausted and workers.out(pending) < workers.jobs * IN_FLIGHT:
+            block = take()
+            if block is None:
+                break
+            pending.append((workers.submit(work, job, block, index),))
             index += 1
         if not pending:
             break
-        yield workers.result(pending.popleft())
+        if not exhausted and workers.help(pending):
+            block = take()
+            if block is not None:
+                pending.append((_Here(here, block, index),))
+                index += 1
+            continue
+        yield workers.result(pending.popleft()[-1])
     if failure is not None:
         raise failure
 
@@ -226,29 +289,45 @@ def read_and_work(work: Callable[..., Any], job: Any, r: Range, index: int) -> t
     return out, read
 
 
-def _from_ranges(work, job, split: Split, ranges: Iterator[Range], jobs: int, block_size: int) -> Iterator[Any]:
-    """The ranges read and worked on by the workers, yielded in order, each checked against what the
-    range before it read: one started from a wrong line or row (blank lines, a quote inside a
-    cell, that the parent's count could not know) is sent again from the right one, with those
-    in flight behind it; from a range not plainly read on, the parent reads the rest in blocks."""
-    workers = _Workers(jobs)
+def _from_ranges(work, job, split: Split, ranges: Iterator[Range], jobs: int, block_size: int,
+                 local: Callable[[list, int], Any] | None = None) -> Iterator[Any]:
+    """The ranges read and worked on by the workers (and by this process while it waits for them),
+    yielded in order, each checked against what the range before it read: one started from a wrong
+    line or row (blank lines, a quote inside a cell, that the parent's count could not know) is
+    sent again from the right one, with those in flight behind it; from a range not plainly read on,
+    the parent reads the rest in blocks."""
+    here = local or (lambda block, index: work(job, block, index))
+    workers = _Workers(jobs - 1)
     try:
         point = split.start()
         shift = (0, 0)
-        pending: deque = deque()  # (range as sent, index, future)
+        pending: deque = deque()  # (range as sent, index, future or _Here)
         index = 0
         exhausted = False
+
+        def take() -> Range | None:
+            nonlocal exhausted
+            r = next(ranges, None)
+            if r is None:
+                exhausted = True
+                return None
+            return r.at(r.line + shift[0], r.row + shift[1])
+
         while True:
-            while not exhausted and len(pending) < jobs * IN_FLIGHT:
-                r = next(ranges, None)
+            while not exhausted and workers.out(pending) < workers.jobs * IN_FLIGHT:
+                r = take()
                 if r is None:
-                    exhausted = True
                     break
-                r = r.at(r.line + shift[0], r.row + shift[1])
                 pending.append((r, index, workers.submit(read_and_work, work, job, r, index)))
                 index += 1
             if not pending:
                 break
+            if not exhausted and workers.help(pending):
+                r = take()
+                if r is not None:
+                    pending.append((r, index, _Here(read_and_work, _local_work, here, r, index)))
+                    index += 1
+                continue
             r, at, future = pending.popleft()
             if (r.line, r.row) != (point.line, point.row):  # sent before the range ahead of it was read
                 moved = (point.line - r.line, point.row - r.row)
@@ -272,9 +351,14 @@ def _from_ranges(work, job, split: Split, ranges: Iterator[Range], jobs: int, bl
         if point.offset >= split.size:
             split.finish(point)
             return
-        yield from _in_blocks(workers, work, job, deque(), _blocks(split.rest(point), block_size), index)
+        yield from _in_blocks(workers, work, job, deque(), _blocks(split.rest(point), block_size), index, here)
     finally:
         workers.close()
+
+
+def _local_work(here: Callable[[Any, int], Any], block: Any, index: int) -> Any:
+    """`here(block, index)` with the arguments of a worker's `work(job, block, index)`."""
+    return here(block, index)
 
 
 __all__ = ["BLOCK_BYTES", "BLOCK_SIZE", "IN_FLIGHT", "PolicyLoadError", "WorkerError", "read_and_work", "run_blocks",

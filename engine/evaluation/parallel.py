@@ -30,6 +30,7 @@ from kinerja.findings import has_errors
 from kinerja.i18n import _
 from kinerja.model import Policy
 from kinerja.policy.documents import Document, find_policy, read_document, resolve
+from kinerja.spill import Parked
 
 _COMPILED: dict = {}  # PolicyRef → Policy, per process
 
@@ -144,6 +145,7 @@ class EvaluateJob:
     tallies: Tallies = field(default_factory=Tallies)
     ship_env: bool = False  # shipped results keep their env (the xlsx writer explains from it)
     encoding: str | None = None  # rendered rows come back as bytes in this encoding (`byte_rows`)
+    rows_dir: str | None = None  # with `encoding`: those bytes are parked in a file of this folder (spill.Parked)
 
 
 @dataclass
@@ -155,7 +157,8 @@ class BlockOut:
     ok: int = 0
     error: int = 0
     statuses: dict = field(default_factory=dict)  # status → records (ok, error, and any other)
-    text: str | bytes | None = None  # the rendered rows (a streaming writer), as bytes with `encoding`
+    text: str | bytes | Parked | None = None  # the rendered rows (a streaming writer), as bytes with `encoding`,
+    # parked in a file with `rows_dir`
     results: list[Result] | None = None  # or the results themselves
     population: list | None = None  # PopulationRun tallies
     fairness: dict | None = None  # FairnessTally counts
@@ -223,6 +226,8 @@ def evaluate_job(job: EvaluateJob, block: Iterable, index: int, policy: Policy |
     out.fairness = fair.counts if fair is not None else None
     if buf is not None:  # encoded here, in the worker, when the parent's file takes bytes (`byte_rows`)
         out.text = buf.getvalue().encode(job.encoding, "backslashreplace") if job.encoding else buf.getvalue()
+        if job.rows_dir is not None and out.text and isinstance(out.text, bytes):
+            out.text = Parked.park(out.text, job.rows_dir)
     out.results = results
     return out
 

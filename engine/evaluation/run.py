@@ -9,6 +9,9 @@ with the counts of what was written before it.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,25 +167,38 @@ class EvaluateRun:
             self._emit(r, writer)
 
     def _blocks(self, sources: Iterable, writer: Any, tick: Callable[[int], None]) -> None:
-        """Blocks evaluated in worker processes, written in input order (the same bytes, counts and
-        population checks as one process)."""
+        """Blocks evaluated in worker processes (and here, while they work), written in input
+        order (the same bytes, counts and population checks as one process). Rows the workers
+        render for a file that takes bytes come back parked in files of a private temporary
+        folder (spill.Parked), copied into the output by the kernel."""
         compiled = self.policy
         options = (("periode", writer.periode),) if getattr(writer, "periode", None) else ()
-        job = EvaluateJob(PolicyRef.of(self.ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False)
-                          else None, options, keep_env=self.evaluator.keep_env,
-                          explain_lang=self.explain_lang if self.explainer is not None else None,
-                          explainer=self.explainer,
-                          tallies=self.tally.tallies(), ship_env=self.keep_values,
-                          encoding=byte_rows(getattr(writer, "out", None)))
-        for block in run_blocks(evaluate_job, job, sources, self.jobs,
-                                local=lambda block, index: evaluate_job(job, block, index, compiled)):
-            if block.text is not None:
-                writer.write_text(block.text)
-            else:
-                for result in block.results:
-                    writer.write(result)
-            self.tally.merge(block.population, block.fairness)
-            self.counts.records += block.records
-            for status, n in block.statuses.items():
-                self.counts.add(status, n)
-            tick(self.counts.records)
+        encoding = byte_rows(getattr(writer, "out", None))
+        with contextlib.ExitStack() as stack:
+            rows_dir = None
+            if encoding is not None:
+                try:
+                    rows_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="kinerja-"))
+                except OSError:  # no temporary folder to write to: the bytes come through the pipe
+                    rows_dir = None
+            job = EvaluateJob(PolicyRef.of(self.ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False)
+                              else None, options, keep_env=self.evaluator.keep_env,
+                              explain_lang=self.explain_lang if self.explainer is not None else None,
+                              explainer=self.explainer,
+                              tallies=self.tally.tallies(), ship_env=self.keep_values,
+                              encoding=encoding, rows_dir=rows_dir)
+            here = dataclasses.replace(job, rows_dir=None)  # rows rendered here stay in memory
+            blocks = stack.enter_context(contextlib.closing(run_blocks(
+                evaluate_job, job, sources, self.jobs,
+                local=lambda block, index: evaluate_job(here, block, index, compiled))))
+            for block in blocks:
+                if block.text is not None:
+                    writer.write_text(block.text)
+                else:
+                    for result in block.results:
+                        writer.write(result)
+                self.tally.merge(block.population, block.fairness)
+                self.counts.records += block.records
+                for status, n in block.statuses.items():
+                    self.counts.add(status, n)
+                tick(self.counts.records)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from kinerja.evaluation.evaluator import Result, excluded_reason
-from kinerja.spill import SpillList
+from kinerja.spill import Parked, SpillList
 from kinerja.values import plain_decimal
 
 _encode_str = json.encoder.encode_basestring
@@ -141,9 +141,13 @@ def _slow(value: Any, indent: int | None, level: int) -> str:
     return _encode_str(str(value))
 
 
-def put_rows(out: IO[Any], text: str | bytes) -> None:
-    """Write rendered rows: bytes go to the file's buffer, after the text written before them."""
-    if isinstance(text, bytes):
+def put_rows(out: IO[Any], text: str | bytes | Parked) -> None:
+    """Write rendered rows: bytes (or bytes a worker parked in a file) go to the file's buffer,
+    after the text written before them."""
+    if isinstance(text, Parked):
+        out.flush()
+        text.copy_to(out.buffer)  # type: ignore[attr-defined]  # (as below)
+    elif isinstance(text, bytes):
         out.flush()
         out.buffer.write(text)  # type: ignore[attr-defined]  # a text file whose rows come as bytes has one
     else:
@@ -173,9 +177,10 @@ class Writer:
     def write(self, result: Result) -> None:
         raise NotImplementedError
 
-    def write_text(self, text: str | bytes) -> None:
+    def write_text(self, text: str | bytes | Parked) -> None:
         """Rows rendered apart by a writer of the same class: text, or the bytes of that text
-        for an output file that takes them (evaluation/parallel.py `byte_rows`)."""
+        for an output file that takes them (evaluation/parallel.py `byte_rows`), or those bytes
+        parked in a file by the worker that rendered them."""
         put_rows(self.out, text)
 
     def close(self) -> None:
@@ -248,7 +253,7 @@ class JsonWriter(JsonlWriter):
         self.first = False
         self.out.write(_one_line(self.line(result)))
 
-    def write_text(self, text: str | bytes) -> None:
+    def write_text(self, text: str | bytes | Parked) -> None:
         if text:
             put_rows(self.out, text)
             self.first = False

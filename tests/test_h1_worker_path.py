@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,23 @@ def test_records_iterate_their_readers_generator_and_still_split(tmp_path, field
     assert [s.data["nama"] for s in match] == [f"P {i}" for i in range(5)]
     records = read_records(str(path))
     assert next(records).row == 1 and [s.row for s in records] == [2, 3, 4, 5]  # next() and a loop share one reader
+
+
+# --- the coercion written out ---------------------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted(p for p in (ROOT / "policies").glob("*/*.yaml") if p.name.count(".") == 1),
+                         ids=lambda p: p.stem)
+def test_the_written_coercion_holds_only_its_conditions_constants_as_text(path):
+    """The conditions of `required_when`/`only_when` run inline as their checked trees: the only
+    text constants of the written function are those of the conditions' compiled expressions."""
+    from kinerja.records.coerce import Coercer
+    policy, _ = compile_policy(resolve(read_document(str(path))))
+    assert policy is not None
+    coercer = Coercer(policy.fields)
+    coercer.coerce({name: "" for name in policy.fields}, policy.params)
+    code = coercer.coerce.__code__
+    texts = {c for c in code.co_consts if isinstance(c, str)}
+    allowed = {c for f in policy.fields.values() for e in [*f.required_when, *f.only_when]
+               for c in e.fn.__code__.co_consts if isinstance(c, str)}
+    assert texts <= allowed, texts - allowed
+    assert not [name for name in code.co_names if re.fullmatch(r"[RO]\d+_\d+", name)]  # no closure called

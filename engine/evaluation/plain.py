@@ -20,7 +20,6 @@ to the generic one (`Evaluator.evaluate_generic`) on every shipped policy and on
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 from contextlib import suppress
 from decimal import Decimal
@@ -31,6 +30,7 @@ from kinerja.expr.language import Expression
 from kinerja.limits import MAX_TEXT
 from kinerja.model import Band, NodeError, NumberLimit, Table, Value, keep, make_rounder, run, show_rounded
 from kinerja.model.rules import NOT_ROUNDED
+from kinerja.records.inline import compile_inlined
 from kinerja.values import format_value
 
 _MISS = object()  # generated code: the fast path saw something unusual; the node's compute decides
@@ -63,52 +63,14 @@ class _Code:
         return self.ref(f"NAME{len(self.namespace)}", name)
 
     def expr(self, name: str, expression: Expression) -> str:
-        """`name(e)` in the code runs `expression` (inline where it can, see `_Inliner`)."""
+        """`name(e)` in the code runs `expression` (inline where it can, see records/inline.py)."""
         self.inline[name] = expression
         return self.ref(name, expression.fn)
 
     def compile(self, name: str) -> Callable:
-        tree = _Inliner(self).visit(ast.parse("\n".join(self.lines)))  # indices, repr'd names, fixed text
-        exec(compile(ast.fix_missing_locations(tree), "<kinerja plain path>", "exec"), self.namespace)
+        # indices, repr'd names, fixed text; each `symbol(e)` of an expression inline (records/inline.py)
+        compile_inlined("\n".join(self.lines), self.inline, self.namespace, "e", "<kinerja plain path>")
         return self.namespace[name]
-
-
-# what an expression inlined may consist of (the expression language's checked tree, rewritten)
-_INLINE_NODES = (ast.BoolOp, ast.boolop, ast.Compare, ast.cmpop, ast.BinOp, ast.operator, ast.UnaryOp,
-                 ast.unaryop, ast.IfExp, ast.Call, ast.keyword, ast.Name, ast.Constant, ast.Subscript, ast.Tuple,
-                 ast.List, ast.expr_context)
-
-
-class _Inliner(ast.NodeTransformer):
-    """`symbol(e)` of an expression → the expression's compiled body itself, as a tree (the
-    body `fn` runs, with `_e` read as `e`): one call less per condition. The names it refers to
-    (constants, functions) join the namespace under the symbol's prefix. A body with anything
-    but plain operators, calls, names and constants stays a call."""
-
-    def __init__(self, code: _Code):
-        self.code = code
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:
-        self.generic_visit(node)
-        func, args = node.func, node.args
-        if not isinstance(func, ast.Name) or func.id not in self.code.inline or node.keywords or len(args) != 1 \
-                or not isinstance(args[0], ast.Name) or args[0].id != "e":
-            return node
-        expression = self.code.inline[func.id]
-        body, objects = expression.inline()
-        parts = list(ast.walk(body))
-        if not all(isinstance(part, _INLINE_NODES) for part in parts) or \
-                any(isinstance(part, ast.Name) and part.id != "_e" and part.id not in objects for part in parts):
-            return node
-        prefix = func.id  # an index-made symbol: C3_0
-        for part in parts:
-            if isinstance(part, ast.Name):
-                if part.id == "_e":
-                    part.id = "e"
-                else:
-                    part.id = self.code.ref(f"{prefix}{part.id}", objects[part.id])
-            ast.copy_location(part, node)
-        return body
 
 
 def firing(plan: list, not_in_period: set) -> Callable[[dict, bool], list]:

@@ -13,11 +13,12 @@ every other one to `_field`, so values and problems are the generic path's, only
 - a text met before takes the value remembered for it (`Coercer.memos`), as before;
 - a NIP of exactly 18 ASCII digits is itself; a text field's text is itself, stripped, when
   not empty and not too long (fields with `min`/`max` or a `unit` always go to `_field`);
-- `required_when` / `only_when` run their compiled conditions inline (a record with a problem
-  already takes the generic path, `Coercer._conditions`).
+- `required_when` / `only_when` run inline, as the compiled tree of each condition (records/
+  inline.py; a record with a problem already takes the generic path, `Coercer._conditions`).
 
-The generated code holds only indices; field names, conditions, memos and helpers are passed
-in through the namespace, so no text of a policy or a record ever becomes code.
+The generated text holds only indices; field names, conditions, memos and helpers are passed
+in through the namespace, and the conditions' checked trees are joined to the parsed text, so
+no text of a policy or a record is ever parsed as code.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 from kinerja.limits import MAX_TEXT
 from kinerja.model import FieldDef
+from kinerja.records.inline import compile_inlined
 
 
 def kind_of(f: FieldDef) -> str:
@@ -63,6 +65,7 @@ def write_coercer(plan: list[tuple[str, FieldDef]], base: dict, absent_problem: 
                                  **{key: helpers[key] for key in ("field", "conditions", "only_problem",
                                                                   "required_problem")}}
     namespace["other"] = helpers["other"]
+    inline: dict[str, Any] = {}  # symbol → the condition it runs inline
     lines = ["def coerce(raw, env_params, cells=None, comma=False):",
              "    if comma:" if not comma else "    if not comma:",
              f"        return other(raw, env_params, cells, {not comma})"]
@@ -100,17 +103,18 @@ def write_coercer(plan: list[tuple[str, FieldDef]], base: dict, absent_problem: 
     for i, f in conditional:
         if f.only_when:
             lines += [f"        if values[N{i}] is not None:"]
-            lines += _holds(f"O{i}", f.only_when, namespace, "            ")
+            lines += _holds(f"O{i}", f.only_when, namespace, inline, "            ")
             lines += ["            if not ok:", f"                only_problem({i}, raw, cells, problems)"]
             if f.required_when:
                 lines.append("        else:")
         else:
             lines.append(f"        if values[N{i}] is None:")
         if f.required_when:
-            lines += _holds(f"R{i}", f.required_when, namespace, "            ")
+            lines += _holds(f"R{i}", f.required_when, namespace, inline, "            ")
             lines += ["            if ok:", f"                required_problem({i}, cells, problems)"]
     lines.append("    return values, problems")
-    exec("\n".join(lines), namespace)  # generated from indices only (no text of the policy in the code)
+    # generated from indices only (no text of the policy in the code); the conditions inline (records/inline.py)
+    compile_inlined("\n".join(lines), inline, namespace, "values", "<kinerja coercion>")
     return namespace["coerce"]
 
 
@@ -139,12 +143,13 @@ def _field(i: int, f: FieldDef, memo: str, absent_problem: bool, var: str | None
     return lines + [f"elif {v} is not None:", generic]  # left out: `base` has its value already
 
 
-def _holds(prefix: str, conditions: list, namespace: dict, indent: str) -> list[str]:
+def _holds(prefix: str, conditions: list, namespace: dict, inline: dict, indent: str) -> list[str]:
     """Lines that set `ok`: every condition gives True (one that raises or gives anything else
-    does not hold, as a missing or bad value means "no")."""
+    does not hold, as a missing or bad value means "no"); each condition runs inline."""
     calls = []
     for j, condition in enumerate(conditions):
         namespace[f"{prefix}_{j}"] = condition.fn
+        inline[f"{prefix}_{j}"] = condition
         calls.append(f"{prefix}_{j}(values) is True")
     return [f"{indent}try:", f"{indent}    ok = {' and '.join(calls)}",
             f"{indent}except Exception:", f"{indent}    ok = False"]

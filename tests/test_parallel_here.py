@@ -178,3 +178,22 @@ def test_put_rows_keeps_text_and_bytes_in_order():
     put_rows(out, "c")
     out.flush()
     assert raw.getvalue() == b"abc"
+
+
+@pytest.mark.parametrize("pieces", [
+    pytest.param(["a", "\n", "b"], id="ascii"),
+    pytest.param(['{"reason": "56–58"}', "\n", '{"x": "é"}', "\n"], id="en-dash-and-latin-1"),
+    pytest.param(["lone \ud800 surrogate", "\n", "\udc00 other half", "pair \ud83d", "\ude00"], id="surrogates"),
+    pytest.param([], id="nothing"),
+])
+def test_a_row_buffer_gives_the_bytes_and_text_of_one_string(pieces):
+    from kinerja.evaluation.parallel import RowBuffer
+
+    buf = RowBuffer()
+    buf.write("header, cleared\n")
+    buf.clear()
+    for p in pieces:
+        buf.write(p)
+    whole = "".join(pieces)
+    assert buf.text() == whole
+    assert buf.encoded("utf-8") == whole.encode("utf-8", "backslashreplace")

@@ -176,13 +176,33 @@ def byte_rows(out: Any) -> str | None:
     return "utf-8"
 
 
-def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool, **options) -> tuple[Any, io.StringIO]:
+class RowBuffer:
+    """Where a worker's row writer writes: the pieces as written, joined (`text`) or encoded
+    (`encoded`) at the end. Kept apart, one row with a character beyond Latin-1 (an en dash in a
+    reason) does not make the whole block one wide string to encode; ASCII rows encode as a copy."""
+
+    __slots__ = ("parts", "write")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.write = self.parts.append
+
+    def clear(self) -> None:
+        del self.parts[:]
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def encoded(self, encoding: str) -> bytes:
+        return b"".join([p.encode(encoding, "backslashreplace") for p in self.parts])
+
+
+def row_writer(writer_cls: type, outputs: list[str], info: dict, first: bool, **options) -> tuple[Any, RowBuffer]:
     """A `writer_cls` writing rows into a buffer exactly as in a single run, without the header
     or opening bracket its constructor writes (`first`: whether its rows open the output)."""
-    buf = io.StringIO()
+    buf = RowBuffer()
     writer = writer_cls(buf, outputs, info, **options)
-    buf.seek(0)
-    buf.truncate()
+    buf.clear()
     if hasattr(writer, "first"):
         writer.first = first
     return writer, buf
@@ -225,7 +245,7 @@ def evaluate_job(job: EvaluateJob, block: Iterable, index: int, policy: Policy |
     out.population = run.tallies if run is not None else None
     out.fairness = fair.counts if fair is not None else None
     if buf is not None:  # encoded here, in the worker, when the parent's file takes bytes (`byte_rows`)
-        out.text = buf.getvalue().encode(job.encoding, "backslashreplace") if job.encoding else buf.getvalue()
+        out.text = buf.encoded(job.encoding) if job.encoding else buf.text()
         if job.rows_dir is not None and out.text and isinstance(out.text, bytes):
             out.text = Parked.park(out.text, job.rows_dir)
     out.results = results

@@ -204,7 +204,7 @@ def evaluate(policy, records, fmt, output, with_explain, explain_sheet, columns,
              .format(fmt=fmt))
     job = EvaluateRun(compiled, policy, keep_values=kind.explains_itself, tally=population.tally,
                       explainer=_explainer() if with_explain else None, explain_lang=lang, annual=annual, units=units,
-                      jobs=resolve_jobs(jobs))
+                      jobs=resolve_jobs(jobs), keep_trace=kind.explains_itself and explain_sheet is not False)
     shown = table_columns(compiled, columns, job.outputs) if kind.columns else None
     started = time.perf_counter()
     notes: list[str] = []  # what the reader skipped on purpose (xlsx: empty rows, merged cells)

@@ -286,3 +286,24 @@ def test_the_explanation_sheet_options_need_xlsx(kinerja, tmp_path, option, fmt)
 def test_the_help_names_the_limit(kinerja):
     help_text = " ".join(kinerja("evaluate", "--help").output.split())
     assert f"on up to {xlsx.EXPLAIN_SHEET_LIMIT:,} records" in help_text
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("options,traced", [((), True), (("--no-explain-sheet",), False)], ids=["sheet", "no-sheet"])
+def test_a_report_without_its_explanation_sheet_records_no_decision_trace(kinerja, tmp_path, monkeypatch, jobs,
+                                                                        options, traced):
+    """The trace is what the sheet explains from (about 40% of an xlsx run): recorded only for it."""
+    from kinerja.evaluation import blocks, evaluator
+
+    made: list[bool] = []
+    real = evaluator.Evaluator.__init__
+
+    def spy(self, *args, **kwargs):
+        made.append(bool(kwargs.get("trace", False)))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(evaluator.Evaluator, "__init__", spy)
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", 50)
+    wb, _ = report(kinerja, tmp_path, *options, "--jobs", jobs)
+    assert len(hasil(wb)) == 209
+    assert made and set(made) == {traced}

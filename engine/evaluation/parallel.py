@@ -143,7 +143,8 @@ class EvaluateJob:
     explainer: Callable[..., Any] | None = None  # (policy, result, lang) → an explanation with as_dict(); a
     # module-level function (it pickles by name), kinerja.explanation.explain.explain
     tallies: Tallies = field(default_factory=Tallies)
-    ship_env: bool = False  # shipped results keep their env (the xlsx writer explains from it)
+    ship_env: bool = False  # shipped results keep their env (the xlsx writer reads and explains from it)
+    ship_trace: bool = True  # with ship_env: and their decision trace (False: no explanation sheet to write)
     encoding: str | None = None  # rendered rows come back as bytes in this encoding (`byte_rows`)
     rows_dir: str | None = None  # with `encoding`: those bytes are parked in a file of this folder (spill.Parked)
 
@@ -215,7 +216,7 @@ def evaluate_job(job: EvaluateJob, block: Iterable, index: int, policy: Policy |
     explain = job.explainer if job.explain_lang is not None else None
     if job.explain_lang is not None and explain is None:
         raise ValueError("EvaluateJob: explain_lang needs an explainer")
-    evaluator = _evaluator(compiled, job.keep_env, trace=explain is not None or job.ship_env)
+    evaluator = _evaluator(compiled, job.keep_env, trace=explain is not None or (job.ship_env and job.ship_trace))
     out = BlockOut(index)
     run, fair = job.tallies.start(compiled)
     writer = buf = results = None

@@ -84,7 +84,9 @@ class EvaluateRun:
     """Evaluate records against one compiled policy and hand each result to a writer.
 
     `ref`: how worker processes find the policy (its file or shipped id); `keep_values`: the
-    writer explains each row from its values (xlsx); `explainer(policy, result, lang)`: each
+    writer reads each row's values and explains it from them (xlsx); `keep_trace`: whether it
+    explains them (default: `keep_values`; False for an xlsx report without its explanation
+    sheet, which then costs no decision trace); `explainer(policy, result, lang)`: each
     result's explanation in `explain_lang`, added to its row as plain data (a module-level
     function: worker processes get it by name); `annual`: add each
     employee's annual result after their period rows; `units`: the units file; `jobs`: worker
@@ -93,13 +95,14 @@ class EvaluateRun:
 
     def __init__(self, policy: Policy, ref: str, *, keep_values: bool = False, tally: Tally | None = None,
                  explainer: Callable[[Policy, Result, str], Any] | None = None, explain_lang: str = "id",
-                 annual: bool = False, units: Units | None = None, jobs: int = 1):
+                 annual: bool = False, units: Units | None = None, jobs: int = 1, keep_trace: bool | None = None):
         self.policy, self.ref = policy, ref
         self.tally = tally if tally is not None else Tally()
         self.explainer, self.explain_lang, self.keep_values = explainer, explain_lang, keep_values
         keep_env = explainer is not None or keep_values or self.tally.needs_env or annual
         # an explanation reads the decision trace: recorded only when a row is explained
-        self.evaluator = Evaluator(policy, keep_env=keep_env, trace=explainer is not None or keep_values)
+        self.keep_trace = keep_values if keep_trace is None else keep_trace
+        self.evaluator = Evaluator(policy, keep_env=keep_env, trace=explainer is not None or self.keep_trace)
         if annual and (policy.cycle is None or policy.cycle.annual is None):
             raise ValueError("the policy declares no annual rule (cycle: annual)")
         self.yearly = AnnualRun(self.evaluator, policy.cycle, units) if annual else None
@@ -185,7 +188,7 @@ class EvaluateRun:
                               else None, options, keep_env=self.evaluator.keep_env,
                               explain_lang=self.explain_lang if self.explainer is not None else None,
                               explainer=self.explainer,
-                              tallies=self.tally.tallies(), ship_env=self.keep_values,
+                              tallies=self.tally.tallies(), ship_env=self.keep_values, ship_trace=self.keep_trace,
                               encoding=encoding, rows_dir=rows_dir)
             here = dataclasses.replace(job, rows_dir=None)  # rows rendered here stay in memory
             blocks = stack.enter_context(contextlib.closing(run_blocks(

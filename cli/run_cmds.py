@@ -145,8 +145,8 @@ def table_columns(policy, chosen: str | None, order: list[str]) -> list[str]:
 
 def jobs_option(f):
     return click.option("--jobs", "-j", type=click.IntRange(1), default=None,
-                        help="Worker processes (default: the usable CPU cores; 1: this process only). "
-                             "The output is the same for every N.")(f)
+                        help="Processes at work: this one and N - 1 workers (default: the usable CPU cores; "
+                             "1: this process only). The output is the same for every N.")(f)
 
 
 def _explainer():

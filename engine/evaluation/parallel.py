@@ -6,10 +6,11 @@ state but a per-process cache of compiled policies, so any engine that maps a fu
 partitions (multiprocessing, Dask, Spark; see docs/parallel.md) can run it.
 
 `evaluate_job` is what `evaluate --jobs N` runs on each block, driven by `run_blocks`
-(evaluate/blocks.py): each worker coerces, evaluates, explains when asked, renders the rows of
-a streaming format (json, jsonl, csv) with the same writer class as a single process would, and
-tallies the population and fairness checks; the parent writes the blocks and merges the
-tallies in input order. The bytes are those of `--jobs 1`.
+(evaluate/blocks.py): each worker (and the parent, on a block of its own while it waits for
+them) coerces, evaluates, explains when asked, renders the rows of a streaming format (json,
+jsonl, csv) with the same writer class as a single process would, and tallies the population
+and fairness checks; the parent writes the blocks and merges the tallies in input order. The
+bytes are those of `--jobs 1`.
 """
 
 from __future__ import annotations

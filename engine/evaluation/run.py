@@ -89,8 +89,9 @@ class EvaluateRun:
     sheet, which then costs no decision trace); `explainer(policy, result, lang)`: each
     result's explanation in `explain_lang`, added to its row as plain data (a module-level
     function: worker processes get it by name); `annual`: add each
-    employee's annual result after their period rows; `units`: the units file; `jobs`: worker
-    processes (an annual rule or a units file keep to one process: they join rows across blocks).
+    employee's annual result after their period rows; `units`: the units file; `jobs`: processes
+    at work, this one and `jobs` - 1 workers (an annual rule or a units file keep to one process:
+    they join rows across blocks).
     """
 
     def __init__(self, policy: Policy, ref: str, *, keep_values: bool = False, tally: Tally | None = None,

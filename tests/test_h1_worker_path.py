@@ -191,7 +191,7 @@ def test_a_period_row_takes_its_months_as_prepare_gives_them(months, expected):
 # --- the population tally ------------------------------------------------------------------
 
 def _reference_tallies(run, results) -> list:
-    """The tallies `_count` gives for every result (the general per-record count, no inline case)."""
+    """The tallies `_count` gives for every result, grouped here by `group_value` alone."""
     from kinerja.evaluation.population import _count, _Tally, group_value
     tallies: list[dict] = [{} for _ in run.checks]
     for result in results:
@@ -208,8 +208,8 @@ def _reference_tallies(run, results) -> list:
                                        "potensial > 80", None],
                          ids=["national", "a-field", "fails-on-empty", "none"])
 def test_the_population_tally_counts_as_count_does(skip_when):
-    """Appraised records counted inline (a skip condition that holds, does not, or cannot be
-    judged on an empty value), errors, exclusions and results without their env."""
+    """Appraised records (a skip condition that holds, does not, or cannot be judged on an empty
+    value), errors, exclusions and results without their env, in the groups `add` finds."""
     from kinerja.evaluation.population import PopulationRun
     text = NATIONAL.read_text(encoding="utf-8")
     line = '    skip_when: plt_plh or status_pegawai == "tugas_belajar"\n'

@@ -120,11 +120,9 @@ class PopulationRun:
         self.checks = checks
         self.units, self.period_field = units, period_field
         self.tallies: list[dict[tuple[str, str], _Tally]] = [{} for _ in checks]  # (periode, group) → tally
-        # what `add` reads of each check, once: (check, its tallies, group field, a distribution?, skip, output,
-        # the closure of its one skip condition or None)
+        # what `add` reads of each check, once: (check, its tallies, group field, a distribution?, skip, output)
         self.plan = [(check, tallies, check.group_by, check.kind == "distribution",
-                      check.skip if check.kind == "distribution" else [], getattr(check, "output", None),
-                      check.skip[0].fn if check.kind == "distribution" and len(check.skip) == 1 else None)
+                      check.skip if check.kind == "distribution" else [], getattr(check, "output", None))
                      for check, tallies in zip(checks, self.tallies)]
 
     def add(self, result) -> None:
@@ -140,29 +138,12 @@ class PopulationRun:
                 periode = group_value(result, self.period_field)
                 periode = "" if periode == NO_GROUP else periode
         status, units = result.status, self.units
-        for check, tallies, name, distribution, skip, output, skip_one in self.plan:
+        for check, tallies, name, distribution, skip, output in self.plan:
             value = _MISSING if env is None else env.get(name, _MISSING)
             group = value if value.__class__ is str and value else group_value(result, name)
             if units is None:
                 tally = tallies.get(key := (periode, group)) or tallies.setdefault(key, _Tally())
-                if not distribution or status != "ok" or env is None:
-                    _count(tally, result, status, env, check, distribution, skip, output)
-                    continue
-                # `_count` of an appraised record, inline (the common case)
-                if skip_one is not None:
-                    try:
-                        held = skip_one(env) is True
-                    except Exception:
-                        held = _holds(skip, env)  # (the checking call decides)
-                else:
-                    held = bool(skip) and _holds(skip, env)
-                if held:
-                    tally.skipped += 1
-                else:
-                    tally.valid += 1
-                    label = result.outputs.get(output)
-                    counts = tally.counts
-                    counts[label] = counts.get(label, 0) + 1
+                _count(tally, result, status, env, check, distribution, skip, output)
             else:
                 for g in _unit_groups(units, check, group):
                     tally = tallies.get(key := (periode, g)) or tallies.setdefault(key, _Tally())

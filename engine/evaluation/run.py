@@ -181,10 +181,9 @@ class EvaluateRun:
         with contextlib.ExitStack() as stack:
             rows_dir = None
             if encoding is not None:
-                try:
+                # no temporary folder to write to (OSError): the bytes come through the pipe
+                with contextlib.suppress(OSError):
                     rows_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="kinerja-"))
-                except OSError:  # no temporary folder to write to: the bytes come through the pipe
-                    rows_dir = None
             job = EvaluateJob(PolicyRef.of(self.ref, compiled), writer.__class__ if getattr(writer, "rows_apart", False)
                               else None, options, keep_env=self.evaluator.keep_env,
                               explain_lang=self.explain_lang if self.explainer is not None else None,
